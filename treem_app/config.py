@@ -1,0 +1,64 @@
+"""Configuration read from the environment, with safe defaults for a single-machine install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the secret key kept in the instance folder, creating it once (mode 0600)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask config mapping from environment variables.
+
+    Nothing here opens a connection; the SQLite default lives in the instance folder.
+    """
+    database_url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{Path(instance_path) / 'treem.sqlite3'}"
+    )
+    if database_url.startswith("postgres://"):  # Heroku-style URLs
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    upload_mb = int(os.environ.get("TREEM_MAX_UPLOAD_MB", "25"))
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024,
+        "TREEM_MAX_IMPORT_ROWS": int(os.environ.get("TREEM_MAX_IMPORT_ROWS", "200000")),
+        "TREEM_LOGIN_MAX_FAILURES": int(os.environ.get("TREEM_LOGIN_MAX_FAILURES", "5")),
+        "TREEM_LOGIN_LOCK_MINUTES": int(os.environ.get("TREEM_LOGIN_LOCK_MINUTES", "15")),
+        "TREEM_FILES_DIR": os.environ.get("TREEM_FILES_DIR") or str(Path(instance_path) / "files"),
+        # Cookies: HttpOnly + SameSite always; Secure by default (browsers accept Secure cookies on
+        # http://localhost; an intranet install without HTTPS must set TREEM_SECURE_COOKIES=0).
+        "SESSION_COOKIE_SECURE": _bool("TREEM_SECURE_COOKIES", True),
+        "REMEMBER_COOKIE_SECURE": _bool("TREEM_SECURE_COOKIES", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

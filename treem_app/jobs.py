@@ -1,0 +1,112 @@
+"""Thin RQ entry points: take a JobRun id, run one service, commit, record the outcome.
+
+Progress lives in job.meta (transient); the JobRun row records start and end. The work and the
+final status commit in one transaction, so a worker killed mid-job leaves nothing half-applied.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import date
+
+from flask import current_app, has_app_context
+from rq import get_current_job
+
+from .extensions import db
+from .models import JobRun
+from .models._common import utcnow
+
+
+class JobError(Exception):
+    """An expected failure with a Vietnamese message for the user; nothing is written."""
+
+
+def with_app_context(fn):
+    """Run the job inside the app context the worker pushed, or a fresh one."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if has_app_context():
+            return fn(*args, **kwargs)
+        from . import create_app
+
+        with create_app().app_context():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _progress(done: int, total: int, stage: str) -> None:
+    job = get_current_job()
+    if job is not None:
+        job.meta.update({"done": done, "total": total, "stage": stage})
+        job.save_meta()
+
+
+def _start(run_id: int) -> JobRun:
+    run = db.session.get(JobRun, run_id)
+    if run is None:
+        raise LookupError(f"job run {run_id} not found")
+    run.status = "running"
+    run.started_at = utcnow()
+    run.message = None
+    db.session.commit()
+    return run
+
+
+def _run(run_id: int, work) -> None:
+    run = _start(run_id)
+    try:
+        summary, message = work(run)
+        run.status = "finished"
+        run.progress = 100
+        run.result_json = json.dumps(summary, ensure_ascii=False)
+        run.message = message
+        run.finished_at = utcnow()
+        db.session.commit()
+    except JobError as exc:
+        db.session.rollback()
+        _fail(run_id, str(exc))
+    except Exception:
+        db.session.rollback()
+        _fail(
+            run_id,
+            "Lỗi hệ thống khi chạy công việc; chưa có thay đổi nào được lưu. "
+            "Quản trị viên có thể xem chi tiết trong nhật ký của tiến trình nền.",
+        )
+        current_app.logger.exception("job run %s failed", run_id)
+        raise
+
+
+def _fail(run_id: int, message: str) -> None:
+    run = db.session.get(JobRun, run_id)
+    run.status = "failed"
+    run.message = message
+    run.finished_at = utcnow()
+    db.session.commit()
+
+
+@with_app_context
+def rebuild_findings(run_id: int, screening_date: str | None = None) -> None:
+    """Re-screen the persons of the run's unit subtree and update their findings."""
+    from .services.findings import rebuild_findings as service
+
+    def work(run: JobRun):
+        day = date.fromisoformat(screening_date) if screening_date else date.today()
+        summary = service(db.session, run.unit, day, _progress)
+        message = (
+            f"Đã rà soát {summary['persons']:,} hồ sơ: {summary['opened']:,} lỗi mới, "
+            f"{summary['resolved']:,} lỗi đã được khắc phục."
+        ).replace(",", ".")
+        return summary, message
+
+    _run(run_id, work)
+
+
+@with_app_context
+def requeue_pending() -> int:
+    """Scheduled: enqueue runs whose RQ job was lost while Redis was down or flushed."""
+    from .queue import requeue_pending as service
+
+    return service()

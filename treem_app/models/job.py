@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._common import utcnow
+from .unit import Unit
+from .user import User
+
+JOB_STATUSES = {
+    "queued": "Đang chờ",
+    "running": "Đang chạy",
+    "finished": "Hoàn thành",
+    "failed": "Lỗi",
+}
+JOB_KINDS = {
+    "rebuild_findings": "Rà soát lại hồ sơ",
+}
+
+
+class JobRun(db.Model):
+    """The database's record of a background job, so a job stays visible when Redis forgets it."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    result_file: Mapped[str | None] = mapped_column(String(255))
+    result_json: Mapped[str | None] = mapped_column(Text)
+    rq_job_id: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def result(self) -> dict:
+        return json.loads(self.result_json) if self.result_json else {}
+
+    @property
+    def kind_label(self) -> str:
+        return JOB_KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return JOB_STATUSES.get(self.status, self.status)
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("finished", "failed")

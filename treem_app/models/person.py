@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._common import utcnow
+from .unit import Unit
+from .user import User
+
+# Where a change came from (SPEC section 3); the keys are stored, the labels shown.
+EVENT_SOURCES = {
+    "export": "Dữ liệu xuất từ phần mềm quốc gia",
+    "normalisation": "Chuẩn hóa tự động",
+    "household_visit": "Xác minh tại hộ gia đình",
+    "civil_registry": "Sổ hộ tịch",
+    "birth_certificate": "Giấy khai sinh",
+    "parent_statement": "Cha mẹ cung cấp",
+    "police": "Công an xác thực",
+    "officer": "Cán bộ cập nhật",
+}
+
+# Workflow status of a record (kept in sync by the services of later steps).
+PERSON_STATUSES = {
+    "new": "Mới nhập",
+    "in_review": "Cần rà soát",
+    "ready": "Sẵn sàng chuyển công an",
+    "in_batch": "Đang chờ công an xác thực",
+    "verified": "Đã xác thực",
+    "clean": "Đã làm sạch",
+    "moved": "Đã chuyển đi",
+    "deceased": "Đã mất",
+    "out_of_scope": "Ngoài độ tuổi",
+    "duplicate": "Trùng hồ sơ",
+}
+
+# Records no longer screened or counted: marked, never deleted.
+INACTIVE_STATUSES = ("moved", "deceased", "duplicate")
+
+PERSON_KINDS = {"child": "Trẻ em", "beneficiary": "Đối tượng bảo trợ xã hội"}
+
+# The facts an event may name; the same names as the screening domain's canonical fields.
+FACT_FIELDS = (
+    "full_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "father_name",
+    "mother_name",
+    "guardian_name",
+    "hamlet",
+    "national_key",
+)
+
+
+class Person(db.Model):
+    """A child (or, later, a social-protection beneficiary) and their current facts."""
+
+    __tablename__ = "persons"
+    __table_args__ = (
+        Index("ix_persons_unit_status", "unit_id", "status"),
+        Index("ix_persons_unit_name_key", "unit_id", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="child")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    hamlet: Mapped[str | None] = mapped_column(String(120))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    name_key: Mapped[str | None] = mapped_column(String(200))
+    dob: Mapped[date | None]
+    dob_precision: Mapped[str | None] = mapped_column(String(8))
+    sex: Mapped[str | None] = mapped_column(String(1))
+    ethnicity: Mapped[str | None] = mapped_column(String(2))
+    id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_source: Mapped[str | None] = mapped_column(String(16))
+    father_name: Mapped[str | None] = mapped_column(String(200))
+    mother_name: Mapped[str | None] = mapped_column(String(200))
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    national_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="person", order_by="Finding.id", passive_deletes=True
+    )
+    events: Mapped[list[PersonEvent]] = relationship(
+        back_populates="person", order_by="PersonEvent.id", passive_deletes=True
+    )
+
+    # Optimistic locking: a save based on an old version fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return PERSON_STATUSES.get(self.status, self.status)
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id}>"
+
+
+class PersonEvent(db.Model):
+    """One change to a person: append-only history (who, when, field, old, new, source, note)."""
+
+    __tablename__ = "person_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def source_label(self) -> str:
+        return EVENT_SOURCES.get(self.source, self.source)
+
+
+@event.listens_for(PersonEvent, "before_update")
+@event.listens_for(PersonEvent, "before_delete")
+def _history_is_append_only(mapper, connection, target):  # noqa: ARG001
+    raise PermissionError("person_events is append-only")
+
+
+class Finding(db.Model):
+    """A screening result on a person: a stable rule code (SPEC section 4), open or resolved."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        Index("ix_findings_person_status", "person_id", "status"),
+        Index("ix_findings_rule_status", "rule", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    rule: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(back_populates="findings")

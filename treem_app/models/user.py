@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ._common import utcnow
+from .unit import Unit
+
+ROLES = ("officer", "volunteer", "police", "reporter", "admin")
+ROLE_LABELS = {
+    "officer": "Cán bộ xã",
+    "volunteer": "Cộng tác viên",
+    "police": "Công an xã",
+    "reporter": "Cán bộ huyện/tỉnh",
+    "admin": "Quản trị hệ thống",
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive or expired accounts
+        if not self.active:
+            return False
+        return self.expires_at is None or self.expires_at > utcnow()
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

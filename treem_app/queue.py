@@ -1,0 +1,144 @@
+"""RQ plumbing: the Redis connection, enqueuing a JobRun after commit, and the job view model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from .extensions import db
+from .models import JobRun
+from .models._common import utcnow
+
+QUEUES = ("imports", "documents", "reports", "default")
+
+# Which queue runs which kind of job; a kind not listed runs on "default".
+KIND_QUEUE = {"rebuild_findings": "default"}
+
+
+def redis_connection() -> Redis:
+    """A Redis client for the configured URL (one per app, cached on the extensions dict)."""
+    app = current_app._get_current_object()
+    conn = app.extensions.get("treem_redis")
+    if conn is None:
+        conn = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
+        app.extensions["treem_redis"] = conn
+    return conn
+
+
+def get_queue(name: str = "default") -> Queue:
+    return Queue(name, connection=redis_connection())
+
+
+def enqueue_run(run: JobRun, func: str, *args, timeout: int = 3600) -> bool:
+    """Put a committed JobRun on its queue; False (run stays queued) when Redis is unreachable.
+
+    Call only after the run's row is committed, so the worker always finds it. The RQ job id is
+    derived from the run id, so enqueuing the same run twice is harmless.
+    """
+    queue = get_queue(KIND_QUEUE.get(run.kind, "default"))
+    job_id = f"treem-{run.kind}-{run.id}"
+    try:
+        queue.enqueue(
+            func,
+            run.id,
+            *args,
+            job_id=job_id,
+            job_timeout=timeout,
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
+        )
+    except RedisError:
+        current_app.logger.warning("Redis unreachable; job run %s stays queued", run.id)
+        return False
+    if run.rq_job_id != job_id:
+        run.rq_job_id = job_id
+        db.session.commit()
+    return True
+
+
+JOB_FUNCS = {"rebuild_findings": "treem_app.jobs.rebuild_findings"}
+
+
+def requeue_pending(max_runs: int = 100) -> int:
+    """Enqueue runs still marked queued whose RQ job is gone (Redis was down or was flushed)."""
+    runs = db.session.scalars(
+        select(JobRun).where(JobRun.status == "queued").order_by(JobRun.id).limit(max_runs)
+    ).all()
+    count = 0
+    for run in runs:
+        if _rq_job(run) is None and run.kind in JOB_FUNCS and enqueue_run(run, JOB_FUNCS[run.kind]):
+            count += 1
+    return count
+
+
+def _rq_job(run: JobRun) -> Job | None:
+    if not run.rq_job_id:
+        return None
+    try:
+        return Job.fetch(run.rq_job_id, connection=redis_connection())
+    except (NoSuchJobError, RedisError):
+        return None
+
+
+@dataclass
+class JobView:
+    """What the job page shows: status, percentage, a stage line, the result or the error."""
+
+    run: JobRun
+    status: str
+    percent: int
+    stage: str | None
+    queue_ok: bool
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("finished", "failed")
+
+    @property
+    def status_label(self) -> str:
+        from .models.job import JOB_STATUSES
+
+        return JOB_STATUSES.get(self.status, self.status)
+
+
+def job_view(run: JobRun) -> JobView:
+    """Combine the durable JobRun row with RQ's transient progress (job.meta)."""
+    if run.done:
+        return JobView(
+            run, run.status, 100 if run.status == "finished" else run.progress, None, True
+        )
+    try:
+        job = _rq_job(run)
+        redis_connection().ping()
+        queue_ok = True
+    except RedisError:
+        job, queue_ok = None, False
+    percent, stage = run.progress, None
+    status = run.status
+    if job is not None:
+        meta = job.get_meta(refresh=True) if hasattr(job, "get_meta") else job.meta
+        done, total = meta.get("done", 0), meta.get("total", 0)
+        if total:
+            percent = min(99, int(done * 100 / total))
+        stage = meta.get("stage")
+        rq_status = job.get_status(refresh=False)
+        if rq_status == JobStatus.STARTED:
+            status = "running"
+        elif rq_status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+            # The worker died or was killed without recording the end: record it now.
+            run.status = "failed"
+            run.message = (
+                run.message
+                or "Công việc bị dừng giữa chừng; chưa có thay đổi nào được lưu. Có thể chạy lại."
+            )
+            run.finished_at = utcnow()
+            db.session.commit()
+            status = "failed"
+    return JobView(run, status, percent, stage, queue_ok)

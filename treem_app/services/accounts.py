@@ -1,0 +1,123 @@
+"""Accounts: creating users, signing in with throttling, changing passwords."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Unit, User
+from ..models._common import utcnow
+from ..models.user import ROLES
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD = 10
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is Vietnamese and shown to the user."""
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+    if password.isdigit() or password.isalpha():
+        raise AccountError("Mật khẩu phải có cả chữ và số.")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    role: str,
+    unit: Unit,
+    full_name: str | None = None,
+    expires_at: datetime | None = None,
+) -> User:
+    """Create an account; raises AccountError for a bad name, role, password or a taken name."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AccountError(
+            "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, "
+            "dấu chấm, gạch ngang, gạch dưới."
+        )
+    if role not in ROLES:
+        raise AccountError(f"Vai trò không hợp lệ: {role} (một trong: {', '.join(ROLES)}).")
+    check_password_strength(password)
+    taken = session.scalar(select(func.count()).select_from(User).where(User.username == username))
+    if taken:
+        raise AccountError(f"Tên đăng nhập {username} đã được dùng.")
+    user = User(
+        username=username,
+        full_name=(full_name or username).strip(),
+        role=role,
+        unit=unit,
+        expires_at=expires_at,
+    )
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    error: str | None = None
+
+
+GENERIC_ERROR = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, max_failures: int, lock_minutes: int
+) -> LoginResult:
+    """Check a sign-in; after `max_failures` wrong passwords the account is locked for a while.
+
+    The caller commits either way: the failure counter must persist even when sign-in fails.
+    """
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    now = utcnow()
+    if user is None:
+        return LoginResult(None, GENERIC_ERROR)
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return LoginResult(
+            None,
+            f"Tài khoản tạm khóa do nhập sai mật khẩu {max_failures} lần. "
+            f"Vui lòng thử lại sau {minutes} phút hoặc liên hệ quản trị.",
+        )
+    if not user.check_password(password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            return LoginResult(
+                None,
+                f"Tài khoản tạm khóa do nhập sai mật khẩu {max_failures} lần. "
+                f"Vui lòng thử lại sau {lock_minutes} phút hoặc liên hệ quản trị.",
+            )
+        # Same message as an unknown name: the answer must not reveal which accounts exist.
+        return LoginResult(None, GENERIC_ERROR)
+    if not user.is_active:
+        return LoginResult(None, "Tài khoản đã bị khóa hoặc đã hết hạn. Vui lòng liên hệ quản trị.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return LoginResult(user)
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> None:
+    """Change a user's own password after checking the current one."""
+    if not user.check_password(current):
+        raise AccountError("Mật khẩu hiện tại không đúng.")
+    if new != confirm:
+        raise AccountError("Mật khẩu mới nhập lại không khớp.")
+    if new == current:
+        raise AccountError("Mật khẩu mới phải khác mật khẩu hiện tại.")
+    check_password_strength(new)
+    user.set_password(new)

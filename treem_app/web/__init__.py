@@ -1,0 +1,114 @@
+"""Web layer: blueprints, login wiring, error pages and template globals."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db, login_manager
+from ..models import User
+from . import admin, auth, jobs, main, records
+from .htmx import hx_redirect, is_htmx
+from .nav import menu_for
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+
+        target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        if is_htmx():
+            return hx_redirect(target)
+        flash(login_manager.login_message, "warning")
+        return redirect(target)
+
+    for module in (auth, main, records, jobs, admin):
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def globals_():
+        menu = menu_for(current_user) if current_user.is_authenticated else []
+        return {"menu": menu}
+
+    app.jinja_env.filters["vn_number"] = vn_number
+    app.jinja_env.filters["vn_date"] = vn_date
+    app.jinja_env.filters["vn_datetime"] = vn_datetime
+
+    def error_page(code: int, title: str, text: str):
+        def handler(_exc):
+            return render_template("errors/error.html", code=code, title=title, text=text), code
+
+        return handler
+
+    app.register_error_handler(
+        404,
+        error_page(
+            404,
+            "Không tìm thấy",
+            "Trang hoặc hồ sơ này không tồn tại, hoặc nằm ngoài đơn vị của bạn.",
+        ),
+    )
+    app.register_error_handler(
+        403,
+        error_page(403, "Không có quyền", "Tài khoản của bạn không được thực hiện thao tác này."),
+    )
+    app.register_error_handler(
+        413, error_page(413, "Tệp quá lớn", "Tệp tải lên vượt quá dung lượng cho phép.")
+    )
+    app.register_error_handler(
+        CSRFError,
+        error_page(
+            400,
+            "Phiên làm việc đã hết hạn",
+            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.",
+        ),
+    )
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'",
+        )
+        if request.endpoint and request.endpoint != "static":
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+
+def vn_number(value) -> str:
+    """1731 -> "1.731"; 54.81 -> "54,81" (Vietnamese separators)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = f"{value:,.2f}"
+    else:
+        text = f"{int(value):,}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def vn_date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def vn_datetime(value) -> str:
+    """Stored UTC shown in Vietnam time (UTC+7, no DST)."""
+    if not value:
+        return ""
+    from datetime import timedelta
+
+    return (value + timedelta(hours=7)).strftime("%H:%M %d/%m/%Y")

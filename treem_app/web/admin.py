@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import User
+from ..models.unit import LEVEL_LABELS
+from ..models.user import ROLE_LABELS
+from ..services.access import get_unit_or_404, units_in_scope
+from ..services.accounts import AccountError, create_user
+from ..services.units import UnitImportError, add_unit
+from .decorators import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@role_required("admin")
+def units():
+    error = None
+    form = request.form
+    if request.method == "POST":
+        code, name = form.get("code", "").strip(), form.get("name", "").strip()
+        level = form.get("level", "").strip()
+        if not code or not name or not level:
+            error = "Vui lòng nhập đủ mã, tên và cấp của đơn vị."
+        else:
+            try:
+                parent = (
+                    get_unit_or_404(current_user, form["parent"]) if form.get("parent") else None
+                )
+                if parent is None and current_user.unit.parent_id is not None:
+                    error = "Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn."
+                else:
+                    add_unit(db.session, code, name, level, parent)
+                    db.session.commit()
+                    flash(f"Đã thêm đơn vị {name} ({code}).", "success")
+                    return redirect(url_for("admin.units"))
+            except UnitImportError as exc:
+                db.session.rollback()
+                error = str(exc)
+    all_units = db.session.scalars(units_in_scope(current_user)).all()
+    return render_template(
+        "admin/units.html", units=all_units, error=error, form=form, levels=LEVEL_LABELS
+    ), (422 if error else 200)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required("admin")
+def users():
+    error = None
+    form = request.form
+    if request.method == "POST":
+        try:
+            unit = get_unit_or_404(current_user, form.get("unit", ""))
+            expires = form.get("expires_at") or None
+            create_user(
+                db.session,
+                form.get("username", ""),
+                form.get("password", ""),
+                role=form.get("role", ""),
+                unit=unit,
+                full_name=form.get("full_name") or None,
+                expires_at=datetime.fromisoformat(expires) if expires else None,
+            )
+            db.session.commit()
+            flash(f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.", "success")
+            return redirect(url_for("admin.users"))
+        except (AccountError, ValueError) as exc:
+            db.session.rollback()
+            error = str(exc) if isinstance(exc, AccountError) else "Ngày hết hạn không hợp lệ."
+    scope_units = db.session.scalars(units_in_scope(current_user)).all()
+    unit_ids = [u.id for u in scope_units]
+    all_users = db.session.scalars(
+        select(User).where(User.unit_id.in_(unit_ids)).order_by(User.username)
+    ).all()
+    return render_template(
+        "admin/users.html",
+        users=all_users,
+        units=scope_units,
+        roles=ROLE_LABELS,
+        error=error,
+        form=form,
+    ), (422 if error else 200)
+
+
+@bp.post("/users/<int:user_id>/toggle")
+@role_required("admin")
+def toggle_user(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None or not user.unit.path.startswith(current_user.unit.path):
+        abort(404)
+    if user.id == current_user.id:
+        flash("Không thể tự khóa tài khoản của chính mình.", "warning")
+    else:
+        user.active = not user.active
+        user.locked_until = None
+        user.failed_logins = 0
+        db.session.commit()
+        flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..services.accounts import AccountError, authenticate, change_password
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if (
+        target
+        and urlsplit(target).netloc == ""
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        result = authenticate(
+            db.session,
+            username,
+            request.form.get("password", ""),
+            max_failures=current_app.config["TREEM_LOGIN_MAX_FAILURES"],
+            lock_minutes=current_app.config["TREEM_LOGIN_LOCK_MINUTES"],
+        )
+        db.session.commit()
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+        error = result.error
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, username=username), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    error = None
+    if request.method == "POST":
+        try:
+            change_password(
+                current_user,
+                request.form.get("current", ""),
+                request.form.get("new", ""),
+                request.form.get("confirm", ""),
+            )
+        except AccountError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash("Đã đổi mật khẩu.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/password.html", error=error), 422 if error else 200

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import JobRun
+from ..queue import JOB_FUNCS, enqueue_run, job_view
+from ..services.access import get_or_404, get_unit_or_404, scoped
+from .decorators import role_required
+from .htmx import render
+
+bp = Blueprint("jobs", __name__)
+
+
+@bp.get("/jobs")
+@login_required
+def index():
+    runs = db.session.scalars(
+        scoped(current_user, JobRun).order_by(JobRun.id.desc()).limit(100)
+    ).all()
+    return render_template("jobs/index.html", runs=runs)
+
+
+@bp.get("/jobs/<int:run_id>")
+@login_required
+def show(run_id: int):
+    run = get_or_404(current_user, JobRun, run_id)
+    resp = render("jobs/show.html", "status", view=job_view(run))
+    return resp
+
+
+@bp.post("/jobs/rebuild-findings")
+@role_required("officer", "admin")
+def rebuild_findings():
+    unit = get_unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
+    run = JobRun(kind="rebuild_findings", unit=unit, created_by=current_user)
+    db.session.add(run)
+    db.session.commit()
+    if not enqueue_run(run, JOB_FUNCS["rebuild_findings"], date.today().isoformat()):
+        flash(
+            "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
+            "và sẽ chạy khi hàng đợi hoạt động trở lại.",
+            "warning",
+        )
+    return redirect(url_for("jobs.show", run_id=run.id))
