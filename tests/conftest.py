@@ -36,24 +36,27 @@ def _redis_url(tmp_path_factory) -> tuple[str, object]:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def test_config(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    database_url = (
-        os.environ.get("TREEM_TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
+    database_url = os.environ.get("TREEM_TEST_DATABASE_URL") or (
+        f"sqlite:///{instance / 'test.sqlite3'}"
     )
     redis_url, redis_server = _redis_url(tmp_path_factory)
     os.environ["TREEM_INSTANCE"] = str(instance)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url,
-            "TREEM_FILES_DIR": str(instance / "files"),
-        }
-    )
-    if app.config["SQLALCHEMY_DATABASE_URI"] != database_url and database_url.startswith("sqlite"):
-        raise RuntimeError("test database URL was not applied")
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "TREEM_FILES_DIR": str(instance / "files"),
+        "TREEM_TEST_REDIS_SERVER": redis_server,  # keeps the bundled server alive
+    }
+
+
+@pytest.fixture(scope="session")
+def app(test_config):
+    """The app tests use for data, services and jobs (like a worker process)."""
+    app = create_app(test_config)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -61,9 +64,21 @@ def app(tmp_path_factory):
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()  # the real migrations, on the real database
         db.session.remove()
-    app.extensions["treem_test_redis_server"] = redis_server  # keep the bundled server alive
     yield app
     with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def web_app(app, test_config):
+    """A second app instance for HTTP requests, like the web process.
+
+    Requests then always run in their own app context (own session, own `g`), even while a
+    test holds the data app's context open.
+    """
+    web = create_app(test_config)
+    yield web
+    with web.app_context():
         db.engine.dispose()
 
 
@@ -121,8 +136,8 @@ def make(ctx):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(web_app):
+    return web_app.test_client()
 
 
 def csrf_token(client, url: str = "/login") -> str:

@@ -6,7 +6,7 @@ from treem_app.models import Unit, User
 from ..conftest import TEST_PASSWORD, csrf_token
 
 
-def test_admin_creates_a_unit_and_a_user_who_can_sign_in(make, client, login, post, app):
+def test_admin_creates_a_unit_and_a_user_who_can_sign_in(make, client, login, post, web_app):
     tree = make.tree()
     login(make.user("admin", tree["province"]))
     resp = post(
@@ -30,7 +30,7 @@ def test_admin_creates_a_unit_and_a_user_who_can_sign_in(make, client, login, po
     assert resp.status_code == 302
     assert "canbo.moi" in client.get("/admin/users").get_data(as_text=True)
 
-    other = app.test_client()
+    other = web_app.test_client()
     resp = other.post(
         "/login",
         data={
@@ -82,14 +82,14 @@ def test_admin_cannot_create_users_outside_their_unit(make, client, login, post)
     assert db.session.scalar(select(User).where(User.username == "ngoai.pham.vi")) is None
 
 
-def test_admin_locks_and_unlocks_a_user(make, client, login, post, app):
+def test_admin_locks_and_unlocks_a_user(make, client, login, post, web_app):
     tree = make.tree()
     login(make.user("admin", tree["province"]))
     officer = make.user("officer", tree["a"])
     assert post(f"/admin/users/{officer.id}/toggle").status_code == 302
     db.session.expire_all()
     assert not db.session.get(User, officer.id).active
-    other = app.test_client()
+    other = web_app.test_client()
     resp = other.post(
         "/login",
         data={
