@@ -119,13 +119,19 @@ def redis(app, ctx):
 
 
 @pytest.fixture
-def run_jobs(redis):
-    """Run every queued job with a burst worker on the real Redis, in this process."""
+def run_jobs(app, redis):
+    """Run every queued job with a burst worker on the real Redis, in this process.
+
+    The worker gets its own app context (and so its own database session, as a worker process
+    would); the test's session is committed before and expired after, so it sees the results.
+    """
 
     def run() -> None:
-        db.session.remove()
-        SimpleWorker(list(QUEUES), connection=redis).work(burst=True)
-        db.session.remove()
+        db.session.commit()
+        with app.app_context():
+            SimpleWorker(list(QUEUES), connection=redis).work(burst=True)
+            db.session.remove()
+        db.session.expire_all()
 
     return run
 
