@@ -115,15 +115,16 @@ def seed_demo(if_empty: bool, children_per_commune: int, seed: int) -> None:
     """A demo province with districts and communes, one user per role, synthetic children."""
     from flask import current_app
 
-    from .demo import DEMO_ACCOUNTS_FILE, seed
+    from .demo import DEMO_ACCOUNTS_FILE
+    from .demo import seed as seed_database
 
     if if_empty and db.session.scalar(select(Unit.id).limit(1)) is not None:
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.", err=True)
         return
-    accounts = seed(db.session, children_per_commune=children_per_commune, seed=seed)
+    accounts = seed_database(db.session, children_per_commune=children_per_commune, seed=seed)
     db.session.commit()
     lines = [
-        f"{a['username']:<12} {a['password']:<20} {a['role']:<10} {a['unit']}" for a in accounts
+        f"{a["username"]:<17} {a["password"]:<20} {a["role"]:<10} {a['unit']}" for a in accounts
     ]
     path = Path(current_app.instance_path) / DEMO_ACCOUNTS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -58,7 +58,7 @@ def demo_password() -> str:
 def seed(
     session: Session,
     *,
-    children_per_commune: int = 250,
+    children_per_commune: int = 300,
     seed: int = 2026,
     screening_date: date | None = None,
 ) -> list[dict]:
