@@ -124,7 +124,7 @@ def seed_demo(if_empty: bool, children_per_commune: int, seed: int) -> None:
     accounts = seed_database(db.session, children_per_commune=children_per_commune, seed=seed)
     db.session.commit()
     lines = [
-        f"{a["username"]:<17} {a["password"]:<20} {a["role"]:<10} {a['unit']}" for a in accounts
+        f"{a['username']:<17} {a['password']:<20} {a['role']:<10} {a['unit']}" for a in accounts
     ]
     path = Path(current_app.instance_path) / DEMO_ACCOUNTS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
