@@ -127,3 +127,31 @@ def test_job_recorded_while_redis_was_down_is_requeued(make, ctx, redis, run_job
     assert requeue_pending() == 1
     run_jobs()
     assert db.session.get(JobRun, run.id).status == "finished"
+
+
+def test_rebuild_keeps_the_precise_finding_for_an_unreadable_value(make, ctx, redis, run_jobs):
+    """An export value screening could not read is stored empty; a re-screen must not turn
+    ETHNICITY_UNKNOWN (whose message quotes the value) into a vaguer ETHNICITY_MISSING."""
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    person = make.person(tree["a"], ethnicity=None, id_number="052215000123")
+    db.session.add(
+        Finding(
+            person_id=person.id,
+            rule="ETHNICITY_UNKNOWN",
+            field="ethnicity",
+            severity="error",
+            message="Dân tộc 'Kinhh' không có trong danh mục 54 dân tộc.",
+        )
+    )
+    run = JobRun(kind="rebuild_findings", unit=tree["a"], created_by=officer)
+    db.session.add(run)
+    db.session.commit()
+    enqueue_run(run, JOB_FUNCS["rebuild_findings"], "2026-11-22")
+    run_jobs()
+    open_rules = set(
+        db.session.scalars(
+            select(Finding.rule).where(Finding.person_id == person.id, Finding.status == "open")
+        )
+    )
+    assert open_rules == {"ETHNICITY_UNKNOWN"}

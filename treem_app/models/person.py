@@ -55,6 +55,22 @@ FACT_FIELDS = (
     "national_key",
 )
 
+FIELD_LABELS = {
+    "full_name": "Họ và tên",
+    "dob": "Ngày sinh",
+    "sex": "Giới tính",
+    "ethnicity": "Dân tộc",
+    "id_number": "Số định danh cá nhân",
+    "father_name": "Họ tên cha",
+    "mother_name": "Họ tên mẹ",
+    "guardian_name": "Họ tên người giám hộ",
+    "hamlet": "Thôn/Tổ dân phố",
+    "national_key": "Mã trên phần mềm quốc gia",
+    "guardians": "Cha, mẹ, người giám hộ",
+    "person": "Hồ sơ",
+    "status": "Trạng thái",
+}
+
 
 class Person(db.Model):
     """A child (or, later, a social-protection beneficiary) and their current facts."""

@@ -63,6 +63,19 @@ def sync_findings(
         for f in existing
         if f.status == "open" and f.severity in MANAGED_SEVERITIES
     }
+    # A value the export had but screening could not read (ETHNICITY_UNKNOWN, DOB_INVALID...)
+    # is stored as empty; re-screening then sees it as *_MISSING. Keep the more precise open
+    # finding (its message quotes the unreadable value) until the field gets a value.
+    for key in [k for k in wanted if k[0].endswith("_MISSING")]:
+        precise = [
+            k
+            for k in current
+            if k[1] == key[1] and k[0] != key[0] and k[0].endswith(("_UNKNOWN", "_INVALID"))
+        ]
+        if precise:
+            del wanted[key]
+            for k in precise:
+                wanted[k] = current[k]
     opened = resolved = 0
     for key, f in wanted.items():
         if key not in current:

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import Finding, Person, User
 from .access import scoped
@@ -48,7 +48,8 @@ def list_persons(
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     items = session.scalars(
-        stmt.order_by(has_error.desc(), Person.name_key, Person.id)
+        stmt.options(selectinload(Person.findings))
+        .order_by(has_error.desc(), Person.name_key, Person.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

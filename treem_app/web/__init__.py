@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from ..extensions import db, login_manager
 from ..models import User
+from ..models.person import FIELD_LABELS
 from . import admin, auth, jobs, main, records
 from .htmx import hx_redirect, is_htmx
 from .nav import menu_for
@@ -44,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_number"] = vn_number
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["vn_datetime"] = vn_datetime
+    app.jinja_env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
+    app.jinja_env.filters["fact_value"] = fact_value
 
     def error_page(code: int, title: str, text: str):
         def handler(_exc):
@@ -112,3 +115,16 @@ def vn_datetime(value) -> str:
     from datetime import timedelta
 
     return (value + timedelta(hours=7)).strftime("%H:%M %d/%m/%Y")
+
+
+def fact_value(value: str | None, field: str) -> str:
+    """A stored fact shown in words (sex "F" -> "Nữ", ethnicity "01" -> "Kinh (01)")."""
+    if value is None:
+        return ""
+    if field == "sex":
+        return {"M": "Nam", "F": "Nữ"}.get(value, value)
+    if field == "ethnicity" and len(value) == 2 and value.isdigit():
+        from ..domain.ethnicity import ethnicity_name
+
+        return f"{ethnicity_name(value) or value} ({value})"
+    return value
