@@ -16,33 +16,176 @@ from treem_app.domain.idnumber import make_id
 from treem_app.domain.names import to_tcvn3, to_vni
 
 FAMILY_NAMES = (
-    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Huỳnh", 4), ("Hoàng", 3),
-    ("Phan", 4), ("Võ", 3), ("Vũ", 2), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 1.5), ("Hồ", 1.5),
-    ("Ngô", 1.3), ("Dương", 1), ("Lý", 0.5), ("Đinh", 0.8), ("Trương", 0.8), ("Mai", 0.5),
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9),
+    ("Phạm", 7),
+    ("Huỳnh", 4),
+    ("Hoàng", 3),
+    ("Phan", 4),
+    ("Võ", 3),
+    ("Vũ", 2),
+    ("Đặng", 2),
+    ("Bùi", 2),
+    ("Đỗ", 1.5),
+    ("Hồ", 1.5),
+    ("Ngô", 1.3),
+    ("Dương", 1),
+    ("Lý", 0.5),
+    ("Đinh", 0.8),
+    ("Trương", 0.8),
+    ("Mai", 0.5),
 )
-MIDDLE_MALE = ("Văn", "Văn", "Minh", "Quốc", "Gia", "Hoàng", "Đức", "Thanh", "Hữu", "Bảo", "Anh",
-               "Tuấn", "Nhật", "Công")
-MIDDLE_FEMALE = ("Thị", "Thị", "Ngọc", "Thu", "Bảo", "Gia", "Thanh", "Minh", "Khánh", "Phương",
-                 "Mai", "Kim", "Thùy", "Hoài")
-GIVEN_MALE = ("An", "Bình", "Khang", "Khôi", "Phúc", "Huy", "Nam", "Minh", "Long", "Đạt", "Dũng",
-              "Hùng", "Tuấn", "Quân", "Bảo", "Kiên", "Thịnh", "Trí", "Vinh", "Duy", "Hải", "Hiếu",
-              "Lộc", "Nhân", "Phát", "Sơn", "Thắng", "Toàn", "Việt", "Khoa", "Quý", "Thuận")
-GIVEN_FEMALE = ("An", "Anh", "Chi", "Hà", "Hân", "Hoa", "Hương", "Lan", "Linh", "Mai", "My",
-                "Ngân", "Ngọc", "Nhi", "Nhung", "Oanh", "Phương", "Quyên", "Thảo", "Thủy", "Thúy",
-                "Trang", "Trâm", "Uyên", "Vy", "Yến", "Hòa", "Diệp", "Khuê", "Tiên", "Xuân")
+MIDDLE_MALE = (
+    "Văn",
+    "Văn",
+    "Minh",
+    "Quốc",
+    "Gia",
+    "Hoàng",
+    "Đức",
+    "Thanh",
+    "Hữu",
+    "Bảo",
+    "Anh",
+    "Tuấn",
+    "Nhật",
+    "Công",
+)
+MIDDLE_FEMALE = (
+    "Thị",
+    "Thị",
+    "Ngọc",
+    "Thu",
+    "Bảo",
+    "Gia",
+    "Thanh",
+    "Minh",
+    "Khánh",
+    "Phương",
+    "Mai",
+    "Kim",
+    "Thùy",
+    "Hoài",
+)
+GIVEN_MALE = (
+    "An",
+    "Bình",
+    "Khang",
+    "Khôi",
+    "Phúc",
+    "Huy",
+    "Nam",
+    "Minh",
+    "Long",
+    "Đạt",
+    "Dũng",
+    "Hùng",
+    "Tuấn",
+    "Quân",
+    "Bảo",
+    "Kiên",
+    "Thịnh",
+    "Trí",
+    "Vinh",
+    "Duy",
+    "Hải",
+    "Hiếu",
+    "Lộc",
+    "Nhân",
+    "Phát",
+    "Sơn",
+    "Thắng",
+    "Toàn",
+    "Việt",
+    "Khoa",
+    "Quý",
+    "Thuận",
+)
+GIVEN_FEMALE = (
+    "An",
+    "Anh",
+    "Chi",
+    "Hà",
+    "Hân",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "My",
+    "Ngân",
+    "Ngọc",
+    "Nhi",
+    "Nhung",
+    "Oanh",
+    "Phương",
+    "Quyên",
+    "Thảo",
+    "Thủy",
+    "Thúy",
+    "Trang",
+    "Trâm",
+    "Uyên",
+    "Vy",
+    "Yến",
+    "Hòa",
+    "Diệp",
+    "Khuê",
+    "Tiên",
+    "Xuân",
+)
 KINH_SPELLINGS = ("Kinh", "Kinh", "Kinh", "Kinh", "kinh", "KINH", "Việt", "Kinh (Việt)")
-MINORITY_SPELLINGS = ("Ba Na", "Bana", "Chăm", "Chàm", "Hrê", "Gia Rai", "Gia-rai", "Ê Đê",
-                      "Ê-đê", "Tày", "Thái", "Mường", "Nùng", "H'Mông", "Mông", "Dao", "Khmer",
-                      "Khơ-me", "Hoa", "Xơ Đăng", "Co", "Cơ-ho")
+MINORITY_SPELLINGS = (
+    "Ba Na",
+    "Bana",
+    "Chăm",
+    "Chàm",
+    "Hrê",
+    "Gia Rai",
+    "Gia-rai",
+    "Ê Đê",
+    "Ê-đê",
+    "Tày",
+    "Thái",
+    "Mường",
+    "Nùng",
+    "H'Mông",
+    "Mông",
+    "Dao",
+    "Khmer",
+    "Khơ-me",
+    "Hoa",
+    "Xơ Đăng",
+    "Co",
+    "Cơ-ho",
+)
 UNKNOWN_ETHNICITY = ("Không rõ", "Khác", "DT khác", "Kinh Hoa", "Ba", "?")
 SEX_MALE = ("Nam", "Nam", "Nam", "Nam", "nam", "NAM", "M", "Trai")
 SEX_FEMALE = ("Nữ", "Nữ", "Nữ", "Nữ", "nữ", "NỮ", "Nu", "F", "Gái")
 
 DEFECTS = (
-    "missing_id", "cmnd9", "id_scientific", "id_number_cell", "id_float_cell", "wrong_year_digits",
-    "wrong_sex_digit", "name_tcvn3", "name_vni", "name_tcvn3_word", "name_vni_word",
-    "name_case_spacing", "missing_dob", "impossible_date", "dob_partial", "no_guardians",
-    "unknown_ethnicity", "missing_sex", "duplicate_child", "over_16", "duplicate_id",
+    "missing_id",
+    "cmnd9",
+    "id_scientific",
+    "id_number_cell",
+    "id_float_cell",
+    "wrong_year_digits",
+    "wrong_sex_digit",
+    "name_tcvn3",
+    "name_vni",
+    "name_tcvn3_word",
+    "name_vni_word",
+    "name_case_spacing",
+    "missing_dob",
+    "impossible_date",
+    "dob_partial",
+    "no_guardians",
+    "unknown_ethnicity",
+    "missing_sex",
+    "duplicate_child",
+    "over_16",
+    "duplicate_id",
 )
 
 
@@ -152,8 +295,9 @@ def generate_children(
     return rows
 
 
-def _apply_defect(rng: random.Random, row: dict, rows: list[dict], sex: str, dob: dt.date,
-                  today: dt.date, new_id) -> None:  # noqa: ANN001 - the generator's closure
+def _apply_defect(
+    rng: random.Random, row: dict, rows: list[dict], sex: str, dob: dt.date, today: dt.date, new_id
+) -> None:  # noqa: ANN001 - the generator's closure
     defect = rng.choice(DEFECTS)
     idn = str(row["id_number"])
     name = str(row["full_name"])
@@ -196,8 +340,16 @@ def _apply_defect(rng: random.Random, row: dict, rows: list[dict], sex: str, dob
         row["sex"] = rng.choice((None, ""))
     elif defect == "duplicate_child" and rows:
         other = rng.choice(rows[-50:])
-        for f in ("full_name", "dob", "sex", "ethnicity", "father_name", "mother_name",
-                  "guardian_name", "hamlet"):
+        for f in (
+            "full_name",
+            "dob",
+            "sex",
+            "ethnicity",
+            "father_name",
+            "mother_name",
+            "guardian_name",
+            "hamlet",
+        ):
             row[f] = other[f]
         if isinstance(other["full_name"], str) and rng.random() < 0.5:
             row["full_name"] = other["full_name"].replace(" ", "  ", 1)

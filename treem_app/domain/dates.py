@@ -161,6 +161,8 @@ def parse_date(raw: object, *, today: dt.date | None = None) -> ParsedDate:
     """
     if raw is None:
         return MISSING
+    if raw.__class__ is str:
+        return _from_text(raw, (today or dt.date.today()).year)  # type: ignore[arg-type]
     if isinstance(raw, dt.datetime):
         return _day(raw.year, raw.month, raw.day)
     if isinstance(raw, dt.date):

@@ -64,6 +64,7 @@ VIETNAMESE_LETTERS: str = "".join(
 _LETTERS = frozenset(VIETNAMESE_LETTERS) | frozenset("fjwzFJWZ")
 _NAME_PUNCT = frozenset("'-")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_TYPO_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None,
                             "\ufeff": None, "\u2060": None})
 
@@ -302,7 +303,9 @@ def _from_utf8_mojibake(s: str) -> str | None:
 def _classify(word: str) -> tuple[int, str | None, int, str | None, int, str]:
     """How one word reads: (status as written, TCVN3 reading or None, its status, VNI reading or
     None, its status, the word without invisible characters)."""
-    plain = word.translate(_INVISIBLE)
+    # Typographic apostrophes (H’Mông) are apostrophes even though ’ and ‘ are also the VN1
+    # positions of Ò and Ị: judge the word as written with them read as apostrophes.
+    plain = word.translate(_INVISIBLE).translate(_TYPO_APOSTROPHES)
     t = from_tcvn3(word)
     v = unicodedata.normalize("NFC", from_vni(word))
     t_status = _word_status(t) if t != word else 0
@@ -355,8 +358,8 @@ def _decode_words(words: list[str], hint: str | None = None) -> tuple[list[str],
                 if status == 2 or hint is not None:
                     if best[1] and best[0] >= min(status, 2) and best[0] > 0:
                         choice = best  # valid both ways: follow the encoding the string proves
-                elif best[0] > status:
-                    choice = best
+                elif best[0] > status or (best[1] and best[0] >= status):
+                    choice = best  # better, or as good in the encoding the string proves
         if choice is None:
             out.append(plain)
         else:

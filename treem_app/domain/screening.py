@@ -247,16 +247,17 @@ _DUPLICATE_TEXT = {
 
 
 class _Cache(dict):
-    """Outcome per distinct raw cell value, computed on first use."""
+    """Outcome per distinct raw cell value, computed on first use by ``compute(raw, *args)``."""
 
-    __slots__ = ("compute",)
+    __slots__ = ("args", "compute")
 
-    def __init__(self, compute) -> None:  # noqa: ANN001 - a one-argument function
+    def __init__(self, compute, *args: object) -> None:  # noqa: ANN001 - any function
         super().__init__()
         self.compute = compute
+        self.args = args
 
     def __missing__(self, raw: object) -> object:
-        out = self[raw] = self.compute(raw)
+        out = self[raw] = self.compute(raw, *self.args)
         return out
 
 
@@ -302,7 +303,7 @@ _ROW_FIELDS = ("full_name", "dob", "sex", "ethnicity", "id_number", "father_name
 _get_fields = itemgetter(*_ROW_FIELDS)
 
 
-def _id_prefix(prefix: str, provinces: frozenset[str]) -> tuple[bool, bool, int]:
+def _id_prefix(prefix: str, provinces: frozenset[str]) -> tuple[bool, bool, int]:  # noqa: FBT001
     """(known province?, female?, year of birth) read from the first 6 digits of a number."""
     d4 = ord(prefix[3]) - 48
     return prefix[:3] in provinces, bool(d4 & 1), 1900 + 100 * (d4 >> 1) + int(prefix[4:6])
@@ -311,17 +312,20 @@ def _id_prefix(prefix: str, provinces: frozenset[str]) -> tuple[bool, bool, int]
 def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
             registry_ids: Mapping[str, object] | None, children: bool,
             detect_duplicates: bool) -> ScreeningResult:
-    full_names = _Cache(lambda raw: _name_outcome(raw, "full_name"))
-    fathers = _Cache(lambda raw: _parent_outcome(raw, "father_name"))
-    mothers = _Cache(lambda raw: _parent_outcome(raw, "mother_name"))
-    guardians = _Cache(lambda raw: _parent_outcome(raw, "guardian_name"))
-    cutoff = _sixteenth_birthday_cutoff(today)
-    dobs = _Cache(lambda raw: _dob_outcome(raw, today, children, cutoff))
+    full_names = _Cache(_name_outcome, "full_name")
+    fathers = _Cache(_parent_outcome, "father_name")
+    mothers = _Cache(_parent_outcome, "mother_name")
+    guardians = _Cache(_parent_outcome, "guardian_name")
+    dobs = _Cache(_dob_outcome, today, children, _sixteenth_birthday_cutoff(today))
     sexes = _Cache(_sex_outcome)
     ethnicities = _Cache(_ethnicity_outcome)
     hamlets = _Cache(normalize_text)
     provinces = _province_set()
-    prefixes = _Cache(lambda prefix: _id_prefix(prefix, provinces))
+    prefixes = _Cache(_id_prefix, provinces)
+    full_get, dob_get, sex_get, eth_get = full_names.get, dobs.get, sexes.get, ethnicities.get
+    father_get, mother_get, guardian_get = fathers.get, mothers.get, guardians.get
+    registry_get = registry_ids.get if registry_ids else None
+    registry_hits: list[tuple[int, object]] = []
     str_ = str
     normalized = Rule.NAME_NORMALIZED
     get_fields = _get_fields
@@ -343,13 +347,16 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
             (raw_name, raw_dob, raw_sex, raw_eth, raw_id, raw_father, raw_mother, raw_guardian,
              raw_hamlet, nk) = [row.get(f) for f in _ROW_FIELDS]
         try:
-            full_name, key, name_findings, name_changed, given = full_names[raw_name]
-            dob, precision, dob_findings = dobs[raw_dob]
-            sex, sex_findings = sexes[raw_sex]
-            ethnicity, eth_findings = ethnicities[raw_eth]
-            father, father_findings = fathers[raw_father]
-            mother, mother_findings = mothers[raw_mother]
-            guardian, guardian_findings = guardians[raw_guardian]
+            # dict.get plus an inline miss is cheaper than __missing__ on the hot path
+            out = full_get(raw_name) or full_names[raw_name]
+            full_name, key, name_findings, name_changed, given = out
+            out = dob_get(raw_dob) or dobs[raw_dob]
+            dob, precision, dob_findings = out
+            sex, sex_findings = sex_get(raw_sex) or sexes[raw_sex]
+            ethnicity, eth_findings = eth_get(raw_eth) or ethnicities[raw_eth]
+            father, father_findings = father_get(raw_father) or fathers[raw_father]
+            mother, mother_findings = mother_get(raw_mother) or mothers[raw_mother]
+            guardian, guardian_findings = guardian_get(raw_guardian) or guardians[raw_guardian]
             hamlet = hamlets[raw_hamlet]
         except TypeError:  # an unhashable value (not from a spreadsheet): screen its text
             records.extend(_screen([_hashable_row(row)], today, None, children, False).records)
@@ -387,6 +394,10 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
             if j != index:
                 id_related[index] = j
                 id_related.setdefault(j, index)
+            if registry_get is not None:
+                other = registry_get(id_number)
+                if other is not None:
+                    registry_hits.append((index, other))
         else:
             id_number = cleaned.value
 
@@ -434,11 +445,11 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
                 j = first_block.setdefault(block, index)
                 if j != index:
                     block_groups.setdefault(block, [j]).append(index)
-        if registry_ids is not None:
+        if registry_get is not None:
             owner = row.get("_owner")
             owners.append(owner if owner is not None else nk)
 
-    _flag_duplicate_ids(records, id_related, owners, registry_ids)
+    _flag_duplicate_ids(records, id_related, owners, registry_hits)
     if detect_duplicates:
         facts = [r.facts for r in records]
         seen: set[int] = set()
@@ -452,21 +463,19 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
 
 
 def _flag_duplicate_ids(records: list[ScreenedRecord], related: dict[int, int],
-                        owners: list[object], registry_ids: Mapping[str, object] | None) -> None:
+                        owners: list[object], registry_hits: list[tuple[int, object]]) -> None:
     for i, j in sorted(related.items()):
         records[i].findings.append(finding(
             Rule.ID_DUPLICATE, "id_number",
             "Số định danh trùng với một hồ sơ khác trong danh sách.", related=j))
-    if not registry_ids:
+    if not registry_hits:
         return
+    # The registry's holder of the number is someone else, and not a person of this set (whose
+    # own row would already be compared above).
     owners_here = set(owners)
-    for rec, owner in zip(records, owners, strict=True):
-        idn = rec.facts["id_number"]
-        if rec.index in related or idn is None:
-            continue
-        other = registry_ids.get(idn)  # type: ignore[call-overload]
-        if other is not None and other != owner and other not in owners_here:
-            rec.findings.append(finding(
+    for i, other in registry_hits:
+        if i not in related and other != owners[i] and other not in owners_here:
+            records[i].findings.append(finding(
                 Rule.ID_DUPLICATE, "id_number",
                 "Số định danh đã có trên một người khác trong sổ theo dõi."))
 
