@@ -1,0 +1,302 @@
+"""Recognising the columns of a national-software export from their Vietnamese headers.
+
+Pure Python (no Flask, no I/O): the reader hands over the first rows of a sheet and its merged
+ranges, and gets back where the header is, where the data starts and which column holds which
+canonical field (the names of :data:`treem_app.domain.findings.FIELDS`).
+
+Headers come in many spellings ("Họ và tên", "Họ tên trẻ", "Ho va ten", "HỌ VÀ TÊN TRẺ EM";
+"Ngày, tháng, năm sinh"; "Số ĐDCN/CCCD", "Mã định danh"...), often as a two-row header whose top
+row is a merged group ("Họ tên cha, mẹ, người giám hộ" over "Cha" | "Mẹ" | "Người giám hộ").
+Matching works on a folded form: lower case, no diacritics (đ -> d), punctuation as spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# Canonical fields, in the order the mapping form lists them.
+FIELDS = (
+    "national_key",
+    "full_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "father_name",
+    "mother_name",
+    "guardian_name",
+    "hamlet",
+)
+FIELD_LABELS = {
+    "national_key": "Mã trẻ em (mã hồ sơ)",
+    "full_name": "Họ và tên",
+    "dob": "Ngày sinh",
+    "sex": "Giới tính",
+    "ethnicity": "Dân tộc",
+    "id_number": "Số định danh cá nhân",
+    "father_name": "Họ tên cha",
+    "mother_name": "Họ tên mẹ",
+    "guardian_name": "Họ tên người giám hộ",
+    "hamlet": "Thôn/Tổ dân phố",
+}
+# Without these a file cannot be screened at all.
+REQUIRED = ("full_name", "dob")
+# A header row needs at least this many recognised fields (full name among them).
+MIN_FIELDS = 3
+# How far down a sheet the header is looked for (title rows, blank rows, notes).
+SCAN_ROWS = 40
+
+_SPACE = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: object) -> str:
+    """Fold a header for matching: lower case, no diacritics, 'đ' -> 'd', words split by spaces."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFD", str(text).lower().replace("đ", "d"))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return _SPACE.sub(" ", s).strip()
+
+
+# Whole-header aliases (folded) for the short sub-headers of two-row headers.
+_EXACT = {
+    "cha": "father_name",
+    "bo": "father_name",
+    "ho ten cha": "father_name",
+    "me": "mother_name",
+    "ho ten me": "mother_name",
+    "nguoi giam ho": "guardian_name",
+    "giam ho": "guardian_name",
+    "nguoi nuoi duong": "guardian_name",
+    "ten": "full_name",
+    "ho ten": "full_name",
+    "ho va ten": "full_name",
+    "ns": "dob",
+    "gt": "sex",
+    "phai": "sex",
+    "nam nu": "sex",
+    "dt": "ethnicity",
+    "ma": "national_key",
+    "id": "national_key",
+    "thon": "hamlet",
+    "xom": "hamlet",
+    "ap": "hamlet",
+    "ban": "hamlet",
+    "buon": "hamlet",
+    "lang": "hamlet",
+    "to": "hamlet",
+    "khu pho": "hamlet",
+    "to dan pho": "hamlet",
+}
+_IGNORED = {"stt", "tt", "so tt", "so thu tu", "ghi chu"}
+
+
+def _words(folded: str) -> set[str]:
+    return set(folded.split())
+
+
+def match_header(text: object) -> str | None:
+    """The canonical field a header text names, or None (STT, notes, unknown columns).
+
+    >>> match_header("Ngày, tháng, năm sinh")
+    'dob'
+    """
+    f = fold(text)
+    if not f or f in _IGNORED:
+        return None
+    if f in _EXACT:
+        return _EXACT[f]
+    w = _words(f)
+    padded = f" {f} "
+    # Parents first: "Họ tên mẹ" also contains "họ tên".
+    parents = [
+        name
+        for name, hit in (
+            ("father_name", bool(w & {"cha", "bo"})),
+            ("mother_name", "me" in w),
+            ("guardian_name", "giam ho" in f or "nuoi duong" in f),
+        )
+        if hit
+    ]
+    if len(parents) == 1:
+        return parents[0]
+    if len(parents) > 1:
+        return None  # a group header over several parent columns
+    if any(k in padded for k in (" ma tre ", " ma ho so ", " ma so tre ", " ma doi tuong ")):
+        return "national_key"
+    if any(k in padded for k in (" dinh danh ", " cccd ", " ddcn ", " cmnd ", " can cuoc ")):
+        return "id_number"
+    if f.startswith("so ") and ("ca nhan" in f or "id" in w):
+        return "id_number"
+    if "ngay sinh" in f or "nam sinh" in f or "sinh ngay" in f or "thang nam sinh" in f:
+        return "dob"
+    if "gioi tinh" in f or f.startswith("gioi "):
+        return "sex"
+    if "dan toc" in f:
+        return "ethnicity"
+    if "ho va ten" in f or "ho ten" in f or "ten tre" in f:
+        return "full_name"
+    if (
+        w & {"thon", "xom", "ap", "buon", "ban", "lang", "khom"}
+        or "to dan pho" in f
+        or "khu pho" in f
+    ):
+        return "hamlet"
+    return None
+
+
+@dataclass
+class Column:
+    """One column of the detected header: its position, its text as shown, the field it maps to."""
+
+    index: int
+    text: str
+    field: str | None
+
+
+@dataclass
+class HeaderGuess:
+    """Where the header is (0-based row indexes) and the proposed column mapping."""
+
+    header_row: int
+    data_start: int
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def mapping(self) -> dict[int, str]:
+        return {c.index: c.field for c in self.columns if c.field}
+
+    @property
+    def score(self) -> int:
+        return len(self.mapping)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.text for c in self.columns]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _fill_merged(
+    rows: list[list[str]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """Copy each merged range's top-left text into the cells it covers (header rows only)."""
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(rows):
+            continue
+        top = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, c1 + 1):
+                if c < len(row) and not row[c]:
+                    row[c] = top
+
+
+def _is_numbering_row(row: list[str]) -> bool:
+    """A row like "1 2 3 4..." or "(1) (2) (3)..." printed under many headers."""
+    cells = [c for c in row if c]
+    if len(cells) < 3:
+        return False
+    return all(re.fullmatch(r"\(?\d{1,2}\)?(\s*=.*)?", c) for c in cells)
+
+
+def _columns_for(top: list[str], sub: list[str] | None) -> list[Column]:
+    width = max(len(top), len(sub or []))
+    cols: list[Column] = []
+    used: set[str] = set()
+    for i in range(width):
+        t = top[i] if i < len(top) else ""
+        s = sub[i] if sub and i < len(sub) else ""
+        if s and s != t:
+            text = f"{t} / {s}" if t else s
+            found = match_header(s) or match_header(f"{t} {s}") or match_header(t)
+        else:
+            text = t
+            found = match_header(t)
+        if found in used:
+            found = None
+        if found:
+            used.add(found)
+        cols.append(Column(i, text, found))
+    while cols and not cols[-1].text:
+        cols.pop()
+    return cols
+
+
+def detect_header(
+    preview: Sequence[Sequence[object]],
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+) -> HeaderGuess | None:
+    """Find the header among the first rows of a sheet; None when no row looks like one.
+
+    ``preview`` holds the first rows (0-based, as read, empty cells as "" or None); ``merged``
+    the sheet's merged ranges ((row, col), (row, col)), 0-based and inclusive. A header is the row
+    with the most recognised fields (at least :data:`MIN_FIELDS`, the full name among them),
+    combined with the next row when that row is a sub-header (merged group above it, or more
+    fields recognised). A numbering row ("(1) (2) (3)") after the header is skipped.
+    """
+    rows = [[_cell_text(v) for v in r] for r in preview[:SCAN_ROWS]]
+    _fill_merged(rows, [m for m in merged if m[0][0] < SCAN_ROWS])
+    best: HeaderGuess | None = None
+    for r, row in enumerate(rows):
+        if sum(1 for c in row if c) < 2:
+            continue
+        single = HeaderGuess(r, r + 1, _columns_for(row, None))
+        guess = single
+        if r + 1 < len(rows):
+            double = HeaderGuess(r, r + 2, _columns_for(row, rows[r + 1]))
+            if double.score > single.score:
+                guess = double
+        if "full_name" not in guess.mapping.values() or guess.score < MIN_FIELDS:
+            continue
+        if best is None or guess.score > best.score:
+            best = guess
+    if best is None:
+        return None
+    while best.data_start < len(rows) and _is_numbering_row(rows[best.data_start]):
+        best.data_start += 1
+    return best
+
+
+def mapping_differences(remembered: Sequence[str], current: Sequence[str]) -> list[str]:
+    """Vietnamese warnings about columns renamed, added or gone since the remembered export."""
+    old = [fold(h) for h in remembered]
+    new = [fold(h) for h in current]
+    notes: list[str] = []
+    for i in range(max(len(old), len(new))):
+        a = old[i] if i < len(old) else ""
+        b = new[i] if i < len(new) else ""
+        if a == b:
+            continue
+        shown_a = remembered[i] if i < len(remembered) else ""
+        shown_b = current[i] if i < len(current) else ""
+        col = column_letter(i)
+        if a and b:
+            if b in old:
+                notes.append(f"Cột {col}: «{shown_b}» đã đổi vị trí (trước đây ở cột khác).")
+            else:
+                notes.append(f"Cột {col}: tên cột đổi từ «{shown_a}» thành «{shown_b}».")
+        elif b:
+            notes.append(f"Cột {col}: cột mới «{shown_b}».")
+        else:
+            notes.append(f"Cột {col}: cột «{shown_a}» không còn trong tệp.")
+    return notes
+
+
+def column_letter(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA" (Excel column names)."""
+    s = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        s = chr(65 + rem) + s
+    return s

@@ -1,0 +1,876 @@
+"""Step 1: an uploaded export -> header mapping -> normalise and screen -> merge into the registry.
+
+Shared by the web job and ``treem roster import``. Services flush, never commit: the job or the
+CLI command owns the transaction, so a crash leaves nothing half-applied.
+
+Merging a newer export (SPEC section 5): each row is matched to a person of the unit by national
+key, then ID number, then name + date of birth + a parent (:func:`merge_keys`). A matched person
+takes the export's value for a field unless that field was corrected in treem (its latest event
+came from a source other than the export or the automatic normalisation); then the correction is
+kept and a :class:`Conflict` ("value") records the export's value for an officer's decision. A
+person who came with an earlier export and is missing from this one gets a Conflict ("absent"):
+flagged, never deleted.
+
+History of a new person: one "person" event carrying every imported fact in words (plus one event
+per automatic fix, and one per value the export had but screening could not read), rather than
+one event per fact: a 50,000-row commune export then writes about 60,000 history rows instead of
+500,000, which is what keeps an import within three times the cost of merely reading the file.
+The facts are all there, and every later change records its old value.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ..domain.dates import format_date
+from ..domain.ethnicity import ethnicity_name
+from ..domain.findings import Rule, finding
+from ..domain.matching import merge_keys
+from ..domain.screening import screen_rows
+from ..files.headers import FIELD_LABELS as COLUMN_LABELS
+from ..files.headers import REQUIRED, fold
+from ..files.upload_checks import UploadError, check_upload
+from ..files.xlsx_read import choose_sheet, data_rows, read_rows, sheet_has_formulas
+from ..models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent, Unit, User
+from ..models._common import utcnow
+from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES
+from .findings import person_as_row, sync_findings
+from .persons import workflow_status
+
+Progress = Callable[[int, int, str], None]
+
+EXPORT_SOURCES = ("export", "normalisation")
+# Facts whose unreadable export value screening reports (and stores as empty).
+READ_CHECKED = ("dob", "sex", "ethnicity")
+CHUNK = 900  # ids per IN (...) query: under SQLite's host-parameter limit
+
+
+class ImportError_(UploadError):  # noqa: N801 - "ImportError" is a builtin
+    """An import that cannot go ahead; the message is Vietnamese, for the user."""
+
+
+@dataclass
+class ImportOutcome:
+    """What one import did (or, for a dry run, would do)."""
+
+    summary: dict
+    rows: list[list[object]] = field(default_factory=list)
+    header_rows: tuple[int, int] = (0, 0)
+    findings_by_row: dict[int, list] = field(default_factory=dict)
+    cli_findings: list[dict] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- upload
+
+
+def store_upload(
+    session: Session,
+    unit: Unit,
+    user: User | None,
+    filename: str,
+    data: bytes,
+    *,
+    files_dir: str | Path,
+    max_bytes: int,
+    max_rows: int,
+) -> ImportRun:
+    """Check an uploaded file, keep it under ``files_dir`` and propose a column mapping.
+
+    Raises UploadError (Vietnamese message) and keeps nothing when the file is refused.
+    """
+    checked = check_upload(data, filename, max_bytes=max_bytes)
+    digest = hashlib.sha256(checked.data).hexdigest()
+    folder = Path(files_dir) / "imports" / unit.code
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"{stamp}-{digest[:16]}.{checked.kind}"
+    path.write_bytes(checked.data)
+    try:
+        choice = choose_sheet(path, checked.kind)
+        if checked.kind == "xlsx" and sheet_has_formulas(path, choice.sheet):
+            raise UploadError(
+                "Trang tính có ô chứa công thức thay vì giá trị. Hãy chép toàn bộ và dán lại "
+                "dạng giá trị (Dán đặc biệt → Giá trị) rồi tải lên lại."
+            )
+        rows = data_rows(read_rows(path, checked.kind, choice.sheet), choice.header)
+        if not rows:
+            raise UploadError("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
+        if len(rows) > max_rows:
+            raise UploadError(
+                f"Tệp có {_n(len(rows))} dòng, vượt giới hạn {_n(max_rows)} dòng cho một lần nhập."
+            )
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    headers = choice.header.headers
+    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit.id))
+    mapping = propose_mapping(choice.header.mapping, headers, remembered)
+    run = ImportRun(
+        unit=unit,
+        original_name=Path(filename).name[:255] or "tep-tai-len",
+        stored_path=str(path),
+        kind=checked.kind,
+        sha256=digest,
+        size=len(checked.data),
+        macros_removed=checked.macros_removed,
+        uploaded_by=user,
+        sheet=choice.sheet,
+        header_row=choice.header.header_row,
+        data_start=choice.header.data_start,
+        headers_json=json.dumps(headers, ensure_ascii=False),
+        mapping_json=json.dumps({str(k): v for k, v in mapping.items()}),
+        status="uploaded",
+        summary_json=json.dumps({"rows": len(rows), "skipped_sheets": choice.skipped}),
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def propose_mapping(
+    detected: dict[int, str], headers: list[str], remembered: ColumnMapping | None
+) -> dict[int, str]:
+    """The detected mapping, overridden by what the officer confirmed for the same header text."""
+    if remembered is None:
+        return dict(detected)
+    by_text = {fold(h): remembered.mapping.get(i) for i, h in enumerate(remembered.headers)}
+    out: dict[int, str] = {}
+    for i, h in enumerate(headers):
+        key = fold(h)
+        if key in by_text:
+            if by_text[key]:
+                out[i] = by_text[key]
+        elif i in detected:
+            out[i] = detected[i]
+    # A field taken twice (a renamed column now detected as well) keeps its first column.
+    seen: set[str] = set()
+    for i in sorted(out):
+        if out[i] in seen:
+            del out[i]
+        else:
+            seen.add(out[i])
+    return out
+
+
+def validate_mapping(mapping: dict[int, str]) -> list[str]:
+    """Problems with a mapping, in Vietnamese (empty when it can be used)."""
+    problems = []
+    fields = list(mapping.values())
+    for f in REQUIRED:
+        if f not in fields:
+            problems.append(f"Chưa chọn cột cho «{COLUMN_LABELS[f]}».")
+    for f in sorted(set(fields)):
+        if fields.count(f) > 1:
+            problems.append(f"«{COLUMN_LABELS.get(f, f)}» được chọn cho nhiều cột.")
+    unknown = [f for f in fields if f not in COLUMN_LABELS]
+    if unknown:
+        problems.append("Có cột được gán cho trường không tồn tại.")
+    return problems
+
+
+def confirm_mapping(
+    session: Session, run: ImportRun, mapping: dict[int, str], user: User | None
+) -> None:
+    """Save the officer's mapping on the import and remember it for the unit's next export."""
+    problems = validate_mapping(mapping)
+    if problems:
+        raise ImportError_(" ".join(problems))
+    as_json = json.dumps({str(k): v for k, v in sorted(mapping.items())})
+    run.mapping_json = as_json
+    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == run.unit_id))
+    if remembered is None:
+        remembered = ColumnMapping(unit_id=run.unit_id)
+        session.add(remembered)
+    remembered.headers_json = run.headers_json or "[]"
+    remembered.mapping_json = as_json
+    remembered.updated_by_id = user.id if user else None
+    session.flush()
+
+
+# --------------------------------------------------------------------------- import
+
+
+def run_import(
+    session: Session,
+    run: ImportRun,
+    *,
+    screening_date: date,
+    apply: bool,
+    user: User | None = None,
+    progress: Progress | None = None,
+    max_rows: int = 200_000,
+) -> ImportOutcome:
+    """Read the stored file with the confirmed mapping, screen it and (``apply``) merge it.
+
+    A dry run computes the same summary and findings and writes nothing. Flushes, never commits.
+    """
+    report = progress or (lambda done, total, stage: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    report(0, 0, "Đang đọc tệp")
+    path = Path(run.stored_path)
+    if not path.exists():
+        raise ImportError_("Không còn tệp đã tải lên trên máy chủ; hãy tải tệp lên lại.")
+    mapping = run.mapping
+    problems = validate_mapping(mapping)
+    if problems:
+        raise ImportError_(" ".join(problems))
+    all_rows = read_rows(path, run.kind, run.sheet or "")
+    from ..files.headers import HeaderGuess
+
+    header = HeaderGuess(run.header_row or 0, run.data_start or 1)
+    rows = data_rows(all_rows, header)
+    if not rows:
+        raise ImportError_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
+    if len(rows) > max_rows:
+        raise ImportError_(f"Tệp có {_n(len(rows))} dòng, vượt giới hạn {_n(max_rows)} dòng.")
+    items = sorted(mapping.items())
+    raw_rows = []
+    for _, cells in rows:
+        width = len(cells)
+        raw_rows.append({f: _raw(cells[i]) if i < width else None for i, f in items})
+    timings["read"] = time.perf_counter() - t0
+    total = len(raw_rows)
+    report(0, total, "Đang chuẩn hóa và rà soát")
+    t1 = time.perf_counter()
+    result = screen_rows(raw_rows, screening_date)
+    records = result.records
+    timings["screen"] = time.perf_counter() - t1
+    report(total // 3, total, "Đang đối chiếu với hồ sơ đã có")
+
+    t2 = time.perf_counter()
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        merge = _Merge(session, run, user, screening_date, apply)
+        merge.match(records, raw_rows, rows)
+        merge.flag_registry_duplicates(records)
+        report(total // 2, total, "Đang lưu kết quả" if apply else "Đang tổng hợp (chạy thử)")
+        merge.plan_updates(records, raw_rows, rows)
+        if apply:
+            merge.persist(records, raw_rows, rows, report, total)
+    finally:
+        if gc_was:
+            gc.enable()
+    timings["merge"] = time.perf_counter() - t2
+
+    by_rule: dict[str, int] = {}
+    findings_by_row: dict[int, list] = {}
+    cli_findings: list[dict] = []
+    for (excel_row, _), record in zip(rows, records, strict=True):
+        if record.findings:
+            findings_by_row[excel_row] = record.findings
+        for f in record.findings:
+            rule = str(f.rule)
+            by_rule[rule] = by_rule.get(rule, 0) + 1
+            cli_findings.append(
+                {"row": excel_row, "rule": rule, "field": f.field, "severity": str(f.severity)}
+            )
+    order = {str(r): n for n, r in enumerate(Rule)}
+    summary = {
+        "rows": total,
+        "created": merge.created,
+        "updated": merge.updated,
+        "unchanged": merge.unchanged,
+        "conflicts": merge.conflicts,
+        "disappeared": merge.disappeared,
+        "reappeared": merge.reappeared,
+        "rows_with_errors": sum(1 for r in records if r.has_errors),
+        "by_rule": dict(sorted(by_rule.items(), key=lambda kv: order.get(kv[0], 99))),
+        "dry_run": not apply,
+        "screening_date": screening_date.isoformat(),
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    report(total, total, "Hoàn tất")
+    return ImportOutcome(
+        summary,
+        all_rows,
+        (run.header_row or 0, run.data_start or 1),
+        findings_by_row,
+        cli_findings,
+    )
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _raw(value: object) -> object:
+    """A cell as the screening domain wants it: empty text as None."""
+    if value == "" or value is None:
+        return None
+    return value
+
+
+def _facts_words(facts: dict) -> str:
+    parts = []
+    for f in FACT_FIELDS:
+        v = facts.get(f)
+        if v in (None, ""):
+            continue
+        if f == "dob":
+            v = format_date(v, facts.get("dob_precision") or "day")
+        elif f == "sex":
+            v = {"M": "Nam", "F": "Nữ"}.get(v, v)
+        elif f == "ethnicity":
+            v = ethnicity_name(v) or v
+        parts.append(f"{FIELD_LABELS[f]}: {v}")
+    return "; ".join(parts)
+
+
+def _value_text(facts_or_person, f: str) -> str | None:
+    get = (
+        facts_or_person.get
+        if isinstance(facts_or_person, dict)
+        else lambda k: getattr(facts_or_person, k, None)
+    )
+    v = get(f)
+    if v is None or v == "":
+        return None
+    if f == "dob":
+        return format_date(v, get("dob_precision") or "day")
+    if isinstance(v, date):
+        return v.strftime("%d/%m/%Y")
+    return str(v)
+
+
+def _person_facts(p: Person) -> dict:
+    return {
+        "national_key": p.national_key,
+        "full_name": p.full_name,
+        "name_key": p.name_key,
+        "dob": p.dob,
+        "dob_precision": p.dob_precision,
+        "sex": p.sex,
+        "ethnicity": p.ethnicity,
+        "id_number": p.id_number,
+        "father_name": p.father_name,
+        "mother_name": p.mother_name,
+        "guardian_name": p.guardian_name,
+        "hamlet": p.hamlet,
+    }
+
+
+class _Merge:
+    """Matching screened rows to the unit's persons, planning and writing the changes."""
+
+    def __init__(self, session, run, user, screening_date, apply):  # noqa: ANN001
+        self.session = session
+        self.run = run
+        self.unit_id = run.unit_id
+        self.user = user
+        self.apply = apply
+        self.screening_date = screening_date
+        self.created = self.updated = self.unchanged = self.conflicts = 0
+        self.disappeared = self.reappeared = 0
+        self.matched: list[Person | None] = []
+        self.persons: list[Person] = []
+
+    # -- matching
+
+    def match(self, records, raw_rows, rows) -> None:  # noqa: ANN001, ARG002
+        persons = list(
+            self.session.scalars(
+                select(Person).where(Person.unit_id == self.unit_id).order_by(Person.id)
+            )
+        )
+        self.persons = persons
+        index: dict[tuple, list[Person]] = {}
+        for p in persons:
+            for key in merge_keys(_person_facts(p)):
+                index.setdefault(key, []).append(p)
+        claimed: set[int] = set()
+        matched: list[Person | None] = []
+        for record in records:
+            hit = None
+            if index:
+                for key in merge_keys(record.facts):
+                    for p in index.get(key, ()):
+                        if p.id not in claimed:
+                            hit = p
+                            break
+                    if hit is not None:
+                        break
+            if hit is not None:
+                claimed.add(hit.id)
+            matched.append(hit)
+        self.matched = matched
+
+    def flag_registry_duplicates(self, records) -> None:  # noqa: ANN001
+        """ID_DUPLICATE against persons who are not the row's own person (SPEC section 4)."""
+        ids = sorted(
+            {
+                r.facts["id_number"]
+                for r in records
+                if isinstance(r.facts.get("id_number"), str) and len(r.facts["id_number"]) == 12
+            }
+        )
+        holders: dict[str, set[int]] = {}
+        for i in range(0, len(ids), CHUNK):
+            for pid, number in self.session.execute(
+                select(Person.id, Person.id_number).where(
+                    Person.id_number.in_(ids[i : i + CHUNK]),
+                    Person.status.not_in(INACTIVE_STATUSES),
+                )
+            ):
+                holders.setdefault(number, set()).add(pid)
+        if not holders:
+            return
+        own = {p.id for p in self.matched if p is not None}
+        for record, person in zip(records, self.matched, strict=True):
+            number = record.facts.get("id_number")
+            others = holders.get(number) if isinstance(number, str) else None
+            if not others:
+                continue
+            others = others - ({person.id} if person is not None else set()) - own
+            if others and not any(str(f.rule) == "ID_DUPLICATE" for f in record.findings):
+                record.findings.append(
+                    finding(
+                        Rule.ID_DUPLICATE,
+                        "id_number",
+                        "Số định danh đã có trên một người khác trong sổ theo dõi.",
+                    )
+                )
+
+    # -- planning updates of matched persons
+
+    def plan_updates(self, records, raw_rows, rows) -> None:  # noqa: ANN001
+        matched_ids = [p.id for p in self.matched if p is not None]
+        latest: dict[tuple[int, str], str] = {}
+        for i in range(0, len(matched_ids), CHUNK):
+            for pid, fld, source in self.session.execute(
+                select(PersonEvent.person_id, PersonEvent.field, PersonEvent.source)
+                .where(PersonEvent.person_id.in_(matched_ids[i : i + CHUNK]))
+                .order_by(PersonEvent.id)
+            ):
+                latest[(pid, fld)] = source
+        open_conflicts: dict[tuple[int, str], Conflict] = {}
+        if matched_ids or self.persons:
+            for c in self.session.scalars(
+                select(Conflict).where(Conflict.unit_id == self.unit_id, Conflict.status == "open")
+            ):
+                open_conflicts[(c.person_id, c.field if c.kind == "value" else "#absent")] = c
+        self.latest = latest
+        self.open_conflicts = open_conflicts
+        self.changes: list[tuple[Person, list, list]] = []
+        for n, (record, person) in enumerate(zip(records, self.matched, strict=True)):
+            if person is None:
+                continue
+            excel_row = rows[n][0]
+            raw = raw_rows[n]
+            facts = record.facts
+            changed: list[tuple[str, object, object]] = []
+            disputes: list[tuple[str, str | None, str | None]] = []
+            for f in FACT_FIELDS:
+                new = facts.get(f)
+                old = getattr(person, f)
+                same = new == old and (
+                    f != "dob" or facts.get("dob_precision") == person.dob_precision
+                )
+                if same:
+                    continue
+                unreadable = new is None and f in READ_CHECKED and raw.get(f) not in (None, "")
+                if new is None and f == "national_key":
+                    continue  # an export without the key column never erases a known key
+                corrected = latest.get((person.id, f), "export") not in EXPORT_SOURCES
+                if unreadable:
+                    if old is not None:
+                        disputes.append((f, str(raw.get(f)), _value_text(person, f)))
+                    continue
+                if corrected:
+                    disputes.append((f, _value_text(facts, f), _value_text(person, f)))
+                    continue
+                changed.append((f, old, new))
+            self.changes.append((person, changed, disputes, excel_row, n))
+            if changed:
+                self.updated += 1
+            else:
+                self.unchanged += 1
+            self.conflicts += len(disputes)
+        self.created = sum(1 for p in self.matched if p is None)
+        # Who disappeared (only a real import decides; a dry run just counts).
+        seen = {p.id for p in self.matched if p is not None}
+        from_export = set()
+        ids = [p.id for p in self.persons if p.id not in seen and p.status not in INACTIVE_STATUSES]
+        for i in range(0, len(ids), CHUNK):
+            from_export.update(
+                self.session.scalars(
+                    select(PersonEvent.person_id)
+                    .where(
+                        PersonEvent.person_id.in_(ids[i : i + CHUNK]),
+                        PersonEvent.source == "export",
+                    )
+                    .distinct()
+                )
+            )
+        self.absent = [p for p in self.persons if p.id in from_export]
+        self.disappeared = len(self.absent)
+        self.reappeared = sum(1 for pid in seen if (pid, "#absent") in open_conflicts)
+
+    # -- writing
+
+    def persist(self, records, raw_rows, rows, report, total) -> None:  # noqa: ANN001
+        session = self.session
+        now = utcnow()
+        user_id = self.user.id if self.user else None
+        run = self.run
+        note = f"Nhập từ tệp «{run.original_name}» (lần nhập #{run.id})"
+        # Write the run row first: on SQLite this takes the write lock that _allocate_ids needs.
+        run.applied_at = now
+        session.flush()
+        # Matched persons: apply changes, record events and conflicts.
+        rescreen: list[Person] = []
+        direct: list[tuple[Person, list]] = []
+        for person, changed, disputes, excel_row, n in self.changes:
+            for f, _old, new in changed:
+                old_text = _value_text(person, f)
+                setattr(person, f, new)
+                if f == "dob":
+                    person.dob_precision = records[n].facts.get("dob_precision")
+                if f == "full_name":
+                    person.name_key = records[n].facts.get("name_key")
+                if f == "id_number":
+                    person.id_source = "export" if new else None
+                session.add(
+                    PersonEvent(
+                        person_id=person.id,
+                        user_id=user_id,
+                        at=now,
+                        field=f,
+                        old_value=old_text,
+                        new_value=_value_text(person, f),
+                        source="export",
+                        note=f"{note}, dòng {excel_row}",
+                    )
+                )
+            for f, export_value, current in disputes:
+                key = (person.id, f)
+                existing = self.open_conflicts.get(key)
+                if existing is not None and existing.export_value == export_value:
+                    continue
+                if existing is not None:  # the export now says something else again
+                    existing.status = "resolved"
+                    existing.decision = "superseded"
+                    existing.resolved_at = now
+                session.add(
+                    Conflict(
+                        unit_id=self.unit_id,
+                        person_id=person.id,
+                        import_run_id=run.id,
+                        kind="value",
+                        field=f,
+                        export_value=export_value,
+                        current_value=current,
+                        row=excel_row,
+                    )
+                )
+            absent = self.open_conflicts.get((person.id, "#absent"))
+            if absent is not None:
+                absent.status = "resolved"
+                absent.decision = "reappeared"
+                absent.resolved_at = now
+            if disputes or changed:
+                rescreen.append(person)
+            else:
+                direct.append((person, records[n].findings))
+        for person in self.absent:
+            if (person.id, "#absent") in self.open_conflicts:
+                continue
+            session.add(
+                Conflict(
+                    unit_id=self.unit_id,
+                    person_id=person.id,
+                    import_run_id=run.id,
+                    kind="absent",
+                    field="person",
+                    current_value=person.full_name,
+                )
+            )
+        session.flush()
+        # Findings of matched persons: re-screen those whose facts differ from the row.
+        if rescreen:
+            rescreened = screen_rows(
+                [person_as_row(p) for p in rescreen], self.screening_date, detect_duplicates=False
+            ).records
+            direct.extend((p, r.findings) for p, r in zip(rescreen, rescreened, strict=True))
+        if direct:
+            existing: dict[int, list[Finding]] = {p.id: [] for p, _ in direct}
+            ids = list(existing)
+            for i in range(0, len(ids), CHUNK):
+                for f in session.scalars(
+                    select(Finding).where(Finding.person_id.in_(ids[i : i + CHUNK]))
+                ):
+                    existing[f.person_id].append(f)
+            for person, found in direct:
+                sync_findings(session, person, found, existing[person.id])
+                person.status = workflow_status(person, found)
+        report(total // 2, total, "Đang lưu hồ sơ mới")
+        self._insert_new(records, raw_rows, rows, now, user_id, note)
+        session.flush()
+
+    def _insert_new(self, records, raw_rows, rows, now, user_id, note) -> None:  # noqa: ANN001
+        new = [n for n, p in enumerate(self.matched) if p is None]
+        if not new:
+            return
+        conn = self.session.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        ids = _allocate_ids(conn, "persons", len(new))
+        ts = _db_datetime(now, sqlite)
+        person_rows = []
+        event_rows = []
+        finding_rows = []
+        for pid, n in zip(ids, new, strict=True):
+            record = records[n]
+            facts = record.facts
+            dob = facts.get("dob")
+            id_number = facts.get("id_number")
+            status = workflow_status(
+                SimpleNamespace(
+                    status="new", id_number=id_number, id_source="export" if id_number else None
+                ),
+                record.findings,
+            )
+            person_rows.append(
+                (
+                    pid,
+                    "child",
+                    self.unit_id,
+                    facts.get("hamlet"),
+                    facts.get("full_name"),
+                    facts.get("name_key"),
+                    _db_date(dob, sqlite),
+                    facts.get("dob_precision"),
+                    facts.get("sex"),
+                    facts.get("ethnicity"),
+                    id_number,
+                    "export" if id_number else None,
+                    facts.get("father_name"),
+                    facts.get("mother_name"),
+                    facts.get("guardian_name"),
+                    facts.get("national_key"),
+                    status,
+                    1,
+                    ts,
+                    ts,
+                )
+            )
+            excel_row = rows[n][0]
+            event_rows.append(
+                (
+                    pid,
+                    user_id,
+                    ts,
+                    "person",
+                    None,
+                    _facts_words(facts),
+                    "export",
+                    f"{note}, dòng {excel_row}",
+                )
+            )
+            for fix in record.fixes:
+                event_rows.append(
+                    (
+                        pid,
+                        user_id,
+                        ts,
+                        fix.field,
+                        _show(fix.old),
+                        _value_text(facts, fix.field),
+                        "normalisation",
+                        str(fix.rule),
+                    )
+                )
+            raw = raw_rows[n]
+            for f in READ_CHECKED:
+                if facts.get(f) is None and raw.get(f) not in (None, ""):
+                    event_rows.append(
+                        (
+                            pid,
+                            user_id,
+                            ts,
+                            f,
+                            None,
+                            None,
+                            "export",
+                            f"Giá trị trên tệp không đọc được: «{_show(raw.get(f))}» "
+                            f"(dòng {excel_row})",
+                        )
+                    )
+            for f in record.findings:
+                finding_rows.append(
+                    (pid, str(f.rule), f.field, str(f.severity), f.message, "open", ts)
+                )
+        _bulk(conn, "persons", PERSON_INSERT, person_rows)
+        _bulk(conn, "person_events", EVENT_INSERT, event_rows)
+        _bulk(conn, "findings", FINDING_INSERT, finding_rows)
+
+
+PERSON_INSERT = (
+    "id", "kind", "unit_id", "hamlet", "full_name", "name_key", "dob", "dob_precision", "sex",
+    "ethnicity", "id_number", "id_source", "father_name", "mother_name", "guardian_name",
+    "national_key", "status", "version", "created_at", "updated_at",
+)  # fmt: skip
+EVENT_INSERT = (
+    "person_id", "user_id", "at", "field", "old_value", "new_value", "source", "note",
+)  # fmt: skip
+FINDING_INSERT = ("person_id", "rule", "field", "severity", "message", "status", "created_at")
+
+
+def _show(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if value.time() else value.strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _db_datetime(value: datetime, sqlite: bool) -> object:
+    # SQLAlchemy's SQLite DateTime storage format (always with microseconds).
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else value
+
+
+def _db_date(value: object, sqlite: bool) -> object:
+    if value is None:
+        return None
+    return value.isoformat() if sqlite else value
+
+
+def _allocate_ids(conn, table: str, n: int) -> list[int]:  # noqa: ANN001
+    """Reserve ``n`` primary keys for a bulk insert of rows whose ids are needed right away.
+
+    PostgreSQL: from the table's sequence. SQLite: after max(id); the import already holds the
+    database's write lock (it wrote its run row first), so no other writer can take them.
+    """
+    if conn.dialect.name == "postgresql":
+        return list(
+            conn.execute(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": n},
+            ).scalars()
+        )
+    start = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()
+    return list(range(start + 1, start + 1 + n))
+
+
+def _bulk(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
+    """INSERT many rows through the driver's executemany (no per-value ORM processing)."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def resolve_conflict(
+    session: Session, conflict: Conflict, decision: str, user: User | None, screening_date: date
+) -> None:
+    """Close a conflict: "keep" the value in treem, or "export" to take the export's value.
+
+    Taking the export's value of a "value" conflict is a correction by the officer (an event
+    with source "officer"), so a later export does not silently change it back.
+    """
+    if conflict.status != "open":
+        return
+    if decision not in ("keep", "export"):
+        raise ImportError_("Quyết định không hợp lệ.")
+    now = utcnow()
+    if decision == "export" and conflict.kind == "value":
+        from ..domain.screening import screen_one
+
+        person = conflict.person
+        row = person_as_row(person)
+        row[conflict.field] = conflict.export_value
+        facts = screen_one(row, screening_date).facts
+        old_text = _value_text(person, conflict.field)
+        setattr(person, conflict.field, facts.get(conflict.field))
+        if conflict.field == "dob":
+            person.dob_precision = facts.get("dob_precision")
+        if conflict.field == "full_name":
+            person.name_key = facts.get("name_key")
+        session.add(
+            PersonEvent(
+                person_id=person.id,
+                user_id=user.id if user else None,
+                field=conflict.field,
+                old_value=old_text,
+                new_value=_value_text(person, conflict.field),
+                source="officer",
+                note=f"Chọn giá trị từ tệp xuất (lần nhập #{conflict.import_run_id})",
+            )
+        )
+        session.flush()
+        found = screen_one(person_as_row(person), screening_date).findings
+        existing = list(session.scalars(select(Finding).where(Finding.person_id == person.id)))
+        sync_findings(session, person, found, existing)
+        person.status = workflow_status(person, found)
+    conflict.status = "resolved"
+    conflict.decision = decision
+    conflict.resolved_at = now
+    conflict.resolved_by_id = user.id if user else None
+    session.flush()
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def annotate(run: ImportRun, outcome: ImportOutcome, files_dir: str | Path) -> Path:
+    """Write the annotated copy of the run's file and remember its path on the run."""
+    from ..domain.findings import RULE_LABELS
+    from ..files.xlsx_write import write_annotated
+
+    folder = Path(files_dir) / "imports" / run.unit.code
+    path = folder / f"import-{run.id}-ket-qua-ra-soat.xlsx"
+    header_row, data_start = outcome.header_rows
+    write_annotated(
+        path,
+        outcome.rows,
+        header_row=header_row,
+        data_start=data_start,
+        mapping=run.mapping,
+        findings_by_row=outcome.findings_by_row,
+        sheet_title=run.sheet or "Kết quả rà soát",
+        by_rule=outcome.summary["by_rule"],
+        rule_labels={str(k): v for k, v in RULE_LABELS.items()},
+    )
+    run.annotated_path = str(path)
+    return path
+
+
+def import_message(summary: dict) -> str:
+    """One Vietnamese sentence summing an import up (numbers with Vietnamese separators)."""
+
+    def n(v: int) -> str:
+        return f"{v:,}".replace(",", ".")
+
+    if summary.get("dry_run"):
+        head = f"Chạy thử: đã đọc {n(summary['rows'])} dòng; chưa thay đổi hồ sơ nào."
+        return (
+            f"{head} Nếu nhập: {n(summary['created'])} hồ sơ mới, {n(summary['updated'])} "
+            f"hồ sơ cập nhật, {n(summary['conflicts'])} điểm khác biệt cần quyết định."
+        )
+    return (
+        f"Đã nhập {n(summary['rows'])} dòng: {n(summary['created'])} hồ sơ mới, "
+        f"{n(summary['updated'])} cập nhật, {n(summary['unchanged'])} không đổi, "
+        f"{n(summary['conflicts'])} điểm khác biệt cần quyết định."
+    )
