@@ -5,6 +5,7 @@ htmx.config.responseHandling = [
   { code: "286", swap: true },
   { code: "[23]..", swap: true },
   { code: "422", swap: true },
+  { code: "409", swap: true },
   { code: "[45]..", swap: false, error: true },
 ];
 // A clear message when the server cannot be reached or answers with an error.

@@ -23,6 +23,9 @@ def test_officer_signs_in_and_sees_the_home_page(make, page, screenshot):
     # The menu works: open the records list and come back.
     nav.get_by_role("link", name="Hồ sơ trẻ em").click()
     page.wait_for_url("**/records")
+    # The queue opens on records with open findings; all records are one filter away.
+    page.get_by_label("Tình trạng").select_option("all")
+    page.wait_for_url("**/records?status=all")
     assert page.get_by_role("link", name="Nguyễn Văn An").is_visible()
 
 

@@ -1,7 +1,14 @@
 import pytest
 
 MENU_LABELS = {
-    "officer": ["Trang chủ", "Hồ sơ trẻ em", "Công việc nền"],
+    "officer": [
+        "Trang chủ",
+        "Hồ sơ trẻ em",
+        "Nhập dữ liệu",
+        "Đề xuất chờ duyệt",
+        "Cộng tác viên",
+        "Công việc nền",
+    ],
     "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
     "police": ["Trang chủ"],
     "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Công việc nền"],

@@ -37,7 +37,7 @@ PERSON_STATUSES = {
 }
 
 # Records no longer screened or counted: marked, never deleted.
-INACTIVE_STATUSES = ("moved", "deceased", "duplicate")
+INACTIVE_STATUSES = ("moved", "deceased", "out_of_scope", "duplicate")
 
 PERSON_KINDS = {"child": "Trẻ em", "beneficiary": "Đối tượng bảo trợ xã hội"}
 
@@ -99,11 +99,13 @@ class Person(db.Model):
     national_key: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="new")
     status_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit] = relationship()
+    merged_into: Mapped[Person | None] = relationship(remote_side=[id])
     findings: Mapped[list[Finding]] = relationship(
         back_populates="person", order_by="Finding.id", passive_deletes=True
     )
@@ -136,9 +138,12 @@ class PersonEvent(db.Model):
     new_value: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    # Set when an officer approved a volunteer's proposal: `user` proposed, this one approved.
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     person: Mapped[Person] = relationship(back_populates="events")
-    user: Mapped[User | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
 
     @property
     def source_label(self) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from ..extensions import db
-from ..models import Batch, JobRun, Person, Unit, User
+from ..models import Batch, JobRun, Person, Unit, User, VolunteerHamlet
 
 M = TypeVar("M")
 
@@ -37,11 +37,25 @@ def units_in_scope(user: User) -> Select:
     )
 
 
+def assigned_hamlets(user: User) -> Select:
+    """The hamlets assigned to a volunteer (a subquery)."""
+    return select(VolunteerHamlet.hamlet).where(VolunteerHamlet.user_id == user.id)
+
+
 def scoped(user: User, model: type[M]) -> Select:
-    """`select(model)` restricted to the rows in the user's unit subtree."""
+    """`select(model)` restricted to the rows in the user's unit subtree.
+
+    Volunteers see only the persons of the hamlets assigned to them, and no batches or jobs.
+    """
     if model not in SCOPED:
         raise TypeError(f"{model!r} is not a unit-scoped model")
-    return select(model).where(model.unit_id.in_(subtree_ids(user.unit)))
+    stmt = select(model).where(model.unit_id.in_(subtree_ids(user.unit)))
+    if user.role == "volunteer":
+        if model is Person:
+            stmt = stmt.where(Person.hamlet.in_(assigned_hamlets(user)))
+        else:
+            stmt = stmt.where(false())
+    return stmt
 
 
 def get_or_404(user: User, model: type[M], ident: int) -> M:

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from ..domain.ethnicity import ethnicity_name
 from ..domain.screening import screen_rows
-from ..models import Finding, Person, Unit
+from ..models import Finding, NotDuplicate, Person, Unit
 from ..models._common import utcnow
 from ..models.person import INACTIVE_STATUSES
 from .access import subtree_ids
+from .persons import workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -139,11 +140,25 @@ def rebuild_findings(
             existing[f.person_id].append(f)
     opened = resolved = 0
     by_rule: dict[str, int] = {}
+    dismissed = {
+        (a, b)
+        for a, b in session.execute(select(NotDuplicate.person_a_id, NotDuplicate.person_b_id))
+    }
+
+    def kept(person: Person, f) -> bool:
+        # A pair an officer declared "not a duplicate" is not raised again.
+        if str(f.rule) != "DUPLICATE_PERSON" or f.related is None:
+            return True
+        other = persons[f.related].id
+        return (min(person.id, other), max(person.id, other)) not in dismissed
+
     for n, (person, record) in enumerate(zip(persons, result.records, strict=True), start=1):
-        o, r = sync_findings(session, person, record.findings, existing[person.id])
+        findings = [f for f in record.findings if kept(person, f)]
+        o, r = sync_findings(session, person, findings, existing[person.id])
         opened += o
         resolved += r
-        for f in record.findings:
+        person.status = workflow_status(person, findings)
+        for f in findings:
             if str(f.severity) in MANAGED_SEVERITIES:
                 by_rule[str(f.rule)] = by_rule.get(str(f.rule), 0) + 1
         if progress and (n % 500 == 0 or n == total):

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from ..domain.dates import format_date
 from ..models import Finding, Person, PersonEvent, Unit, User
 from ..models.person import FACT_FIELDS
 
@@ -21,9 +22,41 @@ def event_text(value: object) -> str | None:
     return str(value)
 
 
-def status_for(findings) -> str:
-    """The workflow status a freshly screened record starts in."""
-    return "in_review" if any(str(f.severity) == "error" for f in findings) else "clean"
+def fact_text(obj, field: str) -> str | None:
+    """A person's (or facts dict's) value as written in the history: dates keep their
+    precision (05/03/2015, 03/2015, 2015)."""
+    get = obj.get if isinstance(obj, dict) else lambda k: getattr(obj, k, None)
+    value = get(field)
+    if field == "dob" and value is not None:
+        return format_date(value, get("dob_precision") or "day")
+    return event_text(value)
+
+
+# Statuses the screening does not decide: set by a person (marks) or by the handover step.
+KEPT_STATUSES = ("moved", "deceased", "out_of_scope", "duplicate", "in_batch")
+# Sources under which an ID number counts as verified (SPEC section 4, "clean").
+VERIFIED_ID_SOURCES = ("export", "police")
+
+
+def workflow_status(person: Person, findings) -> str:
+    """Where a record stands after screening (SPEC section 4 "clean", section 5 handover).
+
+    - in_review: an error other than about the ID number remains;
+    - clean: a 12-digit ID that passes every ID rule, from the export or the police, no error;
+    - ready: everything else (facts in order, the ID missing, doubtful or not yet verified).
+    """
+    if person.status in KEPT_STATUSES:
+        return person.status
+    errors = {
+        str(f.rule)
+        for f in findings
+        if str(f.severity) == "error" and getattr(f, "status", "open") == "open"
+    }
+    if any(not rule.startswith("ID_") for rule in errors):
+        return "in_review"
+    if not errors and person.id_number and person.id_source in VERIFIED_ID_SOURCES:
+        return "clean"
+    return "ready"
 
 
 def create_screened_person(
@@ -43,13 +76,13 @@ def create_screened_person(
     person = Person(kind=kind, unit=unit, **{k: facts.get(k) for k in PERSON_COLUMNS})
     if person.id_number:
         person.id_source = source
-    person.status = status_for(record.findings)
+    person.status = workflow_status(person, record.findings)
     person.events = [
         PersonEvent(
             user=user,
             field=k,
             old_value=None,
-            new_value=event_text(facts.get(k)),
+            new_value=fact_text(facts, k),
             source=source,
             note=note,
         )
@@ -62,7 +95,7 @@ def create_screened_person(
                 user=user,
                 field=fix.field,
                 old_value=event_text(fix.old),
-                new_value=event_text(fix.new),
+                new_value=fact_text(facts, "dob") if fix.field == "dob" else event_text(fix.new),
                 source="normalisation",
                 note=str(fix.rule),
             )

@@ -1,51 +1,227 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from datetime import date
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_blocks
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain.ethnicity import ethnic_groups
+from ..domain.findings import RULE_LABELS
 from ..extensions import db
-from ..models import Batch, Person
+from ..models import Batch, Person, Proposal
+from ..models.person import FIELD_LABELS
+from ..services import review
 from ..services.access import get_or_404
-from ..services.records import list_persons
-from .htmx import render
+from .decorators import role_required
+from .htmx import is_htmx, render
 
 bp = Blueprint("records", __name__)
+
+EDITOR_ROLES = ("officer", "volunteer")
+
+
+def _can_edit(person: Person) -> bool:
+    return current_user.role in EDITOR_ROLES and person.status not in review.MARKS
 
 
 @bp.get("/records")
 @login_required
 def index():
-    q = request.args.get("q", "")
-    only_open = request.args.get("open") == "1"
-    page = list_persons(
-        db.session,
-        current_user,
-        q=q,
-        only_open=only_open,
-        page=request.args.get("page", 1, type=int),
+    filt = review.QueueFilter.from_args(request.args)
+    page = review.queue_page(db.session, current_user, filt)
+    resp = render(
+        "records/index.html",
+        "queue",
+        page=page,
+        filt=filt,
+        statuses=review.STATUS_FILTERS,
+        severities=review.SEVERITY_LABELS,
+        rule_labels=RULE_LABELS,
     )
-    return render("records/index.html", "results", page=page, q=q, only_open=only_open)
+    if is_htmx():
+        # The address bar shows the canonical, shareable filter (no empty parameters).
+        resp.headers["HX-Push-Url"] = url_for("records.index", **filt.args())
+    return resp
+
+
+def _record_context(person: Person, **extra) -> dict:
+    pending = db.session.scalars(
+        select(Proposal).where(Proposal.person_id == person.id, Proposal.status == "pending")
+    ).all()
+    ctx = {
+        "person": person,
+        "fields": review.EDITABLE_FIELDS,
+        "can_edit": _can_edit(person),
+        "sources": review.EDIT_SOURCES,
+        "ethnic_groups": ethnic_groups(),
+        "history": review.history(db.session, person),
+        "pending": {p.field: p for p in pending},
+        "marks": review.MARKS,
+        "rule_labels": RULE_LABELS,
+        "oob": False,
+        "mode": "show",
+        "error": None,
+        "value": None,
+    }
+    ctx.update(extra)
+    return ctx
 
 
 @bp.get("/records/<int:person_id>")
 @login_required
 def show(person_id: int):
-    from ..domain.ethnicity import ethnicity_name
-    from ..domain.idnumber import explain_id
-
     person = get_or_404(current_user, Person, person_id)
-    explanation = None
-    if person.id_number and len(person.id_number) == 12 and person.id_number.isdigit():
-        try:
-            explanation = explain_id(person.id_number)
-        except ValueError:
-            explanation = None
-    return render_template(
-        "records/show.html",
-        person=person,
-        explanation=explanation,
-        ethnicity=ethnicity_name(person.ethnicity) if person.ethnicity else None,
+    review.log_access(db.session, current_user, person, "view")
+    db.session.commit()
+    editing = request.args.get("edit")
+    ctx = _record_context(person, editing=editing if _can_edit(person) else None)
+    if current_user.role == "officer":
+        ctx["access_log"] = review.access_log(db.session, person)
+    return render_template("records/show.html", **ctx)
+
+
+@bp.get("/records/<int:person_id>/facts/<field>")
+@login_required
+def fact(person_id: int, field: str):
+    person = get_or_404(current_user, Person, person_id)
+    if field not in review.EDITABLE_FIELDS:
+        abort(404)
+    mode = "edit" if request.args.get("edit") and _can_edit(person) else "show"
+    return render_template("records/_fact.html", **_record_context(person, field=field, mode=mode))
+
+
+@bp.post("/records/<int:person_id>/facts/<field>")
+@role_required(*EDITOR_ROLES)
+def save_fact(person_id: int, field: str):
+    person = get_or_404(current_user, Person, person_id)
+    if field not in review.EDITABLE_FIELDS:
+        abort(404)
+    value = request.form.get("value", "")
+    source = request.form.get("source", "")
+    note = request.form.get("note", "")
+    today = date.today()
+    status = 200
+    try:
+        if current_user.role == "volunteer":
+            review.propose(
+                db.session,
+                person,
+                field,
+                value,
+                user=current_user,
+                source=source,
+                note=note,
+                today=today,
+            )
+            message = "Đã gửi đề xuất; cán bộ xã sẽ duyệt trước khi áp dụng."
+        else:
+            changed = review.update_fact(
+                db.session,
+                person,
+                field,
+                value,
+                user=current_user,
+                source=source,
+                note=note,
+                expected_version=request.form.get("version", type=int),
+                today=today,
+            )
+            message = "Đã lưu." if changed else "Không có thay đổi."
+        db.session.commit()
+    except review.StaleRecord as exc:
+        db.session.rollback()
+        error, status = str(exc), 409
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(person)
+        error, status = str(review.StaleRecord(person, field)), 409
+    except review.ReviewError as exc:
+        db.session.rollback()
+        error, status = str(exc), 422
+    if status != 200:
+        db.session.refresh(person)
+        ctx = _record_context(
+            person, field=field, mode="edit", error=error, value=value, source=source, note=note
+        )
+        if not is_htmx():
+            flash(error, "danger")
+            return redirect(url_for("records.show", person_id=person.id, edit=field))
+        return render_template("records/_fact.html", **ctx), status
+    if not is_htmx():
+        flash(message, "success")
+        return redirect(url_for("records.show", person_id=person.id))
+    db.session.refresh(person)
+    ctx = _record_context(person, field=field, saved=message)
+    row = render_template("records/_fact.html", **ctx)
+    oob = render_blocks(
+        "records/show.html", ["status_badge", "findings", "history"], **dict(ctx, oob=True)
     )
+    return row + oob
+
+
+@bp.post("/records/<int:person_id>/mark")
+@role_required("officer")
+def mark(person_id: int):
+    person = get_or_404(current_user, Person, person_id)
+    try:
+        review.set_mark(
+            db.session,
+            person,
+            request.form.get("mark", ""),
+            request.form.get("reason", ""),
+            user=current_user,
+            today=date.today(),
+        )
+        db.session.commit()
+        flash(f"Đã cập nhật trạng thái: {person.status_label}.", "success")
+    except review.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for("records.show", person_id=person.id))
+
+
+@bp.route("/records/new", methods=["GET", "POST"])
+@role_required("officer")
+def new():
+    form = request.form
+    candidates, error = [], None
+    if request.method == "POST":
+        raw = {f: form.get(f, "") for f in review.EDITABLE_FIELDS}
+        try:
+            person = review.add_child(
+                db.session,
+                current_user.unit,
+                raw,
+                user=current_user,
+                source=form.get("source", ""),
+                note=form.get("note"),
+                today=date.today(),
+                confirmed=form.get("confirm_duplicate") == "1",
+            )
+            db.session.commit()
+            flash(f"Đã thêm trẻ {person.full_name}.", "success")
+            return redirect(url_for("records.show", person_id=person.id))
+        except review.DuplicateWarning as exc:
+            db.session.rollback()
+            candidates, error = exc.candidates, str(exc)
+        except review.ReviewError as exc:
+            db.session.rollback()
+            error = str(exc)
+    status = 422 if error else 200
+    return render_template(
+        "records/new.html",
+        form=form,
+        error=error,
+        candidates=candidates,
+        fields=review.EDITABLE_FIELDS,
+        labels=FIELD_LABELS,
+        sources=review.EDIT_SOURCES,
+        ethnic_groups=ethnic_groups(),
+        hamlets=review.unit_hamlets(db.session, current_user.unit),
+    ), status
 
 
 @bp.get("/batches/<int:batch_id>")

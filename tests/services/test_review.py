@@ -1,0 +1,411 @@
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from treem_app.extensions import db
+from treem_app.models import Finding, NotDuplicate, Person, PersonEvent
+from treem_app.services import review
+from treem_app.services.findings import rebuild_findings
+
+TODAY = date(2026, 11, 22)
+
+
+def open_rules(person):
+    db.session.expire(person, ["findings"])
+    return {f.rule for f in person.findings if f.status == "open"}
+
+
+@pytest.fixture
+def commune(make):
+    tree = make.tree()
+    return tree, make.user("officer", tree["a"])
+
+
+def screened(make, unit, **facts):
+    person = make.person(unit, **facts)
+    review.rescreen(db.session, person, TODAY)
+    db.session.commit()
+    return person
+
+
+def test_update_fact_records_event_rescreens_and_updates_status(make, commune):
+    tree, officer = commune
+    person = screened(make, tree["a"], id_number=None)
+    assert "ID_MISSING" in open_rules(person)
+    assert person.status == "ready"
+    changed = review.update_fact(
+        db.session,
+        person,
+        "id_number",
+        "0522 1500 0123",
+        user=officer,
+        source="birth_certificate",
+        note="Giấy khai sinh bản chính",
+        expected_version=person.version,
+        today=TODAY,
+    )
+    db.session.commit()
+    assert changed and person.id_number == "052215000123"
+    assert "ID_MISSING" not in open_rules(person)
+    event = db.session.scalars(select(PersonEvent).where(PersonEvent.person_id == person.id)).all()[
+        -1
+    ]
+    assert (event.field, event.old_value, event.new_value, event.source, event.user_id) == (
+        "id_number",
+        None,
+        "052215000123",
+        "birth_certificate",
+        officer.id,
+    )
+    assert event.note == "Giấy khai sinh bản chính"
+    # Corrected by the officer, not yet verified by the police: ready for the handover, not clean.
+    assert person.status == "ready" and person.id_source == "birth_certificate"
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("dob", "31/02/2015", "không"),
+        ("dob", "abc", ""),
+        ("id_number", "12345", ""),
+        ("full_name", "Nguyen 123", ""),
+        ("ethnicity", "Người Sao Hỏa", ""),
+        ("sex", "khác", ""),
+    ],
+)
+def test_unreadable_values_are_refused_and_nothing_changes(make, commune, field, value, message):
+    tree, officer = commune
+    person = screened(make, tree["a"], id_number="052215000123")
+    before = {f: getattr(person, f) for f in review.EDITABLE_FIELDS}
+    events = len(person.events)
+    with pytest.raises(review.ReviewError) as exc:
+        review.update_fact(
+            db.session,
+            person,
+            field,
+            value,
+            user=officer,
+            source="officer",
+            note=None,
+            expected_version=person.version,
+            today=TODAY,
+        )
+    db.session.rollback()
+    assert message in str(exc.value)
+    db.session.refresh(person)
+    assert {f: getattr(person, f) for f in review.EDITABLE_FIELDS} == before
+    assert len(person.events) == events
+
+
+def test_second_save_on_an_old_version_is_refused_with_the_newer_value(make, commune):
+    tree, officer = commune
+    person = screened(make, tree["a"])
+    seen_version = person.version
+    review.update_fact(
+        db.session,
+        person,
+        "hamlet",
+        "Thôn Hai",
+        user=officer,
+        source="officer",
+        note=None,
+        expected_version=seen_version,
+        today=TODAY,
+    )
+    db.session.commit()
+    with pytest.raises(review.StaleRecord) as exc:
+        review.update_fact(
+            db.session,
+            person,
+            "hamlet",
+            "Thôn Ba",
+            user=officer,
+            source="officer",
+            note=None,
+            expected_version=seen_version,
+            today=TODAY,
+        )
+    assert "Thôn Hai" in str(exc.value)
+    db.session.rollback()
+    assert db.session.get(Person, person.id).hamlet == "Thôn Hai"
+
+
+def test_a_source_is_required(make, commune):
+    tree, officer = commune
+    person = screened(make, tree["a"])
+    with pytest.raises(review.ReviewError, match="nguồn"):
+        review.update_fact(
+            db.session,
+            person,
+            "hamlet",
+            "X",
+            user=officer,
+            source="",
+            note=None,
+            expected_version=None,
+            today=TODAY,
+        )
+
+
+def test_queue_filters_search_and_counts(make, commune):
+    tree, officer = commune
+    an = screened(
+        make,
+        tree["a"],
+        full_name="Nguyễn Văn An",
+        name_key="nguyen van an",
+        hamlet="Thôn Một",
+        id_number=None,
+    )
+    screened(
+        make,
+        tree["a"],
+        full_name="Trần Thị Bình",
+        name_key="tran thi binh",
+        hamlet="Thôn Hai",
+        father_name=None,
+        dob=date(2016, 1, 2),
+        id_number="052216000456",
+    )
+    clean = screened(
+        make,
+        tree["a"],
+        full_name="Lê Minh Châu",
+        name_key="le minh chau",
+        hamlet="Thôn Hai",
+        id_number="052215000789",
+        id_source="export",
+        dob=date(2015, 6, 1),
+    )
+    screened(make, tree["b"], full_name="Nguyễn Văn An", name_key="nguyen van an", id_number=None)
+
+    page = review.queue_page(db.session, officer, review.QueueFilter())
+    assert page.total == 2  # open findings only, commune A only
+    assert dict(page.hamlets) == {"Thôn Một": 1, "Thôn Hai": 1}
+    assert dict(page.rules)["ID_MISSING"] == 1 and dict(page.rules)["GUARDIAN_MISSING"] == 1
+
+    page = review.queue_page(db.session, officer, review.QueueFilter(q="nguyen van"))
+    assert [p.id for p in page.items] == [an.id]
+    page = review.queue_page(db.session, officer, review.QueueFilter(q="Nguyễn  VĂN an"))
+    assert [p.id for p in page.items] == [an.id]
+    page = review.queue_page(
+        db.session, officer, review.QueueFilter(q="052215000789", status="all")
+    )
+    assert [p.id for p in page.items] == [clean.id]
+    page = review.queue_page(db.session, officer, review.QueueFilter(rule="GUARDIAN_MISSING"))
+    assert [p.full_name for p in page.items] == ["Trần Thị Bình"]
+    page = review.queue_page(
+        db.session, officer, review.QueueFilter(hamlet="Thôn Hai", status="all")
+    )
+    assert page.total == 2 and dict(page.hamlets)["Thôn Một"] == 1  # other hamlets still counted
+    page = review.queue_page(db.session, officer, review.QueueFilter(status="clean"))
+    assert [p.id for p in page.items] == [clean.id]
+
+
+def test_errors_come_first_in_the_queue(make, commune):
+    tree, officer = commune
+    screened(
+        make,
+        tree["a"],
+        full_name="An Hà",
+        name_key="an ha",
+        dob=date(2015, 3, 5),
+        id_number="052215000123",
+        id_source="export",
+        dob_precision="year",
+    )
+    screened(make, tree["a"], full_name="Zơ Rum", name_key="zo rum", id_number=None)
+    page = review.queue_page(db.session, officer, review.QueueFilter())
+    assert [p.name_key for p in page.items] == ["zo rum", "an ha"]  # error before warning
+
+
+def test_volunteer_sees_only_assigned_hamlets_and_proposals_need_approval(make, commune):
+    tree, officer = commune
+    volunteer = make.user("volunteer", tree["a"], full_name="Phạm Minh Khôi")
+    mine = screened(make, tree["a"], hamlet="Thôn Một", id_number=None)
+    screened(make, tree["a"], hamlet="Thôn Hai", id_number=None)
+    review.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    db.session.commit()
+    page = review.queue_page(db.session, volunteer, review.QueueFilter())
+    assert [p.id for p in page.items] == [mine.id]
+
+    proposal = review.propose(
+        db.session,
+        mine,
+        "mother_name",
+        "trần thị  hoa",
+        user=volunteer,
+        source="household_visit",
+        note="Mẹ cho xem sổ hộ khẩu",
+        today=TODAY,
+    )
+    db.session.commit()
+    assert mine.mother_name is None and proposal.new_value == "Trần Thị Hoa"
+    review.decide_proposal(
+        db.session, proposal, officer=officer, approve=True, reason=None, today=TODAY
+    )
+    db.session.commit()
+    assert mine.mother_name == "Trần Thị Hoa"
+    event = mine.events[-1]
+    assert event.user_id == volunteer.id and event.approved_by_id == officer.id
+    assert event.source == "household_visit"
+
+    other = review.propose(
+        db.session,
+        mine,
+        "hamlet",
+        "Thôn Ba",
+        user=volunteer,
+        source="household_visit",
+        note=None,
+        today=TODAY,
+    )
+    with pytest.raises(review.ReviewError, match="lý do"):
+        review.decide_proposal(
+            db.session, other, officer=officer, approve=False, reason="", today=TODAY
+        )
+    review.decide_proposal(
+        db.session,
+        other,
+        officer=officer,
+        approve=False,
+        reason="Gia đình vẫn ở Thôn Một",
+        today=TODAY,
+    )
+    db.session.commit()
+    assert other.status == "rejected" and mine.hamlet == "Thôn Một"
+
+
+def test_add_child_warns_about_a_probable_duplicate_before_saving(make, commune):
+    tree, officer = commune
+    existing = screened(
+        make,
+        tree["a"],
+        full_name="Nguyễn Văn An",
+        name_key="nguyen van an",
+        dob=date(2015, 3, 5),
+        father_name="Nguyễn Văn Bình",
+    )
+    raw = {
+        "full_name": "nguyễn văn an",
+        "dob": "05/03/2015",
+        "sex": "Nam",
+        "ethnicity": "Kinh",
+        "father_name": "Nguyễn Văn Bình",
+        "mother_name": "",
+        "guardian_name": "",
+        "id_number": "",
+        "hamlet": "Thôn Một",
+    }
+    with pytest.raises(review.DuplicateWarning) as exc:
+        review.add_child(
+            db.session,
+            tree["a"],
+            raw,
+            user=officer,
+            source="household_visit",
+            note=None,
+            today=TODAY,
+        )
+    assert exc.value.candidates == [existing]
+    db.session.rollback()
+    assert db.session.scalar(select(Person).where(Person.id != existing.id)) is None
+    child = review.add_child(
+        db.session,
+        tree["a"],
+        raw,
+        user=officer,
+        source="household_visit",
+        note="Phát hiện khi đi hộ",
+        today=TODAY,
+        confirmed=True,
+    )
+    db.session.commit()
+    assert child.full_name == "Nguyễn Văn An" and child.unit_id == tree["a"].id
+    assert "DUPLICATE_PERSON" in open_rules(child) and "ID_MISSING" in open_rules(child)
+    assert {e.field for e in child.events} >= {"full_name", "dob", "father_name"}
+
+
+def test_merge_keeps_both_histories_and_dismiss_is_remembered(make, commune):
+    tree, officer = commune
+    a = screened(
+        make,
+        tree["a"],
+        full_name="Nguyễn Văn An",
+        name_key="nguyen van an",
+        id_number=None,
+        mother_name=None,
+    )
+    b = screened(
+        make,
+        tree["a"],
+        full_name="Nguyễn Văn An",
+        name_key="nguyen van an",
+        id_number="052215000123",
+        mother_name="Lê Thị Hoa",
+    )
+    c = screened(
+        make,
+        tree["a"],
+        full_name="Nguyễn Văn An",
+        name_key="nguyen van an",
+        id_number=None,
+        hamlet="Thôn Khác",
+    )
+    db.session.add(PersonEvent(person=b, field="hamlet", new_value="Thôn Một", source="export"))
+    db.session.commit()
+    pairs = review.duplicate_pairs(db.session, officer)
+    assert {(p.a.id, p.b.id) for p in pairs} == {(a.id, b.id), (a.id, c.id), (b.id, c.id)}
+
+    review.dismiss_pair(db.session, a, c, user=officer, today=TODAY)
+    review.dismiss_pair(db.session, b, c, user=officer, today=TODAY)
+    db.session.commit()
+    assert db.session.scalar(select(NotDuplicate.id)) is not None
+    assert "DUPLICATE_PERSON" not in open_rules(c)
+    assert {(p.a.id, p.b.id) for p in review.duplicate_pairs(db.session, officer)} == {(a.id, b.id)}
+
+    review.merge_persons(db.session, a, b, user=officer, note="Cùng một trẻ", today=TODAY)
+    db.session.commit()
+    assert b.status == "duplicate" and b.merged_into_id == a.id
+    assert a.id_number == "052215000123" and a.mother_name == "Lê Thị Hoa"
+    events = review.history(db.session, a)
+    assert any(e.person_id == b.id and e.field == "hamlet" for e in events)  # b's history kept
+    assert any(e.person_id == a.id and e.field == "id_number" for e in events)
+    assert review.duplicate_pairs(db.session, officer) == []
+    assert "DUPLICATE_PERSON" not in open_rules(a)
+
+    # A full re-screen honours the dismissed pair too.
+    rebuild_findings(db.session, tree["a"], TODAY)
+    db.session.commit()
+    assert "DUPLICATE_PERSON" not in open_rules(c)
+
+
+def test_marking_needs_a_reason_and_deletes_nothing(make, commune):
+    tree, officer = commune
+    person = screened(make, tree["a"], id_number=None)
+    with pytest.raises(review.ReviewError, match="lý do"):
+        review.set_mark(db.session, person, "moved", " ", user=officer, today=TODAY)
+    review.set_mark(
+        db.session, person, "moved", "Chuyển vào TP. Hồ Chí Minh", user=officer, today=TODAY
+    )
+    db.session.commit()
+    assert person.status == "moved" and open_rules(person) == set()
+    assert db.session.get(Person, person.id) is not None
+    assert person.events[-1].field == "status" and person.events[-1].note.startswith("Chuyển")
+    with pytest.raises(review.ReviewError):
+        review.update_fact(
+            db.session,
+            person,
+            "hamlet",
+            "X",
+            user=officer,
+            source="officer",
+            note=None,
+            expected_version=None,
+            today=TODAY,
+        )
+    review.set_mark(db.session, person, "active", "Đã quay về", user=officer, today=TODAY)
+    db.session.commit()
+    assert person.status == "ready" and "ID_MISSING" in open_rules(person)
+    assert db.session.scalar(select(Finding.id).where(Finding.person_id == person.id)) is not None

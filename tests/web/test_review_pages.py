@@ -1,0 +1,220 @@
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from treem_app.extensions import db
+from treem_app.models import AccessLog, Person, Proposal
+from treem_app.services import review
+
+TODAY = date(2026, 11, 22)
+HX = {"HX-Request": "true"}
+
+
+def _person(make, unit, **facts):
+    person = make.person(unit, **facts)
+    review.rescreen(db.session, person, TODAY)
+    db.session.commit()
+    return person
+
+
+def test_queue_page_filters_in_place_and_keeps_a_clean_url(make, client, login):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    _person(make, tree["a"], full_name="Nguyễn Văn An", name_key="nguyen van an", id_number=None)
+    _person(
+        make,
+        tree["a"],
+        full_name="Trần Thị Bình",
+        name_key="tran thi binh",
+        father_name=None,
+        id_number="052215000456",
+    )
+    page = client.get("/records").get_data(as_text=True)
+    assert "2 hồ sơ" in page and "Thiếu số định danh" in page
+    resp = client.get("/records?q=nguyen+van&status=open&hamlet=&rule=&severity=", headers=HX)
+    body = resp.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="queue">')
+    assert "Nguyễn Văn An" in body and "Trần Thị Bình" not in body
+    assert resp.headers["HX-Push-Url"] == "/records?q=nguyen+van"
+    assert "1 hồ sơ" in body
+
+
+def test_inline_edit_saves_rescreens_and_refreshes_findings(make, client, login, post):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    person = _person(make, tree["a"], id_number=None)
+    login(officer)
+    form = client.get(f"/records/{person.id}/facts/id_number?edit=1", headers=HX).get_data(
+        as_text=True
+    )
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    resp = post(
+        f"/records/{person.id}/facts/id_number",
+        {"value": "052215000123", "source": "birth_certificate", "note": "", "version": version},
+        headers=HX,
+    )
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert '<tr id="fact-id_number"' in body and "052215000123" in body and "Đã lưu." in body
+    assert 'id="findings" hx-swap-oob="true"' in body and "Thiếu số định danh" not in body
+    assert 'id="history" hx-swap-oob="true"' in body and "Giấy khai sinh" in body
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).id_number == "052215000123"
+
+
+def test_stale_edit_answers_409_with_the_newer_value(make, client, login, post):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    person = _person(make, tree["a"])
+    login(officer)
+    old_version = person.version
+    review.update_fact(
+        db.session,
+        person,
+        "hamlet",
+        "Thôn Mới",
+        user=officer,
+        source="officer",
+        note=None,
+        expected_version=None,
+        today=TODAY,
+    )
+    db.session.commit()
+    resp = post(
+        f"/records/{person.id}/facts/hamlet",
+        {"value": "Thôn Cũ", "source": "officer", "version": str(old_version)},
+        headers=HX,
+    )
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "vừa được người khác cập nhật" in body and "Thôn Mới" in body
+    assert 'value="Thôn Cũ"' in body  # what the user typed is kept in the form
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).hamlet == "Thôn Mới"
+
+
+def test_invalid_value_answers_422_and_changes_nothing(make, client, login, post):
+    tree = make.tree()
+    person = _person(make, tree["a"])
+    login(make.user("officer", tree["a"]))
+    resp = post(
+        f"/records/{person.id}/facts/dob",
+        {"value": "31/02/2015", "source": "officer", "version": str(person.version)},
+        headers=HX,
+    )
+    assert resp.status_code == 422
+    assert 'role="alert"' in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).dob == date(2015, 3, 5)
+
+
+def test_opening_a_record_is_logged_and_the_officer_sees_the_log(make, client, login, web_app):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"], full_name="Nguyễn Thị Thu Hà")
+    reporter = make.user("reporter", tree["district"], full_name="Lê Văn Quang")
+    person = _person(make, tree["a"])
+    other = web_app.test_client()
+    from ..conftest import TEST_PASSWORD, csrf_token
+
+    other.post(
+        "/login",
+        data={
+            "username": reporter.username,
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(other),
+        },
+    )
+    page = other.get(f"/records/{person.id}").get_data(as_text=True)
+    assert "Nhật ký truy cập" not in page and "Sửa</a>" not in page  # reporters read only
+    login(officer)
+    page = client.get(f"/records/{person.id}").get_data(as_text=True)
+    assert "Nhật ký truy cập" in page and "Lê Văn Quang" in page
+    logs = db.session.scalars(select(AccessLog).where(AccessLog.person_id == person.id)).all()
+    assert {log.user_id for log in logs} == {officer.id, reporter.id}
+
+
+def test_reporter_and_police_cannot_edit(make, client, login, post):
+    tree = make.tree()
+    person = _person(make, tree["a"])
+    for role, unit in (("reporter", tree["district"]), ("police", tree["a"])):
+        login(make.user(role, unit))
+        resp = post(f"/records/{person.id}/facts/hamlet", {"value": "X", "source": "officer"})
+        assert resp.status_code == 403
+        post("/logout")
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).hamlet == "Thôn Một"
+
+
+def test_volunteer_proposes_and_officer_approves_through_the_pages(make, client, login, post):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    volunteer = make.user("volunteer", tree["a"], full_name="Phạm Minh Khôi")
+    person = _person(make, tree["a"], hamlet="Thôn Một", mother_name=None)
+    hidden = _person(make, tree["a"], hamlet="Thôn Hai")
+    review.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    db.session.commit()
+    login(volunteer)
+    assert client.get(f"/records/{hidden.id}").status_code == 404
+    resp = post(
+        f"/records/{person.id}/facts/mother_name",
+        {"value": "Lê Thị Hoa", "source": "household_visit", "version": str(person.version)},
+        headers=HX,
+    )
+    assert "Đã gửi đề xuất" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).mother_name is None
+    post("/logout")
+    login(officer)
+    page = client.get("/proposals").get_data(as_text=True)
+    assert "Lê Thị Hoa" in page and "Phạm Minh Khôi" in page
+    proposal = db.session.scalar(select(Proposal))
+    assert post(f"/proposals/{proposal.id}", {"decision": "approve"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).mother_name == "Lê Thị Hoa"
+    page = client.get(f"/records/{person.id}").get_data(as_text=True)
+    assert "duyệt:" in page and "Phạm Minh Khôi" in page
+
+
+def test_add_child_page_warns_then_saves(make, client, login, post):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    _person(make, tree["a"], full_name="Nguyễn Văn An", name_key="nguyen van an")
+    form = {
+        "full_name": "Nguyễn Văn An",
+        "dob": "05/03/2015",
+        "sex": "Nam",
+        "ethnicity": "Kinh",
+        "father_name": "Nguyễn Văn Bình",
+        "hamlet": "Thôn Một",
+        "source": "household_visit",
+    }
+    resp = post("/records/new", form)
+    assert resp.status_code == 422 and "Có thể trùng" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(Person).where(Person.id > 1)) is None
+    resp = post("/records/new", dict(form, confirm_duplicate="1"))
+    assert resp.status_code == 302
+    assert len(db.session.scalars(select(Person)).all()) == 2
+
+
+def test_duplicates_page_merge(make, client, login, post):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    a = _person(make, tree["a"], id_number=None)
+    b = _person(make, tree["a"], id_number="052215000123")
+    page = client.get("/duplicates").get_data(as_text=True)
+    assert "1 cặp" in page and 'class="diff"' in page
+    assert post("/duplicates/merge", {"keep": a.id, "other": b.id}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Person, b.id).status == "duplicate"
+    assert "Không còn cặp" in client.get("/duplicates").get_data(as_text=True)
+
+
+def test_merge_refuses_records_of_another_commune(make, client, login, post):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    a = _person(make, tree["a"])
+    b = _person(make, tree["b"])
+    assert post("/duplicates/merge", {"keep": a.id, "other": b.id}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Person, b.id).status != "duplicate"

@@ -1,0 +1,763 @@
+"""Step 2, review: the work queue, corrections with sources, new children, record status,
+duplicates and volunteers' proposals.
+
+Every function takes a Session and flushes; the request (or job) commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..domain.matching import find_duplicate_persons
+from ..domain.names import name_key
+from ..domain.screening import screen_one, screen_rows
+from ..models import (
+    AccessLog,
+    Finding,
+    NotDuplicate,
+    Person,
+    PersonEvent,
+    Proposal,
+    Unit,
+    User,
+    VolunteerHamlet,
+)
+from ..models._common import utcnow
+from ..models.person import FIELD_LABELS, INACTIVE_STATUSES
+from .access import scoped, subtree_ids
+from .findings import person_as_row, sync_findings
+from .persons import create_screened_person, fact_text, workflow_status
+
+EDITABLE_FIELDS = (
+    "full_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "father_name",
+    "mother_name",
+    "guardian_name",
+    "hamlet",
+)
+# Where a correction comes from (SPEC section 3); police verification arrives with step 3.
+EDIT_SOURCES = {
+    "household_visit": "Xác minh tại hộ gia đình",
+    "civil_registry": "Sổ hộ tịch",
+    "birth_certificate": "Giấy khai sinh",
+    "parent_statement": "Cha mẹ cung cấp",
+    "officer": "Cán bộ cập nhật",
+}
+# A typed value that screening cannot read is refused, so no garbage is stored; a value that
+# reads fine but contradicts another fact (ID_SEX_MISMATCH...) is saved and flagged.
+REFUSED_ON_EDIT = {
+    "NAME_MISSING",
+    "NAME_INVALID",
+    "DOB_INVALID",
+    "DOB_FUTURE",
+    "SEX_INVALID",
+    "ETHNICITY_UNKNOWN",
+    "ID_FORMAT",
+    "ID_PROVINCE",
+}
+MARKS = {
+    "moved": "Đã chuyển đi",
+    "deceased": "Đã mất",
+    "out_of_scope": "Ngoài độ tuổi (16 tuổi trở lên)",
+    "duplicate": "Trùng với hồ sơ khác",
+}
+
+
+class ReviewError(ValueError):
+    """A refused review action; the message is Vietnamese and shown to the user."""
+
+
+class StaleRecord(ReviewError):
+    """The record changed since the form was opened: nothing was saved."""
+
+    def __init__(self, person: Person, field_name: str):
+        current = fact_text(person, field_name) or "(trống)"
+        super().__init__(
+            "Hồ sơ vừa được người khác cập nhật nên thay đổi của bạn chưa được lưu. "
+            f"{FIELD_LABELS.get(field_name, field_name)} hiện là: {current}. "
+            "Vui lòng xem lại rồi lưu lại nếu vẫn cần sửa."
+        )
+        self.person = person
+
+
+@dataclass
+class DuplicateWarning(ReviewError):
+    """A new child looks like children already on record; the officer must confirm."""
+
+    candidates: list[Person] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "Có thể trùng với trẻ đã có trong danh sách. Kiểm tra trước khi thêm."
+
+
+# --------------------------------------------------------------------------- the work queue
+
+STATUS_FILTERS = {
+    "open": "Còn lỗi hoặc cảnh báo",
+    "errors": "Còn lỗi",
+    "ready": "Sẵn sàng chuyển công an",
+    "clean": "Đã làm sạch",
+    "all": "Tất cả hồ sơ đang quản lý",
+    "marked": "Đã đánh dấu (chuyển đi, đã mất, trùng, ngoài độ tuổi)",
+}
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+PAGE_SIZE = 50
+
+
+@dataclass
+class QueueFilter:
+    q: str = ""
+    hamlet: str = ""
+    rule: str = ""
+    severity: str = ""
+    status: str = "open"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilter:
+        status = args.get("status", "open")
+        severity = args.get("severity", "")
+        return cls(
+            q=args.get("q", "").strip()[:100],
+            hamlet=args.get("hamlet", "").strip(),
+            rule=args.get("rule", "").strip().upper(),
+            severity=severity if severity in SEVERITY_LABELS else "",
+            status=status if status in STATUS_FILTERS else "open",
+            page=max(1, args.get("page", 1, type=int) or 1),
+        )
+
+    def args(self, **changes) -> dict:
+        """Query-string arguments for a link, without the defaults (bookmarkable URLs)."""
+        values = {
+            "q": self.q,
+            "hamlet": self.hamlet,
+            "rule": self.rule,
+            "severity": self.severity,
+            "status": self.status,
+            "page": self.page,
+        }
+        values.update(changes)
+        defaults = {"status": "open", "page": 1}
+        return {k: v for k, v in values.items() if v and defaults.get(k) != v}
+
+
+@dataclass
+class QueuePage:
+    items: list[Person]
+    total: int
+    page: int
+    pages: int
+    hamlets: list[tuple[str, int]]
+    rules: list[tuple[str, int]]
+    severities: dict[str, int]
+
+
+def _open_finding(*conditions):
+    return exists().where(Finding.person_id == Person.id, Finding.status == "open", *conditions)
+
+
+def _base_query(user: User, filt: QueueFilter, *, skip: str = ""):
+    stmt = scoped(user, Person)
+    if filt.status == "marked":
+        stmt = stmt.where(Person.status.in_(MARKS))
+    else:
+        stmt = stmt.where(Person.status.not_in(MARKS))
+        if filt.status == "open":
+            stmt = stmt.where(_open_finding(Finding.severity.in_(SEVERITY_LABELS)))
+        elif filt.status == "errors":
+            stmt = stmt.where(_open_finding(Finding.severity == "error"))
+        elif filt.status in ("ready", "clean"):
+            stmt = stmt.where(Person.status == filt.status)
+    if filt.q:
+        if filt.q.replace(" ", "").isdigit():
+            stmt = stmt.where(Person.id_number.startswith(filt.q.replace(" ", ""), autoescape=True))
+        else:
+            stmt = stmt.where(Person.name_key.contains(name_key(filt.q), autoescape=True))
+    if filt.hamlet and skip != "hamlet":
+        stmt = stmt.where(Person.hamlet == filt.hamlet)
+    if filt.rule and skip != "rule":
+        stmt = stmt.where(_open_finding(Finding.rule == filt.rule))
+    if filt.severity and skip != "rule":
+        stmt = stmt.where(_open_finding(Finding.severity == filt.severity))
+    return stmt
+
+
+def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
+    """One page of the work queue (open errors first), with the counts beside each filter."""
+    stmt = _base_query(user, filt)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(filt.page, pages)
+    rank = case(
+        (_open_finding(Finding.severity == "error"), 0),
+        (_open_finding(Finding.severity == "warning"), 1),
+        else_=2,
+    )
+    items = session.scalars(
+        stmt.options(selectinload(Person.findings))
+        .order_by(rank, Person.name_key, Person.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+
+    hamlets = _hamlet_counts(session, user, filt)
+    ids_without_rule = _base_query(user, filt, skip="rule").with_only_columns(Person.id)
+    rule_rows = session.execute(
+        select(Finding.rule, Finding.severity, func.count(func.distinct(Finding.person_id)))
+        .where(Finding.status == "open", Finding.person_id.in_(ids_without_rule))
+        .group_by(Finding.rule, Finding.severity)
+        .order_by(Finding.rule)
+    ).all()
+    severities = dict(
+        session.execute(
+            select(Finding.severity, func.count(func.distinct(Finding.person_id)))
+            .where(Finding.status == "open", Finding.person_id.in_(ids_without_rule))
+            .group_by(Finding.severity)
+        ).all()
+    )
+    rules = [(rule, n) for rule, severity, n in rule_rows if severity != "info"]
+    return QueuePage(list(items), total, page, pages, hamlets, rules, severities)
+
+
+def _hamlet_counts(session: Session, user: User, filt: QueueFilter) -> list[tuple[str, int]]:
+    sub = _base_query(user, filt, skip="hamlet").with_only_columns(Person.hamlet).subquery()
+    rows = session.execute(
+        select(sub.c.hamlet, func.count()).group_by(sub.c.hamlet).order_by(sub.c.hamlet)
+    ).all()
+    return [(h or "", n) for h, n in rows]
+
+
+def unit_hamlets(session: Session, unit: Unit) -> list[str]:
+    """The hamlets on record in a unit (and below), for pickers."""
+    rows = session.scalars(
+        select(Person.hamlet)
+        .where(Person.unit_id.in_(subtree_ids(unit)), Person.hamlet.is_not(None))
+        .distinct()
+        .order_by(Person.hamlet)
+    )
+    return [h for h in rows if h]
+
+
+# --------------------------------------------------------------------------- one record
+
+
+def log_access(
+    session: Session, user: User, person: Person | None, action: str, detail: str | None = None
+) -> None:
+    """Record that `user` opened a person's data or downloaded something."""
+    session.add(
+        AccessLog(
+            user_id=user.id, person_id=person.id if person else None, action=action, detail=detail
+        )
+    )
+
+
+def access_log(session: Session, person: Person, limit: int = 50) -> list[AccessLog]:
+    return list(
+        session.scalars(
+            select(AccessLog)
+            .where(AccessLog.person_id == person.id)
+            .order_by(AccessLog.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def history(session: Session, person: Person) -> list[PersonEvent]:
+    """Every event of the person and of the records merged into it, newest first."""
+    merged = select(Person.id).where(Person.merged_into_id == person.id)
+    return list(
+        session.scalars(
+            select(PersonEvent)
+            .where(or_(PersonEvent.person_id == person.id, PersonEvent.person_id.in_(merged)))
+            .order_by(PersonEvent.at.desc(), PersonEvent.id.desc())
+        )
+    )
+
+
+def rescreen(session: Session, person: Person, today: date, *, _cascade: bool = True) -> None:
+    """Screen one stored person again (with ID and duplicate checks against the registry),
+    update their open findings and their workflow status."""
+    if person.status in INACTIVE_STATUSES or person.status in MARKS:
+        return
+    candidates: list[Person] = []
+    if person.dob is not None:
+        candidates = list(
+            session.scalars(
+                select(Person).where(
+                    Person.unit_id == person.unit_id,
+                    Person.dob == person.dob,
+                    Person.id != person.id,
+                    Person.status.not_in(tuple(MARKS)),
+                )
+            )
+        )
+    registry: dict[str, object] = {}
+    if person.id_number:
+        other = session.scalar(
+            select(Person.id)
+            .where(
+                Person.id_number == person.id_number,
+                Person.id != person.id,
+                Person.status.not_in(tuple(MARKS)),
+            )
+            .limit(1)
+        )
+        if other is not None:
+            registry[person.id_number] = other
+    rows = [person_as_row(person)] + [person_as_row(c) for c in candidates]
+    record = screen_rows(rows, today, registry_ids=registry).records[0]
+    dismissed = dismissed_pairs(session, [person.id])
+    findings = [
+        f
+        for f in record.findings
+        if not (
+            str(f.rule) == "DUPLICATE_PERSON"
+            and f.related is not None
+            and f.related > 0
+            and _pair(person.id, candidates[f.related - 1].id) in dismissed
+        )
+    ]
+    sync_findings(session, person, findings, list(person.findings))
+    session.flush()
+    session.expire(person, ["findings"])
+    person.status = workflow_status(person, person.findings)
+    if _cascade:
+        # The other side of a duplicate pair gains or loses its finding too.
+        for other in candidates:
+            rescreen(session, other, today, _cascade=False)
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def dismissed_pairs(session: Session, person_ids: list[int] | None = None) -> set[tuple[int, int]]:
+    stmt = select(NotDuplicate.person_a_id, NotDuplicate.person_b_id)
+    if person_ids is not None:
+        stmt = stmt.where(
+            or_(NotDuplicate.person_a_id.in_(person_ids), NotDuplicate.person_b_id.in_(person_ids))
+        )
+    return {(a, b) for a, b in session.execute(stmt)}
+
+
+def _normalise(person: Person, field_name: str, raw: str | None, today: date) -> dict:
+    """The stored columns for a typed value, or ReviewError when it cannot be read."""
+    if field_name not in EDITABLE_FIELDS:
+        raise ReviewError("Thông tin này không sửa được.")
+    row = person_as_row(person)
+    row[field_name] = raw.strip() if isinstance(raw, str) and raw.strip() else None
+    record = screen_one(row, today)
+    for f in record.findings:
+        if f.field == field_name and str(f.rule) in REFUSED_ON_EDIT:
+            raise ReviewError(f.message)
+    values = {field_name: record.facts.get(field_name)}
+    if field_name == "full_name":
+        values["name_key"] = record.facts.get("name_key")
+    if field_name == "dob":
+        values["dob_precision"] = record.facts.get("dob_precision")
+    return values
+
+
+def update_fact(
+    session: Session,
+    person: Person,
+    field_name: str,
+    raw: str | None,
+    *,
+    user: User,
+    source: str,
+    note: str | None,
+    expected_version: int | None,
+    today: date,
+    approved_by: User | None = None,
+) -> bool:
+    """Correct one fact with its source; re-screen the record. Returns False if unchanged.
+
+    Raises StaleRecord when the record changed since `expected_version`, ReviewError when the
+    value cannot be read, the source is unknown or the record is marked (moved, deceased...).
+    """
+    if source not in EDIT_SOURCES:
+        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+    if person.status in MARKS:
+        raise ReviewError("Hồ sơ đã được đánh dấu; khôi phục hồ sơ trước khi sửa.")
+    if expected_version is not None and person.version != expected_version:
+        raise StaleRecord(person, field_name)
+    values = _normalise(person, field_name, raw, today)
+    old_text = fact_text(person, field_name)
+    if all(getattr(person, k) == v for k, v in values.items()):
+        return False
+    for k, v in values.items():
+        setattr(person, k, v)
+    if field_name == "id_number":
+        person.id_source = source if person.id_number else None
+    session.add(
+        PersonEvent(
+            person=person,
+            user_id=user.id,
+            approved_by_id=approved_by.id if approved_by else None,
+            field=field_name,
+            old_value=old_text,
+            new_value=fact_text(person, field_name),
+            source=source,
+            note=(note or "").strip() or None,
+        )
+    )
+    session.flush()
+    rescreen(session, person, today)
+    return True
+
+
+def set_mark(
+    session: Session, person: Person, mark: str, reason: str, *, user: User, today: date
+) -> None:
+    """Mark a record moved away, deceased, out of scope or a duplicate (or restore it with
+    mark="active"); always with a reason, never deleting anything."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError("Vui lòng ghi rõ lý do.")
+    if mark != "active" and mark not in MARKS:
+        raise ReviewError("Trạng thái không hợp lệ.")
+    if person.status == "in_batch":
+        raise ReviewError(
+            "Hồ sơ đang nằm trong danh sách chuyển công an; rút khỏi danh sách trước."
+        )
+    old = person.status
+    if mark == "active":
+        if old not in MARKS:
+            raise ReviewError("Hồ sơ đang được quản lý bình thường.")
+        person.status = "in_review"
+        person.status_reason = None
+    else:
+        person.status = mark
+        person.status_reason = reason
+    session.add(
+        PersonEvent(
+            person=person,
+            user_id=user.id,
+            field="status",
+            old_value=old,
+            new_value=person.status,
+            source="officer",
+            note=reason,
+        )
+    )
+    if mark != "active":
+        now = utcnow()
+        for f in person.findings:
+            if f.status == "open":
+                f.status, f.resolved_at = "resolved", now
+    session.flush()
+    if mark == "active":
+        rescreen(session, person, today)
+
+
+# --------------------------------------------------------------------------- new children
+
+
+def add_child(
+    session: Session,
+    unit: Unit,
+    raw: dict,
+    *,
+    user: User,
+    source: str,
+    note: str | None,
+    today: date,
+    confirmed: bool = False,
+) -> Person:
+    """Add a child found during household visits, with the same checks as an import.
+
+    Raises DuplicateWarning (nothing saved) when the child looks like one already on record
+    and the officer has not confirmed; ReviewError for unreadable values.
+    """
+    if source not in EDIT_SOURCES:
+        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+    row = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in raw.items()}
+    record = screen_one(row, today)
+    refused = [f for f in record.findings if str(f.rule) in REFUSED_ON_EDIT]
+    if refused:
+        raise ReviewError(refused[0].message)
+    facts = record.facts
+    candidates = []
+    if facts.get("dob") is not None:
+        same_dob = list(
+            session.scalars(
+                select(Person).where(
+                    Person.unit_id == unit.id,
+                    Person.dob == facts["dob"],
+                    Person.status.not_in(tuple(MARKS)),
+                )
+            )
+        )
+        rows = [facts] + [_facts_of(p) for p in same_dob]
+        candidates = [same_dob[j - 1] for i, j, _ in find_duplicate_persons(rows) if i == 0]
+    if facts.get("id_number"):
+        same_id = session.scalars(
+            select(Person).where(
+                Person.id_number == facts["id_number"], Person.unit_id.in_(subtree_ids(unit))
+            )
+        ).all()
+        candidates += [p for p in same_id if p not in candidates]
+    if candidates and not confirmed:
+        raise DuplicateWarning(candidates)
+    person = create_screened_person(session, unit, record, source=source, user=user, note=note)
+    session.flush()
+    rescreen(session, person, today)
+    return person
+
+
+def _facts_of(p: Person) -> dict:
+    return {
+        "full_name": p.full_name,
+        "name_key": p.name_key,
+        "dob": p.dob,
+        "dob_precision": p.dob_precision,
+        "sex": p.sex,
+        "father_name": p.father_name,
+        "mother_name": p.mother_name,
+        "guardian_name": p.guardian_name,
+        "national_key": p.national_key,
+    }
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+@dataclass
+class DuplicatePair:
+    a: Person
+    b: Person
+    reason: str
+
+    @property
+    def differences(self) -> set[str]:
+        return {
+            f
+            for f in EDITABLE_FIELDS + ("national_key",)
+            if getattr(self.a, f) != getattr(self.b, f)
+        }
+
+
+DUPLICATE_REASONS = {
+    "same_national_key": "Cùng mã trên phần mềm quốc gia",
+    "same_name_dob_parent": "Cùng họ tên, ngày sinh và cha/mẹ",
+    "similar_name_dob_parent": "Họ tên gần giống, cùng ngày sinh và cha/mẹ",
+}
+
+
+def duplicate_pairs(session: Session, user: User) -> list[DuplicatePair]:
+    """Probable duplicate pairs among the active records in scope, minus dismissed pairs."""
+    persons = list(
+        session.scalars(
+            scoped(user, Person).where(Person.status.not_in(tuple(MARKS))).order_by(Person.id)
+        )
+    )
+    dismissed = dismissed_pairs(session)
+    pairs = []
+    for i, j, reason in find_duplicate_persons([_facts_of(p) for p in persons]):
+        a, b = persons[i], persons[j]
+        if a.unit_id == b.unit_id and _pair(a.id, b.id) not in dismissed:
+            pairs.append(DuplicatePair(a, b, reason))
+    return pairs
+
+
+def merge_persons(
+    session: Session, keep: Person, other: Person, *, user: User, note: str | None, today: date
+) -> None:
+    """Merge `other` into `keep`: facts `keep` lacks are copied (each an event), `other` is
+    marked a duplicate pointing at `keep`; every event of both stays in the history."""
+    if keep.id == other.id or keep.unit_id != other.unit_id:
+        raise ReviewError("Chỉ gộp được hai hồ sơ khác nhau của cùng một xã.")
+    if keep.status in MARKS or other.status in MARKS:
+        raise ReviewError("Một trong hai hồ sơ đã được đánh dấu; không gộp được.")
+    if "in_batch" in (keep.status, other.status):
+        raise ReviewError("Hồ sơ đang nằm trong danh sách chuyển công an; không gộp được.")
+    text = f"Gộp từ hồ sơ #{other.id}" + (f": {note.strip()}" if note and note.strip() else "")
+    for f in EDITABLE_FIELDS + ("national_key",):
+        if getattr(keep, f) in (None, "") and getattr(other, f) not in (None, ""):
+            old = fact_text(keep, f)
+            setattr(keep, f, getattr(other, f))
+            if f == "full_name":
+                keep.name_key = other.name_key
+            if f == "dob":
+                keep.dob_precision = other.dob_precision
+            if f == "id_number":
+                keep.id_source = other.id_source
+            session.add(
+                PersonEvent(
+                    person=keep,
+                    user_id=user.id,
+                    field=f,
+                    old_value=old,
+                    new_value=fact_text(keep, f),
+                    source="officer",
+                    note=text,
+                )
+            )
+    old_status = other.status
+    other.status = "duplicate"
+    other.merged_into = keep
+    other.status_reason = f"Trùng với hồ sơ #{keep.id}"
+    session.add(
+        PersonEvent(
+            person=other,
+            user_id=user.id,
+            field="status",
+            old_value=old_status,
+            new_value="duplicate",
+            source="officer",
+            note=f"Gộp vào hồ sơ #{keep.id}" + (f": {note}" if note else ""),
+        )
+    )
+    now = utcnow()
+    for f in other.findings:
+        if f.status == "open":
+            f.status, f.resolved_at = "resolved", now
+    session.flush()
+    rescreen(session, keep, today)
+
+
+def dismiss_pair(session: Session, a: Person, b: Person, *, user: User, today: date) -> None:
+    """Remember that two records are different children; the pair is not raised again."""
+    low, high = _pair(a.id, b.id)
+    if (
+        session.scalar(
+            select(NotDuplicate.id).where(
+                and_(NotDuplicate.person_a_id == low, NotDuplicate.person_b_id == high)
+            )
+        )
+        is None
+    ):
+        session.add(NotDuplicate(person_a_id=low, person_b_id=high, user_id=user.id))
+        session.flush()
+    rescreen(session, a, today)
+    rescreen(session, b, today)
+
+
+# --------------------------------------------------------------------------- volunteers
+
+
+def set_volunteer_hamlets(session: Session, volunteer: User, hamlets: list[str]) -> None:
+    """Replace the hamlets assigned to a volunteer."""
+    if volunteer.role != "volunteer":
+        raise ReviewError("Chỉ phân công thôn cho cộng tác viên.")
+    wanted = {h.strip() for h in hamlets if h and h.strip()}
+    current = {
+        vh.hamlet: vh
+        for vh in session.scalars(
+            select(VolunteerHamlet).where(VolunteerHamlet.user_id == volunteer.id)
+        )
+    }
+    for h, row in current.items():
+        if h not in wanted:
+            session.delete(row)
+    for h in wanted - current.keys():
+        session.add(VolunteerHamlet(user_id=volunteer.id, hamlet=h))
+    session.flush()
+
+
+def volunteer_hamlets(session: Session, volunteer: User) -> list[str]:
+    return list(
+        session.scalars(
+            select(VolunteerHamlet.hamlet)
+            .where(VolunteerHamlet.user_id == volunteer.id)
+            .order_by(VolunteerHamlet.hamlet)
+        )
+    )
+
+
+def propose(
+    session: Session,
+    person: Person,
+    field_name: str,
+    raw: str | None,
+    *,
+    user: User,
+    source: str,
+    note: str | None,
+    today: date,
+) -> Proposal:
+    """A volunteer's correction, checked like an officer's, waiting for approval."""
+    if source not in EDIT_SOURCES:
+        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+    values = _normalise(person, field_name, raw, today)
+    if all(getattr(person, k) == v for k, v in values.items()):
+        raise ReviewError("Giá trị đề xuất giống giá trị hiện tại.")
+    probe = Person(**{f: getattr(person, f) for f in ("dob", "dob_precision")})
+    for k, v in values.items():
+        setattr(probe, k, v)
+    proposal = Proposal(
+        person=person,
+        user_id=user.id,
+        field=field_name,
+        old_value=fact_text(person, field_name),
+        new_value=fact_text(probe, field_name),
+        source=source,
+        note=(note or "").strip() or None,
+    )
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
+def decide_proposal(
+    session: Session,
+    proposal: Proposal,
+    *,
+    officer: User,
+    approve: bool,
+    reason: str | None,
+    today: date,
+) -> None:
+    """Approve (apply, the volunteer named in the history) or reject (with a reason)."""
+    if proposal.status != "pending":
+        raise ReviewError("Đề xuất này đã được xử lý.")
+    reason = (reason or "").strip()
+    if approve:
+        current = fact_text(proposal.person, proposal.field)
+        if current != proposal.old_value:
+            raise ReviewError(
+                f"{FIELD_LABELS.get(proposal.field, proposal.field)} đã thay đổi kể từ khi đề "
+                f"xuất (hiện là: {current or '(trống)'}). Hãy từ chối hoặc sửa trực tiếp."
+            )
+        update_fact(
+            session,
+            proposal.person,
+            proposal.field,
+            proposal.new_value,
+            user=proposal.user,
+            source=proposal.source,
+            note=proposal.note,
+            expected_version=None,
+            today=today,
+            approved_by=officer,
+        )
+    elif not reason:
+        raise ReviewError("Vui lòng ghi lý do từ chối.")
+    proposal.status = "approved" if approve else "rejected"
+    proposal.decided_by_id = officer.id
+    proposal.decided_at = utcnow()
+    proposal.decision_reason = reason or None
+    session.flush()
+
+
+def pending_proposals(session: Session, officer: User) -> list[Proposal]:
+    return list(
+        session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.status == "pending",
+                Proposal.person_id.in_(scoped(officer, Person).with_only_columns(Person.id)),
+            )
+            .order_by(Proposal.id)
+        )
+    )

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Person, Proposal, User
+from ..services import review
+from ..services.access import get_or_404, subtree_ids
+from .decorators import role_required
+
+bp = Blueprint("review", __name__)
+
+
+@bp.get("/duplicates")
+@role_required("officer")
+def duplicates():
+    pairs = review.duplicate_pairs(db.session, current_user)
+    return render_template(
+        "review/duplicates.html",
+        pairs=pairs,
+        fields=review.EDITABLE_FIELDS + ("national_key",),
+        reasons=review.DUPLICATE_REASONS,
+    )
+
+
+def _pair_from_form() -> tuple[Person, Person]:
+    a = get_or_404(current_user, Person, request.form.get("keep", type=int) or 0)
+    b = get_or_404(current_user, Person, request.form.get("other", type=int) or 0)
+    return a, b
+
+
+@bp.post("/duplicates/merge")
+@role_required("officer")
+def merge():
+    keep, other = _pair_from_form()
+    try:
+        review.merge_persons(
+            db.session,
+            keep,
+            other,
+            user=current_user,
+            note=request.form.get("note"),
+            today=date.today(),
+        )
+        db.session.commit()
+        flash(
+            f"Đã gộp hồ sơ #{other.id} vào hồ sơ #{keep.id}; lịch sử của cả hai được giữ.",
+            "success",
+        )
+    except review.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for("review.duplicates"))
+
+
+@bp.post("/duplicates/dismiss")
+@role_required("officer")
+def dismiss():
+    a, b = _pair_from_form()
+    review.dismiss_pair(db.session, a, b, user=current_user, today=date.today())
+    db.session.commit()
+    flash(f"Đã ghi nhận hồ sơ #{a.id} và #{b.id} là hai trẻ khác nhau.", "success")
+    return redirect(url_for("review.duplicates"))
+
+
+@bp.get("/proposals")
+@role_required("officer")
+def proposals():
+    return render_template(
+        "review/proposals.html",
+        proposals=review.pending_proposals(db.session, current_user),
+        sources=review.EDIT_SOURCES,
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>")
+@role_required("officer")
+def decide(proposal_id: int):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    get_or_404(current_user, Person, proposal.person_id)  # scope check
+    approve = request.form.get("decision") == "approve"
+    try:
+        review.decide_proposal(
+            db.session,
+            proposal,
+            officer=current_user,
+            approve=approve,
+            reason=request.form.get("reason"),
+            today=date.today(),
+        )
+        db.session.commit()
+        flash("Đã duyệt và cập nhật hồ sơ." if approve else "Đã từ chối đề xuất.", "success")
+    except review.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for("review.proposals"))
+
+
+def _volunteers() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == "volunteer", User.unit_id.in_(subtree_ids(current_user.unit)))
+            .order_by(User.full_name)
+        )
+    )
+
+
+@bp.get("/volunteers")
+@role_required("officer")
+def volunteers():
+    people = _volunteers()
+    assigned = {v.id: review.volunteer_hamlets(db.session, v) for v in people}
+    return render_template(
+        "review/volunteers.html",
+        volunteers=people,
+        assigned=assigned,
+        hamlets=review.unit_hamlets(db.session, current_user.unit),
+    )
+
+
+@bp.post("/volunteers/<int:user_id>")
+@role_required("officer")
+def update_volunteer(user_id: int):
+    volunteer = next((v for v in _volunteers() if v.id == user_id), None)
+    if volunteer is None:
+        abort(404)
+    try:
+        review.set_volunteer_hamlets(db.session, volunteer, request.form.getlist("hamlet"))
+        end = request.form.get("expires_at")
+        volunteer.expires_at = datetime.combine(date.fromisoformat(end), time.max) if end else None
+        db.session.commit()
+        flash(f"Đã cập nhật phân công cho {volunteer.full_name}.", "success")
+    except (review.ReviewError, ValueError) as exc:
+        db.session.rollback()
+        flash(str(exc) if isinstance(exc, review.ReviewError) else "Ngày không hợp lệ.", "danger")
+    return redirect(url_for("review.volunteers"))
