@@ -144,3 +144,101 @@ def requeue() -> None:
     from .queue import requeue_pending
 
     click.echo(f"{requeue_pending()} công việc được đưa lại vào hàng đợi.", err=True)
+
+
+@main.group()
+def roster() -> None:
+    """The children's roster: importing the national export (step 1)."""
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--unit", "unit_code", required=True, help="Code of the commune to import into")
+@click.option("--screening-date", default=None, help="YYYY-MM-DD (default: today)")
+@click.option("--dry-run", is_flag=True, help="Screen and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def roster_import(
+    file: Path, unit_code: str, screening_date: str | None, dry_run: bool, as_json: bool
+) -> None:
+    """Screen an export and merge it into the unit's records (same service as the web job)."""
+    from datetime import date
+
+    from flask import current_app
+
+    from .files.upload_checks import UploadError
+    from .services.roster_import import confirm_mapping, run_import, store_upload
+
+    try:
+        day = date.fromisoformat(screening_date) if screening_date else date.today()
+    except ValueError as exc:
+        raise UserInputError("--screening-date phải có dạng YYYY-MM-DD") from exc
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise UserInputError(f"không có đơn vị mã {unit_code}")
+    if unit.children:
+        raise UserInputError(
+            f"không nhập được vào {unit.name} ({unit_code}): chỉ nhập vào xã/phường"
+        )
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError as exc:
+        raise UserInputError(f"không tìm thấy tệp {file}") from exc
+    files_dir = current_app.config["TREEM_FILES_DIR"]
+    stored = None
+    try:
+        run = store_upload(
+            db.session,
+            unit,
+            None,
+            file.name,
+            data,
+            files_dir=files_dir,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
+            max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+        )
+        stored = Path(run.stored_path)
+        if not dry_run:
+            confirm_mapping(db.session, run, run.mapping, None)
+        outcome = run_import(
+            db.session,
+            run,
+            screening_date=day,
+            apply=not dry_run,
+            max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+        )
+    except UploadError as exc:
+        db.session.rollback()
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+        raise UserInputError(str(exc)) from exc
+    summary = outcome.summary
+    if dry_run:
+        db.session.rollback()  # a dry run writes nothing: not even the upload's record
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+    else:
+        run.status = "applied"
+        run.dry_run = False
+        run.summary_json = json.dumps(summary, ensure_ascii=False)
+        db.session.commit()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "rows": summary["rows"],
+                    "created": summary["created"],
+                    "updated": summary["updated"],
+                    "conflicts": summary["conflicts"],
+                    "findings": outcome.cli_findings,
+                    "by_rule": summary["by_rule"],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    from .services.roster_import import import_message
+
+    click.echo(import_message(summary))
+    for rule, n in summary["by_rule"].items():
+        click.echo(f"  {rule:<26} {n}")

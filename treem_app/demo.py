@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .domain.screening import screen_rows
-from .models import Unit
+from .models import Unit, User, VolunteerHamlet
 from .services.accounts import create_user
 from .services.persons import create_screened_person
 from .services.units import import_units, parse_units_csv
@@ -80,6 +80,8 @@ def seed(
                 "unit": units[unit_code].name,
             }
         )
+    volunteer = next(u for u in session.scalars(select(User)) if u.username == "ctv.phuochung")
+    session.add_all(VolunteerHamlet(user_id=volunteer.id, hamlet=h) for h in HAMLETS["default"][:2])
     day = screening_date or date.today()
     communes = sorted((u for u in units.values() if u.level == "commune"), key=lambda u: u.code)
     for n, commune in enumerate(communes):
@@ -98,3 +100,102 @@ def seed(
             )
         session.flush()
     return accounts
+
+
+# Columns of the sample export, shaped like the national software's "Danh sách trẻ em" export:
+# (top header, sub-header, field); a top header spanning several columns is merged above them.
+EXPORT_COLUMNS = [
+    ("STT", None, None),
+    ("Mã trẻ em", None, "national_key"),
+    ("Họ và tên trẻ", None, "full_name"),
+    ("Ngày, tháng, năm sinh", None, "dob"),
+    ("Giới tính", None, "sex"),
+    ("Dân tộc", None, "ethnicity"),
+    ("Số định danh cá nhân", None, "id_number"),
+    ("Họ tên cha, mẹ, người giám hộ", "Cha", "father_name"),
+    ("Họ tên cha, mẹ, người giám hộ", "Mẹ", "mother_name"),
+    ("Họ tên cha, mẹ, người giám hộ", "Người giám hộ", "guardian_name"),
+    ("Thôn/Xóm", None, "hamlet"),
+    ("Ghi chú", None, None),
+]
+
+
+def sample_export_rows(
+    session: Session,
+    unit: Unit,
+    *,
+    children: int = 300,
+    new_children: int = 30,
+    seed: int = 2026,
+    screening_date: date | None = None,
+) -> list[dict]:
+    """The synthetic rows of a commune's sample export: the demo's children (same seed as
+    `seed-demo`, so a re-import merges) followed by `new_children` the registry does not know."""
+    communes = sorted(
+        session.scalars(select(Unit).where(Unit.level == "commune")), key=lambda u: u.code
+    )
+    index = next((n for n, u in enumerate(communes) if u.id == unit.id), 0)
+    return generate_children(
+        children + new_children,
+        commune_code=unit.code,
+        province_id_code=PROVINCE_ID_CODE,
+        hamlets=HAMLETS["default"],
+        seed=seed + index,
+        screening_date=screening_date or date.today(),
+    )
+
+
+def write_sample_export(unit: Unit, rows: list[dict], target, *, exported_on: date) -> None:
+    """Write `rows` as an .xlsx like the national software's export (title rows, a merged
+    two-row header, a numbering row, raw values of every kind) to a path or a binary stream."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from .files.xlsx_write import safe_text
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Danh sách trẻ em"
+    last = len(EXPORT_COLUMNS)
+    bold = Font(bold=True)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.cell(1, 1, f"UBND {unit.name.upper()}").font = bold
+    ws.cell(2, 1, "DANH SÁCH TRẺ EM TRÊN ĐỊA BÀN").font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
+    ws.cell(2, 1).alignment = center
+    ws.cell(
+        3, 1, f"(Xuất từ Hệ thống quản lý thông tin trẻ em ngày {exported_on:%d/%m/%Y})"
+    ).alignment = center
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=last)
+    top, sub = 5, 6
+    c = 1
+    while c <= last:
+        head, subhead, _ = EXPORT_COLUMNS[c - 1]
+        span = 1
+        while c + span <= last and EXPORT_COLUMNS[c + span - 1][0] == head:
+            span += 1
+        ws.cell(top, c, head).font = bold
+        ws.cell(top, c).alignment = center
+        if span > 1:
+            ws.merge_cells(start_row=top, start_column=c, end_row=top, end_column=c + span - 1)
+            for k in range(span):
+                ws.cell(sub, c + k, EXPORT_COLUMNS[c + k - 1][1]).font = bold
+                ws.cell(sub, c + k).alignment = center
+        else:
+            ws.merge_cells(start_row=top, start_column=c, end_row=sub, end_column=c)
+        c += span
+    for c in range(1, last + 1):
+        ws.cell(7, c, f"({c})").alignment = center
+    for n, row in enumerate(rows, start=1):
+        values = [n] + [safe_text(row.get(f)) if f else None for _, _, f in EXPORT_COLUMNS[1:]]
+        ws.append(values)
+        for c, (_, _, f) in enumerate(EXPORT_COLUMNS, start=1):
+            if f == "dob" and isinstance(row.get(f), date):
+                ws.cell(ws.max_row, c).number_format = "DD/MM/YYYY"
+    widths = (5, 15, 26, 14, 9, 11, 16, 24, 24, 24, 16, 12)
+    for letter, width in zip("ABCDEFGHIJKL", widths, strict=True):
+        ws.column_dimensions[letter].width = width
+    info = wb.create_sheet("Hướng dẫn")
+    info.append(["Tệp mẫu do treem tạo: trẻ em giả lập, không phải người thật."])
+    info.append(["Tải tệp này lên trang Nhập dữ liệu để thử toàn bộ bước 1."])
+    wb.save(target)

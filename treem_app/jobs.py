@@ -110,3 +110,43 @@ def requeue_pending() -> int:
     from .queue import requeue_pending as service
 
     return service()
+
+
+@with_app_context
+def roster_import(run_id: int, import_id: int, screening_date: str, apply: bool) -> None:
+    """Step 1 for one uploaded export: screen it, merge it (unless a dry run), annotate it."""
+    from .files.upload_checks import UploadError
+    from .models import ImportRun
+    from .services.roster_import import annotate, import_message, run_import
+
+    def work(run: JobRun):
+        imp = db.session.get(ImportRun, import_id)
+        if imp is None or imp.unit_id != run.unit_id:  # a job never crosses its unit
+            raise JobError("Không tìm thấy lần nhập dữ liệu này.")
+        try:
+            outcome = run_import(
+                db.session,
+                imp,
+                screening_date=date.fromisoformat(screening_date),
+                apply=apply,
+                user=run.created_by,
+                progress=_progress,
+                max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+            )
+        except UploadError as exc:
+            raise JobError(str(exc)) from exc
+        _progress(outcome.summary["rows"], outcome.summary["rows"], "Đang tạo bản chú thích")
+        annotate(imp, outcome, current_app.config["TREEM_FILES_DIR"])
+        imp.status = "applied" if apply else "dry_run"
+        imp.dry_run = not apply
+        imp.summary_json = json.dumps(outcome.summary, ensure_ascii=False)
+        summary = dict(outcome.summary, import_id=imp.id)
+        return summary, import_message(outcome.summary)
+
+    _run(run_id, work)
+    run = db.session.get(JobRun, run_id)
+    if run is not None and run.status == "failed":
+        imp = db.session.get(ImportRun, import_id)
+        if imp is not None and imp.unit_id == run.unit_id:
+            imp.status = "failed"
+            db.session.commit()

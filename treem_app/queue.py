@@ -19,7 +19,7 @@ from .models._common import utcnow
 QUEUES = ("imports", "documents", "reports", "default")
 
 # Which queue runs which kind of job; a kind not listed runs on "default".
-KIND_QUEUE = {"rebuild_findings": "default"}
+KIND_QUEUE = {"rebuild_findings": "default", "roster_import": "imports"}
 
 
 def redis_connection() -> Redis:
@@ -63,7 +63,10 @@ def enqueue_run(run: JobRun, func: str, *args, timeout: int = 3600) -> bool:
     return True
 
 
-JOB_FUNCS = {"rebuild_findings": "treem_app.jobs.rebuild_findings"}
+JOB_FUNCS = {
+    "rebuild_findings": "treem_app.jobs.rebuild_findings",
+    "roster_import": "treem_app.jobs.roster_import",
+}
 
 
 def requeue_pending(max_runs: int = 100) -> int:

@@ -19,6 +19,7 @@ JOB_STATUSES = {
 }
 JOB_KINDS = {
     "rebuild_findings": "Rà soát lại hồ sơ",
+    "roster_import": "Nhập dữ liệu từ phần mềm",
 }
 
 

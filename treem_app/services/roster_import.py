@@ -362,6 +362,21 @@ def _person_facts(p: Person) -> dict:
     }
 
 
+def _match_keys(facts: dict) -> list[tuple]:
+    """Merge keys (national key, ID number, name + date of birth + parent), then name + parent.
+
+    The last one finds a person whose date of birth was corrected in treem (so it no longer
+    equals the export's); it is used only when exactly one person carries it.
+    """
+    keys = merge_keys(facts)
+    name = facts.get("name_key")
+    if name:
+        for kind, value in list(keys):
+            if kind == "name_dob_parent":
+                keys.append(("name_parent", (name, value[2])))
+    return keys
+
+
 class _Merge:
     """Matching screened rows to the unit's persons, planning and writing the changes."""
 
@@ -388,15 +403,18 @@ class _Merge:
         self.persons = persons
         index: dict[tuple, list[Person]] = {}
         for p in persons:
-            for key in merge_keys(_person_facts(p)):
+            for key in _match_keys(_person_facts(p)):
                 index.setdefault(key, []).append(p)
         claimed: set[int] = set()
         matched: list[Person | None] = []
         for record in records:
             hit = None
             if index:
-                for key in merge_keys(record.facts):
-                    for p in index.get(key, ()):
+                for key in _match_keys(record.facts):
+                    candidates = index.get(key, ())
+                    if key[0] == "name_parent" and len(candidates) != 1:
+                        continue  # the weakest key only counts when it is unambiguous
+                    for p in candidates:
                         if p.id not in claimed:
                             hit = p
                             break

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
-from . import admin, auth, jobs, main, records
+from . import admin, auth, imports, jobs, main, records
 from .htmx import hx_redirect, is_htmx
 from .nav import menu_for
 
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "warning")
         return redirect(target)
 
-    for module in (auth, main, records, jobs, admin):
+    for module in (auth, main, records, imports, jobs, admin):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -14,11 +14,12 @@ class MenuItem:
 HOME = MenuItem("main.home", "Trang chủ")
 RECORDS = MenuItem("records.index", "Hồ sơ trẻ em")
 JOBS = MenuItem("jobs.index", "Công việc nền")
+IMPORTS = MenuItem("imports.index", "Nhập dữ liệu")
 UNITS = MenuItem("admin.units", "Đơn vị hành chính")
 USERS = MenuItem("admin.users", "Tài khoản")
 
 MENUS = {
-    "officer": [HOME, RECORDS, JOBS],
+    "officer": [HOME, RECORDS, IMPORTS, JOBS],
     "volunteer": [HOME, RECORDS],
     "police": [HOME],
     "reporter": [HOME, RECORDS, JOBS],

@@ -1,0 +1,222 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from treem_app.extensions import db
+from treem_app.files.upload_checks import UploadError
+from treem_app.models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent
+from treem_app.services.roster_import import (
+    annotate,
+    confirm_mapping,
+    resolve_conflict,
+    run_import,
+    store_upload,
+)
+
+from .. import exports
+from ..exports import DAY, HEADER, row
+
+
+def upload(app, unit, data, name="export.xlsx", max_rows=1000):
+    return store_upload(
+        db.session,
+        unit,
+        None,
+        name,
+        data,
+        files_dir=app.config["TREEM_FILES_DIR"],
+        max_bytes=25 * 1024 * 1024,
+        max_rows=max_rows,
+    )
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def stored_files(app, unit):
+    folder = Path(app.config["TREEM_FILES_DIR"]) / "imports" / unit.code
+    return sorted(folder.glob("*")) if folder.exists() else []
+
+
+def test_sample_export_is_found_mapped_and_a_dry_run_writes_nothing(app, make):
+    unit = make.unit()
+    rows = exports.child_rows(40)
+    run = upload(app, unit, exports.export_bytes(unit, rows))
+    assert run.sheet == "Danh sách trẻ em" and run.header_row == 4 and run.data_start == 7
+    assert run.summary["skipped_sheets"] == ["Hướng dẫn"]
+    assert set(run.mapping.values()) >= {"national_key", "full_name", "dob", "id_number"}
+    outcome = run_import(db.session, run, screening_date=DAY, apply=False)
+    assert outcome.summary["rows"] == 40 and outcome.summary["created"] == 40
+    assert count(Person) == 0 and count(PersonEvent) == 0
+    assert min(f["row"] for f in outcome.cli_findings) >= 8  # Excel rows, below the header
+
+
+def test_apply_creates_persons_with_history_and_findings(app, make):
+    unit = make.unit()
+    data = exports.simple_xlsx(
+        HEADER,
+        [
+            row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+            row(2, "trần  thị bích", "31/02/2016", sex="Nữ", eth="Kinhh", father=None),
+            row(3, "Lê Minh Khang", "năm 2014", idn="12345"),
+        ],
+    )
+    run = upload(app, unit, data)
+    outcome = run_import(db.session, run, screening_date=DAY, apply=True)
+    db.session.commit()
+    assert outcome.summary["created"] == 3
+    persons = db.session.scalars(select(Person).order_by(Person.id)).all()
+    assert [p.full_name for p in persons] == ["Nguyễn Văn An", "Trần Thị Bích", "Lê Minh Khang"]
+    assert persons[0].status == "clean" and persons[0].id_source == "export"
+    rules = {(f.person_id, f.rule) for f in db.session.scalars(select(Finding))}
+    assert (persons[1].id, "DOB_INVALID") in rules
+    assert (persons[1].id, "ETHNICITY_UNKNOWN") in rules
+    assert (persons[2].id, "ID_FORMAT") in rules and (persons[2].id, "DOB_PARTIAL") in rules
+    events = db.session.scalars(select(PersonEvent).where(PersonEvent.person_id == persons[1].id))
+    by_field = {e.field: e for e in events}
+    assert "Họ và tên: Trần Thị Bích" in by_field["person"].new_value
+    assert by_field["full_name"].old_value == "trần  thị bích"  # the raw name is kept
+    assert "Kinhh" in by_field["ethnicity"].note  # the unreadable raw value is not lost
+    by_row = {f["row"]: f["rule"] for f in outcome.cli_findings if f["rule"] == "DOB_INVALID"}
+    assert by_row == {3: "DOB_INVALID"}  # the Excel row of the second child
+
+
+def newer_export(app, unit, rows):
+    run = upload(app, unit, exports.simple_xlsx(HEADER, rows))
+    return run, run_import(db.session, run, screening_date=DAY, apply=True)
+
+
+def test_reimport_merges_keeps_corrections_records_conflicts_and_flags_the_missing(app, make):
+    unit = make.unit()
+    first = [
+        row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+        row(2, "Trần Thị Bích", "07/08/2016", sex="Nữ", father="Trần Văn Cường"),
+        row(3, "Lê Minh Khang", "01/01/2014", father="Lê Văn Dũng"),
+    ]
+    newer_export(app, unit, first)
+    db.session.commit()
+    an, bich, khang = db.session.scalars(select(Person).order_by(Person.id)).all()
+    # The officer corrects Bích's date of birth in treem (a household visit).
+    bich.dob = dt.date(2016, 8, 17)
+    db.session.add(
+        PersonEvent(person=bich, field="dob", old_value="07/08/2016", new_value="17/08/2016",
+                    source="household_visit")
+    )  # fmt: skip
+    db.session.commit()
+
+    second = [
+        row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123", eth="Tày"),  # export changed
+        row(2, "Trần Thị Bích", "07/08/2016", sex="Nữ", father="Trần Văn Cường"),  # disagrees
+        row(4, "Phạm Gia Huy", "02/02/2020", father="Phạm Văn Tú"),  # new
+    ]
+    run, outcome = newer_export(app, unit, second)
+    db.session.commit()
+    s = outcome.summary
+    assert (s["rows"], s["created"], s["updated"], s["unchanged"]) == (3, 1, 1, 1)
+    assert s["conflicts"] == 1 and s["disappeared"] == 1
+    db.session.expire_all()
+    assert an.ethnicity == "02"  # Tày (code 02), from the export
+    assert bich.dob == dt.date(2016, 8, 17)  # the correction is kept
+    conflicts = db.session.scalars(select(Conflict).order_by(Conflict.id)).all()
+    value, absent = conflicts
+    assert (value.person_id, value.field, value.export_value) == (bich.id, "dob", "07/08/2016")
+    assert value.current_value == "17/08/2016" and value.row == 3
+    assert (absent.kind, absent.person_id) == ("absent", khang.id)
+    assert db.session.get(Person, khang.id) is not None  # flagged, never deleted
+    # Re-running the same file changes nothing and adds no duplicate conflicts.
+    outcome = run_import(db.session, run, screening_date=DAY, apply=True)
+    db.session.commit()
+    assert outcome.summary["created"] == 0 and outcome.summary["updated"] == 0
+    assert count(Conflict) == 2 and count(Person) == 4
+    # The officer takes the export's value after all.
+    resolve_conflict(db.session, value, "export", None, DAY)
+    db.session.commit()
+    assert db.session.get(Person, bich.id).dob == dt.date(2016, 8, 7)
+    assert value.status == "resolved"
+
+
+def test_the_annotated_copy_highlights_faulty_cells(app, make, tmp_path):
+    unit = make.unit()
+    rows = [row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+            row(2, "@Nguyễn An", "31/02/2016", idn="9999")]  # fmt: skip
+    run = upload(app, unit, exports.simple_xlsx(HEADER, rows))
+    outcome = run_import(db.session, run, screening_date=DAY, apply=False)
+    path = annotate(run, outcome, tmp_path)
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    assert ws.cell(1, 10).value == "Kết quả rà soát (treem)"
+    assert ws.cell(2, 10).value is None  # a clean row
+    assert "không phải ngày có thật" in ws.cell(3, 10).value
+    assert ws.cell(3, 3).fill.start_color.rgb.endswith("FFC7CE")  # the date cell, in red
+    assert ws.cell(3, 6).fill.start_color.rgb.endswith("FFC7CE")  # the ID cell
+    assert ws.cell(2, 3).fill.fill_type is None
+    assert ws.cell(3, 2).value == "'@Nguyễn An"  # never a formula
+    assert wb["Tổng hợp"].cell(2, 1).value
+    wb.close()
+
+
+def test_the_confirmed_mapping_is_remembered_for_the_next_file(app, make):
+    unit = make.unit()
+    header = ["STT", "Họ và tên", "Ngày sinh", "Người chăm sóc", "Thôn"]
+    data = exports.simple_xlsx(header, [[1, "Nguyễn Văn An", "05/03/2015", "Lê Thị C", "T1"]])
+    run = upload(app, unit, data)
+    assert 3 not in run.mapping
+    confirm_mapping(db.session, run, {**run.mapping, 3: "guardian_name"}, None)
+    db.session.commit()
+    assert db.session.scalar(select(ColumnMapping)).mapping[3] == "guardian_name"
+    again = upload(app, unit, data)
+    assert again.mapping[3] == "guardian_name"
+
+
+def bad(app, unit, data, name="export.xlsx", max_rows=1000):
+    before = stored_files(app, unit)
+    with pytest.raises(UploadError) as exc:
+        upload(app, unit, data, name, max_rows)
+    db.session.rollback()
+    assert count(ImportRun) == 0 and count(Person) == 0
+    assert stored_files(app, unit) == before  # nothing kept
+    return str(exc.value)
+
+
+def test_bad_workbooks_are_refused_with_nothing_written(app, make):
+    unit = make.unit()
+    import io
+
+    from openpyxl import Workbook
+
+    empty = io.BytesIO()
+    Workbook().save(empty)
+    assert "không có dữ liệu" in bad(app, unit, empty.getvalue())
+    assert "không có dòng dữ liệu" in bad(app, unit, exports.simple_xlsx(HEADER, []))
+    no_header = exports.simple_xlsx(["Báo cáo", "Tháng 6"], [["a", "b"], [1, 2]])
+    assert "Không tìm thấy dòng tiêu đề" in bad(app, unit, no_header)
+    assert "công thức" in bad(app, unit, exports.formula_workbook())
+    many = exports.simple_xlsx(HEADER, [row(i, "Nguyễn Văn An", "05/03/2015") for i in range(12)])
+    assert "vượt giới hạn 10 dòng" in bad(app, unit, many, max_rows=10)
+    assert "đặt mật khẩu" in bad(app, unit, exports.encrypted_workbook())
+    assert "nghi là tệp nén độc hại" in bad(app, unit, exports.zip_bomb())
+    assert "không phải bảng tính" in bad(app, unit, b"just text, not a sheet", "ds.xlsx")
+
+
+def test_a_macro_enabled_book_is_read_for_its_values(app, make):
+    unit = make.unit()
+    run = upload(app, unit, exports.macro_workbook(), "ds.xlsm")
+    assert run.macros_removed and run.kind == "xlsx"
+    outcome = run_import(db.session, run, screening_date=DAY, apply=True)
+    assert outcome.summary["created"] == 1
+
+
+def test_the_wrong_sheet_is_skipped_and_csv_works(app, make):
+    unit = make.unit()
+    notes = {"Hướng dẫn": [["Hướng dẫn nhập liệu"], ["Cột A: số thứ tự"]]}
+    data = exports.simple_xlsx(HEADER, [row(1, "Nguyễn Văn An", "05/03/2015")], sheets=notes)
+    run = upload(app, unit, data)
+    assert run.sheet == "Danh sách" and run.summary["skipped_sheets"] == ["Hướng dẫn"]
+    csv = "Ho va ten;Ngay sinh;Gioi tinh;Ho ten me\nNguyễn Thị Lan;05/03/2015;Nữ;Lê Thị Hoa\n"
+    run = upload(app, unit, csv.encode("utf-8-sig"), "ds.csv")
+    outcome = run_import(db.session, run, screening_date=DAY, apply=False)
+    assert outcome.summary["rows"] == 1 and outcome.cli_findings[0]["row"] == 2

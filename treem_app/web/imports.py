@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
+from ..files.upload_checks import UploadError
+from ..models import ColumnMapping, Conflict, ImportRun, JobRun, Unit
+from ..queue import JOB_FUNCS, enqueue_run
+from ..services.access import subtree_ids, unit_in_scope
+from ..services.roster_import import (
+    ImportError_,
+    confirm_mapping,
+    resolve_conflict,
+    store_upload,
+    validate_mapping,
+)
+from .decorators import role_required
+from .htmx import render
+
+bp = Blueprint("imports", __name__)
+
+READERS = ("officer", "reporter", "admin")
+
+
+@bp.app_context_processor
+def _rule_labels():
+    from ..domain.findings import RULE_LABELS
+
+    return {"rule_labels": {str(k): v for k, v in RULE_LABELS.items()}}
+
+
+def _get_import(run_id: int) -> ImportRun:
+    run = db.session.scalar(
+        select(ImportRun).where(
+            ImportRun.id == run_id, ImportRun.unit_id.in_(subtree_ids(current_user.unit))
+        )
+    )
+    if run is None:
+        abort(404)
+    return run
+
+
+def _target_unit(code: str | None) -> Unit | None:
+    """The unit an officer imports into: their own, or a unit below it; None when refused."""
+    if not code or code == current_user.unit.code:
+        return current_user.unit
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None or not unit_in_scope(current_user, unit):
+        return None
+    return unit
+
+
+def _index_context(**extra):
+    runs = db.session.scalars(
+        select(ImportRun)
+        .where(ImportRun.unit_id.in_(subtree_ids(current_user.unit)))
+        .order_by(ImportRun.id.desc())
+        .limit(50)
+    ).all()
+    open_conflicts = db.session.scalar(
+        select(db.func.count(Conflict.id)).where(
+            Conflict.unit_id.in_(subtree_ids(current_user.unit)), Conflict.status == "open"
+        )
+    )
+    return {"runs": runs, "open_conflicts": open_conflicts, **extra}
+
+
+@bp.get("/imports")
+@role_required(*READERS)
+def index():
+    return render_template("imports/index.html", **_index_context())
+
+
+@bp.post("/imports")
+@role_required("officer")
+def upload():
+    unit = _target_unit(request.form.get("unit"))
+    if unit is None:
+        return render_template(
+            "imports/index.html",
+            **_index_context(error="Bạn không được nhập dữ liệu vào đơn vị này."),
+        ), 403
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return render_template(
+            "imports/index.html", **_index_context(error="Hãy chọn tệp cần nhập.")
+        ), 422
+    data = file.read()
+    try:
+        run = store_upload(
+            db.session,
+            unit,
+            current_user,
+            file.filename,
+            data,
+            files_dir=current_app.config["TREEM_FILES_DIR"],
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
+            max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+        )
+    except UploadError as exc:
+        db.session.rollback()
+        return render_template("imports/index.html", **_index_context(error=str(exc))), 422
+    db.session.commit()
+    current_app.logger.info("import %s uploaded by user %s", run.id, current_user.id)
+    return redirect(url_for("imports.show", run_id=run.id))
+
+
+def _mapping_from_form(form) -> dict[int, str]:
+    mapping = {}
+    for key, value in form.items():
+        if key.startswith("col-") and value:
+            try:
+                mapping[int(key[4:])] = value
+            except ValueError:
+                continue
+    return mapping
+
+
+def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problems=None):
+    mapping = run.mapping if mapping is None else mapping
+    remembered = db.session.scalar(
+        select(ColumnMapping).where(ColumnMapping.unit_id == run.unit_id)
+    )
+    warnings = []
+    if remembered is not None and run.status == "uploaded":
+        warnings = mapping_differences(remembered.headers, run.headers)
+    samples = _samples(run)
+    columns = [
+        {
+            "index": i,
+            "letter": column_letter(i),
+            "text": text,
+            "field": mapping.get(i, ""),
+            "samples": [s[i] if i < len(s) else "" for s in samples],
+        }
+        for i, text in enumerate(run.headers)
+    ]
+    return {
+        "run": run,
+        "columns": columns,
+        "fields": FIELDS,
+        "field_labels": FIELD_LABELS,
+        "warnings": warnings,
+        "problems": validate_mapping(mapping) if problems is None else problems,
+        "summary": run.summary,
+        "remembered": remembered is not None,
+    }
+
+
+def _samples(run: ImportRun) -> list[list[str]]:
+    """The first three data rows, as text, for the mapping form (reads the first rows only)."""
+    from ..files.xlsx_read import read_csv
+
+    path = Path(run.stored_path)
+    if not path.exists() or run.data_start is None:
+        return []
+    try:
+        if run.kind == "csv":
+            rows = read_csv(path)[run.data_start : run.data_start + 3]
+        else:
+            from python_calamine import CalamineWorkbook
+
+            wb = CalamineWorkbook.from_path(str(path))
+            try:
+                sheet = wb.get_sheet_by_name(run.sheet)
+                rows = sheet.to_python(skip_empty_area=False, nrows=run.data_start + 3)
+            finally:
+                wb.close()
+            rows = rows[run.data_start :]
+    except Exception:  # noqa: BLE001 - samples are a convenience; the job reports real errors
+        return []
+    return [[_sample_text(v) for v in r] for r in rows]
+
+
+def _sample_text(value) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)[:40]
+
+
+@bp.get("/imports/<int:run_id>")
+@role_required(*READERS)
+def show(run_id: int):
+    run = _get_import(run_id)
+    return render_template("imports/show.html", **_show_context(run))
+
+
+@bp.post("/imports/<int:run_id>/mapping")
+@role_required("officer")
+def check_mapping(run_id: int):
+    run = _get_import(run_id)
+    mapping = _mapping_from_form(request.form)
+    return render("imports/show.html", "mapping", **_show_context(run, mapping))
+
+
+@bp.post("/imports/<int:run_id>/start")
+@role_required("officer")
+def start(run_id: int):
+    run = _get_import(run_id)
+    apply = request.form.get("mode") == "apply"
+    mapping = _mapping_from_form(request.form) or run.mapping
+    if run.status in ("queued", "running"):
+        flash("Lần nhập này đang chạy.", "warning")
+        return redirect(url_for("imports.show", run_id=run.id))
+    try:
+        confirm_mapping(db.session, run, mapping, current_user)
+    except ImportError_ as exc:
+        db.session.rollback()
+        ctx = _show_context(run, mapping, problems=[str(exc)])
+        return render_template("imports/show.html", **ctx), 422
+    job = JobRun(kind="roster_import", unit_id=run.unit_id, created_by=current_user)
+    db.session.add(job)
+    db.session.flush()
+    run.job_run_id = job.id
+    run.status = "queued"
+    db.session.commit()
+    if not enqueue_run(
+        job, JOB_FUNCS["roster_import"], run.id, date.today().isoformat(), apply, timeout=3600
+    ):
+        flash(
+            "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
+            "và sẽ chạy khi hàng đợi hoạt động trở lại.",
+            "warning",
+        )
+    return redirect(url_for("jobs.show", run_id=job.id))
+
+
+@bp.get("/imports/<int:run_id>/annotated.xlsx")
+@role_required(*READERS)
+def annotated(run_id: int):
+    run = _get_import(run_id)
+    if not run.annotated_path or not Path(run.annotated_path).exists():
+        abort(404)
+    current_app.logger.info(
+        "download: annotated copy of import %s by user %s", run.id, current_user.id
+    )
+    stem = Path(run.original_name).stem or "tep"
+    return send_file(
+        run.annotated_path,
+        as_attachment=True,
+        download_name=f"{stem}-ket-qua-ra-soat.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.get("/imports/sample.xlsx")
+@role_required("officer")
+def sample():
+    from ..demo import sample_export_rows, write_sample_export
+
+    unit = current_user.unit
+    rows = sample_export_rows(db.session, unit)
+    buffer = io.BytesIO()
+    write_sample_export(unit, rows, buffer, exported_on=date.today())
+    buffer.seek(0)
+    current_app.logger.info("download: sample export by user %s", current_user.id)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"danh-sach-tre-em-{unit.code}-mau.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.get("/imports/conflicts")
+@login_required
+def conflicts():
+    if current_user.role not in READERS:
+        abort(403)
+    rows = db.session.scalars(
+        select(Conflict)
+        .where(Conflict.unit_id.in_(subtree_ids(current_user.unit)), Conflict.status == "open")
+        .order_by(Conflict.id)
+        .limit(500)
+    ).all()
+    return render("imports/conflicts.html", None, conflicts=rows)
+
+
+@bp.post("/imports/conflicts/<int:conflict_id>")
+@role_required("officer")
+def decide(conflict_id: int):
+    conflict = db.session.scalar(
+        select(Conflict).where(
+            Conflict.id == conflict_id, Conflict.unit_id.in_(subtree_ids(current_user.unit))
+        )
+    )
+    if conflict is None:
+        abort(404)
+    try:
+        resolve_conflict(
+            db.session, conflict, request.form.get("decision", ""), current_user, date.today()
+        )
+    except ImportError_ as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.conflicts"))
+    db.session.commit()
+    flash("Đã ghi nhận quyết định.", "success")
+    return redirect(url_for("imports.conflicts"))
