@@ -150,3 +150,24 @@ def roster_import(run_id: int, import_id: int, screening_date: str, apply: bool)
         if imp is not None and imp.unit_id == run.unit_id:
             imp.status = "failed"
             db.session.commit()
+
+
+@with_app_context
+def visit_sheets(run_id: int, hamlet: str | None = None) -> None:
+    """Render the household-visit sheets (PDF) of the run's unit, one hamlet or all."""
+    from pathlib import Path
+
+    from .services.visit_sheets import render_visit_sheets
+
+    def work(run: JobRun):
+        target = Path(current_app.config["TREEM_FILES_DIR"]) / "documents" / f"visit-{run.id}.pdf"
+        summary = render_visit_sheets(
+            db.session, run.unit, hamlet, target, today=date.today(), progress=_progress
+        )
+        run.result_file = str(target)
+        message = (
+            f"Đã tạo phiếu xác minh cho {summary['children']:,} trẻ ở {summary['hamlets']} thôn."
+        ).replace(",", ".")
+        return summary, message
+
+    _run(run_id, work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import current_app
@@ -19,7 +20,11 @@ from .models._common import utcnow
 QUEUES = ("imports", "documents", "reports", "default")
 
 # Which queue runs which kind of job; a kind not listed runs on "default".
-KIND_QUEUE = {"rebuild_findings": "default", "roster_import": "imports"}
+KIND_QUEUE = {
+    "rebuild_findings": "default",
+    "roster_import": "imports",
+    "visit_sheets": "documents",
+}
 
 
 def redis_connection() -> Redis:
@@ -42,6 +47,10 @@ def enqueue_run(run: JobRun, func: str, *args, timeout: int = 3600) -> bool:
     Call only after the run's row is committed, so the worker always finds it. The RQ job id is
     derived from the run id, so enqueuing the same run twice is harmless.
     """
+    params = json.dumps(list(args))
+    if run.params != params:
+        run.params = params
+        db.session.commit()
     queue = get_queue(KIND_QUEUE.get(run.kind, "default"))
     job_id = f"treem-{run.kind}-{run.id}"
     try:
@@ -66,6 +75,7 @@ def enqueue_run(run: JobRun, func: str, *args, timeout: int = 3600) -> bool:
 JOB_FUNCS = {
     "rebuild_findings": "treem_app.jobs.rebuild_findings",
     "roster_import": "treem_app.jobs.roster_import",
+    "visit_sheets": "treem_app.jobs.visit_sheets",
 }
 
 
@@ -76,7 +86,9 @@ def requeue_pending(max_runs: int = 100) -> int:
     ).all()
     count = 0
     for run in runs:
-        if _rq_job(run) is None and run.kind in JOB_FUNCS and enqueue_run(run, JOB_FUNCS[run.kind]):
+        if run.kind not in JOB_FUNCS or _rq_job(run) is not None:
+            continue
+        if enqueue_run(run, JOB_FUNCS[run.kind], *json.loads(run.params or "[]")):
             count += 1
     return count
 

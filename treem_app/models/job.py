@@ -20,6 +20,7 @@ JOB_STATUSES = {
 JOB_KINDS = {
     "rebuild_findings": "Rà soát lại hồ sơ",
     "roster_import": "Nhập dữ liệu từ phần mềm",
+    "visit_sheets": "Phiếu xác minh tại hộ gia đình",
 }
 
 
@@ -37,6 +38,9 @@ class JobRun(db.Model):
     result_file: Mapped[str | None] = mapped_column(String(255))
     result_json: Mapped[str | None] = mapped_column(Text)
     rq_job_id: Mapped[str | None] = mapped_column(String(64))
+    # The job's arguments after the run id (JSON list), so a run recorded while Redis was down
+    # can be enqueued again later exactly as it was asked for.
+    params: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
-from . import admin, auth, imports, jobs, main, records
+from . import admin, auth, imports, jobs, main, records, review
 from .htmx import hx_redirect, is_htmx
 from .nav import menu_for
 
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "warning")
         return redirect(target)
 
-    for module in (auth, main, records, imports, jobs, admin):
+    for module in (auth, main, records, review, imports, jobs, admin):
         app.register_blueprint(module.bp)
 
     @app.context_processor
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = vn_datetime
     app.jinja_env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
     app.jinja_env.filters["fact_value"] = fact_value
+    app.jinja_env.filters["explain_id"] = explain_id_text
 
     def error_page(code: int, title: str, text: str):
         def handler(_exc):
@@ -128,3 +129,13 @@ def fact_value(value: str | None, field: str) -> str:
 
         return f"{ethnicity_name(value) or value} ({value})"
     return value
+
+
+def explain_id_text(id_number: str) -> str:
+    """What a 12-digit ID number says, in words; empty when it cannot be read."""
+    from ..domain.idnumber import explain_id
+
+    try:
+        return explain_id(id_number)
+    except (ValueError, KeyError):
+        return ""

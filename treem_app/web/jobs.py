@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import JobRun
 from ..queue import JOB_FUNCS, enqueue_run, job_view
 from ..services.access import get_or_404, get_unit_or_404, scoped
+from ..services.review import log_access
 from .decorators import role_required
 from .htmx import render
 
@@ -46,3 +48,32 @@ def rebuild_findings():
             "warning",
         )
     return redirect(url_for("jobs.show", run_id=run.id))
+
+
+@bp.post("/visit-sheets")
+@role_required("officer")
+def visit_sheets():
+    hamlet = request.form.get("hamlet") or None
+    run = JobRun(kind="visit_sheets", unit=current_user.unit, created_by=current_user)
+    db.session.add(run)
+    db.session.commit()
+    if not enqueue_run(run, JOB_FUNCS["visit_sheets"], hamlet):
+        flash(
+            "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
+            "và sẽ chạy khi hàng đợi hoạt động trở lại.",
+            "warning",
+        )
+    return redirect(url_for("jobs.show", run_id=run.id))
+
+
+@bp.get("/jobs/<int:run_id>/download")
+@role_required("officer", "police")
+def download(run_id: int):
+    run = get_or_404(current_user, JobRun, run_id)
+    if run.status != "finished" or not run.result_file or not Path(run.result_file).is_file():
+        abort(404)
+    path = Path(run.result_file)
+    log_access(db.session, current_user, None, "download", f"job {run.id}: {path.name}")
+    db.session.commit()
+    names = {"visit_sheets": f"phieu-xac-minh-{run.unit.code}-{run.id}.pdf"}
+    return send_file(path, as_attachment=True, download_name=names.get(run.kind, path.name))
