@@ -56,7 +56,7 @@ def test_inline_edit_saves_rescreens_and_refreshes_findings(make, client, login,
     )
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200
-    assert '<tr id="fact-id_number"' in body and "052215000123" in body and "Đã lưu." in body
+    assert '<div id="fact-id_number"' in body and "052215000123" in body and "Đã lưu." in body
     assert 'id="findings" hx-swap-oob="true"' in body and "Thiếu số định danh" not in body
     assert 'id="history" hx-swap-oob="true"' in body and "Giấy khai sinh" in body
     db.session.expire_all()

@@ -1,0 +1,144 @@
+from datetime import date
+
+from sqlalchemy import select
+
+from treem_app.extensions import db
+from treem_app.models import Person
+from treem_app.services import review
+
+from .test_login_flow import sign_in
+
+TODAY = date(2026, 11, 22)
+
+
+def _person(make, unit, **facts):
+    person = make.person(unit, **facts)
+    review.rescreen(db.session, person, TODAY)
+    db.session.commit()
+    return person
+
+
+def test_volunteer_proposes_officer_approves_edits_adds_and_merges(
+    make, browser, live_server, screenshot, page
+):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"], full_name="Nguyễn Thị Thu Hà")
+    volunteer = make.user("volunteer", tree["a"], full_name="Phạm Minh Khôi")
+    child = _person(
+        make,
+        tree["a"],
+        full_name="Bùi Thùy Anh",
+        name_key="bui thuy anh",
+        hamlet="Thôn Một",
+        mother_name=None,
+        id_number=None,
+        sex="F",
+        dob=date(2016, 4, 2),
+    )
+    dup_a = _person(
+        make,
+        tree["a"],
+        full_name="Hồ Quốc An",
+        name_key="ho quoc an",
+        hamlet="Thôn Hai",
+        dob=date(2019, 11, 19),
+        id_number=None,
+        father_name="Hồ Anh Đạt",
+    )
+    dup_b = _person(
+        make,
+        tree["a"],
+        full_name="Hồ Quốc An",
+        name_key="ho quoc an",
+        hamlet="Thôn Hai",
+        dob=date(2019, 11, 19),
+        id_number="052219000123",
+        father_name="Hồ Anh Đạt",
+    )
+    review.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    db.session.commit()
+
+    # The volunteer proposes the mother's name found at the household.
+    sign_in(page, volunteer.username)
+    page.wait_for_url("**/home")
+    page.goto("/records")
+    assert page.locator("#queue-count").inner_text().startswith("1 hồ sơ")
+    page.get_by_role("link", name="Bùi Thùy Anh").click()
+    row = page.locator("#fact-mother_name")
+    row.get_by_role("link", name="Đề xuất sửa").click()
+    row.get_by_label("Họ tên mẹ").fill("trần thị  hoa")
+    row.get_by_label("Nguồn thông tin").select_option("household_visit")
+    row.get_by_role("button", name="Gửi đề xuất").click()
+    page.locator("#fact-mother_name .badge.ok").wait_for()
+    assert "Đã gửi đề xuất" in page.locator("#fact-mother_name").inner_text()
+    assert "Đề xuất chờ duyệt: Trần Thị Hoa" in page.locator("#fact-mother_name").inner_text()
+    screenshot("review-volunteer-proposal")
+    page.context.clear_cookies()
+
+    # The officer approves it, then corrects the ID number inline.
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    page.get_by_role("navigation", name="Chức năng").get_by_role(
+        "link", name="Đề xuất chờ duyệt"
+    ).click()
+    screenshot("review-proposals")
+    page.get_by_role("button", name="Duyệt").click()
+    assert "Đã duyệt" in page.locator("#flash").inner_text()
+    page.goto(f"/records/{child.id}")
+    assert "Trần Thị Hoa" in page.locator("#fact-mother_name").inner_text()
+    assert "Thiếu số định danh" in page.locator("#findings").inner_text()
+    row = page.locator("#fact-id_number")
+    row.get_by_role("link", name="Sửa").click()
+    row.get_by_label("Số định danh cá nhân").fill("052316000777")
+    row.get_by_label("Nguồn thông tin").select_option("birth_certificate")
+    row.get_by_role("button", name="Lưu").click()
+    page.locator("#fact-id_number .badge.ok").wait_for()
+    assert "Thiếu số định danh" not in page.locator("#findings").inner_text()
+    assert "Giấy khai sinh" in page.locator("#history").inner_text()
+    assert "Phạm Minh Khôi" in page.locator("#history").inner_text()  # the volunteer is named
+    screenshot("review-record-after-edit")
+
+    # A child found during visits.
+    page.goto("/records/new")
+    page.get_by_label("Họ và tên").fill("Võ Gia Hân")
+    page.get_by_label("Ngày sinh").fill("12/07/2022")
+    page.get_by_label("Giới tính").select_option("Nữ")
+    page.get_by_label("Họ tên mẹ").fill("Đỗ Thị Lan")
+    page.get_by_label("Thôn/Tổ dân phố").fill("Thôn Một")
+    page.get_by_role("button", name="Thêm trẻ").click()
+    page.wait_for_url("**/records/*")
+    assert page.get_by_role("heading", name="Võ Gia Hân").is_visible()
+
+    # The duplicate pair, merged.
+    page.goto("/duplicates")
+    screenshot("review-duplicates")
+    page.get_by_role("button", name=f"Gộp, giữ hồ sơ #{dup_b.id}").click()
+    assert "Đã gộp" in page.locator("#flash").inner_text()
+    db.session.expire_all()
+    assert db.session.get(Person, dup_a.id).status == "duplicate"
+    assert db.session.scalar(select(Person).where(Person.full_name == "Võ Gia Hân")) is not None
+
+
+def test_queue_filters_update_in_place_and_the_url_can_be_shared(make, page, screenshot):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    for name, key, hamlet in [
+        ("Nguyễn Văn An", "nguyen van an", "Thôn Một"),
+        ("Nguyễn Văn Bảo", "nguyen van bao", "Thôn Hai"),
+        ("Nguyễn Văn Cường", "nguyen van cuong", "Thôn Hai"),
+    ]:
+        _person(make, tree["a"], full_name=name, name_key=key, hamlet=hamlet, id_number=None)
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    page.goto("/records")
+    assert page.locator("#queue-count").inner_text().startswith("3 hồ sơ")
+    page.get_by_label("Thôn/Tổ dân phố").select_option("Thôn Hai")
+    page.wait_for_url("**/records?hamlet=*")
+    assert page.locator("#queue-count").inner_text().startswith("2 hồ sơ")
+    page.get_by_label("Tìm theo họ tên").fill("NGUYEN van")
+    page.wait_for_url("**q=NGUYEN*")
+    shared = page.url
+    screenshot("review-queue-filtered")
+    page.goto(shared)  # a bookmarked or shared link opens the same view
+    assert page.locator("#queue-count").inner_text().startswith("2 hồ sơ")
+    assert page.get_by_label("Thôn/Tổ dân phố").input_value() == "Thôn Hai"
