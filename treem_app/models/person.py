@@ -92,7 +92,7 @@ class Person(db.Model):
     sex: Mapped[str | None] = mapped_column(String(1))
     ethnicity: Mapped[str | None] = mapped_column(String(2))
     id_number: Mapped[str | None] = mapped_column(String(32), index=True)
-    id_source: Mapped[str | None] = mapped_column(String(16))
+    id_source: Mapped[str | None] = mapped_column(String(32))
     father_name: Mapped[str | None] = mapped_column(String(200))
     mother_name: Mapped[str | None] = mapped_column(String(200))
     guardian_name: Mapped[str | None] = mapped_column(String(200))
