@@ -186,12 +186,12 @@ def write_sample_export(unit: Unit, rows: list[dict], target, *, exported_on: da
         c += span
     for c in range(1, last + 1):
         ws.cell(7, c, f"({c})").alignment = center
+    dob_column = next(c for c, col in enumerate(EXPORT_COLUMNS, start=1) if col[2] == "dob")
     for n, row in enumerate(rows, start=1):
         values = [n] + [safe_text(row.get(f)) if f else None for _, _, f in EXPORT_COLUMNS[1:]]
         ws.append(values)
-        for c, (_, _, f) in enumerate(EXPORT_COLUMNS, start=1):
-            if f == "dob" and isinstance(row.get(f), date):
-                ws.cell(ws.max_row, c).number_format = "DD/MM/YYYY"
+        if isinstance(row.get("dob"), date):
+            ws.cell(7 + n, dob_column).number_format = "DD/MM/YYYY"
     widths = (5, 15, 26, 14, 9, 11, 16, 24, 24, 24, 16, 12)
     for letter, width in zip("ABCDEFGHIJKL", widths, strict=True):
         ws.column_dimensions[letter].width = width

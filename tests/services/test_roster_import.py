@@ -78,7 +78,7 @@ def test_apply_creates_persons_with_history_and_findings(app, make):
     assert (persons[2].id, "ID_FORMAT") in rules and (persons[2].id, "DOB_PARTIAL") in rules
     events = db.session.scalars(select(PersonEvent).where(PersonEvent.person_id == persons[1].id))
     by_field = {e.field: e for e in events}
-    assert "Họ và tên: Trần Thị Bích" in by_field["person"].new_value
+    assert by_field["person"].source == "export" and "dòng 3" in by_field["person"].note
     assert by_field["full_name"].old_value == "trần  thị bích"  # the raw name is kept
     assert "Kinhh" in by_field["ethnicity"].note  # the unreadable raw value is not lost
     by_row = {f["row"]: f["rule"] for f in outcome.cli_findings if f["rule"] == "DOB_INVALID"}

@@ -33,6 +33,7 @@ class SheetChoice:
     header: HeaderGuess
     preview: list[list[object]]
     skipped: list[str]
+    height: int = 0  # rows in the sheet (index of the last used row + 1)
 
 
 def _open(path: Path) -> CalamineWorkbook:
@@ -74,7 +75,7 @@ def choose_sheet(path: Path, kind: str) -> SheetChoice:
         guess = detect_header(rows[: SCAN_ROWS + 5])
         if guess is None:
             raise UploadError(HEADER_HELP)
-        return SheetChoice("CSV", guess, rows[: SCAN_ROWS + 5], [])
+        return SheetChoice("CSV", guess, rows[: SCAN_ROWS + 5], [], len(rows))
     wb = _open(path)
     try:
         best: SheetChoice | None = None
@@ -90,7 +91,8 @@ def choose_sheet(path: Path, kind: str) -> SheetChoice:
                 any_data = True
             guess = detect_header(preview, sheet.merged_cell_ranges or ())
             if guess is not None and (best is None or guess.score > best.header.score):
-                best = SheetChoice(meta.name, guess, preview, [])
+                end = sheet.end
+                best = SheetChoice(meta.name, guess, preview, [], end[0] + 1 if end else 0)
     finally:
         wb.close()
     if not any_data:

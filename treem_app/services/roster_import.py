@@ -11,11 +11,12 @@ kept and a :class:`Conflict` ("value") records the export's value for an officer
 person who came with an earlier export and is missing from this one gets a Conflict ("absent"):
 flagged, never deleted.
 
-History of a new person: one "person" event carrying every imported fact in words (plus one event
-per automatic fix, and one per value the export had but screening could not read), rather than
-one event per fact: a 50,000-row commune export then writes about 60,000 history rows instead of
-500,000, which is what keeps an import within three times the cost of merely reading the file.
-The facts are all there, and every later change records its old value.
+History of a new person: one "person" event ("created from the export", with the file and its
+Excel row) plus one event per automatic fix (the raw value kept as the old value) and one per
+value the export had but screening could not read, rather than one event per fact: a 50,000-row
+export then writes about 55,000 history rows instead of 500,000. The initial facts are the
+person's row as created (and the stored file, row by row); every later change records its old
+value, so the history stays complete.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,7 +36,6 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..domain.dates import format_date
-from ..domain.ethnicity import ethnicity_name
 from ..domain.findings import Rule, finding
 from ..domain.matching import merge_keys
 from ..domain.screening import screen_rows
@@ -44,7 +45,7 @@ from ..files.upload_checks import UploadError, check_upload
 from ..files.xlsx_read import choose_sheet, data_rows, read_rows, sheet_has_formulas
 from ..models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent, Unit, User
 from ..models._common import utcnow
-from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES
+from ..models.person import FACT_FIELDS, INACTIVE_STATUSES
 from .findings import person_as_row, sync_findings
 from .persons import workflow_status
 
@@ -54,6 +55,7 @@ EXPORT_SOURCES = ("export", "normalisation")
 # Facts whose unreadable export value screening reports (and stores as empty).
 READ_CHECKED = ("dob", "sex", "ethnicity")
 CHUNK = 900  # ids per IN (...) query: under SQLite's host-parameter limit
+ID_CHUNK = 5000  # ID numbers per IN (...) query (SQLite >= 3.32 allows 32,766 parameters)
 
 
 class ImportError_(UploadError):  # noqa: N801 - "ImportError" is a builtin
@@ -103,12 +105,16 @@ def store_upload(
                 "Trang tính có ô chứa công thức thay vì giá trị. Hãy chép toàn bộ và dán lại "
                 "dạng giá trị (Dán đặc biệt → Giá trị) rồi tải lên lại."
             )
-        rows = data_rows(read_rows(path, checked.kind, choice.sheet), choice.header)
+        # The row count from the sheet's used range (blank rows included): the sheet is read
+        # once more, by the import itself, which checks again.
+        rows = max(0, choice.height - choice.header.data_start)
+        if choice.height <= len(choice.preview):  # a short sheet: count its non-blank rows
+            rows = len(data_rows(choice.preview, choice.header))
         if not rows:
             raise UploadError("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
-        if len(rows) > max_rows:
+        if rows > max_rows:
             raise UploadError(
-                f"Tệp có {_n(len(rows))} dòng, vượt giới hạn {_n(max_rows)} dòng cho một lần nhập."
+                f"Tệp có {_n(rows)} dòng, vượt giới hạn {_n(max_rows)} dòng cho một lần nhập."
             )
     except Exception:
         path.unlink(missing_ok=True)
@@ -131,7 +137,7 @@ def store_upload(
         headers_json=json.dumps(headers, ensure_ascii=False),
         mapping_json=json.dumps({str(k): v for k, v in mapping.items()}),
         status="uploaded",
-        summary_json=json.dumps({"rows": len(rows), "skipped_sheets": choice.skipped}),
+        summary_json=json.dumps({"rows": rows, "skipped_sheets": choice.skipped}),
     )
     session.add(run)
     session.flush()
@@ -236,10 +242,17 @@ def run_import(
     if len(rows) > max_rows:
         raise ImportError_(f"Tệp có {_n(len(rows))} dòng, vượt giới hạn {_n(max_rows)} dòng.")
     items = sorted(mapping.items())
+    fields = [f for _, f in items]
+    width = items[-1][0] + 1
+    pick = itemgetter(*[i for i, _ in items])
     raw_rows = []
+    append = raw_rows.append
     for _, cells in rows:
-        width = len(cells)
-        raw_rows.append({f: _raw(cells[i]) if i < width else None for i, f in items})
+        if len(cells) < width:
+            cells = list(cells) + [""] * (width - len(cells))
+        values = pick(cells) if len(items) > 1 else (pick(cells),)
+        # Empty cells arrive as "": the screening domain reads "" as missing.
+        append(dict(zip(fields, values, strict=True)))
     timings["read"] = time.perf_counter() - t0
     total = len(raw_rows)
     report(0, total, "Đang chuẩn hóa và rà soát")
@@ -311,22 +324,6 @@ def _raw(value: object) -> object:
     if value == "" or value is None:
         return None
     return value
-
-
-def _facts_words(facts: dict) -> str:
-    parts = []
-    for f in FACT_FIELDS:
-        v = facts.get(f)
-        if v in (None, ""):
-            continue
-        if f == "dob":
-            v = format_date(v, facts.get("dob_precision") or "day")
-        elif f == "sex":
-            v = {"M": "Nam", "F": "Nữ"}.get(v, v)
-        elif f == "ethnicity":
-            v = ethnicity_name(v) or v
-        parts.append(f"{FIELD_LABELS[f]}: {v}")
-    return "; ".join(parts)
 
 
 def _value_text(facts_or_person, f: str) -> str | None:
@@ -435,10 +432,10 @@ class _Merge:
             }
         )
         holders: dict[str, set[int]] = {}
-        for i in range(0, len(ids), CHUNK):
+        for i in range(0, len(ids), ID_CHUNK):
             for pid, number in self.session.execute(
                 select(Person.id, Person.id_number).where(
-                    Person.id_number.in_(ids[i : i + CHUNK]),
+                    Person.id_number.in_(ids[i : i + ID_CHUNK]),
                     Person.status.not_in(INACTIVE_STATUSES),
                 )
             ):
@@ -645,6 +642,7 @@ class _Merge:
         sqlite = conn.dialect.name == "sqlite"
         ids = _allocate_ids(conn, "persons", len(new))
         ts = _db_datetime(now, sqlite)
+        created = "Hồ sơ mới từ tệp xuất"
         person_rows = []
         event_rows = []
         finding_rows = []
@@ -691,7 +689,7 @@ class _Merge:
                     ts,
                     "person",
                     None,
-                    _facts_words(facts),
+                    created,
                     "export",
                     f"{note}, dòng {excel_row}",
                 )

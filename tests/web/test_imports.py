@@ -1,0 +1,101 @@
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from treem_app.extensions import db
+from treem_app.models import ImportRun, JobRun, Person
+
+from .. import exports
+
+
+def upload(post, data, name="export.xlsx", **form):
+    return post("/imports", {"file": (io.BytesIO(data), name), **form},
+                content_type="multipart/form-data")  # fmt: skip
+
+
+def test_officer_uploads_confirms_dry_runs_then_applies(make, client, login, post, run_jobs):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    login(officer)
+    page = client.get("/imports").get_data(as_text=True)
+    assert "Tải tệp mẫu" in page
+    sample = client.get("/imports/sample.xlsx")
+    assert sample.status_code == 200 and sample.data[:2] == b"PK"
+    resp = upload(post, sample.data, "mau.xlsx")
+    assert resp.status_code == 302
+    run = db.session.scalar(select(ImportRun))
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Xác nhận các cột" in page and "Họ và tên trẻ" in page and "Hướng dẫn" in page
+    # HTMX: unmapping the name column shows the problem in the mapping component only.
+    form = {f"col-{i}": f for i, f in run.mapping.items() if f != "full_name"}
+    fragment = post(f"/imports/{run.id}/mapping", form, headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="mapping"') and "Chưa chọn cột" in body
+    # Dry run: a job, a summary, an annotated copy, no record.
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "dry_run"})
+    assert resp.status_code == 302 and "/jobs/" in resp.headers["Location"]
+    run_jobs()
+    job = db.session.scalar(select(JobRun).order_by(JobRun.id.desc()))
+    assert job.status == "finished", job.message
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Kết quả chạy thử" in page and "Dòng đã đọc" in page
+    annotated = client.get(f"/imports/{run.id}/annotated.xlsx")
+    assert annotated.status_code == 200
+    wb = load_workbook(io.BytesIO(annotated.data), read_only=True)
+    assert "Kết quả rà soát (treem)" in [
+        c.value for c in next(wb.worksheets[0].iter_rows(min_row=5))
+    ]
+    wb.close()
+    # Apply.
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    run_jobs()
+    created = db.session.scalar(select(func.count(Person.id)))
+    assert created == 330
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Kết quả nhập dữ liệu" in page and "/records?rule=ID_MISSING" in page
+
+
+def test_bad_files_get_a_vietnamese_message_and_nothing_is_written(make, login, post):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    resp = upload(post, b"not a workbook at all", "ds.xlsx")
+    assert resp.status_code == 422
+    assert "không phải bảng tính Excel" in resp.get_data(as_text=True)
+    resp = upload(post, exports.zip_bomb())
+    assert resp.status_code == 422 and "độc hại" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportRun.id))) == 0
+
+
+def test_a_unit_outside_the_officers_commune_is_refused(make, login, post):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    data = exports.simple_xlsx(exports.HEADER, [exports.row(1, "Nguyễn Văn An", "05/03/2015")])
+    resp = upload(post, data, unit=tree["b"].code)
+    assert resp.status_code == 403
+    assert "không được nhập dữ liệu vào đơn vị này" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ImportRun.id))) == 0
+
+
+def test_scoping_and_roles(make, client, login, post, app):
+    tree = make.tree()
+    officer_b = make.user("officer", tree["b"])
+    login(officer_b)
+    data = exports.simple_xlsx(exports.HEADER, [exports.row(1, "Nguyễn Văn An", "05/03/2015")])
+    assert upload(post, data).status_code == 302
+    run = db.session.scalar(select(ImportRun))
+    client.post("/logout", data={"csrf_token": ""})
+    client.delete_cookie("session")
+    login(make.user("officer", tree["a"]))
+    assert client.get(f"/imports/{run.id}").status_code == 404
+    assert client.get(f"/imports/{run.id}/annotated.xlsx").status_code == 404
+    client.delete_cookie("session")
+    login(make.user("reporter", tree["district"]))
+    assert client.get(f"/imports/{run.id}").status_code == 200  # read-only
+    assert upload(post, data).status_code == 403
+    assert post(f"/imports/{run.id}/start", {"mode": "apply"}).status_code == 403
+    client.delete_cookie("session")
+    login(make.user("volunteer", tree["b"]))
+    assert client.get("/imports").status_code == 403
