@@ -44,7 +44,9 @@ def test_officer_uploads_confirms_dry_runs_then_applies(make, client, login, pos
     assert "Kết quả chạy thử" in page and "Dòng đã đọc" in page
     annotated = client.get(f"/imports/{run.id}/annotated.xlsx")
     assert annotated.status_code == 200
-    wb = load_workbook(io.BytesIO(annotated.data), read_only=True)
+    content = annotated.data
+    annotated.close()  # send_file streams the stored file
+    wb = load_workbook(io.BytesIO(content), read_only=True)
     assert "Kết quả rà soát (treem)" in [
         c.value for c in next(wb.worksheets[0].iter_rows(min_row=5))
     ]
