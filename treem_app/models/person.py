@@ -5,6 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
+from ..domain.findings import FIELDS
 from ..extensions import db
 from ._common import utcnow
 from .unit import Unit
@@ -41,33 +43,13 @@ INACTIVE_STATUSES = ("moved", "deceased", "out_of_scope", "duplicate")
 
 PERSON_KINDS = {"child": "Trẻ em", "beneficiary": "Đối tượng bảo trợ xã hội"}
 
-# The facts an event may name; the same names as the screening domain's canonical fields.
-FACT_FIELDS = (
-    "full_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "id_number",
-    "father_name",
-    "mother_name",
-    "guardian_name",
-    "hamlet",
-    "national_key",
-)
+# The facts an event may name: the screening domain's canonical fields.
+FACT_FIELDS = FIELDS
 
 FIELD_LABELS = {
-    "full_name": "Họ và tên",
-    "dob": "Ngày sinh",
-    "sex": "Giới tính",
-    "ethnicity": "Dân tộc",
-    "id_number": "Số định danh cá nhân",
-    "father_name": "Họ tên cha",
-    "mother_name": "Họ tên mẹ",
-    "guardian_name": "Họ tên người giám hộ",
-    "hamlet": "Thôn/Tổ dân phố",
+    **DOMAIN_FIELD_LABELS,
     "national_key": "Mã trên phần mềm quốc gia",
-    "guardians": "Cha, mẹ, người giám hộ",
-    "person": "Hồ sơ",
+    "hamlet": "Thôn/Tổ dân phố",
     "status": "Trạng thái",
 }
 

@@ -27,22 +27,13 @@ from ..models import (
     VolunteerHamlet,
 )
 from ..models._common import utcnow
-from ..models.person import FIELD_LABELS, INACTIVE_STATUSES
+from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES
 from .access import scoped, subtree_ids
 from .findings import person_as_row, sync_findings
 from .persons import create_screened_person, fact_text, workflow_status
 
-EDITABLE_FIELDS = (
-    "full_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "id_number",
-    "father_name",
-    "mother_name",
-    "guardian_name",
-    "hamlet",
-)
+# Every fact but the key of the record in the national software, which only the export sets.
+EDITABLE_FIELDS = tuple(f for f in FACT_FIELDS if f != "national_key")
 # Where a correction comes from (SPEC section 3); police verification arrives with step 3.
 EDIT_SOURCES = {
     "household_visit": "Xác minh tại hộ gia đình",
