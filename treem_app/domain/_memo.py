@@ -3,6 +3,9 @@
 ``functools.lru_cache`` with a ``maxsize`` spends about a microsecond per miss on its recency
 list; screening misses tens of thousands of times per import, so this cache simply empties itself
 when full (the values it holds are cheap to recompute).
+
+A memoised function of one argument is a dict whose ``__call__`` is ``dict.__getitem__``: a hit
+never runs Python code, only a miss does (``__missing__``).
 """
 
 from __future__ import annotations
@@ -12,28 +15,35 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
-_MISS = object()
+
+
+class _Memo(dict):
+    """The memo of a function of one hashable argument (see the module docstring)."""
+
+    __call__ = dict.__getitem__
+
+    def __init__(self, fn: Callable[[Any], Any], maxsize: int) -> None:
+        super().__init__()
+        self.fn = fn
+        self.maxsize = maxsize
+        self.cache_clear = self.clear
+        functools.update_wrapper(self, fn)
+
+    def __missing__(self, key: Any) -> Any:
+        out = self.fn(key)
+        if len(self) >= self.maxsize:
+            self.clear()
+        self[key] = out
+        return out
+
+    def __repr__(self) -> str:
+        return f"<memo of {self.fn!r}>"
 
 
 def memo(maxsize: int) -> Callable[[F], F]:
-    """Cache a pure function of hashable arguments; forget everything once ``maxsize`` is hit."""
+    """Cache a pure function of one hashable argument; forget everything once ``maxsize`` is hit."""
 
     def decorate(fn: F) -> F:
-        cache: dict[Any, Any] = {}
-        get = cache.get
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any) -> Any:
-            key = args[0] if len(args) == 1 else args
-            out = get(key, _MISS)
-            if out is _MISS:
-                out = fn(*args)
-                if len(cache) >= maxsize:
-                    cache.clear()
-                cache[key] = out
-            return out
-
-        wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        return _Memo(fn, maxsize)  # type: ignore[return-value]
 
     return decorate

@@ -16,7 +16,7 @@ and given name) are compared, so the cost grows with the number of records, not 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rapidfuzz import fuzz
 
@@ -60,6 +60,15 @@ def duplicate_reason(a: Mapping[str, object], b: Mapping[str, object], *,
         return "same_national_key"
     if not same_block and (block_key(a) is None or block_key(a) != block_key(b)):
         return None
+    return _reason_in_block(a, b, _parent_keys)
+
+
+def _reason_in_block(a: Mapping[str, object], b: Mapping[str, object],
+                     parent_keys: Callable[[Mapping[str, object]], list[str]]) -> str | None:
+    """:func:`duplicate_reason` of two records of one block with different national keys.
+
+    ``parent_keys`` is :func:`_parent_keys` or a cached equivalent.
+    """
     sa, sb = a.get("sex"), b.get("sex")
     if sa and sb and sa != sb:
         return None
@@ -69,7 +78,7 @@ def duplicate_reason(a: Mapping[str, object], b: Mapping[str, object], *,
         return None
     if not same_name and fuzz.token_set_ratio(na, nb) < NAME_SIMILARITY:
         return None
-    pa, pb = _parent_keys(a), _parent_keys(b)
+    pa, pb = parent_keys(a), parent_keys(b)
     if not pa or not pb or not _common_parent(pa, pb):
         return None
     return "same_name_dob_parent" if same_name else "similar_name_dob_parent"
@@ -123,11 +132,27 @@ def duplicate_pairs(records: Sequence[Mapping[str, object]],
         for n, i in enumerate(idx):
             for j in idx[n + 1 :]:
                 pairs[(i, j)] = "same_national_key"
+    # Parent keys once per record (a record meets every other record of its block). The cache
+    # holds each record, so an id cannot be reused for another one during the call.
+    known: dict[int, tuple[Mapping[str, object], list[str]]] = {}
+
+    def parent_keys(facts: Mapping[str, object]) -> list[str]:
+        hit = known.get(id(facts))
+        if hit is None or hit[0] is not facts:
+            hit = known[id(facts)] = (facts, _parent_keys(facts))
+        return hit[1]
+
     for idx in block_groups.values():
         for n, i in enumerate(idx):
+            a = records[i]
             for j in idx[n + 1 :]:
                 if (i, j) not in pairs:
-                    reason = duplicate_reason(records[i], records[j], same_block=True)
+                    b = records[j]
+                    ka = a.get("national_key")
+                    if ka and ka == b.get("national_key"):
+                        reason: str | None = "same_national_key"
+                    else:
+                        reason = _reason_in_block(a, b, parent_keys)
                     if reason:
                         pairs[(i, j)] = reason
     return [(i, j, r) for (i, j), r in sorted(pairs.items())]

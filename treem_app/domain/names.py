@@ -319,64 +319,91 @@ def _classify(word: str) -> tuple[int, str | None, int, str | None, int, str]:
     return status, (t if t != word else None), t_status, (v if v != word else None), v_status, plain
 
 
+@memo(1 << 16)
+def _votes(word: str) -> tuple[int, int, int, int]:
+    """What one word adds to the case for TCVN3 and for VNI: (TCVN3 gain, VNI gain, TCVN3
+    lexical points, VNI lexical points); see :func:`_decode_words`."""
+    status, t, t_status, v, v_status, plain = _classify(word)
+    out = [0, 0, 0, 0]
+    for k, reading, r_status in ((0, t, t_status), (1, v, v_status)):
+        if reading is None or not r_status:
+            continue
+        if status < 2 and r_status > status:
+            out[k] += r_status - status
+        common = COMMON_NAME_SYLLABLES
+        if reading.lower() in common and plain.lower() not in common:
+            out[2 + k] += 1
+    return out[0], out[1], out[2], out[3]
+
+
+@memo(1 << 16)
+def _choice(key: tuple[str, str, bool]) -> tuple[str, str | None]:
+    """(word as output, encoding used or None) for (word, preferred encoding, hinted?)."""
+    word, preferred, hinted = key
+    status, t, t_status, v, v_status, plain = _classify(word)
+    cands = []
+    if t is not None and t_status:
+        cands.append((t_status, preferred == "tcvn3", "tcvn3", t))
+    if v is not None and v_status:
+        cands.append((v_status, preferred == "vni", "vni", v))
+    choice = None
+    if cands:
+        best = max(cands)
+        if status == 2 or hinted:
+            if best[1] and best[0] >= min(status, 2) and best[0] > 0:
+                choice = best  # valid both ways: follow the encoding the string proves
+        elif best[0] > status or (best[1] and best[0] >= status):
+            choice = best  # better, or as good in the encoding the string proves
+    if choice is None:
+        return plain, None
+    return choice[3], choice[2]
+
+
 def _decode_words(words: list[str], hint: str | None = None) -> tuple[list[str], str | None]:
     """Decode the legacy words of one string; return the words and the encoding used (if any).
 
     Each encoding scores the validity it gains on words that are not valid syllables as written,
     plus one point per word it turns into a common name syllable (a tie-breaker: "Leâ" is "Lê" in
     VNI but "Leõ" in TCVN3). ``hint`` forces the encoding (e.g. one detected for a whole column).
+    Per-word scores and choices are cached (:func:`_votes`, :func:`_choice`).
     """
-    infos = [_classify(w) for w in words]
-    gain = {"tcvn3": 0, "vni": 0}
-    lexical = {"tcvn3": 0, "vni": 0}
-    for status, t, t_status, v, v_status, plain in infos:
-        for enc, reading, r_status in (("tcvn3", t, t_status), ("vni", v, v_status)):
-            if reading is None or not r_status:
-                continue
-            if status < 2 and r_status > status:
-                gain[enc] += r_status - status
-            common = COMMON_NAME_SYLLABLES
-            if reading.lower() in common and plain.lower() not in common:
-                lexical[enc] += 1
     preferred = hint
     if preferred is None:
-        scores = {enc: gain[enc] + lexical[enc] for enc in gain if gain[enc]}
-        if scores:
-            preferred = max(scores, key=lambda enc: (scores[enc], enc == "tcvn3"))
+        gain_t = gain_v = lex_t = lex_v = 0
+        for gt, gv, lt, lv in map(_votes, words):
+            gain_t += gt
+            gain_v += gv
+            lex_t += lt
+            lex_v += lv
+        if gain_t:  # ties go to TCVN3
+            preferred = "tcvn3" if not gain_v or gain_t + lex_t >= gain_v + lex_v else "vni"
+        elif gain_v:
+            preferred = "vni"
+        else:
+            return [_classify(w)[5] for w in words], None
+    hinted = hint is not None
     out = []
     used = None
-    for status, t, t_status, v, v_status, plain in infos:
-        choice = None
-        if preferred is not None:
-            cands = []
-            if t is not None and t_status:
-                cands.append((t_status, preferred == "tcvn3", "tcvn3", t))
-            if v is not None and v_status:
-                cands.append((v_status, preferred == "vni", "vni", v))
-            if cands:
-                best = max(cands)
-                if status == 2 or hint is not None:
-                    if best[1] and best[0] >= min(status, 2) and best[0] > 0:
-                        choice = best  # valid both ways: follow the encoding the string proves
-                elif best[0] > status or (best[1] and best[0] >= status):
-                    choice = best  # better, or as good in the encoding the string proves
-        if choice is None:
-            out.append(plain)
-        else:
-            out.append(choice[3])
-            used = used or choice[2]
+    for w in words:
+        word, enc = _choice((w, preferred, hinted))
+        out.append(word)
+        used = used or enc
     return out, used
 
 
-def _upper_tcvn3_words(original: list[str], decoded: list[str]) -> list[str]:
+@memo(1 << 16)
+def _upper_tcvn3_word(pair: tuple[str, str]) -> str:
     """Upper-case a TCVN3 word written in capitals: its shared bytes decoded to small letters."""
-    out = []
-    for o, d in zip(original, decoded, strict=True):
-        letters = [c for c in o if c.isascii() and c.isalpha()]
-        if o != d and len(letters) >= 2 and all(c.isupper() for c in letters):
-            d = d.upper()
-        out.append(d)
-    return out
+    o, d = pair
+    letters = [c for c in o if c.isascii() and c.isalpha()]
+    if o != d and len(letters) >= 2 and all(c.isupper() for c in letters):
+        d = d.upper()
+    return d
+
+
+def _upper_tcvn3_words(original: list[str], decoded: list[str]) -> list[str]:
+    """Upper-case TCVN3 words written in capitals (see :func:`_upper_tcvn3_word`)."""
+    return [_upper_tcvn3_word(pair) for pair in zip(original, decoded, strict=True)]
 
 
 @memo(1 << 16)
@@ -448,9 +475,19 @@ def detect_legacy(s: str) -> str | None:
 # --------------------------------------------------------------------------- names
 
 
+_TITLE_PARTS = re.compile(r"(['\-])")
+
+
+def _capital(ch: str) -> str:
+    """The capital of one character, or the character itself when its capital is not one
+    character ("ß" -> "SS" would not survive a second title-casing as "Ss")."""
+    up = ch.upper()
+    return up if len(up) == 1 else ch
+
+
 def _title_word(word: str) -> str:
-    parts = re.split(r"(['\-])", word)
-    return "".join(p[:1].upper() + p[1:].lower() if p not in ("'", "-") else p for p in parts)
+    parts = _TITLE_PARTS.split(word)
+    return "".join(_capital(p[:1]) + p[1:].lower() if p not in ("'", "-") else p for p in parts)
 
 
 def title_case(text: str) -> str:

@@ -14,11 +14,14 @@ workbook (``bench/screen.py``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, count, repeat
+from operator import contains, itemgetter, ne
 
 from treem_app.domain import dates as dates_mod
 from treem_app.domain.ethnicity import normalize_ethnicity
@@ -26,6 +29,7 @@ from treem_app.domain.findings import Finding, Rule, Severity, finding
 from treem_app.domain.idnumber import _province_set, check_id, clean_id
 from treem_app.domain.matching import duplicate_pairs
 from treem_app.domain.names import (
+    _CANONICAL,
     analyse_name,
     canonical_keys,
     is_canonical_name,
@@ -115,6 +119,13 @@ def _reasons_text(reasons: tuple[str, ...]) -> str:
     return ", ".join(parts) if parts else "chuẩn hóa cách viết"
 
 
+@functools.lru_cache(maxsize=1024)
+def _normalized_finding(fld: str, reasons: tuple[str, ...]) -> Finding:
+    """NAME_NORMALIZED on a name field for these reasons (one shared, immutable finding)."""
+    return finding(Rule.NAME_NORMALIZED, fld,
+                   f"{_FIELD_NAMES[fld]} đã được sửa tự động: {_reasons_text(reasons)}.")
+
+
 def _name_outcome(
     raw: object, fld: str
 ) -> tuple[str | None, str | None, tuple[Finding, ...], bool, str | None]:
@@ -130,8 +141,7 @@ def _name_outcome(
             out.append(finding(Rule.NAME_MISSING, fld, "Chưa có họ và tên."))
         return None, None, tuple(out), False, None
     if changed:
-        out.append(finding(Rule.NAME_NORMALIZED, fld,
-                           f"{_FIELD_NAMES[fld]} đã được sửa tự động: {_reasons_text(reasons)}."))
+        out.append(_normalized_finding(fld, reasons))
     if fld == "full_name" and problem is not None:
         out.append(finding(Rule.NAME_INVALID, fld, _NAME_PROBLEMS[problem]))
     return value, key, tuple(out), changed, (key or "").rpartition(" ")[2] or None
@@ -147,8 +157,7 @@ def _parent_outcome(raw: object, fld: str) -> tuple[str | None, tuple[Finding, .
     value, changed, reasons = normalize_name(raw)
     if value is None or not changed:
         return value, ()
-    return value, (finding(Rule.NAME_NORMALIZED, fld,
-                           f"{_FIELD_NAMES[fld]} đã được sửa tự động: {_reasons_text(reasons)}."),)
+    return value, (_normalized_finding(fld, reasons),)
 
 
 def _sex_outcome(raw: object) -> tuple[str | None, tuple[Finding, ...]]:
@@ -246,21 +255,6 @@ _DUPLICATE_TEXT = {
 }
 
 
-class _Cache(dict):
-    """Outcome per distinct raw cell value, computed on first use by ``compute(raw, *args)``."""
-
-    __slots__ = ("args", "compute")
-
-    def __init__(self, compute, *args: object) -> None:  # noqa: ANN001 - any function
-        super().__init__()
-        self.compute = compute
-        self.args = args
-
-    def __missing__(self, raw: object) -> object:
-        out = self[raw] = self.compute(raw, *self.args)
-        return out
-
-
 def _hashable_row(row: Mapping[str, object]) -> dict[str, object]:
     out: dict[str, object] = {}
     for k, v in row.items():
@@ -298,9 +292,144 @@ def screen_rows(
             gc.enable()
 
 
-_ROW_FIELDS = ("full_name", "dob", "sex", "ethnicity", "id_number", "father_name", "mother_name",
-               "guardian_name", "hamlet", "national_key")
-_get_fields = itemgetter(*_ROW_FIELDS)
+# The fields whose outcome is computed once per distinct cell value (so must be hashable).
+_CACHED_FIELDS = ("full_name", "dob", "sex", "ethnicity", "father_name", "mother_name",
+                  "guardian_name", "hamlet")
+
+
+def _column(rows: list[Mapping[str, object]], field: str) -> list[object]:
+    """One field of every row (None where a row lacks it)."""
+    try:
+        return list(map(itemgetter(field), rows))
+    except KeyError:  # some rows lack the column
+        return [row.get(field) for row in rows]
+
+
+def _outcomes(values: list[object], compute: Callable[..., object], *args: object) -> list:
+    """``compute(value, *args)`` for every value, computed once per distinct value.
+
+    Distinct values are computed in the order they first occur. Raises TypeError for an
+    unhashable value.
+    """
+    distinct: dict[object, object] = dict.fromkeys(values)
+    for raw in distinct:
+        distinct[raw] = compute(raw, *args)
+    return list(map(distinct.__getitem__, values))
+
+
+def _name_outcomes(values: list[object]) -> list:
+    """:func:`_name_outcome` of every full-name cell (once per distinct value)."""
+    distinct: dict[object, object] = dict.fromkeys(values)
+    canonical_get = _CANONICAL.get
+    str_ = str
+    for raw in distinct:
+        if raw.__class__ is str_:  # fast path: every word already in its final form
+            keys = list(map(canonical_get, raw.split(" ")))  # type: ignore[attr-defined]
+            if None not in keys and len(keys) > 1:
+                distinct[raw] = (raw, " ".join(keys), (), False, keys[-1])  # type: ignore[arg-type]
+                continue
+        distinct[raw] = _name_outcome(raw, "full_name")
+    return list(map(distinct.__getitem__, values))
+
+
+def _parent_outcomes(values: list[object], fld: str) -> list:
+    """:func:`_parent_outcome` of every father/mother/guardian cell (once per distinct value)."""
+    distinct: dict[object, object] = dict.fromkeys(values)
+    canonical_get = _CANONICAL.get
+    str_ = str
+    none: tuple[None, tuple[()]] = (None, ())
+    for raw in distinct:
+        if raw is None:
+            distinct[raw] = none
+        elif raw.__class__ is str_ and None not in map(canonical_get, raw.split(" ")):  # type: ignore[attr-defined]
+            distinct[raw] = (raw, ())  # already in its final form
+        else:
+            distinct[raw] = _parent_outcome(raw, fld)
+    return list(map(distinct.__getitem__, values))
+
+
+# Fast paths for the common date-of-birth cells (ASCII digits only; anything else, and any
+# date that needs a finding, goes through dates.parse_date and _dob_outcome).
+_DMY_FAST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_YMD_FAST = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_WORDS_FAST = re.compile("ng\u00e0y ([0-9]{1,2}) th\u00e1ng ([0-9]{1,2}) n\u0103m ([0-9]{4})")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _dob_outcomes(values: list[object], today: dt.date, children: bool) -> list:  # noqa: C901, FBT001
+    """:func:`_dob_outcome` of every date-of-birth cell (once per distinct value).
+
+    A plain, plausible full date (a date cell, dd/mm/yyyy, yyyy-mm-dd, "ngày d tháng m năm
+    yyyy" or an Excel serial number) is answered here; everything else by ``_dob_outcome``.
+    """
+    cutoff = _sixteenth_birthday_cutoff(today)
+    # A full date is clean when lowest < value <= today (and its year is within range).
+    lowest = cutoff if children else dt.date(dates_mod.MIN_YEAR, 1, 1) - _ONE_DAY
+    min_year, max_year = dates_mod.MIN_YEAR, dates_mod.MAX_YEAR
+    day = dates_mod.DAY
+    date_, datetime_, int_, str_ = dt.date, dt.datetime, int, str
+    dmy, ymd, words = _DMY_FAST.fullmatch, _YMD_FAST.fullmatch, _WORDS_FAST.fullmatch
+    epoch, timedelta = _EXCEL_EPOCH, dt.timedelta
+    no_findings: tuple[Finding, ...] = ()
+    distinct: dict[object, object] = dict.fromkeys(values)
+    for raw in distinct:
+        cls = raw.__class__
+        value = None
+        if cls is date_:
+            if lowest < raw <= today and raw.year >= min_year:  # type: ignore[operator]
+                value = raw
+        elif cls is str_:
+            m = dmy(raw) or words(raw)  # type: ignore[arg-type]
+            if m is not None:
+                d, mo, y = m.groups()
+            else:
+                m = ymd(raw)  # type: ignore[arg-type]
+                if m is not None:
+                    y, mo, d = m.groups()
+            if m is not None:
+                year = int(y)
+                if min_year <= year <= max_year:
+                    try:
+                        value = date_(year, int(mo), int(d))
+                    except ValueError:  # 31/02: a finding, below
+                        value = None
+                    else:
+                        if not lowest < value <= today:
+                            value = None
+        elif cls is datetime_:
+            value = raw.date()  # type: ignore[attr-defined]
+            if not (lowest < value <= today and value.year >= min_year):
+                value = None
+        elif cls is int_ and 61 <= raw <= 2958465 and not (  # type: ignore[operator]
+                min_year <= raw <= max_year or 10_000_000 <= raw <= 99_999_999):  # type: ignore[operator]
+            value = epoch + timedelta(days=raw)  # type: ignore[arg-type]  # an Excel serial
+            if not (lowest < value <= today and min_year <= value.year <= max_year):
+                value = None
+        if value is not None:
+            distinct[raw] = (value, day, no_findings)
+        else:
+            distinct[raw] = _dob_outcome(raw, today, children, cutoff)
+    return list(map(distinct.__getitem__, values))
+
+
+def _hamlet_outcome(raw: object) -> tuple[str | None, bool]:
+    """(normalised hamlet, whether the change is worth a Fix: more than spacing)."""
+    hamlet = normalize_text(raw)
+    fix = (hamlet is not None and hamlet != raw and raw.__class__ is str
+           and hamlet != " ".join(raw.split()))  # type: ignore[attr-defined]
+    return hamlet, fix
+
+
+def _national_keys(values: list[object]) -> list[object]:
+    """The national key of every row: stripped text, None when empty."""
+    try:
+        keys: list[object] = list(map(str.strip, values))  # type: ignore[arg-type]
+    except TypeError:  # not all text
+        return [_national_key(v) for v in values]
+    if "" in keys:
+        keys = [k or None for k in keys]
+    return keys
 
 
 def _id_prefix(prefix: str, provinces: frozenset[str]) -> tuple[bool, bool, int]:  # noqa: FBT001
@@ -309,67 +438,82 @@ def _id_prefix(prefix: str, provinces: frozenset[str]) -> tuple[bool, bool, int]
     return prefix[:3] in provinces, bool(d4 & 1), 1900 + 100 * (d4 >> 1) + int(prefix[4:6])
 
 
+class _Prefixes(dict):
+    """:func:`_id_prefix` per distinct 6-digit prefix, computed on first use."""
+
+    __slots__ = ("provinces",)
+
+    def __init__(self, provinces: frozenset[str]) -> None:
+        super().__init__()
+        self.provinces = provinces
+
+    def __missing__(self, prefix: str) -> tuple[bool, bool, int]:
+        out = self[prefix] = _id_prefix(prefix, self.provinces)
+        return out
+
+
+def _repeats(keys: list[object]) -> dict[object, list[int]]:
+    """Indices of every key (not None) that occurs more than once, in input order."""
+    n = len(keys)
+    first = dict(zip(reversed(keys), range(n - 1, -1, -1), strict=True))  # key -> first index
+    if len(first) == n:
+        return {}
+    groups: dict[object, list[int]] = {}
+    # Every later occurrence: where the first index of the key is not the index itself.
+    for i in compress(range(n), map(ne, map(first.__getitem__, keys), count())):
+        k = keys[i]
+        if k is not None:
+            groups.setdefault(k, [first[k]]).append(i)
+    return groups
+
+
 def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
             registry_ids: Mapping[str, object] | None, children: bool,
             detect_duplicates: bool) -> ScreeningResult:
-    full_names = _Cache(_name_outcome, "full_name")
-    fathers = _Cache(_parent_outcome, "father_name")
-    mothers = _Cache(_parent_outcome, "mother_name")
-    guardians = _Cache(_parent_outcome, "guardian_name")
-    dobs = _Cache(_dob_outcome, today, children, _sixteenth_birthday_cutoff(today))
-    sexes = _Cache(_sex_outcome)
-    ethnicities = _Cache(_ethnicity_outcome)
-    hamlets = _Cache(normalize_text)
-    provinces = _province_set()
-    prefixes = _Cache(_id_prefix, provinces)
-    full_get, dob_get, sex_get, eth_get = full_names.get, dobs.get, sexes.get, ethnicities.get
-    father_get, mother_get, guardian_get = fathers.get, mothers.get, guardians.get
-    registry_get = registry_ids.get if registry_ids else None
-    registry_hits: list[tuple[int, object]] = []
+    rows = rows if rows.__class__ is list else list(rows)  # type: ignore[assignment]
+    column = {f: _column(rows, f) for f in _ROW_FIELDS}  # type: ignore[arg-type]
+    # Column by column, each distinct cell value is normalised once (a province has far fewer
+    # distinct names, dates and spellings than rows); the row loop below only assembles.
+    try:
+        names = _name_outcomes(column["full_name"])
+        dobs = _dob_outcomes(column["dob"], today, children)
+        sexes = _outcomes(column["sex"], _sex_outcome)
+        ethnicities = _outcomes(column["ethnicity"], _ethnicity_outcome)
+        fathers = _parent_outcomes(column["father_name"], "father_name")
+        mothers = _parent_outcomes(column["mother_name"], "mother_name")
+        guardians = _parent_outcomes(column["guardian_name"], "guardian_name")
+        hamlets = _outcomes(column["hamlet"], _hamlet_outcome)
+    except TypeError:  # an unhashable value (not from a spreadsheet)
+        return _screen_unhashable(rows, today, registry_ids, children,  # type: ignore[arg-type]
+                                  detect_duplicates)
+    national_keys = _national_keys(column["national_key"])
+
+    prefixes = _Prefixes(_province_set())
     str_ = str
     normalized = Rule.NAME_NORMALIZED
-    get_fields = _get_fields
-
+    guardian_missing = _GUARDIAN_MISSING
     records: list[ScreenedRecord] = []
     append = records.append
-    owners: list[object] = []
-    first_id: dict[str, int] = {}
-    id_related: dict[int, int] = {}
-    first_key: dict[object, int] = {}
+    ids: list[str | None] = []  # the 12-digit number of every row, None when there is none
+    add_id = ids.append
     first_block: dict[object, int] = {}
-    key_groups: dict[object, list[int]] = {}
     block_groups: dict[object, list[int]] = {}
-    for index, row in enumerate(rows):
-        try:
-            (raw_name, raw_dob, raw_sex, raw_eth, raw_id, raw_father, raw_mother, raw_guardian,
-             raw_hamlet, nk) = get_fields(row)
-        except KeyError:  # a row without some columns
-            (raw_name, raw_dob, raw_sex, raw_eth, raw_id, raw_father, raw_mother, raw_guardian,
-             raw_hamlet, nk) = [row.get(f) for f in _ROW_FIELDS]
-        try:
-            # dict.get plus an inline miss is cheaper than __missing__ on the hot path
-            out = full_get(raw_name) or full_names[raw_name]
-            full_name, key, name_findings, name_changed, given = out
-            out = dob_get(raw_dob) or dobs[raw_dob]
-            dob, precision, dob_findings = out
-            sex, sex_findings = sex_get(raw_sex) or sexes[raw_sex]
-            ethnicity, eth_findings = eth_get(raw_eth) or ethnicities[raw_eth]
-            father, father_findings = father_get(raw_father) or fathers[raw_father]
-            mother, mother_findings = mother_get(raw_mother) or mothers[raw_mother]
-            guardian, guardian_findings = guardian_get(raw_guardian) or guardians[raw_guardian]
-            hamlet = hamlets[raw_hamlet]
-        except TypeError:  # an unhashable value (not from a spreadsheet): screen its text
-            records.extend(_screen([_hashable_row(row)], today, None, children, False).records)
-            records[-1].index = index
-            continue
-
+    raw_names, raw_fathers, raw_mothers = (column["full_name"], column["father_name"],
+                                           column["mother_name"])
+    raw_guardians, raw_hamlets = column["guardian_name"], column["hamlet"]
+    for (index, (full_name, key, name_findings, name_changed, given),
+         (dob, precision, dob_findings), (sex, sex_findings), (ethnicity, eth_findings), raw_id,
+         (father, father_findings), (mother, mother_findings), (guardian, guardian_findings),
+         (hamlet, hamlet_fix), nk) in zip(count(), names, dobs, sexes, ethnicities,
+                                          column["id_number"], fathers, mothers, guardians,
+                                          hamlets, national_keys):
         if name_findings or dob_findings or sex_findings or eth_findings:
             findings = [*name_findings, *dob_findings, *sex_findings, *eth_findings]
         else:
             findings = []
         fixes: list[Fix] = []
         if name_changed:
-            fixes.append(Fix("full_name", raw_name, full_name, normalized))
+            fixes.append(Fix("full_name", raw_names[index], full_name, normalized))
 
         if raw_id.__class__ is str_ and len(raw_id) == 12 and raw_id.isdigit() and raw_id.isascii():
             id_number = raw_id
@@ -382,45 +526,37 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
                 rule = Rule.ID_LEADING_ZERO_RESTORED if cleaned.findings else Rule.ID_FORMAT
                 fixes.append(Fix("id_number", raw_id, id_number, rule))
             if not cleaned.ok:
+                add_id(None)
                 id_number = None
         if id_number is not None:
+            add_id(id_number)
             # Province, sex digit and birth year from a per-prefix cache; a mismatch of the
             # year read from digits 4-6 is a century and/or a year-digit mismatch.
             known, female, year = prefixes[id_number[:6]]
             if (not known or (sex is not None and female != (sex == "F"))
                     or (dob is not None and dob.year != year)):
                 findings.extend(check_id(id_number, sex, dob.year if dob is not None else None))
-            j = first_id.setdefault(id_number, index)
-            if j != index:
-                id_related[index] = j
-                id_related.setdefault(j, index)
-            if registry_get is not None:
-                other = registry_get(id_number)
-                if other is not None:
-                    registry_hits.append((index, other))
         else:
             id_number = cleaned.value
 
         if father_findings:
             findings.extend(father_findings)
             if father is not None:
-                fixes.append(Fix("father_name", raw_father, father, normalized))
+                fixes.append(Fix("father_name", raw_fathers[index], father, normalized))
         if mother_findings:
             findings.extend(mother_findings)
             if mother is not None:
-                fixes.append(Fix("mother_name", raw_mother, mother, normalized))
+                fixes.append(Fix("mother_name", raw_mothers[index], mother, normalized))
         if guardian_findings:
             findings.extend(guardian_findings)
             if guardian is not None:
-                fixes.append(Fix("guardian_name", raw_guardian, guardian, normalized))
+                fixes.append(Fix("guardian_name", raw_guardians[index], guardian,
+                                 normalized))
         if father is None and mother is None and guardian is None:
-            findings.append(_GUARDIAN_MISSING)
-        if (hamlet is not None and hamlet != raw_hamlet and raw_hamlet.__class__ is str_
-                and hamlet != " ".join(raw_hamlet.split())):  # type: ignore[union-attr]
-            fixes.append(Fix("hamlet", raw_hamlet, hamlet, normalized))
+            findings.append(guardian_missing)
+        if hamlet_fix:
+            fixes.append(Fix("hamlet", raw_hamlets[index], hamlet, normalized))
 
-        if nk is not None:
-            nk = (nk.strip() or None) if nk.__class__ is str_ else _national_key(nk)  # type: ignore[union-attr]
         append(ScreenedRecord(index, {
             "national_key": nk,
             "full_name": full_name,
@@ -435,25 +571,17 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
             "guardian_name": guardian,
             "hamlet": hamlet,
         }, fixes, findings))
-        if detect_duplicates:
-            if nk is not None:
-                j = first_key.setdefault(nk, index)
-                if j != index:
-                    key_groups.setdefault(nk, [j]).append(index)
-            if given is not None and dob is not None:
-                block = (dob, precision, given)
-                j = first_block.setdefault(block, index)
-                if j != index:
-                    block_groups.setdefault(block, [j]).append(index)
-        if registry_get is not None:
-            owner = row.get("_owner")
-            owners.append(owner if owner is not None else nk)
+        if detect_duplicates and given is not None and dob is not None:
+            block = (dob, precision, given)
+            j = first_block.setdefault(block, index)
+            if j != index:
+                block_groups.setdefault(block, [j]).append(index)
 
-    _flag_duplicate_ids(records, id_related, owners, registry_hits)
+    _flag_duplicate_ids(records, ids, rows, national_keys, registry_ids)  # type: ignore[arg-type]
     if detect_duplicates:
         facts = [r.facts for r in records]
         seen: set[int] = set()
-        for i, j, reason in duplicate_pairs(facts, key_groups, block_groups):
+        for i, j, reason in duplicate_pairs(facts, _repeats(national_keys), block_groups):
             for a, b in ((i, j), (j, i)):
                 if a not in seen:
                     seen.add(a)
@@ -462,19 +590,73 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
     return ScreeningResult(records)
 
 
-def _flag_duplicate_ids(records: list[ScreenedRecord], related: dict[int, int],
-                        owners: list[object], registry_hits: list[tuple[int, object]]) -> None:
+def _screen_unhashable(rows: list[Mapping[str, object]], today: dt.date,
+                       registry_ids: Mapping[str, object] | None, children: bool,
+                       detect_duplicates: bool) -> ScreeningResult:
+    """Screen rows some of which hold an unhashable value (not from a spreadsheet).
+
+    Such a row is screened on its own with its values as text, and takes no part in the
+    comparisons between rows (ID_DUPLICATE, DUPLICATE_PERSON).
+    """
+    odd = []
+    for i, row in enumerate(rows):
+        try:
+            hash(tuple(row.get(f) for f in _CACHED_FIELDS))
+        except TypeError:
+            odd.append(i)
+    if not odd:
+        raise TypeError("screening failed on hashable values")  # not an unhashable cell
+    rest = rows.copy()
+    for i in odd:
+        rest[i] = {}
+    result = _screen(rest, today, registry_ids, children, detect_duplicates)
+    for i in odd:
+        record = _screen([_hashable_row(rows[i])], today, None, children, False).records[0]
+        record.index = i
+        result.records[i] = record
+    return result
+
+
+_ROW_FIELDS = ("full_name", "dob", "sex", "ethnicity", "id_number", "father_name", "mother_name",
+               "guardian_name", "hamlet", "national_key")
+
+
+def _flag_duplicate_ids(records: list[ScreenedRecord], ids: list[str | None],
+                        rows: list[Mapping[str, object]], national_keys: list[object],
+                        registry_ids: Mapping[str, object] | None) -> None:
+    """ID_DUPLICATE: numbers held twice within the rows, then numbers held in the registry."""
+    related: dict[int, int] = {}
+    for idx in _repeats(ids).values():  # type: ignore[arg-type]
+        first = idx[0]
+        for i in idx[1:]:
+            related[i] = first
+        related[first] = idx[1]
     for i, j in sorted(related.items()):
         records[i].findings.append(finding(
             Rule.ID_DUPLICATE, "id_number",
             "Số định danh trùng với một hồ sơ khác trong danh sách.", related=j))
-    if not registry_hits:
+    if not registry_ids:
+        return
+    held = registry_ids.keys() & set(ids)
+    held.discard(None)  # type: ignore[arg-type]
+    if not held:
+        return
+    registry_get = registry_ids.get
+    hits = [(i, other) for i in compress(range(len(ids)), map(held.__contains__, ids))
+            if (other := registry_get(ids[i])) is not None]  # type: ignore[arg-type]
+    if not hits:
         return
     # The registry's holder of the number is someone else, and not a person of this set (whose
-    # own row would already be compared above).
-    owners_here = set(owners)
-    for i, other in registry_hits:
-        if i not in related and other != owners[i] and other not in owners_here:
+    # own row would already be compared above). A row's owner is its ``_owner``, else its
+    # national key.
+    if any(map(contains, rows, repeat("_owner"))):
+        owners = [k if (o := row.get("_owner")) is None else o
+                  for row, k in zip(rows, national_keys, strict=True)]
+    else:
+        owners = national_keys
+    others_here = {other for _i, other in hits}.intersection(owners)
+    for i, other in hits:
+        if i not in related and other != owners[i] and other not in others_here:
             records[i].findings.append(finding(
                 Rule.ID_DUPLICATE, "id_number",
                 "Số định danh đã có trên một người khác trong sổ theo dõi."))
@@ -493,7 +675,9 @@ def clear_caches() -> None:
     from treem_app.domain import ethnicity, names, sex
 
     for fn in (names._tone_word, names._classify, names._repair, names._word_problem,
-               names._word_key, names._word_fast,
+               names._word_key, names._word_fast, names._votes, names._choice,
+               names._upper_tcvn3_word,
                ethnicity._lookup, sex._lookup):
         fn.cache_clear()
+    _normalized_finding.cache_clear()
     names._CANONICAL.clear()
