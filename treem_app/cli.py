@@ -242,3 +242,86 @@ def roster_import(
     click.echo(import_message(summary))
     for rule, n in summary["by_rule"].items():
         click.echo(f"  {rule:<26} {n}")
+
+
+@main.group()
+def batch() -> None:
+    """Handover batches for the commune police (step 2→3)."""
+
+
+@batch.command("create")
+@click.option("--unit", "unit_code", required=True, help="Code of the commune")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id": ID, "rows": N}.')
+@with_appcontext
+def batch_create(unit_code: str, as_json: bool) -> None:
+    """A draft batch of the commune's records ready for the police."""
+    from datetime import date
+
+    from .services.batches import BatchError, create_draft
+
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise UserInputError(f"không có đơn vị mã {unit_code}")
+    try:
+        created = create_draft(db.session, unit, user=None, today=date.today())
+    except BatchError as exc:
+        db.session.rollback()
+        raise UserInputError(str(exc)) from exc
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps({"id": created.id, "rows": created.row_count}))
+        return
+    click.echo(
+        f"Đã lập danh sách #{created.id} (số {created.number}) với {created.row_count} hồ sơ."
+    )
+
+
+@batch.command("issue")
+@click.argument("batch_id", type=int)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the PDF list and the return sheet",
+)
+@with_appcontext
+def batch_issue(batch_id: int, out_dir: Path) -> None:
+    """Lock a draft batch and write its PDF list and return sheet (.xlsx) into DIR.
+
+    A batch already issued gets its two files written again from its locked content.
+    """
+    from datetime import date
+
+    from flask import current_app
+
+    from .models import Batch
+    from .services.batches import BatchError, InvalidTransition, issue, render_documents
+
+    found = db.session.get(Batch, batch_id)
+    if found is None:
+        raise UserInputError(f"không có danh sách #{batch_id}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserInputError(f"{out_dir} không phải là thư mục")
+    try:
+        if found.state == "draft":
+            issue(db.session, found, user=None, today=date.today())
+        pdf, xlsx = render_documents(
+            db.session,
+            found,
+            out_dir,
+            public_url=current_app.config.get("TREEM_PUBLIC_URL") or "http://127.0.0.1:8000",
+            sheet_password=current_app.config.get("TREEM_SHEET_PASSWORD"),
+        )
+    except (BatchError, InvalidTransition) as exc:
+        db.session.rollback()
+        raise UserInputError(str(exc)) from exc
+    if found.job_run is not None and found.job_run.status == "queued":
+        # The files were made here: the run recorded at issue is done, not waiting for a worker.
+        found.job_run.status = "finished"
+        found.job_run.result_file = str(pdf)
+        found.job_run.message = "Đã tạo tệp bằng lệnh treem batch issue."
+    found.pdf_path, found.xlsx_path = str(pdf.resolve()), str(xlsx.resolve())
+    db.session.commit()
+    click.echo(str(pdf))
+    click.echo(str(xlsx))

@@ -51,6 +51,10 @@ def from_environment(instance_path: str) -> dict:
         "TREEM_LOGIN_MAX_FAILURES": int(os.environ.get("TREEM_LOGIN_MAX_FAILURES", "5")),
         "TREEM_LOGIN_LOCK_MINUTES": int(os.environ.get("TREEM_LOGIN_LOCK_MINUTES", "15")),
         "TREEM_FILES_DIR": os.environ.get("TREEM_FILES_DIR") or str(Path(instance_path) / "files"),
+        # The address the police reach the app at: printed as the QR code of each batch list.
+        "TREEM_PUBLIC_URL": os.environ.get("TREEM_PUBLIC_URL") or "http://127.0.0.1:8000",
+        # Optional password on the return sheet's protection (none: protected without one).
+        "TREEM_SHEET_PASSWORD": os.environ.get("TREEM_SHEET_PASSWORD") or None,
         # Cookies: HttpOnly + SameSite always; Secure by default (browsers accept Secure cookies on
         # http://localhost; an intranet install without HTTPS must set TREEM_SECURE_COOKIES=0).
         "SESSION_COOKIE_SECURE": _bool("TREEM_SECURE_COOKIES", True),

@@ -171,3 +171,41 @@ def visit_sheets(run_id: int, hamlet: str | None = None) -> None:
         return summary, message
 
     _run(run_id, work)
+
+
+@with_app_context
+def batch_documents(run_id: int, batch_id: int) -> None:
+    """Render an issued batch's PDF list and return sheet into the files folder."""
+    from pathlib import Path
+
+    from .models import Batch
+    from .services.batches import BatchError, render_documents
+
+    def work(run: JobRun):
+        batch = db.session.get(Batch, batch_id)
+        if batch is None or batch.unit_id != run.unit_id:  # a job never crosses its unit
+            raise JobError("Không tìm thấy danh sách này.")
+        out_dir = Path(current_app.config["TREEM_FILES_DIR"]) / "batches" / str(batch.id)
+        try:
+            pdf, xlsx = render_documents(
+                db.session,
+                batch,
+                out_dir,
+                public_url=current_app.config.get("TREEM_PUBLIC_URL") or "http://127.0.0.1:8000",
+                progress=_progress,
+                sheet_password=current_app.config.get("TREEM_SHEET_PASSWORD"),
+            )
+        except BatchError as exc:
+            raise JobError(str(exc)) from exc
+        batch.pdf_path, batch.xlsx_path = str(pdf), str(xlsx)
+        run.result_file = str(pdf)
+        summary = {
+            "batch_id": batch.id,
+            "rows": batch.row_count,
+            "pdf": pdf.name,
+            "xlsx": xlsx.name,
+        }
+        message = f"Đã tạo danh sách PDF và tệp trả kết quả cho {batch.row_count:,} trẻ em."
+        return summary, message.replace(",", ".")
+
+    _run(run_id, work)

@@ -24,6 +24,7 @@ KIND_QUEUE = {
     "rebuild_findings": "default",
     "roster_import": "imports",
     "visit_sheets": "documents",
+    "batch_documents": "documents",
 }
 
 
@@ -76,6 +77,7 @@ JOB_FUNCS = {
     "rebuild_findings": "treem_app.jobs.rebuild_findings",
     "roster_import": "treem_app.jobs.roster_import",
     "visit_sheets": "treem_app.jobs.visit_sheets",
+    "batch_documents": "treem_app.jobs.batch_documents",
 }
 
 

@@ -7,12 +7,13 @@ MENU_LABELS = {
         "Nhập dữ liệu",
         "Đề xuất chờ duyệt",
         "Cộng tác viên",
+        "Bàn giao công an",
         "Công việc nền",
     ],
     "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
     "police": ["Trang chủ"],
     "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Công việc nền"],
-    "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Công việc nền"],
+    "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Lịch bàn giao", "Công việc nền"],
 }
 ALL_LABELS = {label for labels in MENU_LABELS.values() for label in labels}
 

@@ -1,6 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on db.metadata."""
 
-from .batch import Batch
+from .batch import Batch, BatchRow, HandoverSettings
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
 from .person import Finding, Person, PersonEvent
@@ -11,9 +11,11 @@ from .user import User
 __all__ = [
     "AccessLog",
     "Batch",
+    "BatchRow",
     "ColumnMapping",
     "Conflict",
     "Finding",
+    "HandoverSettings",
     "ImportRun",
     "JobRun",
     "NotDuplicate",

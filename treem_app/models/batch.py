@@ -1,39 +1,122 @@
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import secrets
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..services.batch_states import STATE_LABELS
 from ._common import utcnow
+from .job import JobRun
+from .person import Person
 from .unit import Unit
 from .user import User
 
-BATCH_STATES = {
-    "draft": "Đang soạn",
-    "issued": "Đã chuyển công an",
-    "returned": "Công an đã trả",
-    "closed": "Đã hoàn tất",
-    "cancelled": "Đã hủy",
-}
+BATCH_STATES = {str(k): v for k, v in STATE_LABELS.items()}
+
+# Results the police write on the return sheet (SPEC section 5, "Return").
+POLICE_RESULTS = ("Đã xác thực", "Không khớp thông tin", "Không tìm thấy")
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Batch(db.Model):
-    """A weekly handover list for the commune police (filled in by the handover step)."""
+    """A weekly handover list of a commune's ready records for the commune police.
+
+    Issuing locks it: `content_hash` covers every row's person id, version and shown facts; the
+    PDF list and the return sheet are rendered by a job and their paths kept here.
+    """
 
     __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "seq", name="uq_batches_unit_year_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     number: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="draft")
+    year: Mapped[int] = mapped_column(default=0)
+    seq: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # Unguessable: the public verification page is /v/<token>.
+    token: Mapped[str] = mapped_column(String(48), unique=True, default=_new_token)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime | None]
+    issued_on: Mapped[date | None]
+    handover_on: Mapped[date | None]
+    due_on: Mapped[date | None]
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(default=0)
+    job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id"))
+    pdf_path: Mapped[str | None] = mapped_column(String(255))
+    xlsx_path: Mapped[str | None] = mapped_column(String(255))
+    returned_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     unit: Mapped[Unit] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    job_run: Mapped[JobRun | None] = relationship()
+    rows: Mapped[list[BatchRow]] = relationship(
+        back_populates="batch", order_by="BatchRow.position, BatchRow.id", passive_deletes=True
+    )
 
     @property
     def state_label(self) -> str:
         return BATCH_STATES.get(self.state, self.state)
+
+
+class BatchRow(db.Model):
+    """One record in a batch; at issue it keeps the record's version and the facts shown."""
+
+    __tablename__ = "batch_rows"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "person_id", name="uq_batch_rows_batch_person"),
+        UniqueConstraint("batch_id", "row_key", name="uq_batch_rows_batch_row_key"),
+        Index("ix_batch_rows_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    # Set while the batch is open, NULL once it is closed or cancelled: the unique constraint
+    # makes "a record is in at most one open batch" hold in the database itself.
+    open_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    row_key: Mapped[str | None] = mapped_column(String(12))
+    person_version: Mapped[int | None]
+    snapshot_json: Mapped[str | None] = mapped_column(Text)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    batch: Mapped[Batch] = relationship(back_populates="rows")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+    @property
+    def snapshot(self) -> dict:
+        return json.loads(self.snapshot_json) if self.snapshot_json else {}
+
+
+class HandoverSettings(db.Model):
+    """The weekly cadence of a province (its root unit): hand over on one weekday, the return
+    expected on another (Monday = 0). Defaults: Thursday and the following Wednesday."""
+
+    __tablename__ = "handover_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), unique=True)
+    handover_weekday: Mapped[int] = mapped_column(default=3)
+    return_weekday: Mapped[int] = mapped_column(default=2)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()

@@ -18,6 +18,7 @@ JOB_STATUSES = {
     "failed": "Lỗi",
 }
 JOB_KINDS = {
+    "batch_documents": "Danh sách chuyển công an (PDF, tệp trả kết quả)",
     "rebuild_findings": "Rà soát lại hồ sơ",
     "roster_import": "Nhập dữ liệu từ phần mềm",
     "visit_sheets": "Phiếu xác minh tại hộ gia đình",

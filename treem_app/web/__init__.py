@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
-from . import admin, auth, imports, jobs, main, records, review
+from . import admin, auth, batches, imports, jobs, main, records, review
 from .htmx import hx_redirect, is_htmx
 from .nav import menu_for
 
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "warning")
         return redirect(target)
 
-    for module in (auth, main, records, review, imports, jobs, admin):
+    for module in (auth, main, records, review, imports, jobs, admin, batches):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -19,13 +19,15 @@ PROPOSALS = MenuItem("review.proposals", "Đề xuất chờ duyệt")
 VOLUNTEERS = MenuItem("review.volunteers", "Cộng tác viên")
 UNITS = MenuItem("admin.units", "Đơn vị hành chính")
 USERS = MenuItem("admin.users", "Tài khoản")
+BATCHES = MenuItem("batches.index", "Bàn giao công an")
+HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 
 MENUS = {
-    "officer": [HOME, RECORDS, IMPORTS, PROPOSALS, VOLUNTEERS, JOBS],
+    "officer": [HOME, RECORDS, IMPORTS, PROPOSALS, VOLUNTEERS, BATCHES, JOBS],
     "volunteer": [HOME, RECORDS],
     "police": [HOME],
     "reporter": [HOME, RECORDS, JOBS],
-    "admin": [HOME, UNITS, USERS, JOBS],
+    "admin": [HOME, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
 }
 
 

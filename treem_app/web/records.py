@@ -11,10 +11,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..domain.ethnicity import ethnic_groups
 from ..domain.findings import RULE_LABELS
 from ..extensions import db
-from ..models import Batch, Person, Proposal
+from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
 from ..services import review
 from ..services.access import get_or_404
+from ..services.batches import batches_of_person
 from .decorators import role_required
 from .htmx import is_htmx, render
 
@@ -65,6 +66,7 @@ def _record_context(person: Person, **extra) -> dict:
         "mode": "show",
         "error": None,
         "value": None,
+        "batch_rows": batches_of_person(db.session, person),
     }
     ctx.update(extra)
     return ctx
@@ -222,10 +224,3 @@ def new():
         ethnic_groups=ethnic_groups(),
         hamlets=review.unit_hamlets(db.session, current_user.unit),
     ), status
-
-
-@bp.get("/batches/<int:batch_id>")
-@login_required
-def batch(batch_id: int):
-    batch = get_or_404(current_user, Batch, batch_id)
-    return render_template("batches/show.html", batch=batch)

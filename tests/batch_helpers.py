@@ -1,0 +1,56 @@
+"""Synthetic children ready for the police, for the handover tests (no real people)."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from datetime import date
+from pathlib import Path
+
+from treem_app.domain.names import name_key
+
+FAMILIES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLES = ["Văn", "Thị", "Ngọc", "Minh", "Quốc", "Thanh", "Hoàng", "Thùy", "Bảo", "Gia"]
+GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Khánh", "Linh", "Mỹ", "Nhật", "Phúc"]
+GIVEN += ["Quỳnh", "Sơn", "Tâm", "Uyên", "Vy", "Yến", "Ánh", "Đức", "Hưng", "Ửng", "Ỷ Lan"]
+
+
+def ready_children(make, unit, n: int, *, seed: int = 7, hamlets=("Thôn Hưng Nghĩa",)) -> list:
+    """`n` children with distinct names, facts in order and no verified ID: status "ready"."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out = []
+    while len(out) < n:
+        name = f"{rng.choice(FAMILIES)} {rng.choice(MIDDLES)} {rng.choice(GIVEN)}"
+        if len(seen) > 300:
+            name += f" {rng.choice(GIVEN)}"
+        if name in seen:
+            continue
+        seen.add(name)
+        out.append(
+            make.person(
+                unit,
+                full_name=name,
+                name_key=name_key(name),
+                dob=date(2012 + rng.randrange(12), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+                sex=rng.choice("MF"),
+                mother_name=f"{rng.choice(FAMILIES)} Thị {rng.choice(GIVEN)}",
+                hamlet=rng.choice(hamlets),
+                id_number=None,
+                status="ready",
+            )
+        )
+    return out
+
+
+def pdf_text(data: bytes, tmp_path: Path, name: str = "list.pdf") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return int(next(ln for ln in info.stdout.splitlines() if ln.startswith("Pages:")).split()[1])

@@ -1,0 +1,371 @@
+"""The signable handover list (PDF): layout data, pagination, QR code and fast rendering.
+
+Speed (issue 6 benchmark): WeasyPrint spends most of its time laying out boxes, on one core.
+So the list is paginated here, before rendering, from the bundled font's own advance widths:
+every page's rows are known in advance, "Trang x/y" is plain text, and page-sized slices of the
+document are rendered in parallel worker processes and joined. A slice that comes back with
+more pages than planned (a row taller than measured) makes the whole document fall back to one
+ordinary render with the same pagination rules, so the output is always complete.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import unicodedata
+from base64 import b64encode
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from multiprocessing import get_context
+
+from .pdf import STATIC_DIR, render_pdf
+
+FONT_DIR = STATIC_DIR / "fonts"
+MM_PER_PT = 25.4 / 72
+
+# Page geometry (A4 landscape; NĐ 30 margins at their minimum: top/bottom 20, left 30, right 15).
+CONTENT_W_MM = 297 - 30 - 15
+CONTENT_H_MM = 210 - 20 - 20
+# Column shares of the table width, as in the template's <colgroup>.
+COLUMNS = (
+    ("position", 4, 11, False),
+    ("full_name", 14, 11, False),
+    ("dob", 7.5, 11, False),
+    ("sex", 4.5, 11, False),
+    ("ethnicity", 6, 11, False),
+    ("guardians", 15, 10, False),
+    ("hamlet", 8, 10, False),
+    ("id_number", 10.5, 11, False),
+    ("corrected", 9.5, 10, False),
+    ("police_id", 12, 11, False),
+    ("result", 9, 11, False),
+)
+HEADINGS = (
+    "STT",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Dân tộc",
+    "Cha, mẹ, người giám hộ",
+    "Thôn, tổ dân phố",
+    "Số định danh hiện có",
+    "Nội dung đã điều chỉnh",
+    "Số định danh (Công an ghi)",
+    "Kết quả xác thực",
+)
+CELL_PAD_X_MM = 2 * 2.5 * MM_PER_PT + 0.6 * MM_PER_PT
+CELL_PAD_Y_MM = 2 * 1.5 * MM_PER_PT + 0.6 * MM_PER_PT
+ROW_MIN_MM = 11.0  # room for 12 handwritten digits
+LINE = 1.2  # line-height
+# Heights reserved on the first page (agency/national header, title) and on the last page
+# (total, QR code, two signature blocks); measured on rendered pages, with room to spare.
+FIRST_PAGE_HEAD_MM = 47.0
+LAST_PAGE_END_MM = 52.0
+SAFETY = 0.96  # of the page height, for rounding in the real layout
+
+TEMPLATE = "documents/batch_list.html"
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class DocRow:
+    """One row as printed (all text, already formatted)."""
+
+    position: int
+    row_key: str
+    full_name: str
+    dob: str
+    sex: str
+    ethnicity: str
+    guardians: str
+    hamlet: str
+    id_number: str
+    corrected: str
+
+
+@dataclass
+class BatchDocument:
+    """Everything the list shows; built from a locked batch (services.batches.document_for)."""
+
+    number: str
+    unit_name: str
+    agency: str
+    governing_agency: str | None
+    place_date: str
+    police_name: str
+    preparer: str
+    verify_url: str
+    content_hash: str
+    rows: list[DocRow]
+    qr_data_uri: str = ""
+    page_count: int = 0
+
+    @property
+    def column_widths(self) -> list[float]:
+        return [share for _, share, _, _ in COLUMNS]
+
+    @property
+    def row_min_mm(self) -> float:
+        return ROW_MIN_MM
+
+    @property
+    def grid_uri(self) -> str:
+        return grid_svg_data_uri()
+
+    @property
+    def total_text(self) -> str:
+        return f"{len(self.rows):,}".replace(",", ".")
+
+
+@dataclass
+class Page:
+    number: int
+    rows: list[DocRow] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- measuring text
+
+
+class FontMetrics:
+    """Advance widths of one bundled font (no kerning: a slight overestimate, on the safe side)."""
+
+    def __init__(self, filename: str):
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(str(FONT_DIR / filename), lazy=True)
+        upm = font["head"].unitsPerEm
+        hmtx = font["hmtx"].metrics
+        cmap = font.getBestCmap()
+        self.widths = {cp: hmtx[name][0] / upm for cp, name in cmap.items()}
+        self.default = hmtx[cmap[ord("M")]][0] / upm
+        font.close()
+
+    def width_mm(self, text: str, size_pt: float) -> float:
+        get, default = self.widths.get, self.default
+        return sum(get(ord(c), default) for c in text) * size_pt * MM_PER_PT
+
+
+@cache
+def metrics(bold: bool = False) -> FontMetrics:
+    return FontMetrics("LiberationSerif-Bold.ttf" if bold else "LiberationSerif-Regular.ttf")
+
+
+def line_count(text: str, width_mm: float, size_pt: float, bold: bool = False) -> int:
+    """How many lines `text` takes when wrapped greedily at spaces in `width_mm` (long words
+    break anywhere, as overflow-wrap: break-word does)."""
+    if not text:
+        return 1
+    m = metrics(bold)
+    space = m.width_mm(" ", size_pt)
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0.0
+        for word in paragraph.split():
+            w = m.width_mm(word, size_pt)
+            if w > width_mm:  # broken across lines
+                extra = math.ceil(w / width_mm)
+                lines += extra if used else extra - 1
+                used = w - (extra - 1) * width_mm
+                continue
+            needed = w if not used else used + space + w
+            if needed <= width_mm:
+                used = needed
+            else:
+                lines += 1
+                used = w
+        total += lines
+    return total
+
+
+def _col_width(share: float) -> float:
+    return CONTENT_W_MM * share / 100 - CELL_PAD_X_MM
+
+
+def header_height_mm() -> float:
+    """The table's repeated header: the headings row and the "(1) (2) ..." row."""
+    lines = max(
+        line_count(h, _col_width(share), 11, bold=True)
+        for h, (_, share, _, _) in zip(HEADINGS, COLUMNS, strict=True)
+    )
+    return lines * 11 * LINE * MM_PER_PT + CELL_PAD_Y_MM + 10 * LINE * MM_PER_PT + 1.0
+
+
+def row_height_mm(row: DocRow) -> float:
+    tallest = 2 * 11 * LINE * MM_PER_PT  # STT and the row key
+    for name, share, size, bold in COLUMNS:
+        if name in ("position", "police_id", "result"):
+            continue
+        text = getattr(row, name)
+        h = line_count(text, _col_width(share), size, bold) * size * LINE * MM_PER_PT
+        tallest = max(tallest, h)
+    return max(ROW_MIN_MM, tallest + CELL_PAD_Y_MM)
+
+
+def paginate(rows: list[DocRow]) -> list[Page]:
+    """Split the rows into pages: the header block on page 1, the table header on every page,
+    the total and the signature blocks on the last page, which always keeps some rows."""
+    usable = CONTENT_H_MM * SAFETY
+    head = header_height_mm()
+    pages = [Page(1)]
+    room = usable - FIRST_PAGE_HEAD_MM - head
+    for row in rows:
+        h = row_height_mm(row)
+        if h > room and pages[-1].rows:
+            pages.append(Page(len(pages) + 1))
+            room = usable - head
+        pages[-1].rows.append(row)
+        room -= h
+    if room < LAST_PAGE_END_MM:
+        # The end block does not fit under the last rows: carry the last rows over with it, so
+        # the signatures never stand on a page of their own.
+        last = pages[-1]
+        carried: list[DocRow] = []
+        room = usable - head - LAST_PAGE_END_MM
+        while len(last.rows) > 1 and row_height_mm(last.rows[-1]) <= room and len(carried) < 3:
+            room -= row_height_mm(last.rows[-1])
+            carried.insert(0, last.rows.pop())
+        pages.append(Page(len(pages) + 1, carried))
+    return pages
+
+
+# --------------------------------------------------------------------------- QR code
+
+
+def qr_svg_data_uri(payload: str) -> str:
+    """The QR code of `payload` as an SVG data: URI (vector: sharp at any print resolution)."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(buf, kind="svg", scale=4, border=2)
+    return "data:image/svg+xml;base64," + b64encode(buf.getvalue()).decode("ascii")
+
+
+@cache
+def grid_svg_data_uri() -> str:
+    """The table's vertical rules at the column boundaries, drawn in a 252 mm wide SVG that the
+    table stretches vertically only (line widths stay 0.6 pt)."""
+    xs, x = [0.0], 0.0
+    for _, share, _, _ in COLUMNS:
+        x += CONTENT_W_MM * share / 100
+        xs.append(x)
+    half = 0.3 * MM_PER_PT
+    lines = "".join(
+        f'<rect x="{min(max(v - half, 0), CONTENT_W_MM - 2 * half):.3f}" y="0" '
+        f'width="{2 * half:.3f}" height="10"/>'
+        for v in xs
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CONTENT_W_MM} 10" '
+        f'preserveAspectRatio="none">{lines}</svg>'
+    )
+    return "data:image/svg+xml;base64," + b64encode(svg.encode()).decode("ascii")
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _html(doc: BatchDocument, pages: list[Page], *, flow: bool = False) -> str:
+    return _jinja_env().get_template(TEMPLATE).render(doc=doc, pages=pages, flow=flow)
+
+
+@cache
+def _jinja_env():
+    # A plain Jinja environment (autoescaping on), so worker processes and the benchmark can
+    # render without a Flask app.
+    from jinja2 import Environment, FileSystemLoader
+
+    from ..config import PROJECT_ROOT
+
+    return Environment(loader=FileSystemLoader(str(PROJECT_ROOT / "templates")), autoescape=True)
+
+
+def document_html(doc: BatchDocument) -> str:
+    """The whole list as one HTML document (what Chromium prints in the benchmark)."""
+    pages = _prepare(doc)
+    return _html(doc, pages)
+
+
+def _prepare(doc: BatchDocument) -> list[Page]:
+    for row in doc.rows:
+        row.full_name = unicodedata.normalize("NFC", row.full_name)
+    pages = paginate(doc.rows)
+    doc.page_count = len(pages)
+    if not doc.qr_data_uri:
+        doc.qr_data_uri = qr_svg_data_uri(doc.verify_url)
+    return pages
+
+
+def _render_slice(doc: BatchDocument, pages: list[Page]) -> tuple[bytes, int]:
+    from pypdf import PdfReader
+
+    data = render_pdf(_html(doc, pages))
+    return data, len(PdfReader(io.BytesIO(data)).pages)
+
+
+def _join(parts: list[bytes]) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for data in parts:
+        writer.append(io.BytesIO(data))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def default_workers() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
+
+
+def render_batch_pdf(
+    doc: BatchDocument,
+    *,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    side_work: Callable[[], object] | None = None,
+) -> bytes:
+    """Render the list to PDF bytes.
+
+    With several workers, the pages are split into contiguous slices rendered in parallel
+    (forked processes) and joined; `side_work` (the return sheet) runs meanwhile in this
+    process. One worker renders the whole document in this process.
+    """
+    pages = _prepare(doc)
+    workers = default_workers() if workers is None else workers
+    slices = _slices(pages, workers)
+    if len(slices) == 1:
+        if side_work:
+            side_work()
+        data, n = _render_slice(doc, pages)
+        return data if n == len(pages) else render_flowing(doc)
+    with ProcessPoolExecutor(len(slices), mp_context=get_context("fork")) as pool:
+        futures = [pool.submit(_render_slice, doc, part) for part in slices]
+        if side_work:
+            side_work()
+        results = [f.result() for f in futures]
+    if progress:
+        progress("Đang ghép các trang")
+    if any(n != len(part) for (_, n), part in zip(results, slices, strict=True)):
+        # A row was taller than measured: the planned numbering is off, so render the whole
+        # list as one flowing table numbered by the layout engine itself.
+        return render_flowing(doc)
+    return _join([data for data, _ in results])
+
+
+def render_flowing(doc: BatchDocument) -> bytes:
+    """The list as one table that the layout engine paginates and numbers (the slow, sure way)."""
+    _prepare(doc)
+    return render_pdf(_html(doc, [Page(1, list(doc.rows))], flow=True))
+
+
+def _slices(pages: list[Page], workers: int) -> list[list[Page]]:
+    if workers <= 1 or len(pages) < 4:
+        return [pages]
+    n = min(workers, len(pages) // 2)
+    size = math.ceil(len(pages) / n)
+    return [pages[i : i + size] for i in range(0, len(pages), size)]

@@ -1,0 +1,75 @@
+"""The handover batch's life cycle as a pure state machine (no Flask, no SQLAlchemy).
+
+draft → issued → returned → closed, and cancelled (with a reason) from draft or issued.
+Every state change in the services goes through `transition()`, so an illegal move is refused
+here whatever the caller (view, job or CLI) is.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BatchState(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    RETURNED = "returned"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+STATE_LABELS = {
+    BatchState.DRAFT: "Đang soạn",
+    BatchState.ISSUED: "Đã chuyển công an",
+    BatchState.RETURNED: "Công an đã trả",
+    BatchState.CLOSED: "Đã hoàn tất",
+    BatchState.CANCELLED: "Đã hủy",
+}
+
+# The legal moves. A returned sheet is being applied to the records, so it can no longer be
+# cancelled; closed and cancelled are final.
+TRANSITIONS: dict[BatchState, frozenset[BatchState]] = {
+    BatchState.DRAFT: frozenset({BatchState.ISSUED, BatchState.CANCELLED}),
+    BatchState.ISSUED: frozenset({BatchState.RETURNED, BatchState.CANCELLED}),
+    BatchState.RETURNED: frozenset({BatchState.CLOSED}),
+    BatchState.CLOSED: frozenset(),
+    BatchState.CANCELLED: frozenset(),
+}
+
+# A record in a batch in one of these states is in no other batch.
+OPEN_STATES = frozenset({BatchState.DRAFT, BatchState.ISSUED, BatchState.RETURNED})
+# The content (rows) may change only while drafting.
+EDITABLE_STATES = frozenset({BatchState.DRAFT})
+
+
+class InvalidTransition(ValueError):
+    """A refused state change; the message is Vietnamese and shown to the user."""
+
+    def __init__(self, current: str, target: str):
+        self.current, self.target = current, target
+        super().__init__(
+            f"Không thể chuyển danh sách từ trạng thái “{label(current)}” sang “{label(target)}”."
+        )
+
+
+def label(state: str) -> str:
+    """The Vietnamese name of a state (the raw value when unknown)."""
+    try:
+        return STATE_LABELS[BatchState(state)]
+    except ValueError:
+        return str(state)
+
+
+def can_transition(current: str, target: str) -> bool:
+    try:
+        return BatchState(target) in TRANSITIONS[BatchState(current)]
+    except ValueError:
+        return False
+
+
+def transition(current: str, target: str) -> BatchState:
+    """Return the new state, or raise InvalidTransition when the move is not allowed
+    (including unknown states and staying in the same state)."""
+    if not can_transition(current, target):
+        raise InvalidTransition(current, target)
+    return BatchState(target)

@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Batch, BatchRow, Person, Unit
+from ..queue import JOB_FUNCS, enqueue_run, job_view
+from ..services import batches as service
+from ..services.access import get_or_404, scoped
+from ..services.review import log_access
+from .decorators import role_required
+from .htmx import render
+
+bp = Blueprint("batches", __name__)
+
+READERS = ("officer", "police", "reporter")
+DOWNLOADERS = ("officer", "police")
+QUEUE_DOWN = (
+    "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
+    "và sẽ chạy khi hàng đợi hoạt động trở lại."
+)
+
+
+@bp.app_context_processor
+def batch_globals():
+    def overdue_batches() -> int:
+        if not current_user.is_authenticated or current_user.role not in READERS:
+            return 0
+        return service.overdue_count(db.session, current_user, date.today())
+
+    return {"overdue_batches": overdue_batches, "is_overdue": service.is_overdue}
+
+
+@bp.get("/batches")
+@role_required(*READERS)
+def index():
+    today = date.today()
+    batches = db.session.scalars(
+        _visible(scoped(current_user, Batch))
+        .options(selectinload(Batch.unit))
+        .order_by(Batch.id.desc())
+    ).all()
+    ready = 0
+    if current_user.role == "officer":
+        ready = len(db.session.scalars(service.ready_persons_query(current_user.unit)).all())
+    return render_template(
+        "batches/index.html",
+        batches=batches,
+        ready=ready,
+        today=today,
+        cadence=service.cadence_for(db.session, current_user.unit),
+    )
+
+
+@bp.post("/batches")
+@role_required("officer")
+def create():
+    try:
+        batch = service.create_draft(
+            db.session, current_user.unit, user=current_user, today=date.today()
+        )
+        db.session.commit()
+    except service.BatchError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("batches.index"))
+    except IntegrityError:
+        db.session.rollback()
+        flash("Danh sách vừa được người khác cập nhật; vui lòng thử lại.", "warning")
+        return redirect(url_for("batches.index"))
+    flash(f"Đã lập danh sách số {batch.number} với {batch.row_count} hồ sơ.", "success")
+    return redirect(url_for("batches.show", batch_id=batch.id))
+
+
+def _show_context(batch: Batch) -> dict:
+    today = date.today()
+    handover, due = service.planned_dates(db.session, batch, today)
+    rows = db.session.scalars(
+        select(BatchRow)
+        .where(BatchRow.batch_id == batch.id)
+        .options(selectinload(BatchRow.person))
+        .order_by(BatchRow.position, BatchRow.id)
+    ).all()
+    ctx = {
+        "batch": batch,
+        "rows": rows,
+        "handover": handover,
+        "due": due,
+        "overdue": service.is_overdue(batch, today),
+        "view": job_view(batch.job_run) if batch.job_run else None,
+        "ready": [],
+        "errors": {},
+        "verify_url": url_for("batches.verify", token=batch.token, _external=True),
+    }
+    if batch.state == "draft" and current_user.role == "officer":
+        ctx["ready"] = db.session.scalars(service.ready_persons_query(batch.unit)).all()
+        ctx["errors"] = service.open_finding_counts(db.session, batch)
+    return ctx
+
+
+def _visible(stmt):
+    # The police see a list once it is handed to them, not while the officer drafts it.
+    return stmt.where(Batch.state != "draft") if current_user.role == "police" else stmt
+
+
+def _get(batch_id: int) -> Batch:
+    batch = get_or_404(current_user, Batch, batch_id)
+    if current_user.role == "police" and batch.state == "draft":
+        abort(404)
+    return batch
+
+
+@bp.get("/batches/<int:batch_id>")
+@role_required(*READERS)
+def show(batch_id: int):
+    batch = _get(batch_id)
+    return render("batches/show.html", "documents", **_show_context(batch))
+
+
+def _officer_batch(batch_id: int) -> Batch:
+    return get_or_404(current_user, Batch, batch_id)
+
+
+def _done(batch: Batch, message: str | None = None, category: str = "success"):
+    if message:
+        flash(message, category)
+    return redirect(url_for("batches.show", batch_id=batch.id))
+
+
+@bp.post("/batches/<int:batch_id>/rows")
+@role_required("officer")
+def add_rows(batch_id: int):
+    batch = _officer_batch(batch_id)
+    ids = request.form.getlist("person_id", type=int)
+    try:
+        n = service.add_persons(db.session, batch, ids, user=current_user)
+        db.session.commit()
+    except service.BatchError as exc:
+        db.session.rollback()
+        return _done(batch, str(exc), "warning")
+    except IntegrityError:
+        db.session.rollback()
+        return _done(batch, "Hồ sơ vừa được đưa vào danh sách khác; vui lòng thử lại.", "warning")
+    return _done(batch, f"Đã thêm {n} hồ sơ.")
+
+
+@bp.post("/batches/<int:batch_id>/rows/remove")
+@role_required("officer")
+def remove_rows(batch_id: int):
+    batch = _officer_batch(batch_id)
+    ids = request.form.getlist("person_id", type=int)
+    try:
+        n = service.remove_persons(db.session, batch, ids, user=current_user)
+        db.session.commit()
+    except service.BatchError as exc:
+        db.session.rollback()
+        return _done(batch, str(exc), "warning")
+    return _done(batch, f"Đã rút {n} hồ sơ khỏi danh sách.")
+
+
+@bp.post("/batches/<int:batch_id>/issue")
+@role_required("officer")
+def issue(batch_id: int):
+    batch = _officer_batch(batch_id)
+    try:
+        run = service.issue(db.session, batch, user=current_user, today=date.today())
+        db.session.commit()
+    except (service.BatchError, service.InvalidTransition) as exc:
+        db.session.rollback()
+        return _done(batch, str(exc), "warning")
+    if not enqueue_run(run, JOB_FUNCS["batch_documents"], batch.id):
+        flash(QUEUE_DOWN, "warning")
+    return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")
+
+
+@bp.post("/batches/<int:batch_id>/cancel")
+@role_required("officer")
+def cancel(batch_id: int):
+    batch = _officer_batch(batch_id)
+    try:
+        service.cancel(db.session, batch, request.form.get("reason", ""), user=current_user)
+        db.session.commit()
+    except (service.BatchError, service.InvalidTransition) as exc:
+        db.session.rollback()
+        return _done(batch, str(exc), "warning")
+    return _done(batch, "Đã hủy danh sách.")
+
+
+@bp.post("/batches/<int:batch_id>/returned")
+@role_required("officer")
+def returned(batch_id: int):
+    batch = _officer_batch(batch_id)
+    try:
+        service.mark_returned(db.session, batch, user=current_user)
+        db.session.commit()
+    except service.InvalidTransition as exc:
+        db.session.rollback()
+        return _done(batch, str(exc), "warning")
+    return _done(batch, "Đã ghi nhận công an trả danh sách.")
+
+
+@bp.post("/batches/<int:batch_id>/close")
+@role_required("officer")
+def close(batch_id: int):
+    batch = _officer_batch(batch_id)
+    try:
+        service.close(db.session, batch, user=current_user)
+        db.session.commit()
+    except service.InvalidTransition as exc:
+        db.session.rollback()
+        return _done(batch, str(exc), "warning")
+    return _done(batch, "Đã hoàn tất danh sách.")
+
+
+@bp.get("/batches/<int:batch_id>/files/<kind>")
+@role_required(*DOWNLOADERS)
+def download(batch_id: int, kind: str):
+    batch = _get(batch_id)
+    if kind not in ("pdf", "xlsx") or batch.state == "cancelled":
+        abort(404)
+    stored = batch.pdf_path if kind == "pdf" else batch.xlsx_path
+    if not stored or not Path(stored).is_file():
+        abort(404)
+    name = service.document_names(batch)[0 if kind == "pdf" else 1]
+    log_access(db.session, current_user, None, "download", f"batch {batch.id} {kind}: {name}")
+    db.session.commit()
+    return send_file(Path(stored), as_attachment=True, download_name=name)
+
+
+@bp.get("/v/<token>")
+def verify(token: str):
+    """Public (intranet) check of a printed list: no personal data, only the batch's identity."""
+    batch = db.session.scalar(select(Batch).where(Batch.token == token))
+    if batch is None or batch.state == "draft":
+        abort(404)
+    resp = current_app.make_response(render_template("batches/verify.html", batch=batch))
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+@bp.route("/batches/settings", methods=["GET", "POST"])
+@role_required("admin")
+def settings():
+    provinces = db.session.scalars(
+        select(Unit)
+        .where(Unit.parent_id.is_(None), Unit.path.startswith(current_user.unit.path))
+        .order_by(Unit.code)
+    ).all()
+    if not provinces:
+        provinces = [service.province_of(db.session, current_user.unit)]
+    if request.method == "POST":
+        unit = next((u for u in provinces if u.code == request.form.get("unit")), None)
+        if unit is None:
+            abort(404)
+        try:
+            service.set_cadence(
+                db.session,
+                unit,
+                request.form.get("handover_weekday", type=int),
+                request.form.get("return_weekday", type=int),
+                user=current_user,
+            )
+            db.session.commit()
+            flash(f"Đã lưu lịch bàn giao của {unit.name}.", "success")
+        except service.BatchError as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        return redirect(url_for("batches.settings"))
+    rows = [(u, service.cadence_for(db.session, u)) for u in provinces]
+    return render_template("batches/settings.html", rows=rows, weekdays=service.WEEKDAYS)
+
+
+def person_batches(person: Person) -> list[BatchRow]:
+    return service.batches_of_person(db.session, person)
