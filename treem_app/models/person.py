@@ -59,7 +59,10 @@ class Person(db.Model):
 
     __tablename__ = "persons"
     __table_args__ = (
-        Index("ix_persons_unit_status", "unit_id", "status"),
+        # Covers the work queue's scan of a unit's persons (filters, search, counts).
+        Index(
+            "ix_persons_unit_queue", "unit_id", "status", "hamlet", "name_key", "id_number", "id"
+        ),
         Index("ix_persons_unit_name_key", "unit_id", "name_key"),
     )
 
@@ -143,7 +146,8 @@ class Finding(db.Model):
 
     __tablename__ = "findings"
     __table_args__ = (
-        Index("ix_findings_person_status", "person_id", "status"),
+        # Covers the work queue's probe of a person's open findings (rule, severity).
+        Index("ix_findings_person_queue", "person_id", "status", "severity", "rule"),
         Index("ix_findings_rule_status", "rule", "status"),
     )
 
