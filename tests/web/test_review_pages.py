@@ -218,3 +218,13 @@ def test_merge_refuses_records_of_another_commune(make, client, login, post):
     assert post("/duplicates/merge", {"keep": a.id, "other": b.id}).status_code == 404
     db.session.expire_all()
     assert db.session.get(Person, b.id).status != "duplicate"
+
+
+def test_status_changes_read_in_words_in_the_history(make, client, login, post):
+    tree = make.tree()
+    person = _person(make, tree["a"], id_number=None)
+    login(make.user("officer", tree["a"]))
+    post(f"/records/{person.id}/mark", {"mark": "moved", "reason": "Chuyển vào Quy Nhơn"})
+    page = client.get(f"/records/{person.id}").get_data(as_text=True)
+    history = page.split('id="history"', 1)[1]
+    assert "Đã chuyển đi" in history and ">moved<" not in history

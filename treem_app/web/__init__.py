@@ -122,6 +122,10 @@ def fact_value(value: str | None, field: str) -> str:
     """A stored fact shown in words (sex "F" -> "Nữ", ethnicity "01" -> "Kinh (01)")."""
     if value is None:
         return ""
+    if field == "status":
+        from ..models.person import PERSON_STATUSES
+
+        return PERSON_STATUSES.get(value, value)
     if field == "sex":
         return {"M": "Nam", "F": "Nữ"}.get(value, value)
     if field == "ethnicity" and len(value) == 2 and value.isdigit():
