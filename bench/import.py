@@ -92,8 +92,10 @@ def main(argv: list[str]) -> int:
                                max_rows=200_000)  # fmt: skip
             uploaded = time.perf_counter() - t0
             outcome = run_import(db.session, run, screening_date=DAY, apply=True)
+            t_commit = time.perf_counter()
             db.session.commit()
             seconds = time.perf_counter() - t0
+            commit_seconds = time.perf_counter() - t_commit
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             t1 = time.perf_counter()
             annotate(run, outcome, tmpdir / "files")
@@ -111,7 +113,8 @@ def main(argv: list[str]) -> int:
     ok = ratio <= TARGET_RATIO and peak_mb < TARGET_MB and s["created"] == n
     print(f"rows: {n} (created {s['created']}, rows with errors {s['rows_with_errors']})")
     print(f"stored: {json.dumps(counts)}")
-    print(f"stages (s): upload checks + header {uploaded:.3f}; {json.dumps(s['seconds'])}")
+    print(f"stages (s): upload checks + header {uploaded:.3f}; {json.dumps(s['seconds'])}; "
+          f"commit {commit_seconds:.3f}")  # fmt: skip
     print(f"import end to end: {seconds:.3f} s ({n / seconds:,.0f} rows/s)")
     print(f"calamine read: {calamine_seconds:.3f} s ({n / calamine_seconds:,.0f} rows/s)")
     print(f"ratio import/read: {ratio:.2f} (target <= {TARGET_RATIO})")

@@ -3,11 +3,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from treem_app.extensions import db
 from treem_app.files.upload_checks import UploadError
 from treem_app.models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent
+from treem_app.services import roster_import
 from treem_app.services.roster_import import (
     annotate,
     confirm_mapping,
@@ -220,3 +221,74 @@ def test_the_wrong_sheet_is_skipped_and_csv_works(app, make):
     run = upload(app, unit, csv.encode("utf-8-sig"), "ds.csv")
     outcome = run_import(db.session, run, screening_date=DAY, apply=False)
     assert outcome.summary["rows"] == 1 and outcome.cli_findings[0]["row"] == 2
+
+
+def _index_sql():
+    rows = db.session.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('persons', 'person_events', 'findings')"
+        )
+    )
+    return dict(rows.all())
+
+
+def test_a_large_first_import_builds_the_indexes_after_the_rows(app, make, monkeypatch):
+    monkeypatch.setattr(roster_import, "REBUILD_MIN_ROWS", 10)
+    unit = make.unit()
+    sqlite = db.engine.dialect.name == "sqlite"
+    before = _index_sql() if sqlite else None
+    run = upload(app, unit, exports.export_bytes(unit, exports.child_rows(40)))
+    outcome = run_import(db.session, run, screening_date=DAY, apply=True)
+    db.session.commit()
+    assert outcome.summary["created"] == 40 and count(Person) == 40
+    assert count(PersonEvent) >= 40 and count(Finding) == sum(outcome.summary["by_rule"].values())
+    # One creation event per person, naming the Excel row, before the person's other events.
+    note = f"Nhập từ tệp «export.xlsx» (lần nhập #{run.id}), dòng "
+    rows_of = {}
+    for person in db.session.scalars(select(Person).order_by(Person.id)):
+        created = [e for e in person.events if e.field == "person"]
+        assert len(created) == 1 and person.events[0] is created[0]
+        event = created[0]
+        assert (event.source, event.new_value, event.old_value) == (
+            "export",
+            "Hồ sơ mới từ tệp xuất",
+            None,
+        )
+        assert event.note.startswith(note) and event.at == person.created_at
+        rows_of[person.id] = int(event.note.removeprefix(note))
+    assert sorted(rows_of.values()) == list(rows_of.values())  # ids follow the Excel rows
+    assert list(rows_of.values()) == list(range(8, 48))
+    if sqlite:
+        assert _index_sql() == before and len(before) >= 7
+        plan = db.session.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM persons WHERE id_number = '052215000123'")
+        ).all()
+        assert "ix_persons_id_number" in str(plan)
+        cache = db.session.connection().connection.dbapi_connection.execute("PRAGMA cache_size")
+        assert cache.fetchone()[0] != -roster_import.BULK_CACHE_KIB  # set back
+
+
+def test_an_import_failing_while_writing_leaves_nothing(app, make, monkeypatch):
+    monkeypatch.setattr(roster_import, "REBUILD_MIN_ROWS", 10)
+    unit = make.unit()
+    sqlite = db.engine.dialect.name == "sqlite"
+    before = _index_sql() if sqlite else None
+    run = upload(app, unit, exports.export_bytes(unit, exports.child_rows(40)))
+    db.session.commit()
+    real = roster_import._bulk
+
+    def failing(conn, table, columns, rows):
+        real(conn, table, columns, rows)
+        if table == "findings":
+            raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(roster_import, "_bulk", failing)
+    with pytest.raises(RuntimeError):
+        run_import(db.session, run, screening_date=DAY, apply=True)
+    if sqlite:  # built again even before the rollback
+        assert _index_sql() == before
+    db.session.rollback()
+    assert count(Person) == 0 and count(PersonEvent) == 0 and count(Finding) == 0
+    if sqlite:
+        assert _index_sql() == before

@@ -8,6 +8,7 @@ row ``i + 1`` (title rows and blank rows included): the row numbers users see in
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -34,6 +35,8 @@ class SheetChoice:
     preview: list[list[object]]
     skipped: list[str]
     height: int = 0  # rows in the sheet (index of the last used row + 1)
+    # Whether the sheet holds formula cells, when the upload scan found out (None: not known).
+    has_formulas: bool | None = None
 
 
 def _open(path: Path) -> CalamineWorkbook:
@@ -67,7 +70,13 @@ def read_csv(path: Path) -> list[list[object]]:
 
 
 def choose_sheet(path: Path, kind: str) -> SheetChoice:
-    """Find the sheet with the best-recognised header; raise UploadError when there is none."""
+    """Find the sheet with the best-recognised header; raise UploadError when there is none.
+
+    An .xlsx is not parsed whole here (the import reads it once, later): each worksheet's XML is
+    streamed once, its first rows are cut out into a small in-memory workbook that calamine
+    reads, and the same pass notes formula cells and the last row holding a value
+    (:func:`_preview_book`). A package this cannot handle is read whole, as before.
+    """
     if kind == "csv":
         rows = read_csv(path)
         if not any(any(str(c).strip() for c in r) for r in rows):
@@ -76,7 +85,24 @@ def choose_sheet(path: Path, kind: str) -> SheetChoice:
         if guess is None:
             raise UploadError(HEADER_HELP)
         return SheetChoice("CSV", guess, rows[: SCAN_ROWS + 5], [], len(rows))
-    wb = _open(path)
+    scans: dict[str, _SheetScan] = {}
+    if kind == "xlsx":
+        try:
+            preview_book, scans = _preview_book(path, SCAN_ROWS + 5)
+        except Exception:  # noqa: BLE001 - any surprise: calamine reads the file whole instead
+            scans = {}
+        if scans:
+            try:
+                wb = CalamineWorkbook.from_filelike(io.BytesIO(preview_book))
+            except (CalamineError, ValueError, OSError):
+                scans = {}
+            else:
+                sheets = [m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+                if any(name not in scans for name in sheets):
+                    wb.close()
+                    scans = {}
+    if not scans:
+        wb = _open(path)
     try:
         best: SheetChoice | None = None
         names: list[str] = []
@@ -87,12 +113,17 @@ def choose_sheet(path: Path, kind: str) -> SheetChoice:
             names.append(meta.name)
             sheet = wb.get_sheet_by_name(meta.name)
             preview = sheet.to_python(skip_empty_area=False, nrows=SCAN_ROWS + 5)
+            scan = scans.get(meta.name)
             if any(any(c not in ("", None) for c in r) for r in preview):
                 any_data = True
             guess = detect_header(preview, sheet.merged_cell_ranges or ())
             if guess is not None and (best is None or guess.score > best.header.score):
                 end = sheet.end
-                best = SheetChoice(meta.name, guess, preview, [], end[0] + 1 if end else 0)
+                height = end[0] + 1 if end else 0
+                if scan is not None and scan.cut:
+                    height = max(height, scan.last_row)
+                best = SheetChoice(meta.name, guess, preview, [], height)
+                best.has_formulas = scan.has_formulas if scan is not None else None
     finally:
         wb.close()
     if not any_data:
@@ -168,3 +199,231 @@ def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
             target = attrs.get(b"Target", b"").decode()
             return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     return None
+
+
+# --------------------------------------------------------------------------- upload preview
+
+_CHUNK = 1 << 20
+_OVERLAP = 1024  # bytes kept between chunks so no tag is missed at a chunk's edge
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*(\d+)\s*<')
+_SI_END = re.compile(rb"</(?:\w+:)?si>|<(?:\w+:)?si\s*/>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
+_WORKSHEET_REL = b"/relationships/worksheet"
+_SHARED_REL = b"/relationships/sharedStrings"
+
+
+class _Unsupported(Exception):
+    """A package the upload preview does not handle; the sheet is then read whole."""
+
+
+@dataclass
+class _SheetScan:
+    """What one pass over a worksheet's XML found."""
+
+    head: bytes  # the part with only its first rows (the whole part when it is short)
+    cut: bool  # rows were left out of ``head``
+    last_row: int  # Excel row number of the last row holding a value (0: none)
+    has_formulas: bool
+    max_shared: int  # highest shared-string index used in ``head`` (-1: none)
+
+
+def _preview_book(path: Path, keep_rows: int) -> tuple[bytes, dict[str, _SheetScan]]:
+    """A small workbook holding the first ``keep_rows`` rows of every worksheet, and each
+    worksheet's scan (by sheet name). Every worksheet part is decompressed once, as a stream,
+    never built in memory; shared strings are kept only as far as those rows use them."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+        targets: dict[bytes, tuple[bytes, str]] = {}
+        shared_part = None
+        for tag in _REL_TAG.findall(rels):
+            attrs = dict(_ATTR_RE.findall(tag))
+            part = _rel_target(attrs.get(b"Target", b"").decode("utf-8", "replace"))
+            kind = attrs.get(b"Type", b"")
+            if kind.endswith(_WORKSHEET_REL):
+                targets[attrs.get(b"Id", b"")] = (kind, part)
+            elif kind.endswith(_SHARED_REL):
+                shared_part = part
+        scans: dict[str, _SheetScan] = {}
+        by_part: dict[str, _SheetScan] = {}
+        for tag in _SHEET_RE.findall(workbook):
+            attrs = {k.split(b":")[-1]: v for k, v in _ATTR_RE.findall(tag)}
+            target = targets.get(attrs.get(b"id", b""))
+            if target is None:
+                continue  # a chart sheet or a dialog sheet: copied as it is
+            part = target[1]
+            if part not in names:
+                raise _Unsupported(part)
+            if part not in by_part:
+                by_part[part] = _scan_sheet(zf, part, keep_rows)
+            name = attrs.get(b"name", b"").decode("utf-8", "replace")
+            scans[html.unescape(name)] = by_part[part]
+        if not scans:
+            raise _Unsupported("no worksheet")
+        needed = max(s.max_shared for s in scans.values()) + 1
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+            for info in zf.infolist():
+                name = info.filename
+                if name in by_part:
+                    dst.writestr(name, by_part[name].head)
+                elif name == shared_part:
+                    dst.writestr(name, _shared_head(zf, name, needed))
+                elif name.endswith((".xml", ".rels")) and info.file_size <= 4 * _CHUNK:
+                    dst.writestr(name, zf.read(info))
+                # Anything else (pictures, printer settings, large unrelated parts) is not
+                # needed to read the first rows' values.
+        return out.getvalue(), scans
+
+
+def _rel_target(target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _row_number(tag_attrs: bytes) -> int:
+    m = _ROW_NUMBER.search(tag_attrs)
+    if m is None:
+        raise _Unsupported("row without its number")
+    return int(m.group(1))
+
+
+class _Marks:
+    """The byte patterns of one worksheet part (whose tags may carry a namespace prefix)."""
+
+    def __init__(self, head: bytes) -> None:
+        m = re.search(rb"<(\w+:)?sheetData\b", head)
+        if m is None:
+            raise _Unsupported("sheetData")
+        p = m.group(1) or b""
+        if b"<" + p + b"row>" in head:
+            raise _Unsupported("row without its number")
+        self.row = b"<" + p + b"row "
+        self.formula = b"<" + p + b"f"
+        # A cell holding a value (or a formula) is closed by </c>; an empty one is <c .../>.
+        self.cell_end = b"</" + p + b"c>"
+
+    def has_formula(self, buf: bytes) -> bool:
+        at = buf.find(self.formula)
+        n = len(self.formula)
+        while at >= 0:
+            if buf[at + n : at + n + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+                return True
+            at = buf.find(self.formula, at + n)
+        return False
+
+    def row_at(self, buf: bytes, end: int) -> tuple[int, int | None]:
+        """(start, number) of the last row tag starting before ``end``: start -1 when there is
+        none, number None when the tag is cut by the end of ``buf``."""
+        start = buf.rfind(self.row, 0, end)
+        if start < 0:
+            return -1, None
+        close = buf.find(b">", start)
+        return start, (_row_number(buf[start:close]) if close >= 0 else None)
+
+    def last_value_row(self, buf: bytes, before: int) -> int | None:
+        """Number of the last row of ``buf`` with a value; ``before`` when the row tag is in an
+        earlier buffer; None when ``buf`` holds no value."""
+        value_at = buf.rfind(self.cell_end)
+        if value_at < 0:
+            return None
+        start, number = self.row_at(buf, value_at)
+        if start < 0:
+            return before
+        if number is None:
+            raise _Unsupported("row tag")
+        return number
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str, keep_rows: int) -> _SheetScan:
+    with zf.open(part) as fh:
+        # 1. The head: everything before the first row numbered beyond keep_rows.
+        buf = b""
+        cut_at = -1
+        searched = 0
+        while True:
+            chunk = fh.read(_CHUNK if buf else 1 << 16)
+            eof = not chunk
+            buf += chunk
+            for m in _ROW_TAG.finditer(buf, searched):
+                if _row_number(m.group(1)) > keep_rows:
+                    cut_at = m.start()
+                    break
+            if cut_at >= 0 or eof:
+                break
+            searched = max(0, len(buf) - _OVERLAP)
+        marks = _Marks(buf)
+        if cut_at < 0:  # a short sheet: the preview is the whole sheet
+            last = marks.last_value_row(buf, 0) or 0
+            return _SheetScan(buf, False, last, marks.has_formula(buf), _max_shared(buf))
+        head = buf[:cut_at]
+        has_formulas = marks.has_formula(head)
+        last_value = marks.last_value_row(head, 0) or 0
+        # 2. The rest, streamed: formulas, the last row holding a value, the part's tail.
+        rest = buf[cut_at:]
+        row = 0  # number of the last complete row tag before the current buffer's overlap
+        tail = None
+        while True:
+            close = rest.find(b"sheetData>")
+            if close >= 0:
+                start = rest.rfind(b"</", 0, close)
+                if start < 0:
+                    raise _Unsupported("sheetData")
+                body, tail = rest[:start], rest[start:]
+            else:
+                body = rest
+            if not has_formulas:
+                has_formulas = marks.has_formula(body)
+            number = marks.last_value_row(body, row)
+            if number is not None:
+                last_value = max(last_value, number)
+            if tail is not None:
+                break
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                raise _Unsupported("unterminated sheetData")
+            # Row tags starting in the overlap are seen again with the next buffer.
+            start, number = marks.row_at(body, len(body) - _OVERLAP)
+            if number is not None:
+                row = number
+            rest = rest[-_OVERLAP:] + chunk
+        tail += fh.read()
+        return _SheetScan(head + tail, True, last_value, has_formulas, _max_shared(head))
+
+
+def _max_shared(head: bytes) -> int:
+    return max((int(m) for m in _SHARED_CELL.findall(head)), default=-1)
+
+
+def _shared_head(zf: zipfile.ZipFile, part: str, needed: int) -> bytes:
+    """The shared-string table with only its first ``needed`` strings."""
+    if needed <= 0:
+        with zf.open(part) as fh:
+            start = fh.read(1 << 16)
+        m = re.search(rb"<(?:\w+:)?sst\b[^>]*>", start)
+        if m is None:
+            raise _Unsupported("sst")
+        if m.group(0).endswith(b"/>"):
+            return start[: m.end()]
+        prefix = m.group(0)[1 : m.group(0).index(b"sst")]
+        return start[: m.end()] + b"</" + prefix + b"sst>"
+    with zf.open(part) as fh:
+        buf = b""
+        count = 0
+        searched = 0
+        while True:
+            chunk = fh.read(_CHUNK)
+            buf += chunk
+            for m in _SI_END.finditer(buf, searched):
+                count += 1
+                if count == needed:
+                    tag = re.search(rb"<(?:\w+:)?sst\b", buf)
+                    if tag is None:
+                        raise _Unsupported("sst")
+                    prefix = tag.group(0)[1:-3]
+                    return buf[: m.end()] + b"</" + prefix + b"sst>"
+                searched = m.end()
+            if not chunk:
+                return buf  # fewer strings than used: calamine reports the damage

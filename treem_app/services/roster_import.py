@@ -26,6 +26,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -100,13 +101,16 @@ def store_upload(
     path.write_bytes(checked.data)
     try:
         choice = choose_sheet(path, checked.kind)
-        if checked.kind == "xlsx" and sheet_has_formulas(path, choice.sheet):
+        formulas = choice.has_formulas
+        if formulas is None and checked.kind == "xlsx":
+            formulas = sheet_has_formulas(path, choice.sheet)
+        if formulas:
             raise UploadError(
                 "Trang tính có ô chứa công thức thay vì giá trị. Hãy chép toàn bộ và dán lại "
                 "dạng giá trị (Dán đặc biệt → Giá trị) rồi tải lên lại."
             )
         # The row count from the sheet's used range (blank rows included): the sheet is read
-        # once more, by the import itself, which checks again.
+        # whole only by the import itself, which checks again.
         rows = max(0, choice.height - choice.header.data_start)
         if choice.height <= len(choice.preview):  # a short sheet: count its non-blank rows
             rows = len(data_rows(choice.preview, choice.header))
@@ -221,6 +225,19 @@ def run_import(
 
     A dry run computes the same summary and findings and writes nothing. Flushes, never commits.
     """
+    # Reading, mapping and merging build hundreds of thousands of small lists, dicts and tuples
+    # that all stay alive: the cyclic garbage collector would rescan them again and again
+    # without finding any garbage. It is paused for the import (as screen_rows does).
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_import(session, run, screening_date, apply, user, progress, max_rows)
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _run_import(session, run, screening_date, apply, user, progress, max_rows) -> ImportOutcome:  # noqa: ANN001, PLR0913
     report = progress or (lambda done, total, stage: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -245,14 +262,19 @@ def run_import(
     fields = [f for _, f in items]
     width = items[-1][0] + 1
     pick = itemgetter(*[i for i, _ in items])
-    raw_rows = []
-    append = raw_rows.append
-    for _, cells in rows:
-        if len(cells) < width:
-            cells = list(cells) + [""] * (width - len(cells))
-        values = pick(cells) if len(items) > 1 else (pick(cells),)
-        # Empty cells arrive as "": the screening domain reads "" as missing.
-        append(dict(zip(fields, values, strict=True)))
+    if len(items) == 1:
+        one = pick
+        pick = lambda cells: (one(cells),)  # noqa: E731
+    # Empty cells arrive as "": the screening domain reads "" as missing. Rows of a workbook
+    # all have the sheet's width; a CSV's rows may be shorter than the last mapped column.
+    if all(len(cells) >= width for _, cells in rows):
+        raw_rows = [dict(zip(fields, pick(cells), strict=True)) for _, cells in rows]
+    else:
+        pad = [""] * width
+        raw_rows = [
+            dict(zip(fields, pick(cells if len(cells) >= width else [*cells, *pad]), strict=True))
+            for _, cells in rows
+        ]
     timings["read"] = time.perf_counter() - t0
     total = len(raw_rows)
     report(0, total, "Đang chuẩn hóa và rà soát")
@@ -263,28 +285,26 @@ def run_import(
     report(total // 3, total, "Đang đối chiếu với hồ sơ đã có")
 
     t2 = time.perf_counter()
-    gc_was = gc.isenabled()
-    gc.disable()
-    try:
-        merge = _Merge(session, run, user, screening_date, apply)
-        merge.match(records, raw_rows, rows)
-        merge.flag_registry_duplicates(records)
-        report(total // 2, total, "Đang lưu kết quả" if apply else "Đang tổng hợp (chạy thử)")
-        merge.plan_updates(records, raw_rows, rows)
-        if apply:
-            merge.persist(records, raw_rows, rows, report, total)
-    finally:
-        if gc_was:
-            gc.enable()
+    merge = _Merge(session, run, user, screening_date, apply)
+    merge.match(records, raw_rows, rows)
+    merge.flag_registry_duplicates(records)
+    report(total // 2, total, "Đang lưu kết quả" if apply else "Đang tổng hợp (chạy thử)")
+    merge.plan_updates(records, raw_rows, rows)
+    if apply:
+        merge.persist(records, raw_rows, rows, report, total)
     timings["merge"] = time.perf_counter() - t2
 
     by_rule: dict[str, int] = {}
     findings_by_row: dict[int, list] = {}
     cli_findings: list[dict] = []
+    rows_with_errors = 0
     for (excel_row, _), record in zip(rows, records, strict=True):
-        if record.findings:
-            findings_by_row[excel_row] = record.findings
-        for f in record.findings:
+        found = record.findings
+        if not found:  # most rows: nothing to count (and no error)
+            continue
+        findings_by_row[excel_row] = found
+        rows_with_errors += record.has_errors
+        for f in found:
             rule = str(f.rule)
             by_rule[rule] = by_rule.get(rule, 0) + 1
             cli_findings.append(
@@ -299,7 +319,7 @@ def run_import(
         "conflicts": merge.conflicts,
         "disappeared": merge.disappeared,
         "reappeared": merge.reappeared,
-        "rows_with_errors": sum(1 for r in records if r.has_errors),
+        "rows_with_errors": rows_with_errors,
         "by_rule": dict(sorted(by_rule.items(), key=lambda kv: order.get(kv[0], 99))),
         "dry_run": not apply,
         "screening_date": screening_date.isoformat(),
@@ -432,14 +452,13 @@ class _Merge:
             }
         )
         holders: dict[str, set[int]] = {}
-        for i in range(0, len(ids), ID_CHUNK):
-            for pid, number in self.session.execute(
-                select(Person.id, Person.id_number).where(
-                    Person.id_number.in_(ids[i : i + ID_CHUNK]),
-                    Person.status.not_in(INACTIVE_STATUSES),
-                )
-            ):
-                holders.setdefault(number, set()).add(pid)
+        for pid, number in _rows_where_in(
+            self.session.connection(),
+            "SELECT id, id_number FROM persons WHERE status NOT IN ({}) AND id_number IN ({})",
+            INACTIVE_STATUSES,
+            ids,
+        ):
+            holders.setdefault(number, set()).add(pid)
         if not holders:
             return
         own = {p.id for p in self.matched if p is not None}
@@ -635,6 +654,11 @@ class _Merge:
         session.flush()
 
     def _insert_new(self, records, raw_rows, rows, now, user_id, note) -> None:  # noqa: ANN001
+        """Insert the new persons, their creation history and findings as plain rows.
+
+        No ORM objects: one tuple per row, written with the driver's executemany inside the
+        caller's transaction (ids reserved first, so events and findings can point at them).
+        """
         new = [n for n, p in enumerate(self.matched) if p is None]
         if not new:
             return
@@ -643,95 +667,68 @@ class _Merge:
         ids = _allocate_ids(conn, "persons", len(new))
         ts = _db_datetime(now, sqlite)
         created = "Hồ sơ mới từ tệp xuất"
+        unit_id = self.unit_id
         person_rows = []
         event_rows = []
         finding_rows = []
+        add_person = person_rows.append
+        add_event = event_rows.append
+        add_finding = finding_rows.append
+        excel_rows: list[int] = []  # of each new person, for its "person" (creation) event
         for pid, n in zip(ids, new, strict=True):
             record = records[n]
             facts = record.facts
-            dob = facts.get("dob")
-            id_number = facts.get("id_number")
-            status = workflow_status(
-                SimpleNamespace(
-                    status="new", id_number=id_number, id_source="export" if id_number else None
-                ),
-                record.findings,
-            )
-            person_rows.append(
-                (
-                    pid,
-                    "child",
-                    self.unit_id,
-                    facts.get("hamlet"),
-                    facts.get("full_name"),
-                    facts.get("name_key"),
-                    _db_date(dob, sqlite),
-                    facts.get("dob_precision"),
-                    facts.get("sex"),
-                    facts.get("ethnicity"),
-                    id_number,
-                    "export" if id_number else None,
-                    facts.get("father_name"),
-                    facts.get("mother_name"),
-                    facts.get("guardian_name"),
-                    facts.get("national_key"),
-                    status,
-                    1,
-                    ts,
-                    ts,
+            try:
+                values = _PERSON_FACTS(facts)
+            except KeyError:  # a record without some fact
+                values = tuple(map(facts.get, _PERSON_FACT_NAMES))
+            (hamlet, full_name, name_key, dob, dob_precision, sex, ethnicity, id_number,
+             father, mother, guardian, national_key) = values  # fmt: skip
+            found = record.findings
+            id_source = "export" if id_number else None
+            if found:
+                status = workflow_status(
+                    SimpleNamespace(status="new", id_number=id_number, id_source=id_source), found
                 )
-            )
+            else:  # what workflow_status gives a new person without findings
+                status = "clean" if id_number else "ready"
+            if sqlite and dob is not None:
+                dob = dob.isoformat()
+            add_person(
+                (
+                    pid, "child", unit_id, hamlet, full_name, name_key, dob, dob_precision, sex,
+                    ethnicity, id_number, id_source, father, mother, guardian, national_key,
+                    status, 1, ts, ts,
+                )
+            )  # fmt: skip
             excel_row = rows[n][0]
-            event_rows.append(
-                (
-                    pid,
-                    user_id,
-                    ts,
-                    "person",
-                    None,
-                    created,
-                    "export",
-                    f"{note}, dòng {excel_row}",
-                )
-            )
+            excel_rows.append(excel_row)
             for fix in record.fixes:
-                event_rows.append(
-                    (
-                        pid,
-                        user_id,
-                        ts,
-                        fix.field,
-                        _show(fix.old),
-                        _value_text(facts, fix.field),
-                        "normalisation",
-                        str(fix.rule),
-                    )
-                )
+                shown = _value_text(facts, fix.field)
+                add_event((pid, user_id, ts, fix.field, _show(fix.old), shown, "normalisation",
+                           str(fix.rule)))  # fmt: skip
             raw = raw_rows[n]
-            for f in READ_CHECKED:
+            # READ_CHECKED are the date of birth, the sex and the ethnicity.
+            for f in READ_CHECKED if dob is None or sex is None or ethnicity is None else ():
                 if facts.get(f) is None and raw.get(f) not in (None, ""):
-                    event_rows.append(
-                        (
-                            pid,
-                            user_id,
-                            ts,
-                            f,
-                            None,
-                            None,
-                            "export",
-                            f"Giá trị trên tệp không đọc được: «{_show(raw.get(f))}» "
-                            f"(dòng {excel_row})",
-                        )
-                    )
-            for f in record.findings:
-                finding_rows.append(
-                    (pid, str(f.rule), f.field, str(f.severity), f.message, "open", ts)
-                )
-        _bulk(conn, "persons", PERSON_INSERT, person_rows)
-        _bulk(conn, "person_events", EVENT_INSERT, event_rows)
-        _bulk(conn, "findings", FINDING_INSERT, finding_rows)
+                    add_event((pid, user_id, ts, f, None, None, "export",
+                               f"Giá trị trên tệp không đọc được: «{_show(raw.get(f))}» "
+                               f"(dòng {excel_row})"))  # fmt: skip
+            for f in found:
+                add_finding((pid, str(f.rule), f.field, str(f.severity), f.message, "open", ts))
+        with _bulk_load(conn, len(person_rows)):
+            _bulk(conn, "persons", PERSON_INSERT, person_rows)
+            # Creation events first (each person's fixes come after its creation, as before).
+            _creation_events(conn, ids, excel_rows, user_id, ts, created, f"{note}, dòng ")
+            _bulk(conn, "person_events", EVENT_INSERT, event_rows)
+            _bulk(conn, "findings", FINDING_INSERT, finding_rows)
 
 
+_PERSON_FACT_NAMES = (
+    "hamlet", "full_name", "name_key", "dob", "dob_precision", "sex", "ethnicity", "id_number",
+    "father_name", "mother_name", "guardian_name", "national_key",
+)  # fmt: skip
+_PERSON_FACTS = itemgetter(*_PERSON_FACT_NAMES)
 PERSON_INSERT = (
     "id", "kind", "unit_id", "hamlet", "full_name", "name_key", "dob", "dob_precision", "sex",
     "ethnicity", "id_number", "id_source", "father_name", "mother_name", "guardian_name",
@@ -760,10 +757,18 @@ def _db_datetime(value: datetime, sqlite: bool) -> object:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else value
 
 
-def _db_date(value: object, sqlite: bool) -> object:
-    if value is None:
-        return None
-    return value.isoformat() if sqlite else value
+def _rows_where_in(conn, sql: str, fixed: tuple, values: list) -> list[tuple]:  # noqa: ANN001
+    """Rows of ``sql`` (with two ``{}``: ``fixed`` values, then ``values``) run over chunks of
+    ``values`` as plain driver queries: building large IN lists through SQLAlchemy costs more
+    than the query itself."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    out: list[tuple] = []
+    head = ", ".join([mark] * len(fixed))
+    for i in range(0, len(values), ID_CHUNK):
+        chunk = values[i : i + ID_CHUNK]
+        query = sql.format(head, ", ".join([mark] * len(chunk)))
+        out.extend(conn.exec_driver_sql(query, (*fixed, *chunk)).fetchall())
+    return out
 
 
 def _allocate_ids(conn, table: str, n: int) -> list[int]:  # noqa: ANN001
@@ -784,6 +789,92 @@ def _allocate_ids(conn, table: str, n: int) -> list[int]:  # noqa: ANN001
         )
     start = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()
     return list(range(start + 1, start + 1 + n))
+
+
+# Page cache (KiB, as SQLite's negative cache_size) for a bulk insert on SQLite: new rows land
+# at random places of several indexes, and with the default 2 MB cache SQLite keeps writing
+# pages out of the cache and reading them back within the one transaction. Memory only: what
+# is written, when it is made durable and the transaction are unchanged.
+BULK_CACHE_KIB = 64 * 1024
+# SQLite: when an import adds at least this many persons and at least as many as the table
+# already holds, the plain indexes of the three tables written are dropped for the inserts and
+# created again from their own definitions before the commit (a sorted build instead of
+# 100,000s of random B-tree insertions). All of it happens inside the import's transaction:
+# other connections keep reading the committed tables with their indexes (WAL), a failed import
+# rolls the drop back with everything else, and the committed schema is the same as before.
+REBUILD_MIN_ROWS = 5000
+BULK_TABLES = ("persons", "person_events", "findings")
+
+
+@contextmanager
+def _bulk_load(conn, new_persons: int):  # noqa: ANN001, ANN202
+    """SQLite: a larger page cache for the bulk insert and, for a large first load, the
+    tables' plain indexes built after it (see :data:`REBUILD_MIN_ROWS`). Other databases: as is.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    before = dbapi.execute("PRAGMA cache_size").fetchone()[0]
+    dbapi.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    rebuild: list[str] = []
+    try:
+        if new_persons >= REBUILD_MIN_ROWS:
+            have = dbapi.execute("SELECT count(*) FROM persons").fetchone()[0]
+            if new_persons >= have:
+                marks = ", ".join("?" * len(BULK_TABLES))
+                # Unique indexes stay (they check the rows as they come); so do the automatic
+                # ones of constraints (no sql).
+                for name, sql in dbapi.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                    f"AND tbl_name IN ({marks}) AND sql IS NOT NULL "
+                    "AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+                    BULK_TABLES,
+                ).fetchall():
+                    dbapi.execute(f'DROP INDEX "{name}"')
+                    rebuild.append(sql)
+        try:
+            yield
+        except BaseException:
+            # The caller rolls back, which restores the indexes; should it commit what it has
+            # instead, it still commits them.
+            for sql in rebuild:
+                with suppress(Exception):
+                    dbapi.execute(sql)
+            raise
+        for sql in rebuild:
+            dbapi.execute(sql)
+    finally:
+        dbapi.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _creation_events(conn, ids, excel_rows, user_id, ts, new_value, note) -> None:  # noqa: ANN001, PLR0913
+    """One "person" event per new person (``note`` followed by its Excel row), written by the
+    database from the list of ids and row numbers in one statement: only two numbers per
+    event cross over from Python. Other databases: one row each through executemany."""
+    columns = ", ".join(EVENT_INSERT)
+    dialect = conn.dialect.name
+    if dialect == "sqlite" and ids[-1] - ids[0] == len(ids) - 1:  # ids are one run
+        conn.exec_driver_sql(
+            f"INSERT INTO person_events ({columns}) "
+            "SELECT ? + j.key, ?, ?, 'person', NULL, ?, 'export', ? || j.value "
+            "FROM json_each(?) AS j ORDER BY j.key",
+            (ids[0], user_id, ts, new_value, note, json.dumps(excel_rows)),
+        )
+    elif dialect == "postgresql":
+        conn.exec_driver_sql(
+            f"INSERT INTO person_events ({columns}) "
+            "SELECT t.pid, %s::integer, %s::timestamp, 'person', NULL, %s::text, 'export', "
+            "%s::text || t.r "
+            "FROM unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY AS t(pid, r, n) ORDER BY t.n",
+            (user_id, ts, new_value, note, list(ids), excel_rows),
+        )
+    else:
+        rows = [
+            (pid, user_id, ts, "person", None, new_value, "export", f"{note}{r}")
+            for pid, r in zip(ids, excel_rows, strict=True)
+        ]
+        _bulk(conn, "person_events", EVENT_INSERT, rows)
 
 
 def _bulk(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
