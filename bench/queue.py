@@ -82,7 +82,7 @@ PASSWORD = "bench-" + secrets.token_hex(8) + "1"
 def build_data(persons: int, communes: int, seed: int = 20260618) -> dict:
     """Units, persons and findings as rows for Core inserts (explicit ids)."""
     from treem_app.domain.screening import screen_rows
-    from treem_app.services.persons import PERSON_COLUMNS, workflow_status
+    from treem_app.services.persons import PERSON_COLUMNS, open_rank_of, workflow_status
     from treem_app.synthetic import generate_children
 
     now = dt.datetime(2026, 6, 18, 8, 0, 0)
@@ -124,6 +124,7 @@ def build_data(persons: int, communes: int, seed: int = 20260618) -> dict:
                        updated_at=now, merged_into_id=None, status_reason=None,
                        id_source="export" if facts.get("id_number") else None)  # fmt: skip
             row["status"] = workflow_status(SimpleNamespace(status="new", **row), rec.findings)
+            row["open_rank"] = open_rank_of(rec.findings)  # what an import stores
             r = rng.random()
             if r < 0.006:
                 row["status"], row["status_reason"] = "moved", "Chuyển đi nơi khác"

@@ -18,6 +18,7 @@ from treem_app.extensions import db
 from treem_app.queue import QUEUES
 
 from .factories import Factories
+from .invariants import open_rank_mismatches
 
 TEST_PASSWORD = "mat-khau-thu-123"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -90,6 +91,9 @@ def _clean_database(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
+        # Whatever the test did, every person's open rank still matches their open findings.
+        with db.engine.connect() as conn:
+            mismatches = open_rank_mismatches(conn)
         tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -98,6 +102,7 @@ def _clean_database(request):
             else:
                 for table in tables:
                     conn.execute(table.delete())
+    assert mismatches == [], f"persons.open_rank out of step (id, stored, expected): {mismatches}"
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
@@ -59,10 +59,9 @@ class Person(db.Model):
 
     __tablename__ = "persons"
     __table_args__ = (
-        # Covers the work queue's scan of a unit's persons (filters, search, counts).
-        Index(
-            "ix_persons_unit_queue", "unit_id", "status", "hamlet", "name_key", "id_number", "id"
-        ),
+        # The work queue: its pages in order (errors first, then by name) and its counts.
+        Index("ix_persons_unit_rank", "unit_id", "status", "open_rank", "name_key", "id"),
+        Index("ix_persons_unit_hamlet", "unit_id", "status", "hamlet", "open_rank"),
         Index("ix_persons_unit_name_key", "unit_id", "name_key"),
     )
 
@@ -83,6 +82,10 @@ class Person(db.Model):
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     national_key: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="new")
+    # The open findings in one number, for the work queue's filters and order (errors first):
+    # 0 an open error, 1 open warnings only, 2 neither (info findings never count). Every write
+    # of findings keeps it in step (services.persons.open_rank_of).
+    open_rank: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     status_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     version: Mapped[int] = mapped_column(default=1)

@@ -14,7 +14,7 @@ from ..models import Finding, NotDuplicate, Person, Unit
 from ..models._common import utcnow
 from ..models.person import INACTIVE_STATUSES
 from .access import subtree_ids
-from .persons import workflow_status
+from .persons import open_rank_of, workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -49,7 +49,8 @@ def person_as_row(p: Person) -> dict:
 def sync_findings(
     session: Session, person: Person, new: Iterable, existing: list[Finding]
 ) -> tuple[int, int]:
-    """Open the new findings not yet open, resolve the open ones no longer raised.
+    """Open the new findings not yet open, resolve the open ones no longer raised, and set
+    the person's open rank from what stays open.
 
     Returns (opened, resolved). Findings are keyed by (rule, field).
     """
@@ -97,6 +98,10 @@ def sync_findings(
             row.status = "resolved"
             row.resolved_at = now
             resolved += 1
+    # Open info findings never count, so the open errors and warnings are exactly `wanted`.
+    rank = open_rank_of(wanted.values())
+    if person.open_rank != rank:
+        person.open_rank = rank
     return opened, resolved
 
 

@@ -59,6 +59,24 @@ def workflow_status(person: Person, findings) -> str:
     return "ready"
 
 
+def open_rank_of(findings) -> int:
+    """Where a person stands in the work queue (stored as ``Person.open_rank``): 0 with an open
+    error, 1 with open warnings but no error, 2 otherwise (info findings never count).
+
+    Takes screening findings (all open) or stored Finding rows (only the open ones count).
+    """
+    rank = 2
+    for f in findings:
+        if getattr(f, "status", "open") != "open":
+            continue
+        severity = str(f.severity)
+        if severity == "error":
+            return 0
+        if severity == "warning":
+            rank = 1
+    return rank
+
+
 def create_screened_person(
     session: Session,
     unit: Unit,
@@ -77,6 +95,7 @@ def create_screened_person(
     if person.id_number:
         person.id_source = source
     person.status = workflow_status(person, record.findings)
+    person.open_rank = open_rank_of(record.findings)
     person.events = [
         PersonEvent(
             user=user,

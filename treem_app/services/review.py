@@ -30,7 +30,7 @@ from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES
 from .access import scoped, subtree_ids
 from .findings import person_as_row, sync_findings
-from .persons import create_screened_person, fact_text, workflow_status
+from .persons import create_screened_person, fact_text, open_rank_of, workflow_status
 
 # Every fact but the key of the record in the national software, which only the export sets.
 EDITABLE_FIELDS = tuple(f for f in FACT_FIELDS if f != "national_key")
@@ -531,10 +531,7 @@ def set_mark(
         )
     )
     if mark != "active":
-        now = utcnow()
-        for f in person.findings:
-            if f.status == "open":
-                f.status, f.resolved_at = "resolved", now
+        _resolve_open_findings(person)
     session.flush()
     if mark == "active":
         rescreen(session, person, today)
@@ -698,12 +695,18 @@ def merge_persons(
             note=f"Gộp vào hồ sơ #{keep.id}" + (f": {note}" if note else ""),
         )
     )
-    now = utcnow()
-    for f in other.findings:
-        if f.status == "open":
-            f.status, f.resolved_at = "resolved", now
+    _resolve_open_findings(other)
     session.flush()
     rescreen(session, keep, today)
+
+
+def _resolve_open_findings(person: Person) -> None:
+    """A marked record leaves the queue's counts: its open findings are resolved."""
+    now = utcnow()
+    for f in person.findings:
+        if f.status == "open":
+            f.status, f.resolved_at = "resolved", now
+    person.open_rank = open_rank_of(person.findings)
 
 
 def dismiss_pair(session: Session, a: Person, b: Person, *, user: User, today: date) -> None:

@@ -48,7 +48,7 @@ from ..models import ColumnMapping, Conflict, Finding, ImportRun, Person, Person
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, INACTIVE_STATUSES
 from .findings import person_as_row, sync_findings
-from .persons import workflow_status
+from .persons import open_rank_of, workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -692,13 +692,14 @@ class _Merge:
                 )
             else:  # what workflow_status gives a new person without findings
                 status = "clean" if id_number else "ready"
+            rank = open_rank_of(found) if found else 2
             if sqlite and dob is not None:
                 dob = dob.isoformat()
             add_person(
                 (
                     pid, "child", unit_id, hamlet, full_name, name_key, dob, dob_precision, sex,
                     ethnicity, id_number, id_source, father, mother, guardian, national_key,
-                    status, 1, ts, ts,
+                    status, rank, 1, ts, ts,
                 )
             )  # fmt: skip
             excel_row = rows[n][0]
@@ -732,7 +733,7 @@ _PERSON_FACTS = itemgetter(*_PERSON_FACT_NAMES)
 PERSON_INSERT = (
     "id", "kind", "unit_id", "hamlet", "full_name", "name_key", "dob", "dob_precision", "sex",
     "ethnicity", "id_number", "id_source", "father_name", "mother_name", "guardian_name",
-    "national_key", "status", "version", "created_at", "updated_at",
+    "national_key", "status", "open_rank", "version", "created_at", "updated_at",
 )  # fmt: skip
 EVENT_INSERT = (
     "person_id", "user_id", "at", "field", "old_value", "new_value", "source", "note",

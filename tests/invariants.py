@@ -1,0 +1,31 @@
+"""Invariants of stored data that every test must leave true (checked after each test)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+# Each person's open rank as the findings table says it should be.
+OPEN_RANK_MISMATCHES = text(
+    """
+    SELECT p.id, p.open_rank, coalesce(min(CASE f.severity WHEN 'error' THEN 0
+                                                           WHEN 'warning' THEN 1 END), 2)
+    FROM persons p
+    LEFT JOIN findings f ON f.person_id = p.id AND f.status = 'open'
+    GROUP BY p.id, p.open_rank
+    HAVING p.open_rank <> coalesce(min(CASE f.severity WHEN 'error' THEN 0
+                                                       WHEN 'warning' THEN 1 END), 2)
+    ORDER BY p.id
+    """
+)
+
+
+def open_rank_mismatches(conn) -> list[tuple[int, int, int]]:  # noqa: ANN001
+    """(person id, stored open_rank, open_rank recomputed from the open findings) of every
+    person whose stored rank is wrong: none, always."""
+    return [tuple(row) for row in conn.execute(OPEN_RANK_MISMATCHES)]
+
+
+def assert_open_ranks(session) -> None:  # noqa: ANN001
+    """The open rank of every person (as this session sees them) matches their findings."""
+    session.flush()
+    assert open_rank_mismatches(session.connection()) == []
