@@ -45,7 +45,7 @@ def upgrade():
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.create_index(
             "ix_persons_unit_rank",
-            ["unit_id", "status", "open_rank", "name_key", "id"],
+            ["unit_id", "open_rank", "name_key", "id", "status"],
             unique=False,
         )
         batch_op.create_index(

@@ -59,8 +59,9 @@ class Person(db.Model):
 
     __tablename__ = "persons"
     __table_args__ = (
-        # The work queue: its pages in order (errors first, then by name) and its counts.
-        Index("ix_persons_unit_rank", "unit_id", "status", "open_rank", "name_key", "id"),
+        # The work queue: a page in order (errors first, then by name) read from the index
+        # alone, status filtered on the way; the counts per hamlet.
+        Index("ix_persons_unit_rank", "unit_id", "open_rank", "name_key", "id", "status"),
         Index("ix_persons_unit_hamlet", "unit_id", "status", "hamlet", "open_rank"),
         Index("ix_persons_unit_name_key", "unit_id", "name_key"),
     )

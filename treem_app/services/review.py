@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.matching import find_duplicate_persons
@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES
-from .access import scoped, subtree_ids
+from .access import assigned_hamlets, scoped, subtree_ids
 from .findings import person_as_row, sync_findings
 from .persons import create_screened_person, fact_text, open_rank_of, workflow_status
 
@@ -155,124 +155,90 @@ def _open_finding(*conditions):
     return exists().where(Finding.person_id == Person.id, Finding.status == "open", *conditions)
 
 
-def _base_query(user: User, filt: QueueFilter, *, skip: str = ""):
-    stmt = scoped(user, Person)
+# persons.open_rank (kept in step with the findings by every write, see
+# services.persons.open_rank_of): 0 an open error, 1 open warnings only, 2 neither.
+RANK_ERROR, RANK_NONE = 0, 2
+# A search matching at most this many persons is run once; the queries of the page then read
+# those persons by id instead of searching the whole unit again each.
+SEARCH_BY_ID_MAX = 1000
+
+
+def _scope(session: Session, user: User) -> list:
+    """The user's persons as plain conditions: the unit ids are read first (one small query)
+    so the database sees `unit_id = ?` for a commune and walks the queue's index in order,
+    instead of a subquery it cannot see through."""
+    ids = list(session.scalars(subtree_ids(user.unit)))
+    conditions = [Person.unit_id == ids[0] if len(ids) == 1 else Person.unit_id.in_(ids)]
+    if user.role == "volunteer":
+        conditions.append(Person.hamlet.in_(assigned_hamlets(user)))
+    return conditions
+
+
+def _search(filt: QueueFilter):
+    """The search box: an ID number prefix (digits) or a part of the name, with or without
+    accents (name keys are folded)."""
+    if filt.q.replace(" ", "").isdigit():
+        return Person.id_number.startswith(filt.q.replace(" ", ""), autoescape=True)
+    return Person.name_key.contains(name_key(filt.q), autoescape=True)
+
+
+def _filters(filt: QueueFilter, *, skip: str = "") -> list:
+    """The queue's filters but the search as conditions on persons (`skip` "hamlet" or "rule"
+    leaves that filter out, for the counts beside it)."""
+    conditions = []
     if filt.status == "marked":
-        stmt = stmt.where(Person.status.in_(MARKS))
+        conditions.append(Person.status.in_(MARKS))
     else:
-        stmt = stmt.where(Person.status.not_in(MARKS))
+        conditions.append(Person.status.not_in(MARKS))
         if filt.status == "open":
-            stmt = stmt.where(_open_finding(Finding.severity.in_(SEVERITY_LABELS)))
+            conditions.append(Person.open_rank < RANK_NONE)
         elif filt.status == "errors":
-            stmt = stmt.where(_open_finding(Finding.severity == "error"))
+            conditions.append(Person.open_rank == RANK_ERROR)
         elif filt.status in ("ready", "clean"):
-            stmt = stmt.where(Person.status == filt.status)
-    if filt.q:
-        if filt.q.replace(" ", "").isdigit():
-            stmt = stmt.where(Person.id_number.startswith(filt.q.replace(" ", ""), autoescape=True))
-        else:
-            stmt = stmt.where(Person.name_key.contains(name_key(filt.q), autoescape=True))
+            conditions.append(Person.status == filt.status)
     if filt.hamlet and skip != "hamlet":
-        stmt = stmt.where(Person.hamlet == filt.hamlet)
+        conditions.append(Person.hamlet == filt.hamlet)
     if filt.rule and skip != "rule":
-        stmt = stmt.where(_open_finding(Finding.rule == filt.rule))
+        conditions.append(_open_finding(Finding.rule == filt.rule))
     if filt.severity and skip != "rule":
-        stmt = stmt.where(_open_finding(Finding.severity == filt.severity))
-    return stmt
-
-
-def _scan_query(user: User, filt: QueueFilter):
-    """Every person in scope that passes the filters all the counts share (status, search),
-    one row per open finding (or one row without a finding): id, hamlet, name key, rule,
-    severity. The hamlet, rule and severity filters are applied in Python by `_scan`.
-
-    One pass over the user's persons with one index probe each into the open findings
-    (ix_findings_person_open covers it), instead of a query per count with several correlated
-    EXISTS per person: the work queue stays fast on a district of 50,000 children.
-    """
-    stmt = scoped(user, Person).with_only_columns(
-        Person.id, Person.hamlet, Person.name_key, Finding.rule, Finding.severity
-    )
-    if filt.status == "marked":
-        stmt = stmt.where(Person.status.in_(MARKS))
-    else:
-        stmt = stmt.where(Person.status.not_in(MARKS))
-        if filt.status in ("ready", "clean"):
-            stmt = stmt.where(Person.status == filt.status)
-    if filt.q:
-        if filt.q.replace(" ", "").isdigit():
-            stmt = stmt.where(Person.id_number.startswith(filt.q.replace(" ", ""), autoescape=True))
-        else:
-            stmt = stmt.where(Person.name_key.contains(name_key(filt.q), autoescape=True))
-    on = and_(Finding.person_id == Person.id, Finding.status == "open")
-    if filt.status in ("open", "errors"):
-        # Only persons with an open finding can qualify.
-        return stmt.join_from(Person, Finding, on)
-    return stmt.outerjoin_from(Person, Finding, on)
-
-
-class _Scanned:
-    """A person as the queue counts them: where they are and their open findings."""
-
-    __slots__ = ("id", "hamlet", "name_key", "findings", "severities")
-
-    def __init__(self, pid: int, hamlet: str | None, key: str | None):
-        self.id = pid
-        self.hamlet = hamlet
-        self.name_key = key
-        self.findings: list[tuple[str, str]] = []  # (rule, severity) of each open finding
-        self.severities: set[str] = set()
-
-    def has_rule(self, rule: str) -> bool:
-        return any(r == rule for r, _ in self.findings)
-
-    @property
-    def rank(self) -> int:
-        """Open errors first, then warnings, then the rest (the queue order)."""
-        return 0 if "error" in self.severities else 1 if "warning" in self.severities else 2
-
-
-def _scan(session: Session, user: User, filt: QueueFilter) -> list[_Scanned]:
-    """The persons of `_scan_query`, with the status filter on open findings applied."""
-    persons: dict[int, _Scanned] = {}
-    get = persons.get
-    # Plain Core rows: going through the ORM's row loading would cost more than the query.
-    rows = session.connection().execute(_scan_query(user, filt)).fetchall()
-    for pid, hamlet, key, rule, severity in rows:
-        p = get(pid)
-        if p is None:
-            p = persons[pid] = _Scanned(pid, hamlet, key)
-        if rule is not None:
-            p.findings.append((rule, severity))
-            p.severities.add(severity)
-    if filt.status == "open":
-        return [p for p in persons.values() if "error" in p.severities or "warning" in p.severities]
-    if filt.status == "errors":
-        return [p for p in persons.values() if "error" in p.severities]
-    return list(persons.values())
-
-
-def _nulls_first(session: Session) -> bool:
-    """Where NULL sorts in ORDER BY ... ASC: first on SQLite, last on PostgreSQL (kept as the
-    SQL ordering the queue had)."""
-    return session.get_bind(Person.__mapper__).dialect.name != "postgresql"
-
-
-def _null_key(value: str | None, nulls_first: bool) -> tuple[bool, str]:
-    return ((value is not None) == nulls_first, value or "")
+        if filt.severity == "error":
+            conditions.append(Person.open_rank == RANK_ERROR)
+        else:  # an open warning: the rank says whether one can exist, the findings say which
+            conditions.append(Person.open_rank < RANK_NONE)
+            conditions.append(_open_finding(Finding.severity == filt.severity))
+    return conditions
 
 
 def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
-    """One page of the work queue (open errors first), with the counts beside each filter."""
-    scanned = _scan(session, user, filt)
-    nulls_first = _nulls_first(session)
-    in_hamlet = [p for p in scanned if not filt.hamlet or p.hamlet == filt.hamlet]
-    matching = [p for p in in_hamlet if _rule_match(p, filt)]
-    total = len(matching)
+    """One page of the work queue (open errors first, then by name), with the counts beside
+    each filter.
+
+    All in SQL on the stored open rank: the total (COUNT), the page (ORDER BY open_rank,
+    name_key, id with LIMIT/OFFSET), the hamlet counts (GROUP BY hamlet) and the rule and
+    severity counts (the open findings of the persons that pass the other filters). NULL names
+    sort as the database sorts them (first on SQLite, last on PostgreSQL).
+    """
+    scope = _scope(session, user)
+    if filt.q:
+        search = _search(filt)
+        found = list(
+            session.scalars(select(Person.id).where(*scope, search).limit(SEARCH_BY_ID_MAX + 1))
+        )
+        scope = [Person.id.in_(found)] if len(found) <= SEARCH_BY_ID_MAX else [*scope, search]
+    where = scope + _filters(filt)
+    total = session.scalar(select(func.count()).select_from(Person).where(*where))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(filt.page, pages)
-    matching.sort(key=lambda p: (p.rank, _null_key(p.name_key, nulls_first), p.id))
-    ids = [p.id for p in matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
+    # The page's ids from the index alone, then those 50 persons and their findings.
+    ids = list(
+        session.scalars(
+            select(Person.id)
+            .where(*where)
+            .order_by(Person.open_rank, Person.name_key, Person.id)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
     by_id = {
         p.id: p
         for p in session.scalars(
@@ -280,39 +246,48 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         )
     }
     items = [by_id[i] for i in ids if i in by_id]
-
-    hamlets = _count_hamlets(scanned, filt, nulls_first)
-    rule_counts: dict[tuple[str, str], int] = {}
-    severities: dict[str, int] = {}
-    for p in in_hamlet:
-        for key in set(p.findings) if len(p.findings) > 1 else p.findings:
-            rule_counts[key] = rule_counts.get(key, 0) + 1
-        for severity in p.severities:
-            severities[severity] = severities.get(severity, 0) + 1
-    rules = [(rule, n) for (rule, severity), n in sorted(rule_counts.items()) if severity != "info"]
+    hamlets = _hamlet_counts(session, scope, filt)
+    rules, severities = _finding_counts(session, scope, filt)
     return QueuePage(items, total, page, pages, hamlets, rules, severities)
 
 
-def _rule_match(p: _Scanned, filt: QueueFilter) -> bool:
-    """The rule and severity filters (each an open finding of its own, as in `_base_query`)."""
-    return (not filt.rule or p.has_rule(filt.rule)) and (
-        not filt.severity or filt.severity in p.severities
+def _hamlet_counts(session: Session, scope: list, filt: QueueFilter) -> list[tuple[str, int]]:
+    """Persons per hamlet for the filter without its hamlet (the numbers in the hamlet picker),
+    in the database's order of hamlets."""
+    rows = session.execute(
+        select(Person.hamlet, func.count())
+        .where(*scope, *_filters(filt, skip="hamlet"))
+        .group_by(Person.hamlet)
+        .order_by(Person.hamlet)
     )
+    return [(h or "", n) for h, n in rows]
 
 
-def _count_hamlets(
-    scanned: list[_Scanned], filt: QueueFilter, nulls_first: bool
-) -> list[tuple[str, int]]:
-    counts: dict[str | None, int] = {}
-    for p in scanned:
-        if _rule_match(p, filt):
-            counts[p.hamlet] = counts.get(p.hamlet, 0) + 1
-    return [(h or "", counts[h]) for h in sorted(counts, key=lambda h: _null_key(h, nulls_first))]
+def _finding_counts(
+    session: Session, scope: list, filt: QueueFilter
+) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    """Persons per rule and per severity of their open errors and warnings, among the persons
+    that pass the filters but the rule and severity ones (the numbers in those pickers).
 
-
-def _hamlet_counts(session: Session, user: User, filt: QueueFilter) -> list[tuple[str, int]]:
-    """Persons per hamlet for the filter without its hamlet (the numbers in the hamlet picker)."""
-    return _count_hamlets(_scan(session, user, filt), filt, _nulls_first(session))
+    Counted by the database (only persons with open_rank < 2 can have one): a person counts
+    once per rule, once as "error" when their rank is 0, once as "warning" when they have an
+    open warning."""
+    persons = [*scope, *_filters(filt, skip="rule"), Person.open_rank < RANK_NONE]
+    by_rule = session.execute(
+        select(Finding.rule, func.count(Finding.person_id.distinct()))
+        .join_from(Person, Finding, Finding.person_id == Person.id)
+        .where(*persons, Finding.status == "open", Finding.severity.in_(SEVERITY_LABELS))
+        .group_by(Finding.rule, Finding.severity)
+        .order_by(Finding.rule, Finding.severity)
+    )
+    rules = [(rule, n) for rule, n in by_rule]
+    errors, warnings = session.execute(
+        select(
+            func.count().filter(Person.open_rank == RANK_ERROR),
+            func.count().filter(_open_finding(Finding.severity == "warning")),
+        ).where(*persons)
+    ).one()
+    return rules, {"error": errors, "warning": warnings}
 
 
 def unit_hamlets(session: Session, unit: Unit) -> list[str]:
