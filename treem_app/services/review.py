@@ -225,33 +225,27 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
             session.scalars(select(Person.id).where(*scope, search).limit(SEARCH_BY_ID_MAX + 1))
         )
         scope = [Person.id.in_(found)] if len(found) <= SEARCH_BY_ID_MAX else [*scope, search]
-    where = scope + _filters(filt)
-    total = session.scalar(select(func.count()).select_from(Person).where(*where))
+    counts = _hamlet_counts(session, scope, filt)
+    # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
+    total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(filt.page, pages)
-    # The page's ids from the index alone, then those 50 persons and their findings.
-    ids = list(
+    items = list(
         session.scalars(
-            select(Person.id)
-            .where(*where)
+            select(Person)
+            .where(*scope, *_filters(filt))
             .order_by(Person.open_rank, Person.name_key, Person.id)
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
+            .options(selectinload(Person.findings))
         )
     )
-    by_id = {
-        p.id: p
-        for p in session.scalars(
-            select(Person).where(Person.id.in_(ids)).options(selectinload(Person.findings))
-        )
-    }
-    items = [by_id[i] for i in ids if i in by_id]
-    hamlets = _hamlet_counts(session, scope, filt)
+    hamlets = [(h or "", n) for h, n in counts.items()]
     rules, severities = _finding_counts(session, scope, filt)
     return QueuePage(items, total, page, pages, hamlets, rules, severities)
 
 
-def _hamlet_counts(session: Session, scope: list, filt: QueueFilter) -> list[tuple[str, int]]:
+def _hamlet_counts(session: Session, scope: list, filt: QueueFilter) -> dict[str | None, int]:
     """Persons per hamlet for the filter without its hamlet (the numbers in the hamlet picker),
     in the database's order of hamlets."""
     rows = session.execute(
@@ -260,7 +254,7 @@ def _hamlet_counts(session: Session, scope: list, filt: QueueFilter) -> list[tup
         .group_by(Person.hamlet)
         .order_by(Person.hamlet)
     )
-    return [(h or "", n) for h, n in rows]
+    return dict(rows.all())
 
 
 def _finding_counts(

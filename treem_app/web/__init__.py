@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -22,7 +23,8 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        # With the unit: every page scopes by it (one query instead of two per request).
+        return db.session.get(User, int(user_id), options=[joinedload(User.unit)])
 
     @login_manager.unauthorized_handler
     def unauthorized():
