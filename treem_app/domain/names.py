@@ -587,6 +587,25 @@ def is_canonical_name(text: str) -> bool:
 
 
 def _analyse_text(text: str) -> NameFacts:
+    """Analyse a name until it is stable, so that normalising twice equals normalising once.
+
+    One pass is not always enough: a repair can expose another (a backtick turned into an
+    apostrophe makes "`Î" read as the TCVN3 text "'Î"). Stable names, the usual case, cost
+    one more cached lookup.
+    """
+    facts = _analyse_once(text)
+    for _ in range(3):
+        if not facts.changed or facts.value is None:
+            break
+        again = _analyse_once(facts.value)
+        if not again.changed:
+            break
+        facts = NameFacts(again.value, again.key, True,
+                          tuple(dict.fromkeys(facts.reasons + again.reasons)), again.problem)
+    return facts
+
+
+def _analyse_once(text: str) -> NameFacts:
     canonical = _CANONICAL
     keys = [canonical.get(w) for w in text.split(" ")]
     if None not in keys:
