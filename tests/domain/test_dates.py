@@ -141,8 +141,12 @@ def test_age_and_scope(dob, precision, on, age, outside):
 
 @pytest.mark.parametrize(
     ("value", "precision", "text"),
-    [(D(2015, 3, 5), DAY, "05/03/2015"), (D(2015, 3, 1), MONTH, "03/2015"),
-     (D(2015, 1, 1), YEAR, "2015"), (None, DAY, "")],
+    [
+        (D(2015, 3, 5), DAY, "05/03/2015"),
+        (D(2015, 3, 1), MONTH, "03/2015"),
+        (D(2015, 1, 1), YEAR, "2015"),
+        (None, DAY, ""),
+    ],
 )
 def test_format_date(value, precision, text):
     assert format_date(value, precision) == text
@@ -153,19 +157,30 @@ def test_format_date(value, precision, text):
 def test_every_form_of_a_date_parses_back(d):
     # (before 1906 an Excel serial is below 2100 and reads as a year: documented in dates.py)
     serial = (d - D(1899, 12, 30)).days
-    for raw in (d, f"{d.day:02d}/{d.month:02d}/{d.year}", f"{d.day}-{d.month}-{d.year}",
-                d.isoformat(), serial, float(serial),
-                f"ngày {d.day} tháng {d.month} năm {d.year}"):
+    for raw in (
+        d,
+        f"{d.day:02d}/{d.month:02d}/{d.year}",
+        f"{d.day}-{d.month}-{d.year}",
+        d.isoformat(),
+        serial,
+        float(serial),
+        f"ngày {d.day} tháng {d.month} năm {d.year}",
+    ):
         assert parse_date(raw, today=TODAY) == (d, DAY, None)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dates(min_value=D(1900, 1, 1), max_value=D(2099, 12, 31)),
-       st.dates(min_value=D(1900, 1, 1), max_value=D(2099, 12, 31)))
+@given(
+    st.dates(min_value=D(1900, 1, 1), max_value=D(2099, 12, 31)),
+    st.dates(min_value=D(1900, 1, 1), max_value=D(2099, 12, 31)),
+)
 def test_age_matches_counting_birthdays(dob, on):
     if on < dob:
         return
     age = age_on(dob, on)
-    birthdays = sum(1 for y in range(dob.year + 1, on.year + 1)
-                    if (on.month, on.day) >= (dob.month, dob.day) or y < on.year)
+    birthdays = sum(
+        1
+        for y in range(dob.year + 1, on.year + 1)
+        if (on.month, on.day) >= (dob.month, dob.day) or y < on.year
+    )
     assert age == birthdays

@@ -15,9 +15,17 @@ from treem_app.domain.matching import (
 )
 
 D = dt.date
-A = {"national_key": "TE1", "name_key": "nguyen van an", "dob": D(2015, 3, 5),
-     "dob_precision": "day", "sex": "M", "father_name": "Nguyễn Văn Tư",
-     "mother_name": "Trần Thị Lan", "guardian_name": None, "id_number": "052215001000"}
+A = {
+    "national_key": "TE1",
+    "name_key": "nguyen van an",
+    "dob": D(2015, 3, 5),
+    "dob_precision": "day",
+    "sex": "M",
+    "father_name": "Nguyễn Văn Tư",
+    "mother_name": "Trần Thị Lan",
+    "guardian_name": None,
+    "id_number": "052215001000",
+}
 
 
 @pytest.mark.parametrize(
@@ -26,8 +34,10 @@ A = {"national_key": "TE1", "name_key": "nguyen van an", "dob": D(2015, 3, 5),
         ({}, "same_name_dob_parent"),
         ({"mother_name": None}, "same_name_dob_parent"),
         ({"father_name": "NGUYEN VAN TU", "mother_name": None}, "same_name_dob_parent"),
-        ({"father_name": None, "guardian_name": "Trần Thị Lan", "mother_name": None},
-         "same_name_dob_parent"),
+        (
+            {"father_name": None, "guardian_name": "Trần Thị Lan", "mother_name": None},
+            "same_name_dob_parent",
+        ),
         ({"name_key": "nguyen an"}, "similar_name_dob_parent"),
         ({"name_key": "nguyen van minh an"}, "similar_name_dob_parent"),
         ({"national_key": "TE1", "name_key": "x y"}, "same_national_key"),
@@ -47,13 +57,18 @@ def test_duplicate_reason(other, reason):
 
 
 def test_find_duplicate_persons_blocks_and_pairs():
-    records = [A, {**A, "national_key": "TE2"}, {**A, "national_key": "TE3", "dob": None},
-               {**A, "national_key": "TE4", "name_key": "le van an"},
-               {**A, "national_key": "TE5", "mother_name": "Trần  Thị   Lan",
-                "father_name": None}]
+    records = [
+        A,
+        {**A, "national_key": "TE2"},
+        {**A, "national_key": "TE3", "dob": None},
+        {**A, "national_key": "TE4", "name_key": "le van an"},
+        {**A, "national_key": "TE5", "mother_name": "Trần  Thị   Lan", "father_name": None},
+    ]
     assert find_duplicate_persons(records) == [
-        (0, 1, "same_name_dob_parent"), (0, 4, "same_name_dob_parent"),
-        (1, 4, "same_name_dob_parent")]
+        (0, 1, "same_name_dob_parent"),
+        (0, 4, "same_name_dob_parent"),
+        (1, 4, "same_name_dob_parent"),
+    ]
 
 
 def test_block_key():
@@ -75,6 +90,13 @@ def test_merge_keys():
 
 
 def test_scales_linearly_on_a_large_set():
-    records = [{**A, "national_key": f"TE{i}", "name_key": f"nguyen van {i}",
-                "dob": D(2000, 1, 1) + dt.timedelta(days=i % 5000)} for i in range(20000)]
+    records = [
+        {
+            **A,
+            "national_key": f"TE{i}",
+            "name_key": f"nguyen van {i}",
+            "dob": D(2000, 1, 1) + dt.timedelta(days=i % 5000),
+        }
+        for i in range(20000)
+    ]
     assert find_duplicate_persons(records) == []

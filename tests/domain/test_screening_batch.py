@@ -12,19 +12,55 @@ from treem_app.synthetic import generate_children
 TODAY = dt.date(2026, 6, 18)
 ACROSS_ROWS = {Rule.ID_DUPLICATE, Rule.DUPLICATE_PERSON}
 # Values equal to one another (3 and 3.0) share one outcome, as they always have: one of each.
-ODD_CELLS = [None, "", " ", 3, 1.5, float("nan"), True, dt.datetime(2015, 3, 5, 10, 0),
-             dt.date(2015, 3, 5), dt.date(1899, 12, 31), dt.date(2030, 1, 1), "  05/03/2015 ",
-             "5-3-15", "2015-3-5", "2015-03-05", "ngày 5 tháng 3 năm 2015",
-             "Ngày 05 Tháng 03 Năm 2015", "\u0665/\u0663/\u0662\u0660\u0661\u0665", "31/02/2015",
-             "29/02/2016", "03/2015", "2015",
-             42069, 42069.5, 60, 61, 20150305, "20150305", "năm 2015", "052315000123",
-             " 052315000123", 52315000123, "52315000123.0", "Nguyễn  văn an", "Nguyễn Văn An"]
+ODD_CELLS = [
+    None,
+    "",
+    " ",
+    3,
+    1.5,
+    float("nan"),
+    True,
+    dt.datetime(2015, 3, 5, 10, 0),
+    dt.date(2015, 3, 5),
+    dt.date(1899, 12, 31),
+    dt.date(2030, 1, 1),
+    "  05/03/2015 ",
+    "5-3-15",
+    "2015-3-5",
+    "2015-03-05",
+    "ngày 5 tháng 3 năm 2015",
+    "Ngày 05 Tháng 03 Năm 2015",
+    "\u0665/\u0663/\u0662\u0660\u0661\u0665",
+    "31/02/2015",
+    "29/02/2016",
+    "03/2015",
+    "2015",
+    42069,
+    42069.5,
+    60,
+    61,
+    20150305,
+    "20150305",
+    "năm 2015",
+    "052315000123",
+    " 052315000123",
+    52315000123,
+    "52315000123.0",
+    "Nguyễn  văn an",
+    "Nguyễn Văn An",
+]
 
 
 def rows_with_defects() -> list[dict]:
-    rows = generate_children(600, commune_code="21550", province_id_code="052",
-                             hamlets=["Thôn 1", "Thôn Hòa Bình", " Th«n 2 "], seed=11,
-                             screening_date=TODAY, defect_rate=0.9)
+    rows = generate_children(
+        600,
+        commune_code="21550",
+        province_id_code="052",
+        hamlets=["Thôn 1", "Thôn Hòa Bình", " Th«n 2 "],
+        seed=11,
+        screening_date=TODAY,
+        defect_rate=0.9,
+    )
     for i, cell in enumerate(ODD_CELLS * 3):
         row = rows[i * 5]
         field = ("dob", "id_number", "full_name", "father_name", "sex")[i % 5]

@@ -12,8 +12,13 @@ TODAY = dt.date(2026, 6, 18)
 
 
 def make(n: int, **kw: object) -> list[dict]:
-    options = {"commune_code": "21550", "province_id_code": "052", "hamlets": ["Thôn 1", "Thôn 2"],
-               "seed": 3, "screening_date": TODAY}
+    options = {
+        "commune_code": "21550",
+        "province_id_code": "052",
+        "hamlets": ["Thôn 1", "Thôn 2"],
+        "seed": 3,
+        "screening_date": TODAY,
+    }
     options.update(kw)
     return generate_children(n, **options)  # type: ignore[arg-type]
 
@@ -31,8 +36,12 @@ def test_rows_use_the_canonical_fields():
 
 def test_clean_rows_screen_without_errors():
     result = screen_rows(make(3000, defect_rate=0.0), TODAY)
-    errors = [(r.index, f.rule) for r in result.records for f in r.findings
-              if f.severity is Severity.ERROR]
+    errors = [
+        (r.index, f.rule)
+        for r in result.records
+        for f in r.findings
+        if f.severity is Severity.ERROR
+    ]
     assert errors == []
     ages = [(TODAY - r.facts["dob"]).days / 365.25 for r in result.records]
     assert 0 <= min(ages) and max(ages) < 16
@@ -40,10 +49,23 @@ def test_clean_rows_screen_without_errors():
 
 def test_defects_cover_every_rule_family():
     by_rule = screen_rows(make(6000, defect_rate=0.5), TODAY).by_rule()
-    for rule in ("ID_MISSING", "ID_FORMAT", "ID_LEADING_ZERO_RESTORED", "ID_SEX_MISMATCH",
-                 "ID_YEAR_MISMATCH", "ID_DUPLICATE", "NAME_NORMALIZED", "DOB_MISSING",
-                 "DOB_INVALID", "DOB_PARTIAL", "AGE_OUT_OF_SCOPE", "SEX_MISSING",
-                 "ETHNICITY_UNKNOWN", "GUARDIAN_MISSING", "DUPLICATE_PERSON"):
+    for rule in (
+        "ID_MISSING",
+        "ID_FORMAT",
+        "ID_LEADING_ZERO_RESTORED",
+        "ID_SEX_MISMATCH",
+        "ID_YEAR_MISMATCH",
+        "ID_DUPLICATE",
+        "NAME_NORMALIZED",
+        "DOB_MISSING",
+        "DOB_INVALID",
+        "DOB_PARTIAL",
+        "AGE_OUT_OF_SCOPE",
+        "SEX_MISSING",
+        "ETHNICITY_UNKNOWN",
+        "GUARDIAN_MISSING",
+        "DUPLICATE_PERSON",
+    ):
         assert by_rule.get(rule, 0) > 0, rule
 
 

@@ -25,8 +25,9 @@ _DROP = re.compile(r"[\s\-'\u2019.]+")
 @functools.cache
 def ethnic_groups() -> dict[str, str]:
     """Code -> official name for the 54 groups ("01" Kinh ... "54" Rơ-măm)."""
-    return {row["code"]: row["name"] for row in read_csv("ethnic_groups.csv")
-            if row["code"] != "55"}
+    return {
+        row["code"]: row["name"] for row in read_csv("ethnic_groups.csv") if row["code"] != "55"
+    }
 
 
 def ethnicity_name(code: str | None) -> str | None:
@@ -34,7 +35,8 @@ def ethnicity_name(code: str | None) -> str | None:
     if code is None:
         return None
     return ethnic_groups().get(code) or {
-        row["code"]: row["name"] for row in read_csv("ethnic_groups.csv")}.get(code)
+        row["code"]: row["name"] for row in read_csv("ethnic_groups.csv")
+    }.get(code)
 
 
 def _key(text: str) -> str:

@@ -25,8 +25,24 @@ ID_LENGTH = 12
 _SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015_]+")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _FLOAT_TEXT = re.compile(r"^(\d{1,12})[.,]0+$")
-_PLACEHOLDERS = frozenset({"không", "không có", "chưa có", "chưa", "khong", "khong co", "chua co",
-                           "chua", "n/a", "na", "null", "none", "x", "0"})
+_PLACEHOLDERS = frozenset(
+    {
+        "không",
+        "không có",
+        "chưa có",
+        "chưa",
+        "khong",
+        "khong co",
+        "chua co",
+        "chua",
+        "n/a",
+        "na",
+        "null",
+        "none",
+        "x",
+        "0",
+    }
+)
 
 
 @functools.cache
@@ -56,8 +72,9 @@ class CleanedId:
     changed: bool
 
 
-_MISSING = CleanedId(None, False, (finding(Rule.ID_MISSING, "id_number",
-                                           "Chưa có số định danh cá nhân."),), False)
+_MISSING = CleanedId(
+    None, False, (finding(Rule.ID_MISSING, "id_number", "Chưa có số định danh cá nhân."),), False
+)
 
 
 def _format_error(value: str, message: str) -> CleanedId:
@@ -67,15 +84,27 @@ def _format_error(value: str, message: str) -> CleanedId:
 def _from_number(digits: str, shown: str) -> CleanedId:
     """A numeric cell: Excel dropped the leading zeros (every province code starts with 0)."""
     if len(digits) >= 10 and len(digits.rstrip("0")) <= 6:
-        return _format_error(shown, f"Số định danh '{shown}' đã bị Excel làm tròn "
-                                    "(dạng 7,9E+11), các chữ số cuối đã mất; cần nhập lại.")
+        return _format_error(
+            shown,
+            f"Số định danh '{shown}' đã bị Excel làm tròn "
+            "(dạng 7,9E+11), các chữ số cuối đã mất; cần nhập lại.",
+        )
     if len(digits) in (10, 11):
         value = digits.zfill(ID_LENGTH)
         added = ID_LENGTH - len(digits)
-        return CleanedId(value, True, (finding(
-            Rule.ID_LEADING_ZERO_RESTORED, "id_number",
-            f"Ô số định danh ở dạng số nên mất {added} số 0 ở đầu; đã bổ sung thành {value}."),),
-            True)
+        return CleanedId(
+            value,
+            True,
+            (
+                finding(
+                    Rule.ID_LEADING_ZERO_RESTORED,
+                    "id_number",
+                    f"Ô số định danh ở dạng số nên mất {added} số 0 ở đầu; "
+                    f"đã bổ sung thành {value}.",
+                ),
+            ),
+            True,
+        )
     if len(digits) == ID_LENGTH:
         return CleanedId(digits, True, (), False)
     return _length_error(digits)
@@ -83,10 +112,13 @@ def _from_number(digits: str, shown: str) -> CleanedId:
 
 def _length_error(digits: str) -> CleanedId:
     if len(digits) == 9:
-        return _format_error(digits, f"Số '{digits}' có 9 chữ số (CMND cũ), không phải số "
-                                     "định danh cá nhân 12 chữ số.")
-    return _format_error(digits, f"Số định danh '{digits}' có {len(digits)} chữ số; "
-                                 "cần đúng 12 chữ số.")
+        return _format_error(
+            digits,
+            f"Số '{digits}' có 9 chữ số (CMND cũ), không phải số định danh cá nhân 12 chữ số.",
+        )
+    return _format_error(
+        digits, f"Số định danh '{digits}' có {len(digits)} chữ số; cần đúng 12 chữ số."
+    )
 
 
 def clean_id(raw: object) -> CleanedId:
@@ -103,8 +135,10 @@ def clean_id(raw: object) -> CleanedId:
         if math.isnan(raw):
             return _MISSING
         if not raw.is_integer() or raw < 0 or raw >= 10**ID_LENGTH:
-            return _format_error(repr(raw), f"Số định danh '{raw}' bị lưu dạng số thập phân, "
-                                            "không phải dãy 12 chữ số.")
+            return _format_error(
+                repr(raw),
+                f"Số định danh '{raw}' bị lưu dạng số thập phân, không phải dãy 12 chữ số.",
+            )
         return _from_number(str(int(raw)), f"{raw:.12g}")
     text = str(raw).strip().lstrip("'").strip()
     if text.isascii() and len(text) == ID_LENGTH and text.isdigit():
@@ -112,8 +146,11 @@ def clean_id(raw: object) -> CleanedId:
     if not text or text.lower() in _PLACEHOLDERS:
         return _MISSING
     if _SCIENTIFIC.match(text):
-        return _format_error(text, f"Số định danh '{text}' đã bị Excel làm tròn (dạng khoa học), "
-                                   "các chữ số cuối đã mất; cần nhập lại.")
+        return _format_error(
+            text,
+            f"Số định danh '{text}' đã bị Excel làm tròn (dạng khoa học), "
+            "các chữ số cuối đã mất; cần nhập lại.",
+        )
     m = _FLOAT_TEXT.match(text)
     if m:  # "79123456789.0": a number written out by a CSV export
         result = _from_number(m.group(1), text)
@@ -125,8 +162,9 @@ def clean_id(raw: object) -> CleanedId:
         if len(cleaned) == ID_LENGTH:
             return CleanedId(cleaned, True, (), cleaned != raw)
         return _length_error(cleaned)
-    return _format_error(cleaned, f"Số định danh '{cleaned}' có ký tự không phải chữ số "
-                                  "(chỉ được gồm 12 chữ số).")
+    return _format_error(
+        cleaned, f"Số định danh '{cleaned}' có ký tự không phải chữ số (chỉ được gồm 12 chữ số)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,24 +192,43 @@ def check_id(id_number: str, sex: str | None, birth_year: int | None) -> list[Fi
     out: list[Finding] = []
     code = id_number[:3]
     if code not in _province_set():
-        out.append(finding(Rule.ID_PROVINCE, "id_number",
-                           f"Ba chữ số đầu '{code}' không phải mã tỉnh nơi đăng ký khai sinh "
-                           "(danh mục 63 mã, TT 07/2016/TT-BCA)."))
+        out.append(
+            finding(
+                Rule.ID_PROVINCE,
+                "id_number",
+                f"Ba chữ số đầu '{code}' không phải mã tỉnh nơi đăng ký khai sinh "
+                "(danh mục 63 mã, TT 07/2016/TT-BCA).",
+            )
+        )
     d4 = ord(id_number[3]) - 48
     if sex is not None and (d4 & 1) != (sex == "F"):
-        out.append(finding(Rule.ID_SEX_MISMATCH, "id_number",
-                           f"Chữ số thứ 4 ('{d4}') ứng với giới tính {'Nữ' if d4 & 1 else 'Nam'} "
-                           f"nhưng hồ sơ ghi {'Nữ' if sex == 'F' else 'Nam'}."))
+        out.append(
+            finding(
+                Rule.ID_SEX_MISMATCH,
+                "id_number",
+                f"Chữ số thứ 4 ('{d4}') ứng với giới tính {'Nữ' if d4 & 1 else 'Nam'} "
+                f"nhưng hồ sơ ghi {'Nữ' if sex == 'F' else 'Nam'}.",
+            )
+        )
     if birth_year is not None:
         start = 1900 + 100 * (d4 // 2)
         if not start <= birth_year < start + 100:
-            out.append(finding(Rule.ID_CENTURY_MISMATCH, "id_number",
-                               f"Chữ số thứ 4 ('{d4}') ứng với người sinh {start}–{start + 99} "
-                               f"nhưng năm sinh ghi là {birth_year}."))
+            out.append(
+                finding(
+                    Rule.ID_CENTURY_MISMATCH,
+                    "id_number",
+                    f"Chữ số thứ 4 ('{d4}') ứng với người sinh {start}–{start + 99} "
+                    f"nhưng năm sinh ghi là {birth_year}.",
+                )
+            )
         if int(id_number[4:6]) != birth_year % 100:
-            out.append(finding(Rule.ID_YEAR_MISMATCH, "id_number",
-                               f"Chữ số thứ 5–6 ('{id_number[4:6]}') không khớp năm sinh "
-                               f"{birth_year}."))
+            out.append(
+                finding(
+                    Rule.ID_YEAR_MISMATCH,
+                    "id_number",
+                    f"Chữ số thứ 5–6 ('{id_number[4:6]}') không khớp năm sinh {birth_year}.",
+                )
+            )
     return out
 
 
@@ -195,15 +252,18 @@ def explain_id(id_number: str) -> str:
     value = cleaned.value or ""
     if not cleaned.ok:
         if value.isdigit() and len(value) == 9:
-            return ("Số CMND cũ 9 chữ số: không đọc được nơi đăng ký khai sinh, giới tính "
-                    "hay năm sinh.")
+            return (
+                "Số CMND cũ 9 chữ số: không đọc được nơi đăng ký khai sinh, giới tính hay năm sinh."
+            )
         return "Không phải số định danh cá nhân 12 chữ số."
     parts = decode_id(value)
     assert parts is not None
     sex = "Nữ" if parts.sex == "F" else "Nam"
     if parts.province_name is None:
-        place = (f"mã nơi đăng ký khai sinh {parts.province_code} không có trong danh mục "
-                 "63 tỉnh (có thể là mã quốc gia khi khai sinh ở nước ngoài)")
+        place = (
+            f"mã nơi đăng ký khai sinh {parts.province_code} không có trong danh mục "
+            "63 tỉnh (có thể là mã quốc gia khi khai sinh ở nước ngoài)"
+        )
     else:
         place = f"đăng ký khai sinh tại {parts.province_name}"
         if parts.year >= 2025:

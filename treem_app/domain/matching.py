@@ -48,8 +48,9 @@ def _common_parent(a: list[str], b: list[str]) -> bool:
     return False
 
 
-def duplicate_reason(a: Mapping[str, object], b: Mapping[str, object], *,
-                     same_block: bool = False) -> str | None:
+def duplicate_reason(
+    a: Mapping[str, object], b: Mapping[str, object], *, same_block: bool = False
+) -> str | None:
     """Why two normalised records are probably the same person, or None.
 
     ``same_block`` skips the date-of-birth and given-name comparison when the caller already
@@ -63,8 +64,11 @@ def duplicate_reason(a: Mapping[str, object], b: Mapping[str, object], *,
     return _reason_in_block(a, b, _parent_keys)
 
 
-def _reason_in_block(a: Mapping[str, object], b: Mapping[str, object],
-                     parent_keys: Callable[[Mapping[str, object]], list[str]]) -> str | None:
+def _reason_in_block(
+    a: Mapping[str, object],
+    b: Mapping[str, object],
+    parent_keys: Callable[[Mapping[str, object]], list[str]],
+) -> str | None:
     """:func:`duplicate_reason` of two records of one block with different national keys.
 
     ``parent_keys`` is :func:`_parent_keys` or a cached equivalent.
@@ -123,9 +127,11 @@ class DuplicateFinder:
         return duplicate_pairs(records, self._key_groups, self._block_groups)
 
 
-def duplicate_pairs(records: Sequence[Mapping[str, object]],
-                    key_groups: Mapping[object, list[int]],
-                    block_groups: Mapping[object, list[int]]) -> list[tuple[int, int, str]]:
+def duplicate_pairs(
+    records: Sequence[Mapping[str, object]],
+    key_groups: Mapping[object, list[int]],
+    block_groups: Mapping[object, list[int]],
+) -> list[tuple[int, int, str]]:
     """Duplicate pairs from groups of indices sharing a national key or a block key."""
     pairs: dict[tuple[int, int], str] = {}
     for idx in key_groups.values():

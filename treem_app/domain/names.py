@@ -65,13 +65,18 @@ _LETTERS = frozenset(VIETNAMESE_LETTERS) | frozenset("fjwzFJWZ")
 _NAME_PUNCT = frozenset("'-")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _TYPO_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
-_INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None,
-                            "\ufeff": None, "\u2060": None})
+_INVISIBLE = str.maketrans(
+    {"\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None, "\u2060": None}
+)
 
 # Strip diacritics for search keys: every Vietnamese letter to its ASCII base, đ to d.
-_ASCII_FOLD = {ord(c): (b if b in "aeiouy" else {"ă": "a", "â": "a", "ê": "e", "ô": "o",
-                                                   "ơ": "o", "ư": "u"}[b])
-               for c, (b, _t) in _DECOMP.items() if c.islower()}
+_ASCII_FOLD = {
+    ord(c): (
+        b if b in "aeiouy" else {"ă": "a", "â": "a", "ê": "e", "ô": "o", "ơ": "o", "ư": "u"}[b]
+    )
+    for c, (b, _t) in _DECOMP.items()
+    if c.islower()
+}
 _ASCII_FOLD[ord("đ")] = "d"
 
 # A Vietnamese syllable written without its tone (lower case). Vowel groups are sorted into those
@@ -80,8 +85,10 @@ _INITIAL = r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v
 _FINAL = r"(?:ch|ng|nh|c|m|n|p|t)"
 _OPTIONAL_FINAL = "uyê|oa|oe|uê|uy|uơ|a|e|ê|i|o|ô|ơ|u|ư|y"
 _NEEDS_FINAL = "oă|uâ|iê|yê|uô|ươ|oo|ă|â"
-_NO_FINAL = ("iêu|yêu|oai|oay|oao|oeo|uây|uôi|ươi|ươu|uyu|uya|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|"
-             "ơi|ua|ui|ưa|ưi|ưu")
+_NO_FINAL = (
+    "iêu|yêu|oai|oay|oao|oeo|uây|uôi|ươi|ươu|uyu|uya|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|"
+    "ơi|ua|ui|ưa|ưi|ưu"
+)
 _SYLLABLE = re.compile(
     rf"{_INITIAL}(?:(?:{_NO_FINAL})|(?:{_NEEDS_FINAL}){_FINAL}|(?:{_OPTIONAL_FINAL}){_FINAL}?)"
 )
@@ -92,7 +99,8 @@ _MOJIBAKE = re.compile("[ÃÄÅÆ]|á[º»]")
 
 # Frequent syllables of Vietnamese personal names (family, middle and given names), lower case.
 # Only a tie-breaker for legacy-encoding detection; never used to accept or reject a name.
-COMMON_NAME_SYLLABLES = frozenset("""
+COMMON_NAME_SYLLABLES = frozenset(
+    """
 nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đoàn trương lâm mai
 trịnh cao lương tô tạ châu thái hà quách kiều văn thị minh ngọc gia bảo quốc thanh hoàng hữu đức
 công đình xuân thu kim anh an bình châu chi cúc dung duy dũng duyên giang hải hạnh hằng hiền hiếu
@@ -102,7 +110,8 @@ thảo thủy thúy thư tiến tiên toàn trâm trang trí trinh trung tú tu�
 vy yến hậu khải lộc nhân phát sang thiện thịnh tín trọng vĩnh đạt đông hào hiển kiệt lâm luân nhật
 phú quý sang tâm thông tiên tường vũ ánh diệp đào hân khuê lam liên ly mai my nguyệt nhàn oanh
 quỳnh sương thơ thùy trà trúc tuyền vy xuân yên
-""".split())
+""".split()
+)
 
 # --------------------------------------------------------------------------- tones and syllables
 
@@ -177,8 +186,9 @@ def _tone_word(word: str) -> str:
 def apply_tone_convention(text: str) -> str:
     """Move tone marks to the project's placement (old style: hòa, khỏe, thúy) in every word."""
     parts = re.split(r"([\s\-']+)", unicodedata.normalize("NFC", text))
-    return "".join(_tone_word(p) if p and p[0] not in " -'" and not p.isspace() else p
-                   for p in parts)
+    return "".join(
+        _tone_word(p) if p and p[0] not in " -'" and not p.isspace() else p for p in parts
+    )
 
 
 def _word_status(word: str) -> int:
@@ -549,8 +559,9 @@ def _word_fast(word: str) -> tuple[str, str, str, str, int] | None:
     normalised word by word from this cache, which is what keeps screening fast.
     """
     status, t, t_status, v, v_status, plain = _classify(word)
-    if status < 2 and ((t is not None and t_status > status) or
-                       (v is not None and v_status > status)):
+    if status < 2 and (
+        (t is not None and t_status > status) or (v is not None and v_status > status)
+    ):
         return None
     quoted = plain.translate(_APOSTROPHES)
     toned = _tone_word(quoted)
@@ -600,8 +611,13 @@ def _analyse_text(text: str) -> NameFacts:
         again = _analyse_once(facts.value)
         if not again.changed:
             break
-        facts = NameFacts(again.value, again.key, True,
-                          tuple(dict.fromkeys(facts.reasons + again.reasons)), again.problem)
+        facts = NameFacts(
+            again.value,
+            again.key,
+            True,
+            tuple(dict.fromkeys(facts.reasons + again.reasons)),
+            again.problem,
+        )
     return facts
 
 
@@ -609,8 +625,15 @@ def _analyse_once(text: str) -> NameFacts:
     canonical = _CANONICAL
     keys = [canonical.get(w) for w in text.split(" ")]
     if None not in keys:
-        return NameFacts(text, " ".join(keys), False, (), None if len(keys) > 1  # type: ignore[arg-type]
-                         else "single_word")
+        return NameFacts(
+            text,
+            " ".join(keys),
+            False,
+            (),
+            None
+            if len(keys) > 1  # type: ignore[arg-type]
+            else "single_word",
+        )
     s = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     if not _MOJIBAKE.search(s):
         fast = [_word_fast(w) for w in s.split()]
@@ -649,8 +672,9 @@ def _analyse_once(text: str) -> NameFacts:
         if any(f[2] != f[1] for f in fast):  # type: ignore[index]
             reasons = (*reasons, "case")
         problems = [f[4] for f in fast if f[4]]  # type: ignore[index]
-        problem = _PROBLEMS[min(problems)] if problems else (
-            "single_word" if len(fast) < 2 else None)
+        problem = (
+            _PROBLEMS[min(problems)] if problems else ("single_word" if len(fast) < 2 else None)
+        )
         key = " ".join(f[3] for f in fast if f[3])  # type: ignore[index]
         return NameFacts(value, key, value != text, reasons, problem)
     value = title_case(repaired)

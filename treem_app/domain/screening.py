@@ -122,8 +122,11 @@ def _reasons_text(reasons: tuple[str, ...]) -> str:
 @functools.lru_cache(maxsize=1024)
 def _normalized_finding(fld: str, reasons: tuple[str, ...]) -> Finding:
     """NAME_NORMALIZED on a name field for these reasons (one shared, immutable finding)."""
-    return finding(Rule.NAME_NORMALIZED, fld,
-                   f"{_FIELD_NAMES[fld]} đã được sửa tự động: {_reasons_text(reasons)}.")
+    return finding(
+        Rule.NAME_NORMALIZED,
+        fld,
+        f"{_FIELD_NAMES[fld]} đã được sửa tự động: {_reasons_text(reasons)}.",
+    )
 
 
 def _name_outcome(
@@ -165,8 +168,9 @@ def _sex_outcome(raw: object) -> tuple[str | None, tuple[Finding, ...]]:
     if problem == "missing":
         return None, (finding(Rule.SEX_MISSING, "sex", "Chưa có giới tính."),)
     if problem == "invalid":
-        return None, (finding(Rule.SEX_INVALID, "sex",
-                              f"Giới tính '{raw}' không nhận ra là Nam hay Nữ."),)
+        return None, (
+            finding(Rule.SEX_INVALID, "sex", f"Giới tính '{raw}' không nhận ra là Nam hay Nữ."),
+        )
     return value, ()
 
 
@@ -175,8 +179,13 @@ def _ethnicity_outcome(raw: object) -> tuple[str | None, tuple[Finding, ...]]:
     if problem == "missing":
         return None, (finding(Rule.ETHNICITY_MISSING, "ethnicity", "Chưa có dân tộc."),)
     if problem == "unknown":
-        return None, (finding(Rule.ETHNICITY_UNKNOWN, "ethnicity",
-                              f"Dân tộc '{raw}' không thuộc danh mục 54 dân tộc."),)
+        return None, (
+            finding(
+                Rule.ETHNICITY_UNKNOWN,
+                "ethnicity",
+                f"Dân tộc '{raw}' không thuộc danh mục 54 dân tộc.",
+            ),
+        )
     return code, ()
 
 
@@ -189,8 +198,9 @@ def _national_key(raw: object) -> str | None:
     return text or None
 
 
-def _dob_outcome(raw: object, today: dt.date, children: bool,
-                 cutoff: dt.date) -> tuple[dt.date | None, str | None, tuple[Finding, ...]]:
+def _dob_outcome(
+    raw: object, today: dt.date, children: bool, cutoff: dt.date
+) -> tuple[dt.date | None, str | None, tuple[Finding, ...]]:
     """(date, precision, findings) for a date-of-birth cell on a screening date.
 
     ``cutoff`` is the latest full date of birth that makes a person 16 on ``today``.
@@ -198,36 +208,57 @@ def _dob_outcome(raw: object, today: dt.date, children: bool,
     cls = raw.__class__
     if cls is dt.date or cls is dt.datetime:  # the common cell: a plain, plausible date
         value = raw.date() if cls is dt.datetime else raw  # type: ignore[union-attr]
-        if (value <= today and (not children or value > cutoff)  # type: ignore[operator]
-                and value.year >= dates_mod.MIN_YEAR):  # type: ignore[union-attr]
+        if (
+            value <= today
+            and (not children or value > cutoff)  # type: ignore[operator]
+            and value.year >= dates_mod.MIN_YEAR
+        ):  # type: ignore[union-attr]
             return value, dates_mod.DAY, ()  # type: ignore[return-value]
     value, precision, problem = dates_mod.parse_date(raw, today=today)
     if problem == "missing":
         return None, None, _DOB_MISSING
     if value is None:
-        return None, None, (finding(Rule.DOB_INVALID, "dob",
-                                    f"Ngày sinh '{_show(raw)}' không phải ngày có thật."),)
+        return (
+            None,
+            None,
+            (
+                finding(
+                    Rule.DOB_INVALID, "dob", f"Ngày sinh '{_show(raw)}' không phải ngày có thật."
+                ),
+            ),
+        )
     future = value > today
     partial = precision != dates_mod.DAY
-    old = children and (value <= cutoff if not partial
-                        else dates_mod.out_of_scope(value, precision, today))
+    old = children and (
+        value <= cutoff if not partial else dates_mod.out_of_scope(value, precision, today)
+    )
     if not (future or partial or old):
         return value, precision, ()
     out: list[Finding] = []
     shown = dates_mod.format_date(value, precision)
     screening_day = dates_mod.format_date(today)
     if future:
-        out.append(finding(Rule.DOB_FUTURE, "dob",
-                           f"Ngày sinh {shown} sau ngày rà soát {screening_day}."))
+        out.append(
+            finding(Rule.DOB_FUTURE, "dob", f"Ngày sinh {shown} sau ngày rà soát {screening_day}.")
+        )
     if partial:
         what = "năm" if precision == dates_mod.YEAR else "tháng và năm"
-        out.append(finding(Rule.DOB_PARTIAL, "dob",
-                           f"Ngày sinh chỉ có {what} ({shown}); cần bổ sung ngày, tháng."))
+        out.append(
+            finding(
+                Rule.DOB_PARTIAL,
+                "dob",
+                f"Ngày sinh chỉ có {what} ({shown}); cần bổ sung ngày, tháng.",
+            )
+        )
     if old:
         age = dates_mod.min_age_on(value, precision, today)
-        out.append(finding(Rule.AGE_OUT_OF_SCOPE, "dob",
-                           f"Đã {age} tuổi vào ngày rà soát {screening_day} "
-                           "(từ đủ 16 tuổi trở lên)."))
+        out.append(
+            finding(
+                Rule.AGE_OUT_OF_SCOPE,
+                "dob",
+                f"Đã {age} tuổi vào ngày rà soát {screening_day} (từ đủ 16 tuổi trở lên).",
+            )
+        )
     return value, precision, tuple(out)
 
 
@@ -244,13 +275,14 @@ def _show(raw: object) -> str:
 
 
 _DOB_MISSING = (finding(Rule.DOB_MISSING, "dob", "Chưa có ngày sinh."),)
-_GUARDIAN_MISSING = finding(Rule.GUARDIAN_MISSING, "guardians",
-                            "Chưa có họ tên cha, mẹ hoặc người giám hộ.")
+_GUARDIAN_MISSING = finding(
+    Rule.GUARDIAN_MISSING, "guardians", "Chưa có họ tên cha, mẹ hoặc người giám hộ."
+)
 _DUPLICATE_TEXT = {
     "same_name_dob_parent": "Có thể trùng người: cùng họ tên, ngày sinh và cha/mẹ/người giám hộ "
-                            "với một hồ sơ khác.",
+    "với một hồ sơ khác.",
     "similar_name_dob_parent": "Có thể trùng người: họ tên gần giống, cùng ngày sinh và "
-                               "cha/mẹ/người giám hộ với một hồ sơ khác.",
+    "cha/mẹ/người giám hộ với một hồ sơ khác.",
     "same_national_key": "Có thể trùng người: cùng mã trên phần mềm với một hồ sơ khác.",
 }
 
@@ -293,8 +325,16 @@ def screen_rows(
 
 
 # The fields whose outcome is computed once per distinct cell value (so must be hashable).
-_CACHED_FIELDS = ("full_name", "dob", "sex", "ethnicity", "father_name", "mother_name",
-                  "guardian_name", "hamlet")
+_CACHED_FIELDS = (
+    "full_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "father_name",
+    "mother_name",
+    "guardian_name",
+    "hamlet",
+)
 
 
 def _column(rows: list[Mapping[str, object]], field: str) -> list[object]:
@@ -401,8 +441,13 @@ def _dob_outcomes(values: list[object], today: dt.date, children: bool) -> list:
             value = raw.date()  # type: ignore[attr-defined]
             if not (lowest < value <= today and value.year >= min_year):
                 value = None
-        elif cls is int_ and 61 <= raw <= 2958465 and not (  # type: ignore[operator]
-                min_year <= raw <= max_year or 10_000_000 <= raw <= 99_999_999):  # type: ignore[operator]
+        elif (
+            cls is int_
+            and 61 <= raw <= 2958465
+            and not (  # type: ignore[operator]
+                min_year <= raw <= max_year or 10_000_000 <= raw <= 99_999_999
+            )
+        ):  # type: ignore[operator]
             value = epoch + timedelta(days=raw)  # type: ignore[arg-type]  # an Excel serial
             if not (lowest < value <= today and min_year <= value.year <= max_year):
                 value = None
@@ -416,8 +461,12 @@ def _dob_outcomes(values: list[object], today: dt.date, children: bool) -> list:
 def _hamlet_outcome(raw: object) -> tuple[str | None, bool]:
     """(normalised hamlet, whether the change is worth a Fix: more than spacing)."""
     hamlet = normalize_text(raw)
-    fix = (hamlet is not None and hamlet != raw and raw.__class__ is str
-           and hamlet != " ".join(raw.split()))  # type: ignore[attr-defined]
+    fix = (
+        hamlet is not None
+        and hamlet != raw
+        and raw.__class__ is str
+        and hamlet != " ".join(raw.split())
+    )  # type: ignore[attr-defined]
     return hamlet, fix
 
 
@@ -467,9 +516,13 @@ def _repeats(keys: list[object]) -> dict[object, list[int]]:
     return groups
 
 
-def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
-            registry_ids: Mapping[str, object] | None, children: bool,
-            detect_duplicates: bool) -> ScreeningResult:
+def _screen(
+    rows: Iterable[Mapping[str, object]],
+    today: dt.date,
+    registry_ids: Mapping[str, object] | None,
+    children: bool,
+    detect_duplicates: bool,
+) -> ScreeningResult:
     rows = rows if rows.__class__ is list else list(rows)  # type: ignore[assignment]
     column = {f: _column(rows, f) for f in _ROW_FIELDS}  # type: ignore[arg-type]
     # Column by column, each distinct cell value is normalised once (a province has far fewer
@@ -484,8 +537,13 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
         guardians = _parent_outcomes(column["guardian_name"], "guardian_name")
         hamlets = _outcomes(column["hamlet"], _hamlet_outcome)
     except TypeError:  # an unhashable value (not from a spreadsheet)
-        return _screen_unhashable(rows, today, registry_ids, children,  # type: ignore[arg-type]
-                                  detect_duplicates)
+        return _screen_unhashable(
+            rows,
+            today,
+            registry_ids,
+            children,  # type: ignore[arg-type]
+            detect_duplicates,
+        )
     national_keys = _national_keys(column["national_key"])
 
     prefixes = _Prefixes(_province_set())
@@ -498,15 +556,32 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
     add_id = ids.append
     first_block: dict[object, int] = {}
     block_groups: dict[object, list[int]] = {}
-    raw_names, raw_fathers, raw_mothers = (column["full_name"], column["father_name"],
-                                           column["mother_name"])
+    raw_names, raw_fathers, raw_mothers = (
+        column["full_name"],
+        column["father_name"],
+        column["mother_name"],
+    )
     raw_guardians, raw_hamlets = column["guardian_name"], column["hamlet"]
-    for (index, (full_name, key, name_findings, name_changed, given),
-         (dob, precision, dob_findings), (sex, sex_findings), (ethnicity, eth_findings), raw_id,
-         (father, father_findings), (mother, mother_findings), (guardian, guardian_findings),
-         (hamlet, hamlet_fix), nk) in zip(count(), names, dobs, sexes, ethnicities,
-                                          column["id_number"], fathers, mothers, guardians,
-                                          hamlets, national_keys):
+    for index, (full_name, key, name_findings, name_changed, given), (
+        dob,
+        precision,
+        dob_findings,
+    ), (sex, sex_findings), (ethnicity, eth_findings), raw_id, (father, father_findings), (
+        mother,
+        mother_findings,
+    ), (guardian, guardian_findings), (hamlet, hamlet_fix), nk in zip(
+        count(),
+        names,
+        dobs,
+        sexes,
+        ethnicities,
+        column["id_number"],
+        fathers,
+        mothers,
+        guardians,
+        hamlets,
+        national_keys,
+    ):
         if name_findings or dob_findings or sex_findings or eth_findings:
             findings = [*name_findings, *dob_findings, *sex_findings, *eth_findings]
         else:
@@ -533,8 +608,11 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
             # Province, sex digit and birth year from a per-prefix cache; a mismatch of the
             # year read from digits 4-6 is a century and/or a year-digit mismatch.
             known, female, year = prefixes[id_number[:6]]
-            if (not known or (sex is not None and female != (sex == "F"))
-                    or (dob is not None and dob.year != year)):
+            if (
+                not known
+                or (sex is not None and female != (sex == "F"))
+                or (dob is not None and dob.year != year)
+            ):
                 findings.extend(check_id(id_number, sex, dob.year if dob is not None else None))
         else:
             id_number = cleaned.value
@@ -550,27 +628,33 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
         if guardian_findings:
             findings.extend(guardian_findings)
             if guardian is not None:
-                fixes.append(Fix("guardian_name", raw_guardians[index], guardian,
-                                 normalized))
+                fixes.append(Fix("guardian_name", raw_guardians[index], guardian, normalized))
         if father is None and mother is None and guardian is None:
             findings.append(guardian_missing)
         if hamlet_fix:
             fixes.append(Fix("hamlet", raw_hamlets[index], hamlet, normalized))
 
-        append(ScreenedRecord(index, {
-            "national_key": nk,
-            "full_name": full_name,
-            "name_key": key,
-            "dob": dob,
-            "dob_precision": precision,
-            "sex": sex,
-            "ethnicity": ethnicity,
-            "id_number": id_number,
-            "father_name": father,
-            "mother_name": mother,
-            "guardian_name": guardian,
-            "hamlet": hamlet,
-        }, fixes, findings))
+        append(
+            ScreenedRecord(
+                index,
+                {
+                    "national_key": nk,
+                    "full_name": full_name,
+                    "name_key": key,
+                    "dob": dob,
+                    "dob_precision": precision,
+                    "sex": sex,
+                    "ethnicity": ethnicity,
+                    "id_number": id_number,
+                    "father_name": father,
+                    "mother_name": mother,
+                    "guardian_name": guardian,
+                    "hamlet": hamlet,
+                },
+                fixes,
+                findings,
+            )
+        )
         if detect_duplicates and given is not None and dob is not None:
             block = (dob, precision, given)
             j = first_block.setdefault(block, index)
@@ -585,14 +669,19 @@ def _screen(rows: Iterable[Mapping[str, object]], today: dt.date,
             for a, b in ((i, j), (j, i)):
                 if a not in seen:
                     seen.add(a)
-                    records[a].findings.append(finding(
-                        Rule.DUPLICATE_PERSON, "person", _DUPLICATE_TEXT[reason], related=b))
+                    records[a].findings.append(
+                        finding(Rule.DUPLICATE_PERSON, "person", _DUPLICATE_TEXT[reason], related=b)
+                    )
     return ScreeningResult(records)
 
 
-def _screen_unhashable(rows: list[Mapping[str, object]], today: dt.date,
-                       registry_ids: Mapping[str, object] | None, children: bool,
-                       detect_duplicates: bool) -> ScreeningResult:
+def _screen_unhashable(
+    rows: list[Mapping[str, object]],
+    today: dt.date,
+    registry_ids: Mapping[str, object] | None,
+    children: bool,
+    detect_duplicates: bool,
+) -> ScreeningResult:
     """Screen rows some of which hold an unhashable value (not from a spreadsheet).
 
     Such a row is screened on its own with its values as text, and takes no part in the
@@ -617,13 +706,27 @@ def _screen_unhashable(rows: list[Mapping[str, object]], today: dt.date,
     return result
 
 
-_ROW_FIELDS = ("full_name", "dob", "sex", "ethnicity", "id_number", "father_name", "mother_name",
-               "guardian_name", "hamlet", "national_key")
+_ROW_FIELDS = (
+    "full_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "father_name",
+    "mother_name",
+    "guardian_name",
+    "hamlet",
+    "national_key",
+)
 
 
-def _flag_duplicate_ids(records: list[ScreenedRecord], ids: list[str | None],
-                        rows: list[Mapping[str, object]], national_keys: list[object],
-                        registry_ids: Mapping[str, object] | None) -> None:
+def _flag_duplicate_ids(
+    records: list[ScreenedRecord],
+    ids: list[str | None],
+    rows: list[Mapping[str, object]],
+    national_keys: list[object],
+    registry_ids: Mapping[str, object] | None,
+) -> None:
     """ID_DUPLICATE: numbers held twice within the rows, then numbers held in the registry."""
     related: dict[int, int] = {}
     for idx in _repeats(ids).values():  # type: ignore[arg-type]
@@ -632,9 +735,14 @@ def _flag_duplicate_ids(records: list[ScreenedRecord], ids: list[str | None],
             related[i] = first
         related[first] = idx[1]
     for i, j in sorted(related.items()):
-        records[i].findings.append(finding(
-            Rule.ID_DUPLICATE, "id_number",
-            "Số định danh trùng với một hồ sơ khác trong danh sách.", related=j))
+        records[i].findings.append(
+            finding(
+                Rule.ID_DUPLICATE,
+                "id_number",
+                "Số định danh trùng với một hồ sơ khác trong danh sách.",
+                related=j,
+            )
+        )
     if not registry_ids:
         return
     held = registry_ids.keys() & set(ids)
@@ -642,24 +750,33 @@ def _flag_duplicate_ids(records: list[ScreenedRecord], ids: list[str | None],
     if not held:
         return
     registry_get = registry_ids.get
-    hits = [(i, other) for i in compress(range(len(ids)), map(held.__contains__, ids))
-            if (other := registry_get(ids[i])) is not None]  # type: ignore[arg-type]
+    hits = [
+        (i, other)
+        for i in compress(range(len(ids)), map(held.__contains__, ids))
+        if (other := registry_get(ids[i])) is not None
+    ]  # type: ignore[arg-type]
     if not hits:
         return
     # The registry's holder of the number is someone else, and not a person of this set (whose
     # own row would already be compared above). A row's owner is its ``_owner``, else its
     # national key.
     if any(map(contains, rows, repeat("_owner"))):
-        owners = [k if (o := row.get("_owner")) is None else o
-                  for row, k in zip(rows, national_keys, strict=True)]
+        owners = [
+            k if (o := row.get("_owner")) is None else o
+            for row, k in zip(rows, national_keys, strict=True)
+        ]
     else:
         owners = national_keys
     others_here = {other for _i, other in hits}.intersection(owners)
     for i, other in hits:
         if i not in related and other != owners[i] and other not in others_here:
-            records[i].findings.append(finding(
-                Rule.ID_DUPLICATE, "id_number",
-                "Số định danh đã có trên một người khác trong sổ theo dõi."))
+            records[i].findings.append(
+                finding(
+                    Rule.ID_DUPLICATE,
+                    "id_number",
+                    "Số định danh đã có trên một người khác trong sổ theo dõi.",
+                )
+            )
 
 
 def screen_one(
@@ -674,10 +791,19 @@ def clear_caches() -> None:
     """Forget every cached normalisation (benchmarks measure cold runs with this)."""
     from treem_app.domain import ethnicity, names, sex
 
-    for fn in (names._tone_word, names._classify, names._repair, names._word_problem,
-               names._word_key, names._word_fast, names._votes, names._choice,
-               names._upper_tcvn3_word,
-               ethnicity._lookup, sex._lookup):
+    for fn in (
+        names._tone_word,
+        names._classify,
+        names._repair,
+        names._word_problem,
+        names._word_key,
+        names._word_fast,
+        names._votes,
+        names._choice,
+        names._upper_tcvn3_word,
+        ethnicity._lookup,
+        sex._lookup,
+    ):
         fn.cache_clear()
     _normalized_finding.cache_clear()
     names._CANONICAL.clear()

@@ -12,10 +12,31 @@ from treem_app.domain.names import decode_legacy, strip_diacritics
 
 SEX_LABELS: dict[str, str] = {"M": "Nam", "F": "Nữ"}
 
-_MALE = ("nam", "trai", "con trai", "be trai", "nam gioi", "gioi tinh nam", "m", "male", "boy",
-         "man")
-_FEMALE = ("nu", "gai", "con gai", "be gai", "nu gioi", "gioi tinh nu", "f", "female", "girl",
-           "woman", "nu.")
+_MALE = (
+    "nam",
+    "trai",
+    "con trai",
+    "be trai",
+    "nam gioi",
+    "gioi tinh nam",
+    "m",
+    "male",
+    "boy",
+    "man",
+)
+_FEMALE = (
+    "nu",
+    "gai",
+    "con gai",
+    "be gai",
+    "nu gioi",
+    "gioi tinh nu",
+    "f",
+    "female",
+    "girl",
+    "woman",
+    "nu.",
+)
 _SPELLINGS = {**dict.fromkeys(_MALE, "M"), **dict.fromkeys(_FEMALE, "F")}
 
 
