@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.matching import find_duplicate_persons
@@ -225,7 +225,11 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
             session.scalars(select(Person.id).where(*scope, search).limit(SEARCH_BY_ID_MAX + 1))
         )
         scope = [Person.id.in_(found)] if len(found) <= SEARCH_BY_ID_MAX else [*scope, search]
-    counts = _hamlet_counts(session, scope, filt)
+    # Without a rule or severity filter, the persons the severity counts look at are those of
+    # the hamlet counts (in the chosen hamlet, if any): one query gives both.
+    fold = not (filt.rule or filt.severity)
+    by_hamlet = _hamlet_counts(session, scope, filt, severities=fold)
+    counts = {h: n for h, (n, _e, _w) in by_hamlet.items()}
     # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
     total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
@@ -241,24 +245,50 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         )
     )
     hamlets = [(h or "", n) for h, n in counts.items()]
-    rules, severities = _finding_counts(session, scope, filt)
+    if fold:
+        chosen = [by_hamlet.get(filt.hamlet, (0, 0, 0))] if filt.hamlet else by_hamlet.values()
+        severities = {
+            "error": sum(e for _n, e, _w in chosen),
+            "warning": sum(w for _n, _e, w in chosen),
+        }
+    rules, severities = _finding_counts(session, scope, filt, severities if fold else None)
     return QueuePage(items, total, page, pages, hamlets, rules, severities)
 
 
-def _hamlet_counts(session: Session, scope: list, filt: QueueFilter) -> dict[str | None, int]:
+def _hamlet_counts(
+    session: Session, scope: list, filt: QueueFilter, *, severities: bool = False
+) -> dict[str | None, tuple[int, int, int]]:
     """Persons per hamlet for the filter without its hamlet (the numbers in the hamlet picker),
-    in the database's order of hamlets."""
+    in the database's order of hamlets, as (persons, 0, 0); with `severities`, as (persons,
+    persons with an open error, persons with an open warning), counted as _finding_counts
+    counts them."""
+    columns = [Person.hamlet, func.count()]
+    if severities:
+        columns += _severity_columns()
+    else:
+        columns += [literal(0), literal(0)]
     rows = session.execute(
-        select(Person.hamlet, func.count())
+        select(*columns)
         .where(*scope, *_filters(filt, skip="hamlet"))
         .group_by(Person.hamlet)
         .order_by(Person.hamlet)
     )
-    return dict(rows.all())
+    return {h: (n, e, w) for h, n, e, w in rows}
+
+
+def _severity_columns() -> list:
+    """Persons with an open error (rank 0) and persons with an open warning (rank below 2 and
+    an open finding of that severity), as aggregates."""
+    return [
+        func.count().filter(Person.open_rank == RANK_ERROR),
+        func.count().filter(
+            and_(Person.open_rank < RANK_NONE, _open_finding(Finding.severity == "warning"))
+        ),
+    ]
 
 
 def _finding_counts(
-    session: Session, scope: list, filt: QueueFilter
+    session: Session, scope: list, filt: QueueFilter, severities: dict[str, int] | None = None
 ) -> tuple[list[tuple[str, int]], dict[str, int]]:
     """Persons per rule and per severity of their open errors and warnings, among the persons
     that pass the filters but the rule and severity ones (the numbers in those pickers).
@@ -275,12 +305,9 @@ def _finding_counts(
         .order_by(Finding.rule, Finding.severity)
     )
     rules = [(rule, n) for rule, n in by_rule]
-    errors, warnings = session.execute(
-        select(
-            func.count().filter(Person.open_rank == RANK_ERROR),
-            func.count().filter(_open_finding(Finding.severity == "warning")),
-        ).where(*persons)
-    ).one()
+    if severities is not None:  # already counted with the hamlets
+        return rules, severities
+    errors, warnings = session.execute(select(*_severity_columns()).where(*persons)).one()
     return rules, {"error": errors, "warning": warnings}
 
 
