@@ -13,8 +13,8 @@ children are marked (moved away, deceased) and 5% carry an already-resolved find
 events are not loaded: the queue never reads them. PostgreSQL is analysed after the load (what
 autovacuum does on its own); SQLite is left as the app leaves it (no ANALYZE).
 
-Timed: the production server, gunicorn with ``-w 2 --threads 4`` (the ``make run`` settings: two
-worker processes for the two cores of the reference machine, four threads each), against that
+Timed: the production server, gunicorn with ``-w 4 --threads 2`` (the ``make run`` settings: four
+worker processes of two threads each on the two cores of the reference machine), against that
 database, with ``TREEM_SECURE_COOKIES=0`` because wrk speaks plain HTTP and does not send
 ``Secure`` cookies... to a server that would otherwise refuse to set them over http. A commune
 officer and a district reporter sign in through the real /login form (CSRF token, password); then
@@ -433,8 +433,8 @@ def main() -> int:
     parser.add_argument("--communes", type=int, default=40)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
     args = parser.parse_args()

@@ -83,7 +83,11 @@ def main() -> None:
         procs.append(("redis", redis_proc))
     host = env.get("TREEM_HOST", "127.0.0.1")
     port = env.get("TREEM_PORT", "8000")
-    workers = env.get("TREEM_WEB_WORKERS", "2")
+    # Four processes of two threads on the two-core reference machine: keep-alive connections
+    # stick to the process that accepted them, and with two processes of four threads one of
+    # them often held most of the load (bench/queue.py: SQLite 66 -> 161 req/s, PostgreSQL
+    # 60 -> 95 req/s at 10 connections).
+    workers = env.get("TREEM_WEB_WORKERS", "4")
 
     def spawn(name: str, argv: list[str]) -> None:
         procs.append(
@@ -114,7 +118,7 @@ def main() -> None:
             "--workers",
             workers,
             "--threads",
-            "4",
+            "2",
             "--access-logfile",
             "-",
             "--log-level",
