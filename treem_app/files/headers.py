@@ -17,19 +17,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-# Canonical fields, in the order the mapping form lists them.
-FIELDS = (
-    "national_key",
-    "full_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "id_number",
-    "father_name",
-    "mother_name",
-    "guardian_name",
-    "hamlet",
-)
+# FIELDS: the canonical fields, in the order the mapping form lists them.
+from ..domain.findings import FIELDS as FIELDS
+
 FIELD_LABELS = {
     "national_key": "Mã trẻ em (mã hồ sơ)",
     "full_name": "Họ và tên",

@@ -144,20 +144,37 @@ def _done(batch: Batch, message: str | None = None, category: str = "success"):
     return redirect(url_for("batches.show", batch_id=batch.id))
 
 
+class _Refused(Exception):
+    """A batch action the service refused; already rolled back, the reason flashed."""
+
+
+def _apply(batch: Batch, action):
+    """Run one batch action and commit it; a refused action is rolled back, its reason shown."""
+    try:
+        result = action()
+        db.session.commit()
+    except (service.BatchError, service.InvalidTransition) as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        raise _Refused from exc
+    except IntegrityError as exc:  # the unique open-batch row, raced by another officer
+        db.session.rollback()
+        flash("Hồ sơ vừa được đưa vào danh sách khác; vui lòng thử lại.", "warning")
+        raise _Refused from exc
+    return result
+
+
+@bp.errorhandler(_Refused)
+def _refused(_exc):
+    return redirect(url_for("batches.show", batch_id=request.view_args["batch_id"]))
+
+
 @bp.post("/batches/<int:batch_id>/rows")
 @role_required("officer")
 def add_rows(batch_id: int):
     batch = _officer_batch(batch_id)
     ids = request.form.getlist("person_id", type=int)
-    try:
-        n = service.add_persons(db.session, batch, ids, user=current_user)
-        db.session.commit()
-    except service.BatchError as exc:
-        db.session.rollback()
-        return _done(batch, str(exc), "warning")
-    except IntegrityError:
-        db.session.rollback()
-        return _done(batch, "Hồ sơ vừa được đưa vào danh sách khác; vui lòng thử lại.", "warning")
+    n = _apply(batch, lambda: service.add_persons(db.session, batch, ids, user=current_user))
     return _done(batch, f"Đã thêm {n} hồ sơ.")
 
 
@@ -166,12 +183,7 @@ def add_rows(batch_id: int):
 def remove_rows(batch_id: int):
     batch = _officer_batch(batch_id)
     ids = request.form.getlist("person_id", type=int)
-    try:
-        n = service.remove_persons(db.session, batch, ids, user=current_user)
-        db.session.commit()
-    except service.BatchError as exc:
-        db.session.rollback()
-        return _done(batch, str(exc), "warning")
+    n = _apply(batch, lambda: service.remove_persons(db.session, batch, ids, user=current_user))
     return _done(batch, f"Đã rút {n} hồ sơ khỏi danh sách.")
 
 
@@ -179,12 +191,9 @@ def remove_rows(batch_id: int):
 @role_required("officer")
 def issue(batch_id: int):
     batch = _officer_batch(batch_id)
-    try:
-        run = service.issue(db.session, batch, user=current_user, today=date.today())
-        db.session.commit()
-    except (service.BatchError, service.InvalidTransition) as exc:
-        db.session.rollback()
-        return _done(batch, str(exc), "warning")
+    run = _apply(
+        batch, lambda: service.issue(db.session, batch, user=current_user, today=date.today())
+    )
     if not enqueue_run(run, JOB_FUNCS["batch_documents"], batch.id):
         flash(QUEUE_DOWN, "warning")
     return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")
@@ -194,12 +203,8 @@ def issue(batch_id: int):
 @role_required("officer")
 def cancel(batch_id: int):
     batch = _officer_batch(batch_id)
-    try:
-        service.cancel(db.session, batch, request.form.get("reason", ""), user=current_user)
-        db.session.commit()
-    except (service.BatchError, service.InvalidTransition) as exc:
-        db.session.rollback()
-        return _done(batch, str(exc), "warning")
+    reason = request.form.get("reason", "")
+    _apply(batch, lambda: service.cancel(db.session, batch, reason, user=current_user))
     return _done(batch, "Đã hủy danh sách.")
 
 
@@ -207,12 +212,7 @@ def cancel(batch_id: int):
 @role_required("officer")
 def returned(batch_id: int):
     batch = _officer_batch(batch_id)
-    try:
-        service.mark_returned(db.session, batch, user=current_user)
-        db.session.commit()
-    except service.InvalidTransition as exc:
-        db.session.rollback()
-        return _done(batch, str(exc), "warning")
+    _apply(batch, lambda: service.mark_returned(db.session, batch, user=current_user))
     return _done(batch, "Đã ghi nhận công an trả danh sách.")
 
 
@@ -220,12 +220,7 @@ def returned(batch_id: int):
 @role_required("officer")
 def close(batch_id: int):
     batch = _officer_batch(batch_id)
-    try:
-        service.close(db.session, batch, user=current_user)
-        db.session.commit()
-    except service.InvalidTransition as exc:
-        db.session.rollback()
-        return _done(batch, str(exc), "warning")
+    _apply(batch, lambda: service.close(db.session, batch, user=current_user))
     return _done(batch, "Đã hoàn tất danh sách.")
 
 
