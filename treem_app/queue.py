@@ -19,12 +19,20 @@ from .models._common import utcnow
 
 QUEUES = ("imports", "documents", "reports", "default")
 
-# Which queue runs which kind of job; a kind not listed runs on "default".
-KIND_QUEUE = {
-    "rebuild_findings": "default",
-    "roster_import": "imports",
-    "visit_sheets": "documents",
-    "batch_documents": "documents",
+
+@dataclass(frozen=True)
+class JobKind:
+    """What runs a kind of JobRun, and on which queue."""
+
+    func: str
+    queue: str = "default"
+
+
+JOBS = {
+    "rebuild_findings": JobKind("treem_app.jobs.rebuild_findings"),
+    "roster_import": JobKind("treem_app.jobs.roster_import", "imports"),
+    "visit_sheets": JobKind("treem_app.jobs.visit_sheets", "documents"),
+    "batch_documents": JobKind("treem_app.jobs.batch_documents", "documents"),
 }
 
 
@@ -42,21 +50,24 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def enqueue_run(run: JobRun, func: str, *args, timeout: int = 3600) -> bool:
+def enqueue_run(run: JobRun, *args, timeout: int = 3600) -> bool:
     """Put a committed JobRun on its queue; False (run stays queued) when Redis is unreachable.
 
-    Call only after the run's row is committed, so the worker always finds it. The RQ job id is
-    derived from the run id, so enqueuing the same run twice is harmless.
+    `args` follow the run id in the job's call and are kept on the run, so a run recorded while
+    Redis was down is enqueued later as asked. Call only after the run's row is committed, so
+    the worker always finds it. The RQ job id is derived from the run id, so enqueuing the same
+    run twice is harmless.
     """
+    kind = JOBS[run.kind]
     params = json.dumps(list(args))
     if run.params != params:
         run.params = params
         db.session.commit()
-    queue = get_queue(KIND_QUEUE.get(run.kind, "default"))
+    queue = get_queue(kind.queue)
     job_id = f"treem-{run.kind}-{run.id}"
     try:
         queue.enqueue(
-            func,
+            kind.func,
             run.id,
             *args,
             job_id=job_id,
@@ -73,14 +84,6 @@ def enqueue_run(run: JobRun, func: str, *args, timeout: int = 3600) -> bool:
     return True
 
 
-JOB_FUNCS = {
-    "rebuild_findings": "treem_app.jobs.rebuild_findings",
-    "roster_import": "treem_app.jobs.roster_import",
-    "visit_sheets": "treem_app.jobs.visit_sheets",
-    "batch_documents": "treem_app.jobs.batch_documents",
-}
-
-
 def requeue_pending(max_runs: int = 100) -> int:
     """Enqueue runs still marked queued whose RQ job is gone (Redis was down or was flushed)."""
     runs = db.session.scalars(
@@ -88,9 +91,9 @@ def requeue_pending(max_runs: int = 100) -> int:
     ).all()
     count = 0
     for run in runs:
-        if run.kind not in JOB_FUNCS or _rq_job(run) is not None:
+        if run.kind not in JOBS or _rq_job(run) is not None:
             continue
-        if enqueue_run(run, JOB_FUNCS[run.kind], *json.loads(run.params or "[]")):
+        if enqueue_run(run, *json.loads(run.params or "[]")):
             count += 1
     return count
 

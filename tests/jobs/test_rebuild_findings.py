@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from treem_app.extensions import db
 from treem_app.models import Finding, JobRun
-from treem_app.queue import JOB_FUNCS, enqueue_run, requeue_pending
+from treem_app.queue import enqueue_run, requeue_pending
 
 
 def _officer_with_records(make):
@@ -75,7 +75,7 @@ def test_rebuild_resolves_findings_that_no_longer_apply(make, ctx, redis, run_jo
     run = JobRun(kind="rebuild_findings", unit=tree["a"], created_by=officer)
     db.session.add(run)
     db.session.commit()
-    enqueue_run(run, JOB_FUNCS["rebuild_findings"], "2026-11-22")
+    enqueue_run(run, "2026-11-22")
     run_jobs()
     person = db.session.merge(no_id)
     person.id_number = "052315000789"
@@ -83,7 +83,7 @@ def test_rebuild_resolves_findings_that_no_longer_apply(make, ctx, redis, run_jo
     run2 = JobRun(kind="rebuild_findings", unit=tree["a"], created_by=officer)
     db.session.add(run2)
     db.session.commit()
-    enqueue_run(run2, JOB_FUNCS["rebuild_findings"], "2026-11-22")
+    enqueue_run(run2, "2026-11-22")
     run_jobs()
     finding = db.session.scalar(
         select(Finding).where(Finding.person_id == no_id.id, Finding.rule == "ID_MISSING")
@@ -109,7 +109,7 @@ def test_failed_job_shows_the_error_and_writes_nothing(make, client, login, ctx,
     run = JobRun(kind="rebuild_findings", unit=tree["a"], created_by=officer)
     db.session.add(run)
     db.session.commit()
-    enqueue_run(run, JOB_FUNCS["rebuild_findings"], "not-a-date")
+    enqueue_run(run, "not-a-date")
     run_jobs()
     run = db.session.get(JobRun, run.id)
     assert run.status == "failed"
@@ -147,7 +147,7 @@ def test_rebuild_keeps_the_precise_finding_for_an_unreadable_value(make, ctx, re
     run = JobRun(kind="rebuild_findings", unit=tree["a"], created_by=officer)
     db.session.add(run)
     db.session.commit()
-    enqueue_run(run, JOB_FUNCS["rebuild_findings"], "2026-11-22")
+    enqueue_run(run, "2026-11-22")
     run_jobs()
     open_rules = set(
         db.session.scalars(

@@ -21,21 +21,18 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Batch, BatchRow, Person, Unit
-from ..queue import JOB_FUNCS, enqueue_run, job_view
+from ..queue import job_view
 from ..services import batches as service
 from ..services.access import get_or_404, scoped
 from ..services.review import log_access
 from .decorators import role_required
 from .htmx import render
+from .jobs import start_job
 
 bp = Blueprint("batches", __name__)
 
 READERS = ("officer", "police", "reporter")
 DOWNLOADERS = ("officer", "police")
-QUEUE_DOWN = (
-    "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
-    "và sẽ chạy khi hàng đợi hoạt động trở lại."
-)
 
 
 @bp.app_context_processor
@@ -194,8 +191,7 @@ def issue(batch_id: int):
     run = _apply(
         batch, lambda: service.issue(db.session, batch, user=current_user, today=date.today())
     )
-    if not enqueue_run(run, JOB_FUNCS["batch_documents"], batch.id):
-        flash(QUEUE_DOWN, "warning")
+    start_job(run, batch.id)
     return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")
 
 

@@ -22,7 +22,6 @@ from ..extensions import db
 from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
 from ..files.upload_checks import UploadError
 from ..models import ColumnMapping, Conflict, ImportRun, JobRun, Unit
-from ..queue import JOB_FUNCS, enqueue_run
 from ..services.access import subtree_ids, unit_in_scope
 from ..services.roster_import import (
     ImportError_,
@@ -33,6 +32,7 @@ from ..services.roster_import import (
 )
 from .decorators import role_required
 from .htmx import render
+from .jobs import start_job
 
 bp = Blueprint("imports", __name__)
 
@@ -233,14 +233,7 @@ def start(run_id: int):
     run.job_run_id = job.id
     run.status = "queued"
     db.session.commit()
-    if not enqueue_run(
-        job, JOB_FUNCS["roster_import"], run.id, date.today().isoformat(), apply, timeout=3600
-    ):
-        flash(
-            "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
-            "và sẽ chạy khi hàng đợi hoạt động trở lại.",
-            "warning",
-        )
+    start_job(job, run.id, date.today().isoformat(), apply)
     return redirect(url_for("jobs.show", run_id=job.id))
 
 

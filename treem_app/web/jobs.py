@@ -8,13 +8,24 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import JobRun
-from ..queue import JOB_FUNCS, enqueue_run, job_view
+from ..queue import enqueue_run, job_view
 from ..services.access import get_or_404, get_unit_or_404, scoped
 from ..services.review import log_access
 from .decorators import role_required
 from .htmx import render
 
 bp = Blueprint("jobs", __name__)
+
+QUEUE_DOWN = (
+    "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
+    "và sẽ chạy khi hàng đợi hoạt động trở lại."
+)
+
+
+def start_job(run: JobRun, *args, timeout: int = 3600) -> None:
+    """Enqueue a committed run; when Redis is down, say so (the run is kept and requeued)."""
+    if not enqueue_run(run, *args, timeout=timeout):
+        flash(QUEUE_DOWN, "warning")
 
 
 @bp.get("/jobs")
@@ -41,12 +52,7 @@ def rebuild_findings():
     run = JobRun(kind="rebuild_findings", unit=unit, created_by=current_user)
     db.session.add(run)
     db.session.commit()
-    if not enqueue_run(run, JOB_FUNCS["rebuild_findings"], date.today().isoformat()):
-        flash(
-            "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
-            "và sẽ chạy khi hàng đợi hoạt động trở lại.",
-            "warning",
-        )
+    start_job(run, date.today().isoformat())
     return redirect(url_for("jobs.show", run_id=run.id))
 
 
@@ -57,12 +63,7 @@ def visit_sheets():
     run = JobRun(kind="visit_sheets", unit=current_user.unit, created_by=current_user)
     db.session.add(run)
     db.session.commit()
-    if not enqueue_run(run, JOB_FUNCS["visit_sheets"], hamlet):
-        flash(
-            "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
-            "và sẽ chạy khi hàng đợi hoạt động trở lại.",
-            "warning",
-        )
+    start_job(run, hamlet)
     return redirect(url_for("jobs.show", run_id=run.id))
 
 
