@@ -25,7 +25,7 @@ from operator import contains, itemgetter, ne
 
 from treem_app.domain import dates as dates_mod
 from treem_app.domain.ethnicity import normalize_ethnicity
-from treem_app.domain.findings import Finding, Rule, Severity, finding
+from treem_app.domain.findings import FIELDS, Finding, Rule, Severity, finding
 from treem_app.domain.idnumber import _province_set, check_id, clean_id
 from treem_app.domain.matching import duplicate_pairs
 from treem_app.domain.names import (
@@ -524,7 +524,7 @@ def _screen(
     detect_duplicates: bool,
 ) -> ScreeningResult:
     rows = rows if rows.__class__ is list else list(rows)  # type: ignore[assignment]
-    column = {f: _column(rows, f) for f in _ROW_FIELDS}  # type: ignore[arg-type]
+    column = {f: _column(rows, f) for f in FIELDS}  # type: ignore[arg-type]
     # Column by column, each distinct cell value is normalised once (a province has far fewer
     # distinct names, dates and spellings than rows); the row loop below only assembles.
     try:
@@ -704,20 +704,6 @@ def _screen_unhashable(
         record.index = i
         result.records[i] = record
     return result
-
-
-_ROW_FIELDS = (
-    "full_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "id_number",
-    "father_name",
-    "mother_name",
-    "guardian_name",
-    "hamlet",
-    "national_key",
-)
 
 
 def _flag_duplicate_ids(

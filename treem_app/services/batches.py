@@ -39,7 +39,7 @@ from .access import scoped
 from .batch_states import OPEN_STATES, BatchState, InvalidTransition, transition
 
 __all__ = ["BatchError", "InvalidTransition", "OPEN_STATES"]
-from .persons import workflow_status
+from .persons import guardians_text, workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -285,18 +285,6 @@ def remove_persons(
 # --------------------------------------------------------------------------- issuing
 
 
-def _guardians(p: Person) -> str:
-    return "; ".join(
-        f"{label}: {name}"
-        for label, name in (
-            ("Cha", p.father_name),
-            ("Mẹ", p.mother_name),
-            ("Người giám hộ", p.guardian_name),
-        )
-        if name
-    )
-
-
 def snapshot_of(person: Person, corrected_fields: Iterable[str]) -> dict:
     """The facts printed for one record (text, as shown to the police)."""
     fields = [f for f in FACT_FIELDS if f in set(corrected_fields)]
@@ -305,7 +293,7 @@ def snapshot_of(person: Person, corrected_fields: Iterable[str]) -> dict:
         "dob": format_date(person.dob, person.dob_precision or "day"),
         "sex": {"M": "Nam", "F": "Nữ"}.get(person.sex or "", person.sex or ""),
         "ethnicity": ethnicity_name(person.ethnicity) or (person.ethnicity or ""),
-        "guardians": _guardians(person),
+        "guardians": guardians_text(person),
         "hamlet": person.hamlet or "",
         "id_number": person.id_number or "",
         "corrected": ", ".join(FIELD_LABELS.get(f, f) for f in fields),

@@ -32,6 +32,24 @@ def fact_text(obj, field: str) -> str | None:
     return event_text(value)
 
 
+def facts_of(person: Person) -> dict:
+    """A stored person's normalised facts, keyed like the screening domain's facts."""
+    return {f: getattr(person, f) for f in PERSON_COLUMNS}
+
+
+def guardians_text(person: Person) -> str:
+    """ "Cha: …; Mẹ: …; Người giám hộ: …" with the names on record, for printed lists."""
+    return "; ".join(
+        f"{label}: {name}"
+        for label, name in (
+            ("Cha", person.father_name),
+            ("Mẹ", person.mother_name),
+            ("Người giám hộ", person.guardian_name),
+        )
+        if name
+    )
+
+
 # Statuses the screening does not decide: set by a person (marks) or by the handover step.
 KEPT_STATUSES = ("moved", "deceased", "out_of_scope", "duplicate", "in_batch")
 # Sources under which an ID number counts as verified (SPEC section 4, "clean").

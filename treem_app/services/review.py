@@ -30,7 +30,7 @@ from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES
 from .access import assigned_hamlets, scoped, subtree_ids
 from .findings import person_as_row, sync_findings
-from .persons import create_screened_person, fact_text, open_rank_of, workflow_status
+from .persons import create_screened_person, fact_text, facts_of, open_rank_of, workflow_status
 
 # Every fact but the key of the record in the national software, which only the export sets.
 EDITABLE_FIELDS = tuple(f for f in FACT_FIELDS if f != "national_key")
@@ -571,7 +571,7 @@ def add_child(
                 )
             )
         )
-        rows = [facts] + [_facts_of(p) for p in same_dob]
+        rows = [facts] + [facts_of(p) for p in same_dob]
         candidates = [same_dob[j - 1] for i, j, _ in find_duplicate_persons(rows) if i == 0]
     if facts.get("id_number"):
         same_id = session.scalars(
@@ -586,20 +586,6 @@ def add_child(
     session.flush()
     rescreen(session, person, today)
     return person
-
-
-def _facts_of(p: Person) -> dict:
-    return {
-        "full_name": p.full_name,
-        "name_key": p.name_key,
-        "dob": p.dob,
-        "dob_precision": p.dob_precision,
-        "sex": p.sex,
-        "father_name": p.father_name,
-        "mother_name": p.mother_name,
-        "guardian_name": p.guardian_name,
-        "national_key": p.national_key,
-    }
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -636,7 +622,7 @@ def duplicate_pairs(session: Session, user: User) -> list[DuplicatePair]:
     )
     dismissed = dismissed_pairs(session)
     pairs = []
-    for i, j, reason in find_duplicate_persons([_facts_of(p) for p in persons]):
+    for i, j, reason in find_duplicate_persons([facts_of(p) for p in persons]):
         a, b = persons[i], persons[j]
         if a.unit_id == b.unit_id and _pair(a.id, b.id) not in dismissed:
             pairs.append(DuplicatePair(a, b, reason))

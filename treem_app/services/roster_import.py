@@ -36,7 +36,6 @@ from types import SimpleNamespace
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..domain.dates import format_date
 from ..domain.findings import Rule, finding
 from ..domain.matching import merge_keys
 from ..domain.screening import screen_rows
@@ -48,7 +47,7 @@ from ..models import ColumnMapping, Conflict, Finding, ImportRun, Person, Person
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, INACTIVE_STATUSES
 from .findings import person_as_row, sync_findings
-from .persons import open_rank_of, workflow_status
+from .persons import fact_text, facts_of, open_rank_of, workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -346,39 +345,6 @@ def _raw(value: object) -> object:
     return value
 
 
-def _value_text(facts_or_person, f: str) -> str | None:
-    get = (
-        facts_or_person.get
-        if isinstance(facts_or_person, dict)
-        else lambda k: getattr(facts_or_person, k, None)
-    )
-    v = get(f)
-    if v is None or v == "":
-        return None
-    if f == "dob":
-        return format_date(v, get("dob_precision") or "day")
-    if isinstance(v, date):
-        return v.strftime("%d/%m/%Y")
-    return str(v)
-
-
-def _person_facts(p: Person) -> dict:
-    return {
-        "national_key": p.national_key,
-        "full_name": p.full_name,
-        "name_key": p.name_key,
-        "dob": p.dob,
-        "dob_precision": p.dob_precision,
-        "sex": p.sex,
-        "ethnicity": p.ethnicity,
-        "id_number": p.id_number,
-        "father_name": p.father_name,
-        "mother_name": p.mother_name,
-        "guardian_name": p.guardian_name,
-        "hamlet": p.hamlet,
-    }
-
-
 def _match_keys(facts: dict) -> list[tuple]:
     """Merge keys (national key, ID number, name + date of birth + parent), then name + parent.
 
@@ -420,7 +386,7 @@ class _Merge:
         self.persons = persons
         index: dict[tuple, list[Person]] = {}
         for p in persons:
-            for key in _match_keys(_person_facts(p)):
+            for key in _match_keys(facts_of(p)):
                 index.setdefault(key, []).append(p)
         claimed: set[int] = set()
         matched: list[Person | None] = []
@@ -520,10 +486,10 @@ class _Merge:
                 corrected = latest.get((person.id, f), "export") not in EXPORT_SOURCES
                 if unreadable:
                     if old is not None:
-                        disputes.append((f, str(raw.get(f)), _value_text(person, f)))
+                        disputes.append((f, str(raw.get(f)), fact_text(person, f)))
                     continue
                 if corrected:
-                    disputes.append((f, _value_text(facts, f), _value_text(person, f)))
+                    disputes.append((f, fact_text(facts, f), fact_text(person, f)))
                     continue
                 changed.append((f, old, new))
             self.changes.append((person, changed, disputes, excel_row, n))
@@ -568,7 +534,7 @@ class _Merge:
         direct: list[tuple[Person, list]] = []
         for person, changed, disputes, excel_row, n in self.changes:
             for f, _old, new in changed:
-                old_text = _value_text(person, f)
+                old_text = fact_text(person, f)
                 setattr(person, f, new)
                 if f == "dob":
                     person.dob_precision = records[n].facts.get("dob_precision")
@@ -583,7 +549,7 @@ class _Merge:
                         at=now,
                         field=f,
                         old_value=old_text,
-                        new_value=_value_text(person, f),
+                        new_value=fact_text(person, f),
                         source="export",
                         note=f"{note}, dòng {excel_row}",
                     )
@@ -705,7 +671,7 @@ class _Merge:
             excel_row = rows[n][0]
             excel_rows.append(excel_row)
             for fix in record.fixes:
-                shown = _value_text(facts, fix.field)
+                shown = fact_text(facts, fix.field)
                 add_event((pid, user_id, ts, fix.field, _show(fix.old), shown, "normalisation",
                            str(fix.rule)))  # fmt: skip
             raw = raw_rows[n]
@@ -879,7 +845,7 @@ def resolve_conflict(
         row = person_as_row(person)
         row[conflict.field] = conflict.export_value
         facts = screen_one(row, screening_date).facts
-        old_text = _value_text(person, conflict.field)
+        old_text = fact_text(person, conflict.field)
         setattr(person, conflict.field, facts.get(conflict.field))
         if conflict.field == "dob":
             person.dob_precision = facts.get("dob_precision")
@@ -891,7 +857,7 @@ def resolve_conflict(
                 user_id=user.id if user else None,
                 field=conflict.field,
                 old_value=old_text,
-                new_value=_value_text(person, conflict.field),
+                new_value=fact_text(person, conflict.field),
                 source="officer",
                 note=f"Chọn giá trị từ tệp xuất (lần nhập #{conflict.import_run_id})",
             )

@@ -14,6 +14,7 @@ from ..domain.dates import format_date
 from ..domain.findings import RULE_LABELS
 from ..models import Finding, Person, Unit
 from .access import subtree_ids
+from .persons import guardians_text
 from .review import MARKS
 
 Progress = Callable[[int, int, str], None]
@@ -56,17 +57,8 @@ def sheets_for(session: Session, unit: Unit, hamlet: str | None = None) -> list[
                 if f.status == "open" and f.severity != "info"
             }
         )
-        parents = "; ".join(
-            f"{label}: {name}"
-            for label, name in (
-                ("Cha", p.father_name),
-                ("Mẹ", p.mother_name),
-                ("Người giám hộ", p.guardian_name),
-            )
-            if name
-        )
         sheets.setdefault(key, HamletSheet(key, [])).rows.append(
-            SheetRow(p, format_date(p.dob, p.dob_precision or "day"), parents, checks)
+            SheetRow(p, format_date(p.dob, p.dob_precision or "day"), guardians_text(p), checks)
         )
     return list(sheets.values())
 
