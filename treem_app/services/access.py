@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from sqlalchemy import Select, false, select
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..models import Batch, JobRun, Person, Unit, User, VolunteerHamlet
@@ -19,8 +19,6 @@ M = TypeVar("M")
 
 # Models scoped through their unit_id column.
 SCOPED = (Person, Batch, JobRun)
-
-EDIT_ROLES = {"officer", "volunteer"}
 
 
 def subtree_ids(unit: Unit) -> Select:
@@ -75,9 +73,3 @@ def get_unit_or_404(user: User, code: str) -> Unit:
     if unit is None or not unit_in_scope(user, unit):
         raise NotFound()
     return unit
-
-
-def require_edit(user: User) -> None:
-    """Readers (district/province staff, police, admins) never edit records."""
-    if user.role not in EDIT_ROLES:
-        raise Forbidden()

@@ -338,13 +338,6 @@ def _n(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def _raw(value: object) -> object:
-    """A cell as the screening domain wants it: empty text as None."""
-    if value == "" or value is None:
-        return None
-    return value
-
-
 def _match_keys(facts: dict) -> list[tuple]:
     """Merge keys (national key, ID number, name + date of birth + parent), then name + parent.
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import joinedload
 
+from ..domain.findings import RULE_LABELS
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def globals_():
         menu = menu_for(current_user) if current_user.is_authenticated else []
-        return {"menu": menu}
+        return {"menu": menu, "rule_labels": RULE_LABELS}
 
     app.jinja_env.filters["vn_number"] = vn_number
     app.jinja_env.filters["vn_date"] = vn_date

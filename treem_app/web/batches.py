@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Batch, BatchRow, Person, Unit
+from ..models import Batch, BatchRow, Unit
 from ..queue import job_view
 from ..services import batches as service
 from ..services.access import get_or_404, scoped
@@ -276,7 +276,3 @@ def settings():
         return redirect(url_for("batches.settings"))
     rows = [(u, service.cadence_for(db.session, u)) for u in provinces]
     return render_template("batches/settings.html", rows=rows, weekdays=service.WEEKDAYS)
-
-
-def person_batches(person: Person) -> list[BatchRow]:
-    return service.batches_of_person(db.session, person)

@@ -39,13 +39,6 @@ bp = Blueprint("imports", __name__)
 READERS = ("officer", "reporter", "admin")
 
 
-@bp.app_context_processor
-def _rule_labels():
-    from ..domain.findings import RULE_LABELS
-
-    return {"rule_labels": {str(k): v for k, v in RULE_LABELS.items()}}
-
-
 def _get_import(run_id: int) -> ImportRun:
     run = db.session.scalar(
         select(ImportRun).where(

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.ethnicity import ethnic_groups
-from ..domain.findings import RULE_LABELS
 from ..extensions import db
 from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
@@ -40,7 +39,6 @@ def index():
         filt=filt,
         statuses=review.STATUS_FILTERS,
         severities=review.SEVERITY_LABELS,
-        rule_labels=RULE_LABELS,
     )
     if is_htmx():
         # The address bar shows the canonical, shareable filter (no empty parameters).
@@ -61,7 +59,6 @@ def _record_context(person: Person, **extra) -> dict:
         "history": review.history(db.session, person),
         "pending": {p.field: p for p in pending},
         "marks": review.MARKS,
-        "rule_labels": RULE_LABELS,
         "oob": False,
         "mode": "show",
         "error": None,
