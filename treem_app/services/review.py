@@ -6,11 +6,14 @@ Every function takes a Session and flushes; the request (or job) commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, exists, func, literal, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Integer, Select, and_, any_, bindparam, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from ..domain.matching import find_duplicate_persons
 from ..domain.names import name_key
@@ -27,8 +30,8 @@ from ..models import (
     VolunteerHamlet,
 )
 from ..models._common import utcnow
-from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES
-from .access import assigned_hamlets, scoped, subtree_ids
+from ..models.person import FACT_FIELDS, FIELD_LABELS, INACTIVE_STATUSES, PERSON_STATUSES
+from .access import scoped, subtree_ids
 from .findings import person_as_row, sync_findings
 from .persons import create_screened_person, fact_text, facts_of, open_rank_of, workflow_status
 
@@ -140,19 +143,42 @@ class QueueFilter:
         return {k: v for k, v in values.items() if v and defaults.get(k) != v}
 
 
+@dataclass(slots=True)
+class QueueRow:
+    """One line of the work queue: the facts it shows and the person's open errors and warnings
+    (QueueFinding, oldest first). Plain rows, not Person entities: the page only reads them."""
+
+    id: int
+    full_name: str | None
+    name_key: str | None
+    dob: date | None
+    dob_precision: str | None
+    sex: str | None
+    id_number: str | None
+    hamlet: str | None
+    status: str
+    findings: list[QueueFinding] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return PERSON_STATUSES.get(self.status, self.status)
+
+
+class QueueFinding(NamedTuple):
+    rule: str
+    severity: str
+    message: str
+
+
 @dataclass
 class QueuePage:
-    items: list[Person]
+    items: list[QueueRow]
     total: int
     page: int
     pages: int
     hamlets: list[tuple[str, int]]
     rules: list[tuple[str, int]]
     severities: dict[str, int]
-
-
-def _open_finding(*conditions):
-    return exists().where(Finding.person_id == Person.id, Finding.status == "open", *conditions)
 
 
 # persons.open_rank (kept in step with the findings by every write, see
@@ -162,153 +188,240 @@ RANK_ERROR, RANK_NONE = 0, 2
 # those persons by id instead of searching the whole unit again each.
 SEARCH_BY_ID_MAX = 1000
 
+# The queue reads the tables with Core: rows, not entities.
+P = Person.__table__.c
+F = Finding.__table__.c
 
-def _scope(session: Session, user: User) -> list:
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the queue's SQL depends on besides the values, which are bound parameters: its
+    statements are built once per shape (see _statements) instead of once per request, which
+    cost about as much Python as running them."""
+
+    dialect: str
+    units: str  # "one" (a commune) or "many" (a district or a province)
+    volunteer: bool
+    search: str  # "", "name" or "number" (the search condition), "ids" (the persons it found)
+    status: str
+    hamlet: bool
+    rule: bool
+    severity: str
+
+    @classmethod
+    def of(cls, dialect: str, user: User, units: list[int], filt: QueueFilter) -> _Shape:
+        search = ""
+        if filt.q:
+            search = "number" if filt.q.replace(" ", "").isdigit() else "name"
+        return cls(dialect, "one" if len(units) == 1 else "many", user.role == "volunteer",
+                   search, filt.status, bool(filt.hamlet), bool(filt.rule),
+                   filt.severity)  # fmt: skip
+
+
+def _id_list(column, name: str, dialect: str):
+    """`column` in a list of ids bound as one parameter: an array on PostgreSQL (one statement
+    text, and so one prepared statement, whatever the length), an expanding IN elsewhere."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _open_finding(*conditions):
+    return select(literal(1)).where(F.person_id == P.id, F.status == "open", *conditions).exists()
+
+
+def _scope(shape: _Shape) -> list:
     """The user's persons as plain conditions: the unit ids are read first (one small query)
     so the database sees `unit_id = ?` for a commune and walks the queue's index in order,
-    instead of a subquery it cannot see through."""
-    ids = list(session.scalars(subtree_ids(user.unit)))
-    conditions = [Person.unit_id == ids[0] if len(ids) == 1 else Person.unit_id.in_(ids)]
-    if user.role == "volunteer":
-        conditions.append(Person.hamlet.in_(assigned_hamlets(user)))
+    instead of a subquery it cannot see through; a search found few persons: their ids."""
+    if shape.search == "ids":
+        return [_id_list(P.id, "ids", shape.dialect)]
+    if shape.units == "one":
+        conditions = [P.unit_id == bindparam("unit_id")]
+    else:
+        conditions = [_id_list(P.unit_id, "unit_ids", shape.dialect)]
+    if shape.volunteer:
+        hamlets = select(VolunteerHamlet.hamlet).where(
+            VolunteerHamlet.user_id == bindparam("user_id")
+        )
+        conditions.append(P.hamlet.in_(hamlets))
+    if shape.search == "number":
+        conditions.append(P.id_number.like(bindparam("search"), escape="/"))
+    elif shape.search == "name":
+        conditions.append(P.name_key.like(bindparam("search"), escape="/"))
     return conditions
 
 
-def _search(filt: QueueFilter):
-    """The search box: an ID number prefix (digits) or a part of the name, with or without
-    accents (name keys are folded)."""
-    if filt.q.replace(" ", "").isdigit():
-        return Person.id_number.startswith(filt.q.replace(" ", ""), autoescape=True)
-    return Person.name_key.contains(name_key(filt.q), autoescape=True)
-
-
-def _filters(filt: QueueFilter, *, skip: str = "") -> list:
+def _filters(shape: _Shape, *, skip: str = "") -> list:
     """The queue's filters but the search as conditions on persons (`skip` "hamlet" or "rule"
     leaves that filter out, for the counts beside it)."""
     conditions = []
-    if filt.status == "marked":
-        conditions.append(Person.status.in_(MARKS))
+    if shape.status == "marked":
+        conditions.append(P.status.in_(MARKS))
     else:
-        conditions.append(Person.status.not_in(MARKS))
-        if filt.status == "open":
-            conditions.append(Person.open_rank < RANK_NONE)
-        elif filt.status == "errors":
-            conditions.append(Person.open_rank == RANK_ERROR)
-        elif filt.status in ("ready", "clean"):
-            conditions.append(Person.status == filt.status)
-    if filt.hamlet and skip != "hamlet":
-        conditions.append(Person.hamlet == filt.hamlet)
-    if filt.rule and skip != "rule":
-        conditions.append(_open_finding(Finding.rule == filt.rule))
-    if filt.severity and skip != "rule":
-        if filt.severity == "error":
-            conditions.append(Person.open_rank == RANK_ERROR)
+        conditions.append(P.status.not_in(MARKS))
+        if shape.status == "open":
+            conditions.append(P.open_rank < RANK_NONE)
+        elif shape.status == "errors":
+            conditions.append(P.open_rank == RANK_ERROR)
+        elif shape.status in ("ready", "clean"):
+            conditions.append(P.status == shape.status)
+    if shape.hamlet and skip != "hamlet":
+        conditions.append(P.hamlet == bindparam("hamlet"))
+    if shape.rule and skip != "rule":
+        conditions.append(_open_finding(F.rule == bindparam("rule")))
+    if shape.severity and skip != "rule":
+        if shape.severity == "error":
+            conditions.append(P.open_rank == RANK_ERROR)
         else:  # an open warning: the rank says whether one can exist, the findings say which
-            conditions.append(Person.open_rank < RANK_NONE)
-            conditions.append(_open_finding(Finding.severity == filt.severity))
+            conditions.append(P.open_rank < RANK_NONE)
+            conditions.append(_open_finding(F.severity == bindparam("severity")))
     return conditions
-
-
-def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
-    """One page of the work queue (open errors first, then by name), with the counts beside
-    each filter.
-
-    All in SQL on the stored open rank: the total (COUNT), the page (ORDER BY open_rank,
-    name_key, id with LIMIT/OFFSET), the hamlet counts (GROUP BY hamlet) and the rule and
-    severity counts (the open findings of the persons that pass the other filters). NULL names
-    sort as the database sorts them (first on SQLite, last on PostgreSQL).
-    """
-    scope = _scope(session, user)
-    if filt.q:
-        search = _search(filt)
-        found = list(
-            session.scalars(select(Person.id).where(*scope, search).limit(SEARCH_BY_ID_MAX + 1))
-        )
-        scope = [Person.id.in_(found)] if len(found) <= SEARCH_BY_ID_MAX else [*scope, search]
-    # Without a rule or severity filter, the persons the severity counts look at are those of
-    # the hamlet counts (in the chosen hamlet, if any): one query gives both.
-    fold = not (filt.rule or filt.severity)
-    by_hamlet = _hamlet_counts(session, scope, filt, severities=fold)
-    counts = {h: n for h, (n, _e, _w) in by_hamlet.items()}
-    # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
-    total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(filt.page, pages)
-    items = list(
-        session.scalars(
-            select(Person)
-            .where(*scope, *_filters(filt))
-            .order_by(Person.open_rank, Person.name_key, Person.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-            .options(selectinload(Person.findings))
-        )
-    )
-    hamlets = [(h or "", n) for h, n in counts.items()]
-    if fold:
-        chosen = [by_hamlet.get(filt.hamlet, (0, 0, 0))] if filt.hamlet else by_hamlet.values()
-        severities = {
-            "error": sum(e for _n, e, _w in chosen),
-            "warning": sum(w for _n, _e, w in chosen),
-        }
-    rules, severities = _finding_counts(session, scope, filt, severities if fold else None)
-    return QueuePage(items, total, page, pages, hamlets, rules, severities)
-
-
-def _hamlet_counts(
-    session: Session, scope: list, filt: QueueFilter, *, severities: bool = False
-) -> dict[str | None, tuple[int, int, int]]:
-    """Persons per hamlet for the filter without its hamlet (the numbers in the hamlet picker),
-    in the database's order of hamlets, as (persons, 0, 0); with `severities`, as (persons,
-    persons with an open error, persons with an open warning), counted as _finding_counts
-    counts them."""
-    columns = [Person.hamlet, func.count()]
-    if severities:
-        columns += _severity_columns()
-    else:
-        columns += [literal(0), literal(0)]
-    rows = session.execute(
-        select(*columns)
-        .where(*scope, *_filters(filt, skip="hamlet"))
-        .group_by(Person.hamlet)
-        .order_by(Person.hamlet)
-    )
-    return {h: (n, e, w) for h, n, e, w in rows}
 
 
 def _severity_columns() -> list:
     """Persons with an open error (rank 0) and persons with an open warning (rank below 2 and
     an open finding of that severity), as aggregates."""
     return [
-        func.count().filter(Person.open_rank == RANK_ERROR),
-        func.count().filter(
-            and_(Person.open_rank < RANK_NONE, _open_finding(Finding.severity == "warning"))
-        ),
+        func.count().filter(P.open_rank == RANK_ERROR),
+        func.count().filter(and_(P.open_rank < RANK_NONE, _open_finding(F.severity == "warning"))),
     ]
 
 
-def _finding_counts(
-    session: Session, scope: list, filt: QueueFilter, severities: dict[str, int] | None = None
-) -> tuple[list[tuple[str, int]], dict[str, int]]:
-    """Persons per rule and per severity of their open errors and warnings, among the persons
-    that pass the filters but the rule and severity ones (the numbers in those pickers).
+@dataclass(frozen=True)
+class _Statements:
+    search: Select | None
+    hamlets: Select
+    page: Select
+    rules: Select
+    severities: Select | None
 
-    Counted by the database (only persons with open_rank < 2 can have one): a person counts
-    once per rule, once as "error" when their rank is 0, once as "warning" when they have an
-    open warning."""
-    persons = [*scope, *_filters(filt, skip="rule"), Person.open_rank < RANK_NONE]
-    by_rule = session.execute(
-        select(Finding.rule, func.count(Finding.person_id.distinct()))
-        .join_from(Person, Finding, Finding.person_id == Person.id)
-        .where(*persons, Finding.status == "open", Finding.severity.in_(SEVERITY_LABELS))
-        .group_by(Finding.rule, Finding.severity)
-        .order_by(Finding.rule, Finding.severity)
+
+@cache
+def _statements(shape: _Shape) -> _Statements:
+    """The queue's statements for one shape (a few dozen shapes in all)."""
+    scope = _scope(shape)
+    search = None
+    if shape.search in ("name", "number"):
+        search = select(P.id).where(*scope).limit(SEARCH_BY_ID_MAX + 1)
+    # Without a rule or severity filter, the persons the severity counts look at are those of
+    # the hamlet counts (in the chosen hamlet, if any): one query gives both.
+    fold = not (shape.rule or shape.severity)
+    columns = [P.hamlet, func.count()]
+    columns += _severity_columns() if fold else [literal(0), literal(0)]
+    hamlets = (
+        select(*columns)
+        .where(*scope, *_filters(shape, skip="hamlet"))
+        .group_by(P.hamlet)
+        .order_by(P.hamlet)
     )
-    rules = [(rule, n) for rule, n in by_rule]
-    if severities is not None:  # already counted with the hamlets
-        return rules, severities
-    errors, warnings = session.execute(select(*_severity_columns()).where(*persons)).one()
-    return rules, {"error": errors, "warning": warnings}
+    # The page (LIMIT/OFFSET in a subquery) with each person's open errors and warnings joined.
+    rows = (
+        select(
+            P.id,
+            P.full_name,
+            P.name_key,
+            P.dob,
+            P.dob_precision,
+            P.sex,
+            P.id_number,
+            P.hamlet,
+            P.status,
+            P.open_rank,
+        )  # fmt: skip
+        .where(*scope, *_filters(shape))
+        .order_by(P.open_rank, P.name_key, P.id)
+        .limit(PAGE_SIZE)
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    page = (
+        select(rows, F.rule, F.severity, F.message)
+        .outerjoin(
+            Finding.__table__,
+            and_(F.person_id == rows.c.id, F.status == "open", F.severity != "info"),
+        )
+        .order_by(rows.c.open_rank, rows.c.name_key, rows.c.id, F.id)
+    )
+    # Persons per rule and severity of their open errors and warnings (only persons with rank
+    # below 2 can have one), among the persons that pass the filters but the rule and severity
+    # ones; a person counts once per rule.
+    persons = [*scope, *_filters(shape, skip="rule"), P.open_rank < RANK_NONE]
+    rules = (
+        select(F.rule, func.count(F.person_id.distinct()))
+        .select_from(Person.__table__.join(Finding.__table__, F.person_id == P.id))
+        .where(*persons, F.status == "open", F.severity.in_(SEVERITY_LABELS))
+        .group_by(F.rule, F.severity)
+        .order_by(F.rule, F.severity)
+    )
+    severities = None if fold else select(*_severity_columns()).where(*persons)
+    return _Statements(search, hamlets, page, rules, severities)
+
+
+def _like_pattern(text: str, *, prefix: bool) -> str:
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return escaped + "%" if prefix else "%" + escaped + "%"
+
+
+def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
+    """One page of the work queue (open errors first, then by name), with the counts beside
+    each filter.
+
+    All in SQL on the stored open rank: the hamlet counts (GROUP BY hamlet, the total is one of
+    them or their sum), the page (ORDER BY open_rank, name_key, id with LIMIT/OFFSET, with the
+    open findings of its persons) and the rule and severity counts (the open findings of the
+    persons that pass the other filters). The search box takes an ID number prefix (digits) or
+    a part of the name, with or without accents (name keys are folded). NULL names sort as the
+    database sorts them (first on SQLite, last on PostgreSQL).
+    """
+    session.flush()
+    conn = session.connection()
+    dialect = conn.dialect.name
+    units = list(conn.scalars(_UNIT_IDS, {"path": _like_pattern(user.unit.path, prefix=True)}))
+    shape = _Shape.of(dialect, user, units, filt)
+    params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
+              "rule": filt.rule, "severity": filt.severity}  # fmt: skip
+    if shape.search:
+        if shape.search == "number":
+            params["search"] = _like_pattern(filt.q.replace(" ", ""), prefix=True)
+        else:
+            params["search"] = _like_pattern(name_key(filt.q), prefix=False)
+        found = list(conn.scalars(_statements(shape).search, params))
+        if len(found) <= SEARCH_BY_ID_MAX:
+            shape = replace(shape, search="ids")
+            params["ids"] = found
+    stmts = _statements(shape)
+    by_hamlet = {h: (n, e, w) for h, n, e, w in conn.execute(stmts.hamlets, params)}
+    counts = {h: n for h, (n, _e, _w) in by_hamlet.items()}
+    # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
+    total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(filt.page, pages)
+    params["offset"] = (page - 1) * PAGE_SIZE
+    items: list[QueueRow] = []
+    for *facts, _rank, rule, severity, message in conn.execute(stmts.page, params):
+        if not items or items[-1].id != facts[0]:
+            items.append(QueueRow(*facts))
+        if rule is not None:
+            items[-1].findings.append(QueueFinding(rule, severity, message))
+    hamlets = [(h or "", n) for h, n in counts.items()]
+    rules = [(rule, n) for rule, n in conn.execute(stmts.rules, params)]
+    if stmts.severities is None:  # counted with the hamlets
+        chosen = [by_hamlet.get(filt.hamlet, (0, 0, 0))] if filt.hamlet else by_hamlet.values()
+        severities = {
+            "error": sum(e for _n, e, _w in chosen),
+            "warning": sum(w for _n, _e, w in chosen),
+        }
+    else:
+        errors, warnings = conn.execute(stmts.severities, params).one()
+        severities = {"error": errors, "warning": warnings}
+    return QueuePage(items, total, page, pages, hamlets, rules, severities)
+
+
+# The ids of a unit and the units below it (services.access.subtree_ids with the path bound).
+_UNIT_IDS = select(Unit.__table__.c.id).where(
+    Unit.__table__.c.path.like(bindparam("path"), escape="/")
+)
 
 
 def unit_hamlets(session: Session, unit: Unit) -> list[str]:
