@@ -11,7 +11,19 @@ from datetime import date
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, and_, any_, bindparam, func, literal, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -279,22 +291,12 @@ def _filters(shape: _Shape, *, skip: str = "") -> list:
     return conditions
 
 
-def _severity_columns() -> list:
-    """Persons with an open error (rank 0) and persons with an open warning (rank below 2 and
-    an open finding of that severity), as aggregates."""
-    return [
-        func.count().filter(P.open_rank == RANK_ERROR),
-        func.count().filter(and_(P.open_rank < RANK_NONE, _open_finding(F.severity == "warning"))),
-    ]
-
-
 @dataclass(frozen=True)
 class _Statements:
     search: Select | None
     hamlets: Select
     page: Select
-    rules: Select
-    severities: Select | None
+    findings: Select
 
 
 @cache
@@ -304,13 +306,8 @@ def _statements(shape: _Shape) -> _Statements:
     search = None
     if shape.search in ("name", "number"):
         search = select(P.id).where(*scope).limit(SEARCH_BY_ID_MAX + 1)
-    # Without a rule or severity filter, the persons the severity counts look at are those of
-    # the hamlet counts (in the chosen hamlet, if any): one query gives both.
-    fold = not (shape.rule or shape.severity)
-    columns = [P.hamlet, func.count()]
-    columns += _severity_columns() if fold else [literal(0), literal(0)]
     hamlets = (
-        select(*columns)
+        select(P.hamlet, func.count())
         .where(*scope, *_filters(shape, skip="hamlet"))
         .group_by(P.hamlet)
         .order_by(P.hamlet)
@@ -343,19 +340,29 @@ def _statements(shape: _Shape) -> _Statements:
         )
         .order_by(rows.c.open_rank, rows.c.name_key, rows.c.id, F.id)
     )
-    # Persons per rule and severity of their open errors and warnings (only persons with rank
-    # below 2 can have one), among the persons that pass the filters but the rule and severity
-    # ones; a person counts once per rule.
-    persons = [*scope, *_filters(shape, skip="rule"), P.open_rank < RANK_NONE]
-    rules = (
-        select(F.rule, func.count(F.person_id.distinct()))
+    # The numbers in the rule and severity pickers: among the persons that pass the filters but
+    # the rule and severity ones, persons per rule (and severity) of their open errors and
+    # warnings, and persons per severity. One read of their open findings (only persons with
+    # rank below 2 can have one) for both: the person-by-person probes are most of the cost.
+    found = (
+        select(F.person_id, F.rule, F.severity)
         .select_from(Person.__table__.join(Finding.__table__, F.person_id == P.id))
-        .where(*persons, F.status == "open", F.severity.in_(SEVERITY_LABELS))
-        .group_by(F.rule, F.severity)
-        .order_by(F.rule, F.severity)
+        .where(
+            *scope,
+            *_filters(shape, skip="rule"),
+            P.open_rank < RANK_NONE,
+            F.status == "open",
+            F.severity.in_(SEVERITY_LABELS),
+        )
+        .cte("open_findings")
     )
-    severities = None if fold else select(*_severity_columns()).where(*persons)
-    return _Statements(search, hamlets, page, rules, severities)
+    persons = func.count(found.c.person_id.distinct())
+    findings = union_all(
+        select(found.c.rule, found.c.severity, persons).group_by(found.c.rule, found.c.severity),
+        select(null(), found.c.severity, persons).group_by(found.c.severity),
+    )
+    findings = findings.order_by(*findings.selected_columns[:2])
+    return _Statements(search, hamlets, page, findings)
 
 
 def _like_pattern(text: str, *, prefix: bool) -> str:
@@ -377,7 +384,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     session.flush()
     conn = session.connection()
     dialect = conn.dialect.name
-    units = list(conn.scalars(_UNIT_IDS, {"path": _like_pattern(user.unit.path, prefix=True)}))
+    units = conn.scalars(_UNIT_IDS, {"path": _like_pattern(user.unit.path, prefix=True)}).all()
     shape = _Shape.of(dialect, user, units, filt)
     params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
               "rule": filt.rule, "severity": filt.severity}  # fmt: skip
@@ -386,35 +393,32 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
             params["search"] = _like_pattern(filt.q.replace(" ", ""), prefix=True)
         else:
             params["search"] = _like_pattern(name_key(filt.q), prefix=False)
-        found = list(conn.scalars(_statements(shape).search, params))
+        found = conn.scalars(_statements(shape).search, params).all()
         if len(found) <= SEARCH_BY_ID_MAX:
             shape = replace(shape, search="ids")
             params["ids"] = found
     stmts = _statements(shape)
-    by_hamlet = {h: (n, e, w) for h, n, e, w in conn.execute(stmts.hamlets, params)}
-    counts = {h: n for h, (n, _e, _w) in by_hamlet.items()}
+    counts = dict(conn.execute(stmts.hamlets, params).all())
     # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
     total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(filt.page, pages)
     params["offset"] = (page - 1) * PAGE_SIZE
     items: list[QueueRow] = []
-    for *facts, _rank, rule, severity, message in conn.execute(stmts.page, params):
+    for *facts, _rank, rule, severity, message in conn.execute(stmts.page, params).all():
         if not items or items[-1].id != facts[0]:
             items.append(QueueRow(*facts))
         if rule is not None:
             items[-1].findings.append(QueueFinding(rule, severity, message))
     hamlets = [(h or "", n) for h, n in counts.items()]
-    rules = [(rule, n) for rule, n in conn.execute(stmts.rules, params)]
-    if stmts.severities is None:  # counted with the hamlets
-        chosen = [by_hamlet.get(filt.hamlet, (0, 0, 0))] if filt.hamlet else by_hamlet.values()
-        severities = {
-            "error": sum(e for _n, e, _w in chosen),
-            "warning": sum(w for _n, _e, w in chosen),
-        }
-    else:
-        errors, warnings = conn.execute(stmts.severities, params).one()
-        severities = {"error": errors, "warning": warnings}
+    rules = []
+    # A person has an open error exactly when their rank is 0 (the rank is kept in step).
+    severities = dict.fromkeys(SEVERITY_LABELS, 0)
+    for rule, severity, n in conn.execute(stmts.findings, params).all():
+        if rule is None:
+            severities[severity] = n
+        else:
+            rules.append((rule, n))
     return QueuePage(items, total, page, pages, hamlets, rules, severities)
 
 
