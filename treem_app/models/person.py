@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, event
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
@@ -152,7 +152,15 @@ class Finding(db.Model):
     __table_args__ = (
         # Covers the work queue's probe of a person's open findings (rule, severity).
         Index("ix_findings_person_queue", "person_id", "status", "severity", "rule"),
-        Index("ix_findings_rule_status", "rule", "status"),
+        # The queue's rule filter: the persons with an open finding of a rule, read from the
+        # index alone (a partial index of the open findings).
+        Index(
+            "ix_findings_open_rule",
+            "rule",
+            "person_id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
