@@ -12,6 +12,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import (
+    CompoundSelect,
     Integer,
     Select,
     and_,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -294,9 +296,8 @@ def _filters(shape: _Shape, *, skip: str = "") -> list:
 @dataclass(frozen=True)
 class _Statements:
     search: Select | None
-    hamlets: Select
+    counts: CompoundSelect
     page: Select
-    findings: Select
 
 
 @cache
@@ -306,12 +307,6 @@ def _statements(shape: _Shape) -> _Statements:
     search = None
     if shape.search in ("name", "number"):
         search = select(P.id).where(*scope).limit(SEARCH_BY_ID_MAX + 1)
-    hamlets = (
-        select(P.hamlet, func.count())
-        .where(*scope, *_filters(shape, skip="hamlet"))
-        .group_by(P.hamlet)
-        .order_by(P.hamlet)
-    )
     # The page (LIMIT/OFFSET in a subquery) with each person's open errors and warnings joined.
     rows = (
         select(
@@ -340,10 +335,21 @@ def _statements(shape: _Shape) -> _Statements:
         )
         .order_by(rows.c.open_rank, rows.c.name_key, rows.c.id, F.id)
     )
-    # The numbers in the rule and severity pickers: among the persons that pass the filters but
-    # the rule and severity ones, persons per rule (and severity) of their open errors and
-    # warnings, and persons per severity. One read of their open findings (only persons with
-    # rank below 2 can have one) for both: the person-by-person probes are most of the cost.
+    # The numbers beside the filters, in one statement: (0) persons per hamlet for the filters
+    # but the hamlet one; among the persons that pass the filters but the rule and severity
+    # ones, (1) persons per rule (and severity) of their open errors and warnings and (2)
+    # persons per severity. One read of their open findings (only persons with rank below 2 can
+    # have one) for both: the person-by-person probes are most of the cost.
+    hamlets = (
+        select(
+            literal_column("0").label("kind"),
+            P.hamlet.label("key"),
+            null().label("severity"),
+            func.count().label("persons"),
+        )
+        .where(*scope, *_filters(shape, skip="hamlet"))
+        .group_by(P.hamlet)
+    )
     found = (
         select(F.person_id, F.rule, F.severity)
         .select_from(Person.__table__.join(Finding.__table__, F.person_id == P.id))
@@ -357,12 +363,15 @@ def _statements(shape: _Shape) -> _Statements:
         .cte("open_findings")
     )
     persons = func.count(found.c.person_id.distinct())
-    findings = union_all(
-        select(found.c.rule, found.c.severity, persons).group_by(found.c.rule, found.c.severity),
-        select(null(), found.c.severity, persons).group_by(found.c.severity),
+    counts = union_all(
+        hamlets,
+        select(literal_column("1"), found.c.rule, found.c.severity, persons).group_by(
+            found.c.rule, found.c.severity
+        ),
+        select(literal_column("2"), null(), found.c.severity, persons).group_by(found.c.severity),
     )
-    findings = findings.order_by(*findings.selected_columns[:2])
-    return _Statements(search, hamlets, page, findings)
+    counts = counts.order_by(*counts.selected_columns[:3])
+    return _Statements(search, counts, page)
 
 
 def _like_pattern(text: str, *, prefix: bool) -> str:
@@ -398,7 +407,17 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
             shape = replace(shape, search="ids")
             params["ids"] = found
     stmts = _statements(shape)
-    counts = dict(conn.execute(stmts.hamlets, params).all())
+    counts: dict[str | None, int] = {}
+    rules = []
+    # A person has an open error exactly when their rank is 0 (the rank is kept in step).
+    severities = dict.fromkeys(SEVERITY_LABELS, 0)
+    for kind, key, severity, n in conn.execute(stmts.counts, params).all():
+        if kind == 0:
+            counts[key] = n
+        elif kind == 1:
+            rules.append((key, n))
+        else:
+            severities[severity] = n
     # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
     total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
@@ -411,14 +430,6 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         if rule is not None:
             items[-1].findings.append(QueueFinding(rule, severity, message))
     hamlets = [(h or "", n) for h, n in counts.items()]
-    rules = []
-    # A person has an open error exactly when their rank is 0 (the rank is kept in step).
-    severities = dict.fromkeys(SEVERITY_LABELS, 0)
-    for rule, severity, n in conn.execute(stmts.findings, params).all():
-        if rule is None:
-            severities[severity] = n
-        else:
-            rules.append((rule, n))
     return QueuePage(items, total, page, pages, hamlets, rules, severities)
 
 
