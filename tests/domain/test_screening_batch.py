@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from treem_app.domain.findings import Rule
+import pytest
+
+from treem_app.domain.findings import FIELDS, Rule
 from treem_app.domain.names import normalize_name
-from treem_app.domain.screening import clear_caches, screen_one, screen_rows
+from treem_app.domain.screening import clear_caches, screen_columns, screen_one, screen_rows
 from treem_app.synthetic import generate_children
 
 TODAY = dt.date(2026, 6, 18)
@@ -102,3 +104,42 @@ def test_title_case_is_idempotent_for_letters_whose_capital_is_two_letters():
     once = normalize_name("ß0")[0]
     assert once is not None
     assert normalize_name(once)[0] == once
+
+
+def _columns(rows: list[dict], fields: tuple[str, ...]) -> dict[str, list]:
+    return {f: [row.get(f) for row in rows] for f in fields}
+
+
+def test_columns_screen_exactly_as_rows():
+    rows = rows_with_defects()
+    # Two rows with one number, and a registry holding numbers of this set under other owners.
+    rows[7]["id_number"] = rows[8]["id_number"] = "052315000123"
+    for i, row in enumerate(rows):
+        row["_owner"] = f"P-{i}" if i % 3 else None
+    registry = {r["id_number"]: f"P-{i + 1}" for i, r in enumerate(rows[:200]) if r["id_number"]}
+    by_rows = screen_rows(rows, TODAY, registry_ids=registry)
+    by_columns = screen_columns(_columns(rows, (*FIELDS, "_owner")), TODAY, registry_ids=registry)
+    assert by_columns == by_rows
+    assert any(Rule.ID_DUPLICATE in r.rules() for r in by_rows.records)
+    assert any(Rule.DUPLICATE_PERSON in r.rules() for r in by_rows.records)
+
+
+def test_a_field_without_a_column_is_missing_in_every_row():
+    rows = rows_with_defects()[:50]
+    fields = tuple(f for f in FIELDS if f != "ethnicity")
+    without = [{f: row.get(f) for f in fields} for row in rows]
+    assert screen_columns(_columns(rows, fields), TODAY) == screen_rows(without, TODAY)
+
+
+def test_columns_with_an_unhashable_cell_fall_back_to_rows():
+    rows = rows_with_defects()[:20]
+    rows[3] = {**rows[3], "full_name": ["Nguyễn", "An"]}
+    result = screen_columns(_columns(rows, FIELDS), TODAY)
+    assert result == screen_rows(rows, TODAY)
+    assert result.records[3].facts["full_name"] is not None
+
+
+def test_columns_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="one value per row"):
+        screen_columns({"full_name": ["Lê An"], "dob": []}, TODAY)
+    assert screen_columns({}, TODAY).records == []

@@ -18,7 +18,7 @@ import functools
 import gc
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import contains, itemgetter, ne
@@ -38,7 +38,15 @@ from treem_app.domain.names import (
 )
 from treem_app.domain.sex import SEX_LABELS, normalize_sex
 
-__all__ = ["SEX_LABELS", "Fix", "ScreenedRecord", "ScreeningResult", "screen_one", "screen_rows"]
+__all__ = [
+    "SEX_LABELS",
+    "Fix",
+    "ScreenedRecord",
+    "ScreeningResult",
+    "screen_columns",
+    "screen_one",
+    "screen_rows",
+]
 
 PARENT_FIELDS = ("father_name", "mother_name", "guardian_name")
 
@@ -324,6 +332,45 @@ def screen_rows(
             gc.enable()
 
 
+def screen_columns(
+    columns: Mapping[str, Sequence[object]],
+    screening_date: dt.date,
+    *,
+    registry_ids: Mapping[str, object] | None = None,
+    children: bool = True,
+    detect_duplicates: bool = True,
+) -> ScreeningResult:
+    """:func:`screen_rows` for rows given column by column, as a spreadsheet reader has them.
+
+    ``columns`` maps field names (and optionally ``_owner``) to equally long sequences, one value
+    per row; a field without a column is missing from every row. The result is the same as
+    ``screen_rows`` on the rows those columns make, without building a mapping per row.
+    """
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError("every column must have one value per row")
+    n = lengths.pop() if lengths else 0
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        try:
+            return _screen_columns(
+                columns, n, screening_date, registry_ids, children, detect_duplicates
+            )
+        except _Unhashable:
+            names = list(columns)
+            rows = [
+                dict(zip(names, values, strict=True))
+                for values in zip(*columns.values(), strict=True)
+            ]
+            return _screen_unhashable(
+                rows, screening_date, registry_ids, children, detect_duplicates
+            )
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
 # The fields whose outcome is computed once per distinct cell value (so must be hashable).
 _CACHED_FIELDS = (
     "full_name",
@@ -525,6 +572,28 @@ def _screen(
 ) -> ScreeningResult:
     rows = rows if rows.__class__ is list else list(rows)  # type: ignore[assignment]
     column = {f: _column(rows, f) for f in FIELDS}  # type: ignore[arg-type]
+    if any(map(contains, rows, repeat("_owner"))):
+        column["_owner"] = [row.get("_owner") for row in rows]
+    try:
+        return _screen_columns(column, len(rows), today, registry_ids, children, detect_duplicates)
+    except _Unhashable:  # an unhashable value (not from a spreadsheet)
+        return _screen_unhashable(rows, today, registry_ids, children, detect_duplicates)
+
+
+class _Unhashable(Exception):  # noqa: N818 - an internal signal, not an error users see
+    """A cell value cannot be a dictionary key (only from callers other than a spreadsheet)."""
+
+
+def _screen_columns(  # noqa: C901, PLR0912, PLR0915
+    column: Mapping[str, Sequence[object]],
+    n: int,
+    today: dt.date,
+    registry_ids: Mapping[str, object] | None,
+    children: bool,
+    detect_duplicates: bool,
+) -> ScreeningResult:
+    missing: list[object] = [None] * n
+    column = {f: column.get(f, missing) for f in (*FIELDS, "_owner")}
     # Column by column, each distinct cell value is normalised once (a province has far fewer
     # distinct names, dates and spellings than rows); the row loop below only assembles.
     try:
@@ -536,14 +605,8 @@ def _screen(
         mothers = _parent_outcomes(column["mother_name"], "mother_name")
         guardians = _parent_outcomes(column["guardian_name"], "guardian_name")
         hamlets = _outcomes(column["hamlet"], _hamlet_outcome)
-    except TypeError:  # an unhashable value (not from a spreadsheet)
-        return _screen_unhashable(
-            rows,
-            today,
-            registry_ids,
-            children,  # type: ignore[arg-type]
-            detect_duplicates,
-        )
+    except TypeError as exc:
+        raise _Unhashable from exc
     national_keys = _national_keys(column["national_key"])
 
     prefixes = _Prefixes(_province_set())
@@ -661,7 +724,10 @@ def _screen(
             if j != index:
                 block_groups.setdefault(block, [j]).append(index)
 
-    _flag_duplicate_ids(records, ids, rows, national_keys, registry_ids)  # type: ignore[arg-type]
+    owners = column["_owner"]
+    _flag_duplicate_ids(
+        records, ids, owners if owners is not missing else None, national_keys, registry_ids
+    )
     if detect_duplicates:
         facts = [r.facts for r in records]
         seen: set[int] = set()
@@ -709,7 +775,7 @@ def _screen_unhashable(
 def _flag_duplicate_ids(
     records: list[ScreenedRecord],
     ids: list[str | None],
-    rows: list[Mapping[str, object]],
+    owner_column: Sequence[object] | None,
     national_keys: list[object],
     registry_ids: Mapping[str, object] | None,
 ) -> None:
@@ -746,11 +812,8 @@ def _flag_duplicate_ids(
     # The registry's holder of the number is someone else, and not a person of this set (whose
     # own row would already be compared above). A row's owner is its ``_owner``, else its
     # national key.
-    if any(map(contains, rows, repeat("_owner"))):
-        owners = [
-            k if (o := row.get("_owner")) is None else o
-            for row, k in zip(rows, national_keys, strict=True)
-        ]
+    if owner_column is not None:
+        owners = [k if o is None else o for o, k in zip(owner_column, national_keys, strict=True)]
     else:
         owners = national_keys
     others_here = {other for _i, other in hits}.intersection(owners)

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.findings import Rule, finding
 from ..domain.matching import merge_keys
-from ..domain.screening import screen_rows
+from ..domain.screening import screen_columns, screen_rows
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
 from ..files.headers import REQUIRED, fold
 from ..files.upload_checks import UploadError, check_upload
@@ -257,40 +257,33 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
         raise ImportError_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
     if len(rows) > max_rows:
         raise ImportError_(f"Tệp có {_n(len(rows))} dòng, vượt giới hạn {_n(max_rows)} dòng.")
-    items = sorted(mapping.items())
-    fields = [f for _, f in items]
-    width = items[-1][0] + 1
-    pick = itemgetter(*[i for i, _ in items])
-    if len(items) == 1:
-        one = pick
-        pick = lambda cells: (one(cells),)  # noqa: E731
+    # One list per mapped column (what screening works on): no mapping per row is built.
     # Empty cells arrive as "": the screening domain reads "" as missing. Rows of a workbook
     # all have the sheet's width; a CSV's rows may be shorter than the last mapped column.
-    if all(len(cells) >= width for _, cells in rows):
-        raw_rows = [dict(zip(fields, pick(cells), strict=True)) for _, cells in rows]
-    else:
+    width = max(mapping) + 1
+    cells = [c for _, c in rows]
+    if not all(len(c) >= width for c in cells):
         pad = [""] * width
-        raw_rows = [
-            dict(zip(fields, pick(cells if len(cells) >= width else [*cells, *pad]), strict=True))
-            for _, cells in rows
-        ]
+        cells = [c if len(c) >= width else [*c, *pad] for c in cells]
+    columns = {f: list(map(itemgetter(i), cells)) for i, f in sorted(mapping.items())}
+    del cells
     timings["read"] = time.perf_counter() - t0
-    total = len(raw_rows)
+    total = len(rows)
     report(0, total, "Đang chuẩn hóa và rà soát")
     t1 = time.perf_counter()
-    result = screen_rows(raw_rows, screening_date)
+    result = screen_columns(columns, screening_date)
     records = result.records
     timings["screen"] = time.perf_counter() - t1
     report(total // 3, total, "Đang đối chiếu với hồ sơ đã có")
 
     t2 = time.perf_counter()
     merge = _Merge(session, run, user, screening_date, apply)
-    merge.match(records, raw_rows, rows)
+    merge.match(records)
     merge.flag_registry_duplicates(records)
     report(total // 2, total, "Đang lưu kết quả" if apply else "Đang tổng hợp (chạy thử)")
-    merge.plan_updates(records, raw_rows, rows)
+    merge.plan_updates(records, columns, rows)
     if apply:
-        merge.persist(records, raw_rows, rows, report, total)
+        merge.persist(records, columns, rows, report, total)
     timings["merge"] = time.perf_counter() - t2
 
     by_rule: dict[str, int] = {}
@@ -370,7 +363,7 @@ class _Merge:
 
     # -- matching
 
-    def match(self, records, raw_rows, rows) -> None:  # noqa: ANN001, ARG002
+    def match(self, records) -> None:  # noqa: ANN001
         persons = list(
             self.session.scalars(
                 select(Person).where(Person.unit_id == self.unit_id).order_by(Person.id)
@@ -438,7 +431,7 @@ class _Merge:
 
     # -- planning updates of matched persons
 
-    def plan_updates(self, records, raw_rows, rows) -> None:  # noqa: ANN001
+    def plan_updates(self, records, columns, rows) -> None:  # noqa: ANN001
         matched_ids = [p.id for p in self.matched if p is not None]
         latest: dict[tuple[int, str], str] = {}
         for i in range(0, len(matched_ids), CHUNK):
@@ -461,7 +454,6 @@ class _Merge:
             if person is None:
                 continue
             excel_row = rows[n][0]
-            raw = raw_rows[n]
             facts = record.facts
             changed: list[tuple[str, object, object]] = []
             disputes: list[tuple[str, str | None, str | None]] = []
@@ -473,13 +465,13 @@ class _Merge:
                 )
                 if same:
                     continue
-                unreadable = new is None and f in READ_CHECKED and raw.get(f) not in (None, "")
+                unreadable = new is None and f in READ_CHECKED and _raw(columns, f, n) != ""
                 if new is None and f == "national_key":
                     continue  # an export without the key column never erases a known key
                 corrected = latest.get((person.id, f), "export") not in EXPORT_SOURCES
                 if unreadable:
                     if old is not None:
-                        disputes.append((f, str(raw.get(f)), fact_text(person, f)))
+                        disputes.append((f, str(_raw(columns, f, n)), fact_text(person, f)))
                     continue
                 if corrected:
                     disputes.append((f, fact_text(facts, f), fact_text(person, f)))
@@ -513,7 +505,7 @@ class _Merge:
 
     # -- writing
 
-    def persist(self, records, raw_rows, rows, report, total) -> None:  # noqa: ANN001
+    def persist(self, records, columns, rows, report, total) -> None:  # noqa: ANN001
         session = self.session
         now = utcnow()
         user_id = self.user.id if self.user else None
@@ -609,10 +601,10 @@ class _Merge:
                 sync_findings(session, person, found, existing[person.id])
                 person.status = workflow_status(person, found)
         report(total // 2, total, "Đang lưu hồ sơ mới")
-        self._insert_new(records, raw_rows, rows, now, user_id, note)
+        self._insert_new(records, columns, rows, now, user_id, note)
         session.flush()
 
-    def _insert_new(self, records, raw_rows, rows, now, user_id, note) -> None:  # noqa: ANN001
+    def _insert_new(self, records, columns, rows, now, user_id, note) -> None:  # noqa: ANN001
         """Insert the new persons, their creation history and findings as plain rows.
 
         No ORM objects: one tuple per row, written with the driver's executemany inside the
@@ -667,12 +659,11 @@ class _Merge:
                 shown = fact_text(facts, fix.field)
                 add_event((pid, user_id, ts, fix.field, _show(fix.old), shown, "normalisation",
                            str(fix.rule)))  # fmt: skip
-            raw = raw_rows[n]
             # READ_CHECKED are the date of birth, the sex and the ethnicity.
             for f in READ_CHECKED if dob is None or sex is None or ethnicity is None else ():
-                if facts.get(f) is None and raw.get(f) not in (None, ""):
+                if facts.get(f) is None and (raw := _raw(columns, f, n)) != "":
                     add_event((pid, user_id, ts, f, None, None, "export",
-                               f"Giá trị trên tệp không đọc được: «{_show(raw.get(f))}» "
+                               f"Giá trị trên tệp không đọc được: «{_show(raw)}» "
                                f"(dòng {excel_row})"))  # fmt: skip
             for f in found:
                 add_finding((pid, str(f.rule), f.field, str(f.severity), f.message, "open", ts))
@@ -698,6 +689,13 @@ EVENT_INSERT = (
     "person_id", "user_id", "at", "field", "old_value", "new_value", "source", "note",
 )  # fmt: skip
 FINDING_INSERT = ("person_id", "rule", "field", "severity", "message", "status", "created_at")
+
+
+def _raw(columns: dict[str, list], field: str, n: int) -> object:
+    """The cell of ``field`` on row ``n`` as read ("" when empty or not mapped)."""
+    column = columns.get(field)
+    value = column[n] if column is not None else ""
+    return "" if value is None else value
 
 
 def _show(value: object) -> str | None:
