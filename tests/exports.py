@@ -115,6 +115,38 @@ def formula_workbook() -> bytes:
     return buffer.getvalue()
 
 
+def simple_xls(header: list, rows: list[list], *, formula_at: tuple[int, int] | None = None,
+               sheets: dict | None = None) -> bytes:  # fmt: skip
+    """A legacy .xls (BIFF8, written by xlwt) with one header row; ``formula_at`` (row, column
+    of the data) puts a formula there; ``sheets`` adds sheets (name -> rows) before it, where a
+    text beginning with "=" is written as a formula."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for name, extra in (sheets or {}).items():
+        ws = wb.add_sheet(name)
+        for r, values in enumerate(extra):
+            for c, value in enumerate(values):
+                is_formula = isinstance(value, str) and value.startswith("=")
+                ws.write(r, c, xlwt.Formula(value[1:]) if is_formula else value)
+    ws = wb.add_sheet("Danh sách trẻ em")
+    for c, value in enumerate(header):
+        ws.write(0, c, value)
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values):
+            if value is None or (r - 1, c) == formula_at:
+                continue
+            if isinstance(value, dt.date):
+                ws.write(r, c, value, xlwt.easyxf(num_format_str="DD/MM/YYYY"))
+            else:
+                ws.write(r, c, value)
+    if formula_at is not None:
+        ws.write(formula_at[0] + 1, formula_at[1], xlwt.Formula('"Nguyễn "&"An"'))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)

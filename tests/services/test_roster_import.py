@@ -203,6 +203,28 @@ def test_bad_workbooks_are_refused_with_nothing_written(app, make):
     assert "không phải bảng tính" in bad(app, unit, b"just text, not a sheet", "ds.xlsx")
 
 
+def test_a_legacy_xls_is_read_and_its_formulas_refused(app, make):
+    unit = make.unit()
+    rows = [
+        row(1, "Nguyễn Văn An", dt.date(2015, 3, 5), idn="052215000123"),
+        row(2, "Trần Thị Bình", "05/04/2016"),
+    ]
+    # A formula in one data cell, even one another program cached nothing for: refused.
+    with_formula = exports.simple_xls(HEADER, rows, formula_at=(1, 1))
+    assert "công thức" in bad(app, unit, with_formula, "ds.xls")
+    data = exports.simple_xls(HEADER, rows, sheets={"Ghi chú": [["Báo cáo"], ["Tháng 6"]]})
+    run = upload(app, unit, data, "ds.xls")
+    assert run.kind == "xls" and run.sheet == "Danh sách trẻ em"
+    outcome = run_import(db.session, run, screening_date=DAY, apply=True)
+    db.session.commit()
+    assert outcome.summary["created"] == 2
+    an = db.session.scalar(select(Person).where(Person.id_number == "052215000123"))
+    assert an.full_name == "Nguyễn Văn An" and an.dob == dt.date(2015, 3, 5)
+    # A formula on another sheet than the children's list does not matter.
+    other = exports.simple_xls(HEADER, rows, sheets={"Tổng hợp": [["Tổng", "=1+1"]]})
+    assert upload(app, make.unit(), other, "ds.xls").kind == "xls"
+
+
 def test_a_macro_enabled_book_is_read_for_its_values(app, make):
     unit = make.unit()
     run = upload(app, unit, exports.macro_workbook(), "ds.xlsm")

@@ -42,6 +42,7 @@ from ..domain.screening import screen_columns, screen_rows
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
 from ..files.headers import REQUIRED, fold
 from ..files.upload_checks import UploadError, check_upload
+from ..files.xls_formulas import xls_sheet_has_formulas
 from ..files.xlsx_read import choose_sheet, data_rows, read_rows, sheet_has_formulas
 from ..models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent, Unit, User
 from ..models._common import utcnow
@@ -103,6 +104,8 @@ def store_upload(
         formulas = choice.has_formulas
         if formulas is None and checked.kind == "xlsx":
             formulas = sheet_has_formulas(path, choice.sheet)
+        elif checked.kind == "xls":
+            formulas = xls_sheet_has_formulas(path, choice.sheet)
         if formulas:
             raise UploadError(
                 "Trang tính có ô chứa công thức thay vì giá trị. Hãy chép toàn bộ và dán lại "
