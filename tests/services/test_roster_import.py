@@ -140,6 +140,38 @@ def test_reimport_merges_keeps_corrections_records_conflicts_and_flags_the_missi
     assert value.status == "resolved"
 
 
+def test_a_weekly_reimport_writes_only_what_changed(app, make):
+    """The same children a week later: unchanged persons are not written at all (no version
+    bump, no event); a finding that now applies (a child turned 16) is opened and ranked."""
+    unit = make.unit()
+    rows = [
+        row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+        row(
+            2, "Trần Thị Bích", "20/06/2010", sex="Nữ", idn="052310000456", father="Trần Văn Cường"
+        ),
+        row(3, "Lê Minh Khang", "01/01/2014", father="Lê Văn Dũng", eth="Kinhh"),  # a warning
+    ]
+    data = exports.simple_xlsx(HEADER, rows)
+    run_import(db.session, upload(app, unit, data), screening_date=DAY, apply=True)
+    db.session.commit()
+    before = {p.id: (p.version, p.status, p.open_rank) for p in db.session.scalars(select(Person))}
+    events, findings = count(PersonEvent), count(Finding)
+    an, bich, khang = db.session.scalars(select(Person).order_by(Person.id)).all()
+    assert bich.open_rank == 2 and "AGE_OUT_OF_SCOPE" not in {f.rule for f in bich.findings}
+
+    later = DAY + dt.timedelta(days=7)
+    outcome = run_import(db.session, upload(app, unit, data), screening_date=later, apply=True)
+    db.session.commit()
+    assert (outcome.summary["updated"], outcome.summary["unchanged"]) == (0, 3)
+    db.session.expire_all()
+    assert (an.version, an.status, an.open_rank) == before[an.id]
+    assert (khang.version, khang.open_rank) == (before[khang.id][0], before[khang.id][2])
+    assert count(PersonEvent) == events
+    opened = {f.rule for f in bich.findings if f.status == "open"}
+    assert "AGE_OUT_OF_SCOPE" in opened and count(Finding) == findings + 1
+    assert bich.open_rank == 1  # AGE_OUT_OF_SCOPE is a warning
+
+
 def test_the_annotated_copy_highlights_faulty_cells(app, make, tmp_path):
     unit = make.unit()
     rows = [row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),

@@ -183,14 +183,24 @@ def merge_keys(facts: Mapping[str, object]) -> list[tuple[str, object]]:
 
     National key, then ID number (12 digits only), then name + date of birth + each parent.
     """
+    return strong_merge_keys(facts) + weak_merge_keys(facts)
+
+
+def strong_merge_keys(facts: Mapping[str, object]) -> list[tuple[str, object]]:
+    """The first keys of :func:`merge_keys`: the national key, then the ID number."""
     keys: list[tuple[str, object]] = []
     if facts.get("national_key"):
         keys.append(("national_key", facts["national_key"]))
     idn = facts.get("id_number")
     if isinstance(idn, str) and len(idn) == 12 and idn.isdigit():
         keys.append(("id_number", idn))
-    nk, dob = facts.get("name_key"), facts.get("dob")
-    if nk and dob is not None:
-        for parent in _parent_keys(facts):
-            keys.append(("name_dob_parent", (nk, dob, parent)))
     return keys
+
+
+def weak_merge_keys(facts: Mapping[str, object]) -> list[tuple[str, object]]:
+    """The last keys of :func:`merge_keys`: name + date of birth + each parent (the parents'
+    search keys are computed here, so a caller matching by the strong keys first can skip it)."""
+    nk, dob = facts.get("name_key"), facts.get("dob")
+    if not nk or dob is None:
+        return []
+    return [("name_dob_parent", (nk, dob, parent)) for parent in _parent_keys(facts)]

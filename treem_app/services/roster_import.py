@@ -37,7 +37,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..domain.findings import Rule, finding
-from ..domain.matching import merge_keys
+from ..domain.matching import strong_merge_keys, weak_merge_keys
 from ..domain.screening import screen_columns, screen_rows
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
 from ..files.headers import REQUIRED, fold
@@ -47,8 +47,8 @@ from ..files.xlsx_read import choose_sheet, data_rows, read_rows, sheet_has_form
 from ..models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent, Unit, User
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, INACTIVE_STATUSES
-from .findings import person_as_row, sync_findings
-from .persons import fact_text, facts_of, open_rank_of, workflow_status
+from .findings import MANAGED_SEVERITIES, person_as_row, sync_findings
+from .persons import PERSON_COLUMNS, fact_text, open_rank_of, workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -334,19 +334,40 @@ def _n(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def _match_keys(facts: dict) -> list[tuple]:
-    """Merge keys (national key, ID number, name + date of birth + parent), then name + parent.
+def _weak_keys(facts: dict) -> list[tuple]:
+    """The weak merge keys (name + date of birth + parent), then name + parent.
 
     The last one finds a person whose date of birth was corrected in treem (so it no longer
     equals the export's); it is used only when exactly one person carries it.
     """
-    keys = merge_keys(facts)
+    keys = weak_merge_keys(facts)
     name = facts.get("name_key")
     if name:
-        for kind, value in list(keys):
-            if kind == "name_dob_parent":
-                keys.append(("name_parent", (name, value[2])))
+        keys += [("name_parent", (name, value[2])) for _kind, value in keys]
     return keys
+
+
+def _first_unclaimed(index: dict[tuple, list], keys: list[tuple], claimed: set[int]):  # noqa: ANN202
+    """The first person under ``keys`` (in order) not yet matched to another row."""
+    for key in keys:
+        candidates = index.get(key, ())
+        if key[0] == "name_parent" and len(candidates) != 1:
+            continue  # the weakest key only counts when it is unambiguous
+        for p in candidates:
+            if p.id not in claimed:
+                return p
+    return None
+
+
+# What matching and planning read of the unit's persons: plain rows, not ORM objects (a weekly
+# re-import matches every person of the commune; only those that change are loaded as objects).
+_STORED = (
+    Person.id,
+    Person.status,
+    Person.id_source,
+    Person.open_rank,
+    *(getattr(Person, c) for c in PERSON_COLUMNS),
+)
 
 
 class _Merge:
@@ -361,37 +382,39 @@ class _Merge:
         self.screening_date = screening_date
         self.created = self.updated = self.unchanged = self.conflicts = 0
         self.disappeared = self.reappeared = 0
-        self.matched: list[Person | None] = []
-        self.persons: list[Person] = []
+        self.matched: list = []  # per record: the stored person's row, or None (a new person)
+        self.persons: list = []
 
     # -- matching
 
     def match(self, records) -> None:  # noqa: ANN001
-        persons = list(
-            self.session.scalars(
-                select(Person).where(Person.unit_id == self.unit_id).order_by(Person.id)
-            )
-        )
+        """Match by national key, then ID number, then name + date of birth + a parent.
+
+        The weak keys (which need the parents' search keys) are indexed only when a record is
+        not found by its strong keys.
+        """
+        persons = self.session.execute(
+            select(*_STORED).where(Person.unit_id == self.unit_id).order_by(Person.id)
+        ).all()
         self.persons = persons
-        index: dict[tuple, list[Person]] = {}
+        strong: dict[tuple, list] = {}
         for p in persons:
-            for key in _match_keys(facts_of(p)):
-                index.setdefault(key, []).append(p)
+            for key in strong_merge_keys(p._mapping):
+                strong.setdefault(key, []).append(p)
+        weak: dict[tuple, list] | None = None
         claimed: set[int] = set()
-        matched: list[Person | None] = []
+        matched: list = []
         for record in records:
             hit = None
-            if index:
-                for key in _match_keys(record.facts):
-                    candidates = index.get(key, ())
-                    if key[0] == "name_parent" and len(candidates) != 1:
-                        continue  # the weakest key only counts when it is unambiguous
-                    for p in candidates:
-                        if p.id not in claimed:
-                            hit = p
-                            break
-                    if hit is not None:
-                        break
+            if persons:
+                hit = _first_unclaimed(strong, strong_merge_keys(record.facts), claimed)
+                if hit is None:
+                    if weak is None:
+                        weak = {}
+                        for p in persons:
+                            for key in _weak_keys(p._mapping):
+                                weak.setdefault(key, []).append(p)
+                    hit = _first_unclaimed(weak, _weak_keys(record.facts), claimed)
             if hit is not None:
                 claimed.add(hit.id)
             matched.append(hit)
@@ -435,39 +458,47 @@ class _Merge:
     # -- planning updates of matched persons
 
     def plan_updates(self, records, columns, rows) -> None:  # noqa: ANN001
-        matched_ids = [p.id for p in self.matched if p is not None]
+        # Facts that differ from the row, per matched person (most rows of a weekly re-import
+        # differ in nothing, and need neither their history nor an update).
+        differing: list[tuple[int, object, list[str]]] = []
+        for n, (record, person) in enumerate(zip(records, self.matched, strict=True)):
+            if person is None:
+                continue
+            facts = record.facts
+            fields = [
+                f
+                for f in FACT_FIELDS
+                if facts.get(f) != getattr(person, f)
+                or (f == "dob" and facts.get("dob_precision") != person.dob_precision)
+            ]
+            differing.append((n, person, fields))
+        # The latest source of each differing fact: corrected in treem, or from an export.
         latest: dict[tuple[int, str], str] = {}
-        for i in range(0, len(matched_ids), CHUNK):
+        ids = [person.id for _n, person, fields in differing if fields]
+        for i in range(0, len(ids), CHUNK):
             for pid, fld, source in self.session.execute(
                 select(PersonEvent.person_id, PersonEvent.field, PersonEvent.source)
-                .where(PersonEvent.person_id.in_(matched_ids[i : i + CHUNK]))
+                .where(PersonEvent.person_id.in_(ids[i : i + CHUNK]))
                 .order_by(PersonEvent.id)
             ):
                 latest[(pid, fld)] = source
         open_conflicts: dict[tuple[int, str], Conflict] = {}
-        if matched_ids or self.persons:
+        if differing or self.persons:
             for c in self.session.scalars(
                 select(Conflict).where(Conflict.unit_id == self.unit_id, Conflict.status == "open")
             ):
                 open_conflicts[(c.person_id, c.field if c.kind == "value" else "#absent")] = c
         self.latest = latest
         self.open_conflicts = open_conflicts
-        self.changes: list[tuple[Person, list, list]] = []
-        for n, (record, person) in enumerate(zip(records, self.matched, strict=True)):
-            if person is None:
-                continue
+        self.changes: list[tuple[object, list, list, int, int]] = []
+        for n, person, fields in differing:
             excel_row = rows[n][0]
-            facts = record.facts
+            facts = records[n].facts
             changed: list[tuple[str, object, object]] = []
             disputes: list[tuple[str, str | None, str | None]] = []
-            for f in FACT_FIELDS:
+            for f in fields:
                 new = facts.get(f)
                 old = getattr(person, f)
-                same = new == old and (
-                    f != "dob" or facts.get("dob_precision") == person.dob_precision
-                )
-                if same:
-                    continue
                 unreadable = new is None and f in READ_CHECKED and _raw(columns, f, n) != ""
                 if new is None and f == "national_key":
                     continue  # an export without the key column never erases a known key
@@ -517,10 +548,22 @@ class _Merge:
         # Write the run row first: on SQLite this takes the write lock that _allocate_ids needs.
         run.applied_at = now
         session.flush()
-        # Matched persons: apply changes, record events and conflicts.
+        # Matched persons: apply changes, record events and conflicts. Only the persons with
+        # a change or a dispute are loaded as objects (their version is checked and bumped).
+        touched = [c[0].id for c in self.changes if c[1] or c[2]]
+        objects = self._load(touched)
         rescreen: list[Person] = []
-        direct: list[tuple[Person, list]] = []
-        for person, changed, disputes, excel_row, n in self.changes:
+        direct: list[tuple[object, list]] = []
+        for row, changed, disputes, excel_row, n in self.changes:
+            if not (changed or disputes):
+                direct.append((row, records[n].findings))
+                absent = self.open_conflicts.get((row.id, "#absent"))
+                if absent is not None:
+                    absent.status = "resolved"
+                    absent.decision = "reappeared"
+                    absent.resolved_at = now
+                continue
+            person = objects[row.id]
             for f, _old, new in changed:
                 old_text = fact_text(person, f)
                 setattr(person, f, new)
@@ -568,10 +611,7 @@ class _Merge:
                 absent.status = "resolved"
                 absent.decision = "reappeared"
                 absent.resolved_at = now
-            if disputes or changed:
-                rescreen.append(person)
-            else:
-                direct.append((person, records[n].findings))
+            rescreen.append(person)
         for person in self.absent:
             if (person.id, "#absent") in self.open_conflicts:
                 continue
@@ -586,26 +626,78 @@ class _Merge:
                 )
             )
         session.flush()
-        # Findings of matched persons: re-screen those whose facts differ from the row.
+        # Findings of matched persons: re-screen those whose facts differ from the row; the
+        # others take the row's findings. Only persons whose open findings, rank or status
+        # would change are loaded and written.
         if rescreen:
             rescreened = screen_rows(
                 [person_as_row(p) for p in rescreen], self.screening_date, detect_duplicates=False
             ).records
-            direct.extend((p, r.findings) for p, r in zip(rescreen, rescreened, strict=True))
-        if direct:
-            existing: dict[int, list[Finding]] = {p.id: [] for p, _ in direct}
+            resync = [(p, r.findings) for p, r in zip(rescreen, rescreened, strict=True)]
+        else:
+            resync = []
+        stale = self._stale_findings(direct)
+        stale_objects = self._load([row.id for row, _found in direct if row.id in stale])
+        resync.extend((stale_objects[row.id], found) for row, found in direct if row.id in stale)
+        if resync:
+            existing: dict[int, list[Finding]] = {p.id: [] for p, _ in resync}
             ids = list(existing)
             for i in range(0, len(ids), CHUNK):
                 for f in session.scalars(
                     select(Finding).where(Finding.person_id.in_(ids[i : i + CHUNK]))
                 ):
                     existing[f.person_id].append(f)
-            for person, found in direct:
+            for person, found in resync:
                 sync_findings(session, person, found, existing[person.id])
-                person.status = workflow_status(person, found)
+                status = workflow_status(person, found)
+                if person.status != status:
+                    person.status = status
         report(total // 2, total, "Đang lưu hồ sơ mới")
         self._insert_new(records, columns, rows, now, user_id, note)
         session.flush()
+
+    def _load(self, ids: list[int]) -> dict[int, Person]:
+        """The persons with these ids as ORM objects, by id."""
+        out: dict[int, Person] = {}
+        for i in range(0, len(ids), CHUNK):
+            for p in self.session.scalars(select(Person).where(Person.id.in_(ids[i : i + CHUNK]))):
+                out[p.id] = p
+        return out
+
+    def _stale_findings(self, direct: list[tuple[object, list]]) -> set[int]:
+        """Ids of the persons (stored rows) whose open errors and warnings, queue rank or status
+        differ from what their row's findings give; the others need no write at all."""
+        current: dict[int, dict[tuple[str, str], tuple[str, str]]] = {}
+        ids = [row.id for row, _found in direct]
+        for i in range(0, len(ids), CHUNK):
+            for pid, rule, fld, severity, message in self.session.execute(
+                select(
+                    Finding.person_id,
+                    Finding.rule,
+                    Finding.field,
+                    Finding.severity,
+                    Finding.message,
+                ).where(
+                    Finding.person_id.in_(ids[i : i + CHUNK]),
+                    Finding.status == "open",
+                    Finding.severity.in_(MANAGED_SEVERITIES),
+                )
+            ):
+                current.setdefault(pid, {})[(rule, fld)] = (severity, message)
+        stale: set[int] = set()
+        for row, found in direct:
+            wanted = {
+                (str(f.rule), f.field): (str(f.severity), f.message)
+                for f in found
+                if str(f.severity) in MANAGED_SEVERITIES
+            }
+            if (
+                wanted != current.get(row.id, {})
+                or open_rank_of(found) != row.open_rank
+                or workflow_status(row, found) != row.status
+            ):
+                stale.add(row.id)
+        return stale
 
     def _insert_new(self, records, columns, rows, now, user_id, note) -> None:  # noqa: ANN001
         """Insert the new persons, their creation history and findings as plain rows.
