@@ -409,3 +409,133 @@ def test_marking_needs_a_reason_and_deletes_nothing(make, commune):
     db.session.commit()
     assert person.status == "ready" and "ID_MISSING" in open_rules(person)
     assert db.session.scalar(select(Finding.id).where(Finding.person_id == person.id)) is not None
+
+
+QUEUE_FILTERS = [
+    {},
+    {"status": "all"},
+    {"status": "errors"},
+    {"status": "ready"},
+    {"status": "marked"},
+    {"hamlet": "Thôn Hai"},
+    {"hamlet": "Thôn Hai", "status": "all"},
+    {"rule": "ID_MISSING"},
+    {"rule": "GUARDIAN_MISSING", "hamlet": "Thôn Một"},
+    {"severity": "error"},
+    {"severity": "warning", "status": "all"},
+    {"rule": "ID_MISSING", "severity": "warning"},
+    {"q": "nguyen"},
+    {"q": "văn an", "status": "all"},
+    {"q": "0522"},
+    {"q": "0522", "status": "all", "severity": "warning"},
+    {"q": "%_"},
+]
+
+
+def _queue_in_python(persons, filt):
+    """The work queue's numbers counted by hand from the records and their findings."""
+
+    def open_findings(p):
+        return [f for f in p.findings if f.status == "open"]
+
+    def rank(p):
+        severities = {f.severity for f in open_findings(p)}
+        return 0 if "error" in severities else 1 if "warning" in severities else 2
+
+    def passes(p, skip=""):
+        if filt.q:
+            q = filt.q.replace(" ", "")
+            if q.isdigit():
+                if not (p.id_number or "").startswith(q):
+                    return False
+            elif review.name_key(filt.q) not in (p.name_key or ""):
+                return False
+        if filt.status == "marked":
+            if p.status not in review.MARKS:
+                return False
+        elif p.status in review.MARKS:
+            return False
+        elif filt.status == "open" and rank(p) == 2:
+            return False
+        elif filt.status == "errors" and rank(p) != 0:
+            return False
+        elif filt.status in ("ready", "clean") and p.status != filt.status:
+            return False
+        if filt.hamlet and skip != "hamlet" and p.hamlet != filt.hamlet:
+            return False
+        if filt.rule and skip != "rule" and filt.rule not in {f.rule for f in open_findings(p)}:
+            return False
+        if filt.severity and skip != "rule":
+            if filt.severity == "error" and rank(p) != 0:
+                return False
+            if filt.severity == "warning" and "warning" not in {
+                f.severity for f in open_findings(p)
+            }:
+                return False
+        return True
+
+    hamlets: dict[str, int] = {}
+    for p in persons:
+        if passes(p, skip="hamlet"):
+            hamlets[p.hamlet or ""] = hamlets.get(p.hamlet or "", 0) + 1
+    rules: dict[str, int] = {}
+    severities = {"error": 0, "warning": 0}
+    for p in persons:
+        if passes(p, skip="rule") and rank(p) < 2:
+            found = {(f.rule, f.severity) for f in open_findings(p) if f.severity != "info"}
+            for rule, _severity in found:
+                rules[rule] = rules.get(rule, 0) + 1
+            for severity in {s for _r, s in found}:
+                severities[severity] += 1
+    items = {p.id for p in persons if passes(p)}
+    return hamlets, rules, severities, items
+
+
+@pytest.mark.parametrize("args", QUEUE_FILTERS)
+def test_queue_numbers_and_rows_match_a_count_by_hand(make, commune, args):
+    tree, officer = commune
+    reporter = make.user("reporter", tree["district"])
+    persons = []
+    for i, (unit, facts) in enumerate(
+        [
+            (tree["a"], {"id_number": None}),
+            (tree["a"], {"id_number": None, "father_name": None, "hamlet": "Thôn Hai"}),
+            (tree["a"], {"id_number": "052215000123", "id_source": "export"}),
+            (tree["a"], {"id_number": "052215000456", "father_name": None, "hamlet": "Thôn Hai"}),
+            (
+                tree["a"],
+                {"id_number": None, "full_name": "Trần Thị Bình", "name_key": "tran thi binh"},
+            ),
+            (tree["a"], {"id_number": "052216000789", "dob": date(2016, 1, 2), "hamlet": None}),
+            (tree["a"], {"id_number": None, "name_key": "nguyen van an %_"}),
+            (tree["b"], {"id_number": None, "hamlet": "Thôn Hai"}),
+            (tree["b"], {"id_number": "052215000999", "father_name": None}),
+            (tree["c"], {"id_number": None}),
+        ]
+    ):
+        persons.append(screened(make, unit, **facts, dob_precision="day" if i % 2 else "year"))
+    review.set_mark(db.session, persons[1], "moved", "Chuyển đi", user=officer, today=TODAY)
+    review.set_mark(db.session, persons[7], "deceased", "Đã mất", user=officer, today=TODAY)
+    db.session.commit()
+    filt = review.QueueFilter(**args)
+    for user, units in ((officer, {tree["a"].id}), (reporter, {tree["a"].id, tree["b"].id})):
+        scope = [p for p in persons if p.unit_id in units]
+        for p in scope:
+            db.session.expire(p, ["findings"])
+        page = review.queue_page(db.session, user, filt)
+        hamlets, rules, severities, items = _queue_in_python(scope, filt)
+        assert dict(page.hamlets) == hamlets
+        assert dict(page.rules) == rules
+        assert page.severities == severities
+        assert {row.id for row in page.items} == items and page.total == len(items)
+        by_id = {p.id: p for p in scope}
+        assert [by_id[row.id].open_rank for row in page.items] == sorted(
+            by_id[row.id].open_rank for row in page.items
+        )
+        for row in page.items:
+            expected = [
+                (f.rule, f.severity, f.message)
+                for f in by_id[row.id].findings
+                if f.status == "open" and f.severity != "info"
+            ]
+            assert [tuple(f) for f in row.findings] == expected
