@@ -221,6 +221,7 @@ def roster_import(
         run.status = "applied"
         run.dry_run = False
         run.summary_json = json.dumps(summary, ensure_ascii=False)
+        run.affected_json = json.dumps(outcome.affected)
         db.session.commit()
     if as_json:
         click.echo(

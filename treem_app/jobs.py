@@ -140,6 +140,7 @@ def roster_import(run_id: int, import_id: int, screening_date: str, apply: bool)
         imp.status = "applied" if apply else "dry_run"
         imp.dry_run = not apply
         imp.summary_json = json.dumps(outcome.summary, ensure_ascii=False)
+        imp.affected_json = json.dumps(outcome.affected) if apply else None
         summary = dict(outcome.summary, import_id=imp.id)
         return summary, import_message(outcome.summary)
 

@@ -84,6 +84,12 @@ def test_apply_creates_persons_with_history_and_findings(app, make):
     assert "Kinhh" in by_field["ethnicity"].note  # the unreadable raw value is not lost
     by_row = {f["row"]: f["rule"] for f in outcome.cli_findings if f["rule"] == "DOB_INVALID"}
     assert by_row == {3: "DOB_INVALID"}  # the Excel row of the second child
+    # The persons behind each rule of the summary (for its links into the work queue).
+    assert outcome.affected["DOB_INVALID"] == [persons[1].id]
+    assert outcome.affected["ID_FORMAT"] == [persons[2].id]
+    assert sorted(outcome.affected) == sorted(outcome.summary["by_rule"])
+    dry = run_import(db.session, upload(app, unit, data), screening_date=DAY, apply=False)
+    assert dry.affected == {} and dry.summary["by_rule"]
 
 
 def newer_export(app, unit, rows):
@@ -116,6 +122,8 @@ def test_reimport_merges_keeps_corrections_records_conflicts_and_flags_the_missi
     ]
     run, outcome = newer_export(app, unit, second)
     db.session.commit()
+    huy = db.session.scalar(select(Person).where(Person.full_name == "Phạm Gia Huy"))
+    assert set(outcome.affected["ID_MISSING"]) == {bich.id, huy.id}  # matched and new
     s = outcome.summary
     assert (s["rows"], s["created"], s["updated"], s["unchanged"]) == (3, 1, 1, 1)
     assert s["conflicts"] == 1 and s["disappeared"] == 1

@@ -57,6 +57,8 @@ class ImportRun(db.Model):
     dry_run: Mapped[bool] = mapped_column(default=True)
     status: Mapped[str] = mapped_column(String(16), default="uploaded")
     summary_json: Mapped[str | None] = mapped_column(Text)
+    # Applied imports: {rule: [ids of the persons whose rows raised it]}, for the summary's links.
+    affected_json: Mapped[str | None] = mapped_column(Text)
     annotated_path: Mapped[str | None] = mapped_column(String(255))
     job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id"))
     applied_at: Mapped[datetime | None]
@@ -77,6 +79,13 @@ class ImportRun(db.Model):
     @property
     def summary(self) -> dict:
         return json.loads(self.summary_json) if self.summary_json else {}
+
+    def affected(self, rule: str = "") -> list[int]:
+        """Ids of the persons this applied import found with ``rule`` (with any rule if empty)."""
+        by_rule = json.loads(self.affected_json) if self.affected_json else {}
+        if rule:
+            return by_rule.get(rule, [])
+        return sorted({pid for ids in by_rule.values() for pid in ids})
 
     @property
     def status_label(self) -> str:

@@ -72,6 +72,8 @@ class ImportOutcome:
     header_rows: tuple[int, int] = (0, 0)
     findings_by_row: dict[int, list] = field(default_factory=dict)
     cli_findings: list[dict] = field(default_factory=list)
+    # Applied imports: rule -> ids of the persons whose rows raised it (empty for a dry run).
+    affected: dict[str, list[int]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- upload
@@ -293,7 +295,9 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
     findings_by_row: dict[int, list] = {}
     cli_findings: list[dict] = []
     rows_with_errors = 0
-    for (excel_row, _), record in zip(rows, records, strict=True):
+    affected: dict[str, list[int]] = {}
+    person_ids = merge.person_ids() if apply else None
+    for n, ((excel_row, _), record) in enumerate(zip(rows, records, strict=True)):
         found = record.findings
         if not found:  # most rows: nothing to count (and no error)
             continue
@@ -302,6 +306,10 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
         for f in found:
             rule = str(f.rule)
             by_rule[rule] = by_rule.get(rule, 0) + 1
+            if person_ids is not None:
+                ids = affected.setdefault(rule, [])
+                if not ids or ids[-1] != person_ids[n]:  # a row may raise a rule twice
+                    ids.append(person_ids[n])
             cli_findings.append(
                 {"row": excel_row, "rule": rule, "field": f.field, "severity": str(f.severity)}
             )
@@ -327,6 +335,7 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
         (run.header_row or 0, run.data_start or 1),
         findings_by_row,
         cli_findings,
+        affected,
     )
 
 
@@ -383,6 +392,7 @@ class _Merge:
         self.created = self.updated = self.unchanged = self.conflicts = 0
         self.disappeared = self.reappeared = 0
         self.matched: list = []  # per record: the stored person's row, or None (a new person)
+        self.new_ids: list[int] = []  # of the new persons, in row order (once persisted)
         self.persons: list = []
 
     # -- matching
@@ -656,6 +666,11 @@ class _Merge:
         self._insert_new(records, columns, rows, now, user_id, note)
         session.flush()
 
+    def person_ids(self) -> list[int]:
+        """The person each row became (matched, or created by :meth:`persist`), by row."""
+        new_ids = iter(self.new_ids)
+        return [p.id if p is not None else next(new_ids) for p in self.matched]
+
     def _load(self, ids: list[int]) -> dict[int, Person]:
         """The persons with these ids as ORM objects, by id."""
         out: dict[int, Person] = {}
@@ -711,6 +726,7 @@ class _Merge:
         conn = self.session.connection()
         sqlite = conn.dialect.name == "sqlite"
         ids = _allocate_ids(conn, "persons", len(new))
+        self.new_ids = ids
         ts = _db_datetime(now, sqlite)
         created = "Hồ sơ mới từ tệp xuất"
         unit_id = self.unit_id
