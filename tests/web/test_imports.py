@@ -101,3 +101,47 @@ def test_scoping_and_roles(make, client, login, post, app):
     client.delete_cookie("session")
     login(make.user("volunteer", tree["b"]))
     assert client.get("/imports").status_code == 403
+
+
+def test_the_summary_links_open_this_imports_records_only(make, client, login, post, run_jobs):
+    from treem_app.models import Finding
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    # Already on record, with the same finding as the file's rows: not this import's.
+    earlier = make.person(tree["a"], full_name="Đặng Thị Cũ", name_key="dang thi cu", open_rank=0)
+    db.session.add(Finding(person_id=earlier.id, rule="ID_MISSING", field="id_number",
+                           severity="error", message="Thiếu số định danh."))  # fmt: skip
+    db.session.commit()
+    login(officer)
+    rows = [
+        exports.row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+        exports.row(2, "Trần Thị Bích", "07/08/2016", sex="Nữ"),
+        exports.row(3, "Lê Minh Khang", "01/01/2014"),
+    ]
+    resp = upload(post, exports.simple_xlsx(exports.HEADER, rows))
+    run = db.session.scalar(select(ImportRun))
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    run_jobs()
+    summary = client.get(resp.headers["Location"]).get_data(as_text=True)
+    link = f"/records?rule=ID_MISSING&amp;status=all&amp;import={run.id}"
+    assert link in summary
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Trần Thị Bích" in page and "Lê Minh Khang" in page
+    assert "Đặng Thị Cũ" not in page and "Nguyễn Văn An" not in page
+    assert f"lần nhập #{run.id}" in page and ">2 hồ sơ" in page
+    # Changing another filter in place keeps the import (HTMX swaps the queue with its input).
+    fragment = client.get(f"/records?rule=ID_MISSING&status=open&import={run.id}",
+                          headers={"HX-Request": "true"})  # fmt: skip
+    body = fragment.get_data(as_text=True)
+    assert f'name="import" value="{run.id}"' in body and "Đặng Thị Cũ" not in body
+    assert f"import={run.id}" in fragment.headers["HX-Push-Url"]
+    # Without the import filter the queue shows the unit's records with that finding again.
+    assert "Đặng Thị Cũ" in client.get("/records?rule=ID_MISSING").get_data(as_text=True)
+    # Another commune's officer learns nothing about this import.
+    client.delete_cookie("session")
+    login(make.user("officer", tree["b"]))
+    other = client.get(f"/records?status=all&import={run.id}").get_data(as_text=True)
+    assert "Không tìm thấy lần nhập này" in other and "«export.xlsx»" not in other
+    assert ">0 hồ sơ" in other

@@ -6,6 +6,7 @@ Every function takes a Session and flushes; the request (or job) commits.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -35,6 +36,7 @@ from ..domain.screening import screen_one, screen_rows
 from ..models import (
     AccessLog,
     Finding,
+    ImportRun,
     NotDuplicate,
     Person,
     PersonEvent,
@@ -128,6 +130,9 @@ class QueueFilter:
     severity: str = ""
     status: str = "open"
     page: int = 1
+    # An applied import (?import=N): only the persons its rows became; with a rule, those its
+    # rows raised that rule on (what the import's summary counted), open or since resolved.
+    imp: int = 0
 
     @classmethod
     def from_args(cls, args) -> QueueFilter:
@@ -140,6 +145,7 @@ class QueueFilter:
             severity=severity if severity in SEVERITY_LABELS else "",
             status=status if status in STATUS_FILTERS else "open",
             page=max(1, args.get("page", 1, type=int) or 1),
+            imp=max(0, args.get("import", 0, type=int) or 0),
         )
 
     def args(self, **changes) -> dict:
@@ -151,6 +157,7 @@ class QueueFilter:
             "severity": self.severity,
             "status": self.status,
             "page": self.page,
+            "import": self.imp,
         }
         values.update(changes)
         defaults = {"status": "open", "page": 1}
@@ -193,6 +200,7 @@ class QueuePage:
     hamlets: list[tuple[str, int]]
     rules: list[tuple[str, int]]
     severities: dict[str, int]
+    imported: ImportRun | None = None  # the import filtered on, when the user may see it
 
 
 # persons.open_rank (kept in step with the findings by every write, see
@@ -221,6 +229,7 @@ class _Shape:
     hamlet: bool
     rule: bool
     severity: str
+    imported: bool  # the persons of one import (their ids bound as "import_ids")
 
     @classmethod
     def of(cls, dialect: str, user: User, units: list[int], filt: QueueFilter) -> _Shape:
@@ -229,7 +238,7 @@ class _Shape:
             search = "number" if filt.q.replace(" ", "").isdigit() else "name"
         return cls(dialect, "one" if len(units) == 1 else "many", user.role == "volunteer",
                    search, filt.status, bool(filt.hamlet), bool(filt.rule),
-                   filt.severity)  # fmt: skip
+                   filt.severity, bool(filt.imp))  # fmt: skip
 
 
 def _id_list(column, name: str, dialect: str):
@@ -238,6 +247,20 @@ def _id_list(column, name: str, dialect: str):
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(Integer)))
     return column.in_(bindparam(name, expanding=True))
+
+
+def _many_ids(column, name: str, dialect: str):
+    """`column` in a list of ids that may be long (an import's: tens of thousands, beyond
+    SQLite's parameter limit): an array on PostgreSQL, a JSON array read with json_each on
+    SQLite (bind :func:`_many_ids_value`)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    each = func.json_each(bindparam(name)).table_valued("value")
+    return column.in_(select(each.c.value))
+
+
+def _many_ids_value(ids: list[int], dialect: str) -> object:
+    return ids if dialect == "postgresql" else json.dumps(ids)
 
 
 def _open_finding(*conditions):
@@ -259,6 +282,8 @@ def _scope(shape: _Shape) -> list:
             VolunteerHamlet.user_id == bindparam("user_id")
         )
         conditions.append(P.hamlet.in_(hamlets))
+    if shape.imported:
+        conditions.append(_many_ids(P.id, "import_ids", shape.dialect))
     if shape.search == "number":
         conditions.append(P.id_number.like(bindparam("search"), escape="/"))
     elif shape.search == "name":
@@ -282,7 +307,7 @@ def _filters(shape: _Shape, *, skip: str = "") -> list:
             conditions.append(P.status == shape.status)
     if shape.hamlet and skip != "hamlet":
         conditions.append(P.hamlet == bindparam("hamlet"))
-    if shape.rule and skip != "rule":
+    if shape.rule and skip != "rule" and not shape.imported:  # an import's ids are the rule's
         conditions.append(_open_finding(F.rule == bindparam("rule")))
     if shape.severity and skip != "rule":
         if shape.severity == "error":
@@ -397,6 +422,13 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     shape = _Shape.of(dialect, user, units, filt)
     params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
               "rule": filt.rule, "severity": filt.severity}  # fmt: skip
+    imported = None
+    if filt.imp:
+        imported = session.get(ImportRun, filt.imp)
+        if imported is None or imported.unit_id not in units:  # not the user's: shows nothing
+            imported = None
+        ids = imported.affected(filt.rule) if imported is not None else []
+        params["import_ids"] = _many_ids_value(ids, dialect)
     if shape.search:
         if shape.search == "number":
             params["search"] = _like_pattern(filt.q.replace(" ", ""), prefix=True)
@@ -430,7 +462,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         if rule is not None:
             items[-1].findings.append(QueueFinding(rule, severity, message))
     hamlets = [(h or "", n) for h, n in counts.items()]
-    return QueuePage(items, total, page, pages, hamlets, rules, severities)
+    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported)
 
 
 # The ids of a unit and the units below it (services.access.subtree_ids with the path bound).
