@@ -46,5 +46,11 @@ def test_officer_imports_the_demo_export_end_to_end(make, page, run_jobs, screen
     wb.close()
     # Follow a rule's link into the list of affected records.
     page.locator("#job-status a", has_text="ID_MISSING").click()
-    page.wait_for_url("**/records?rule=ID_MISSING")
+    page.wait_for_url("**/records?rule=ID_MISSING&status=all&import=*")
+    assert "lần nhập #" in page.locator(".flash-info").inner_text()
+    assert page.locator("#queue-count").inner_text().startswith("15 hồ sơ")  # as summarised
     screenshot("import-rule-records")
+    # Another filter, changed in place, keeps to this import.
+    page.select_option("#status", "open")
+    page.wait_for_url("**/records?rule=ID_MISSING&import=*")
+    assert "lần nhập #" in page.locator(".flash-info").inner_text()
