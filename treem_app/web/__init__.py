@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from ..domain.findings import RULE_LABELS
@@ -44,6 +45,8 @@ def init_app(app: Flask) -> None:
     def globals_():
         menu = menu_for(current_user) if current_user.is_authenticated else []
         return {"menu": menu, "rule_labels": RULE_LABELS}
+
+    app.teardown_request(end_read_only_transaction)
 
     app.jinja_env.filters["vn_number"] = vn_number
     app.jinja_env.filters["vn_date"] = vn_date
@@ -95,6 +98,36 @@ def init_app(app: Flask) -> None:
         if request.endpoint and request.endpoint != "static":
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
+
+
+def end_read_only_transaction(exc: BaseException | None) -> None:
+    """End a request's transaction with a COMMIT when, on PostgreSQL, it wrote nothing.
+
+    Flask-SQLAlchemy's teardown (after this one) closes the session, and the pool rolls back
+    what is left: psycopg drops its prepared statements on every ROLLBACK, so PostgreSQL would
+    parse and plan every statement of every page afresh. A transaction the server gave no
+    transaction id has written nothing (no row inserted, updated, deleted or locked): its COMMIT
+    and its ROLLBACK do the same. Anything else is left to the rollback as before: a request
+    that failed, objects not flushed yet, flushed writes the view did not commit, a transaction
+    already in error. SQLite keeps its statements either way: nothing to do there.
+    """
+    if exc is not None:
+        return
+    session = db.session()  # the request's Session (get_transaction is not proxied)
+    if session.get_transaction() is None or session.new or session.dirty or session.deleted:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    from psycopg.pq import TransactionStatus
+
+    if conn.connection.dbapi_connection.info.transaction_status != TransactionStatus.INTRANS:
+        return
+    try:
+        if conn.exec_driver_sql("SELECT txid_current_if_assigned() IS NULL").scalar():
+            session.commit()
+    except SQLAlchemyError:  # e.g. the connection dropped: the rollback below cleans up
+        pass
 
 
 def vn_number(value) -> str:

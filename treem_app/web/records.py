@@ -43,10 +43,6 @@ def index():
     if is_htmx():
         # The address bar shows the canonical, shareable filter (no empty parameters).
         resp.headers["HX-Push-Url"] = url_for("records.index", **filt.args())
-    # End the read with a COMMIT rather than the teardown's ROLLBACK: psycopg drops its prepared
-    # statements on every rollback, so PostgreSQL would parse and plan the queue's statements
-    # afresh on every request (the busiest page: ~10% of PostgreSQL's CPU on the queue bench).
-    db.session.commit()
     return resp
 
 
