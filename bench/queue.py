@@ -13,8 +13,9 @@ children are marked (moved away, deceased) and 5% carry an already-resolved find
 events are not loaded: the queue never reads them. PostgreSQL is analysed after the load (what
 autovacuum does on its own); SQLite is left as the app leaves it (no ANALYZE).
 
-Timed: the production server, gunicorn with ``-w 4 --threads 2`` (the ``make run`` settings: four
-worker processes of two threads each on the two cores of the reference machine), against that
+Timed: the production server, gunicorn with ``-w 4 -k sync --timeout 120`` (the ``make run``
+settings: four single-threaded worker processes on the two cores of the reference machine,
+each taking a request when it is free; ``--workers``/``--threads`` try others), against that
 database, with ``TREEM_SECURE_COOKIES=0`` because wrk speaks plain HTTP and does not send
 ``Secure`` cookies... to a server that would otherwise refuse to set them over http. A commune
 officer and a district reporter sign in through the real /login form (CSRF token, password); then
@@ -372,7 +373,8 @@ def run_backend(name: str, url: str, data: dict, args, tmp: Path) -> dict:
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "--threads", str(args.threads), "--log-level", "warning", "treem_app:create_app()"],
+         *(["--worker-class", "sync"] if args.threads == 1 else ["--threads", str(args.threads)]),
+         "--timeout", "120", "--log-level", "warning", "treem_app:create_app()"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / f"{name}.log", "w"),
     )  # fmt: skip
     try:
@@ -434,7 +436,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (1: sync workers, more: gthread)"
+    )
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
     args = parser.parse_args()

@@ -83,10 +83,14 @@ def main() -> None:
         procs.append(("redis", redis_proc))
     host = env.get("TREEM_HOST", "127.0.0.1")
     port = env.get("TREEM_PORT", "8000")
-    # Four processes of two threads on the two-core reference machine: keep-alive connections
-    # stick to the process that accepted them, and with two processes of four threads one of
-    # them often held most of the load (bench/queue.py: SQLite 66 -> 161 req/s, PostgreSQL
-    # 60 -> 95 req/s at 10 connections).
+    # Four single-threaded (sync) processes on the two-core reference machine. A process takes
+    # a request only when it is free, so requests wait in one queue for the first free process.
+    # Threaded processes (gthread) keep each keep-alive connection to themselves: requests
+    # queued behind a busy process while another sat idle, which made the slow tail
+    # (bench/queue.py, 10 connections, PostgreSQL: p95 112-150 ms with 4x2 threads, 171-176 ms
+    # with 4 gthread x1, 92-106 ms with 4 sync; SQLite 83 vs 88 ms). A sync process is stopped
+    # after --timeout seconds on one request: 120 s leaves room for a large upload on a slow
+    # line (the heavy work runs in the background worker).
     workers = env.get("TREEM_WEB_WORKERS", "4")
 
     def spawn(name: str, argv: list[str]) -> None:
@@ -117,8 +121,10 @@ def main() -> None:
             f"{host}:{port}",
             "--workers",
             workers,
-            "--threads",
-            "2",
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "120",
             "--access-logfile",
             "-",
             "--log-level",
