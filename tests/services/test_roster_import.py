@@ -350,3 +350,37 @@ def test_an_import_failing_while_writing_leaves_nothing(app, make, monkeypatch):
     assert count(Person) == 0 and count(PersonEvent) == 0 and count(Finding) == 0
     if sqlite:
         assert _index_sql() == before
+
+
+def test_a_person_saved_while_the_import_runs_stops_it_and_nothing_is_written(
+    app, make, monkeypatch
+):
+    unit = make.unit()
+    first = [row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123")]
+    newer_export(app, unit, first)
+    db.session.commit()
+    an = db.session.scalar(select(Person))
+    events = count(PersonEvent)
+    newer = [row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123", eth="Tày")]
+    run = upload(app, unit, exports.simple_xlsx(HEADER, newer))
+    db.session.commit()
+    planned = roster_import._Merge.plan_updates
+
+    def officer_saves_meanwhile(self, *args):
+        planned(self, *args)  # the plan is made from what was read...
+        with db.engine.begin() as other:  # ...then an officer saves the record elsewhere
+            other.execute(
+                text(
+                    "UPDATE persons SET hamlet = 'Thôn Mới', version = version + 1 WHERE id = :id"
+                ),
+                {"id": an.id},
+            )
+
+    monkeypatch.setattr(roster_import._Merge, "plan_updates", officer_saves_meanwhile)
+    with pytest.raises(roster_import.ImportError_) as exc:
+        run_import(db.session, run, screening_date=DAY, apply=True)
+    db.session.rollback()
+    assert "vừa được sửa trong lúc nhập" in str(exc.value)
+    db.session.expire_all()
+    assert an.hamlet == "Thôn Mới" and an.ethnicity != "02"  # the officer's save stands
+    assert count(PersonEvent) == events

@@ -375,6 +375,7 @@ _STORED = (
     Person.status,
     Person.id_source,
     Person.open_rank,
+    Person.version,
     *(getattr(Person, c) for c in PERSON_COLUMNS),
 )
 
@@ -672,11 +673,29 @@ class _Merge:
         return [p.id if p is not None else next(new_ids) for p in self.matched]
 
     def _load(self, ids: list[int]) -> dict[int, Person]:
-        """The persons with these ids as ORM objects, by id."""
+        """The persons with these ids as ORM objects, by id, as they were when matched.
+
+        The plan was made from the rows read when matching; a person saved since (an officer's
+        edit while the import ran) would be planned on old facts: the import stops instead,
+        writing nothing, and can simply be run again.
+        """
+        read = {p.id: p.version for p in self.matched if p is not None}
         out: dict[int, Person] = {}
         for i in range(0, len(ids), CHUNK):
-            for p in self.session.scalars(select(Person).where(Person.id.in_(ids[i : i + CHUNK]))):
+            query = (
+                select(Person)
+                .where(Person.id.in_(ids[i : i + CHUNK]))
+                .execution_options(populate_existing=True)  # as stored now, not as cached
+            )
+            for p in self.session.scalars(query):
                 out[p.id] = p
+        changed = [p for pid, p in out.items() if p.version != read.get(pid, p.version)]
+        if changed:
+            names = ", ".join(p.full_name or f"#{p.id}" for p in changed[:3])
+            raise ImportError_(
+                f"Có {_n(len(changed))} hồ sơ vừa được sửa trong lúc nhập ({names}); chưa có gì "
+                "thay đổi. Hãy chạy lại lần nhập này."
+            )
         return out
 
     def _stale_findings(self, direct: list[tuple[object, list]]) -> set[int]:
