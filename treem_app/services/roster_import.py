@@ -394,6 +394,7 @@ class _Merge:
         self.disappeared = self.reappeared = 0
         self.matched: list = []  # per record: the stored person's row, or None (a new person)
         self.new_ids: list[int] = []  # of the new persons, in row order (once persisted)
+        self.read_versions: dict[int, int] = {}
         self.persons: list = []
 
     # -- matching
@@ -430,6 +431,8 @@ class _Merge:
                 claimed.add(hit.id)
             matched.append(hit)
         self.matched = matched
+        # The version each matched person had when read: the plan is made from these rows.
+        self.read_versions = {p.id: p.version for p in matched if p is not None}
 
     def flag_registry_duplicates(self, records) -> None:  # noqa: ANN001
         """ID_DUPLICATE against persons who are not the row's own person (SPEC section 4)."""
@@ -566,13 +569,13 @@ class _Merge:
         rescreen: list[Person] = []
         direct: list[tuple[object, list]] = []
         for row, changed, disputes, excel_row, n in self.changes:
+            absent = self.open_conflicts.get((row.id, "#absent"))
+            if absent is not None:  # back in the export
+                absent.status = "resolved"
+                absent.decision = "reappeared"
+                absent.resolved_at = now
             if not (changed or disputes):
                 direct.append((row, records[n].findings))
-                absent = self.open_conflicts.get((row.id, "#absent"))
-                if absent is not None:
-                    absent.status = "resolved"
-                    absent.decision = "reappeared"
-                    absent.resolved_at = now
                 continue
             person = objects[row.id]
             for f, _old, new in changed:
@@ -617,11 +620,6 @@ class _Merge:
                         row=excel_row,
                     )
                 )
-            absent = self.open_conflicts.get((person.id, "#absent"))
-            if absent is not None:
-                absent.status = "resolved"
-                absent.decision = "reappeared"
-                absent.resolved_at = now
             rescreen.append(person)
         for person in self.absent:
             if (person.id, "#absent") in self.open_conflicts:
@@ -679,7 +677,6 @@ class _Merge:
         edit while the import ran) would be planned on old facts: the import stops instead,
         writing nothing, and can simply be run again.
         """
-        read = {p.id: p.version for p in self.matched if p is not None}
         out: dict[int, Person] = {}
         for i in range(0, len(ids), CHUNK):
             query = (
@@ -689,7 +686,7 @@ class _Merge:
             )
             for p in self.session.scalars(query):
                 out[p.id] = p
-        changed = [p for pid, p in out.items() if p.version != read.get(pid, p.version)]
+        changed = [p for pid, p in out.items() if p.version != self.read_versions[pid]]
         if changed:
             names = ", ".join(p.full_name or f"#{p.id}" for p in changed[:3])
             raise ImportError_(
