@@ -241,25 +241,21 @@ class _Shape:
                    filt.severity, bool(filt.imp))  # fmt: skip
 
 
-def _id_list(column, name: str, dialect: str):
+def _id_list(column, name: str, dialect: str, *, unbounded: bool = False):
     """`column` in a list of ids bound as one parameter: an array on PostgreSQL (one statement
-    text, and so one prepared statement, whatever the length), an expanding IN elsewhere."""
+    text, and so one prepared statement, whatever the length), an expanding IN on SQLite, or,
+    for a list that may pass SQLite's parameter limit (an import's persons: tens of thousands),
+    a JSON array read with json_each (bind the list through :func:`_unbounded_ids`)."""
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    if unbounded:
+        each = func.json_each(bindparam(name)).table_valued("value")
+        return column.in_(select(each.c.value))
     return column.in_(bindparam(name, expanding=True))
 
 
-def _many_ids(column, name: str, dialect: str):
-    """`column` in a list of ids that may be long (an import's: tens of thousands, beyond
-    SQLite's parameter limit): an array on PostgreSQL, a JSON array read with json_each on
-    SQLite (bind :func:`_many_ids_value`)."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(Integer)))
-    each = func.json_each(bindparam(name)).table_valued("value")
-    return column.in_(select(each.c.value))
-
-
-def _many_ids_value(ids: list[int], dialect: str) -> object:
+def _unbounded_ids(ids: list[int], dialect: str) -> object:
+    """The value to bind for an ``unbounded`` :func:`_id_list`."""
     return ids if dialect == "postgresql" else json.dumps(ids)
 
 
@@ -283,7 +279,7 @@ def _scope(shape: _Shape) -> list:
         )
         conditions.append(P.hamlet.in_(hamlets))
     if shape.imported:
-        conditions.append(_many_ids(P.id, "import_ids", shape.dialect))
+        conditions.append(_id_list(P.id, "import_ids", shape.dialect, unbounded=True))
     if shape.search == "number":
         conditions.append(P.id_number.like(bindparam("search"), escape="/"))
     elif shape.search == "name":
@@ -428,7 +424,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         if imported is None or imported.unit_id not in units:  # not the user's: shows nothing
             imported = None
         ids = imported.affected(filt.rule) if imported is not None else []
-        params["import_ids"] = _many_ids_value(ids, dialect)
+        params["import_ids"] = _unbounded_ids(ids, dialect)
     if shape.search:
         if shape.search == "number":
             params["search"] = _like_pattern(filt.q.replace(" ", ""), prefix=True)
