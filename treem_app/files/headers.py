@@ -17,19 +17,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
+
 # FIELDS: the canonical fields, in the order the mapping form lists them.
 from ..domain.findings import FIELDS as FIELDS
 
-FIELD_LABELS = {
+# The domain's labels, but as an export's columns are known to officers.
+FIELD_LABELS = {f: DOMAIN_FIELD_LABELS[f] for f in FIELDS} | {
     "national_key": "Mã trẻ em (mã hồ sơ)",
-    "full_name": "Họ và tên",
-    "dob": "Ngày sinh",
-    "sex": "Giới tính",
-    "ethnicity": "Dân tộc",
-    "id_number": "Số định danh cá nhân",
-    "father_name": "Họ tên cha",
-    "mother_name": "Họ tên mẹ",
-    "guardian_name": "Họ tên người giám hộ",
     "hamlet": "Thôn/Tổ dân phố",
 }
 # Without these a file cannot be screened at all.
