@@ -572,7 +572,7 @@ def _screen(
 ) -> ScreeningResult:
     rows = rows if rows.__class__ is list else list(rows)  # type: ignore[assignment]
     column = {f: _column(rows, f) for f in FIELDS}  # type: ignore[arg-type]
-    if any(map(contains, rows, repeat("_owner"))):
+    if registry_ids and any(map(contains, rows, repeat("_owner"))):  # only the registry asks
         column["_owner"] = [row.get("_owner") for row in rows]
     try:
         return _screen_columns(column, len(rows), today, registry_ids, children, detect_duplicates)
