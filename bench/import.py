@@ -112,7 +112,8 @@ def main(argv: list[str]) -> int:
 
         from treem_app import create_app
         from treem_app.extensions import db
-        from treem_app.services.roster_import import annotate, run_import, store_upload
+        from treem_app.services.roster_import import annotate, run_import
+        from treem_app.services.roster_upload import store_upload
         from treem_app.services.units import add_unit
 
         app = create_app({

@@ -167,7 +167,8 @@ def roster_import(
     from flask import current_app
 
     from .files.upload_checks import UploadError
-    from .services.roster_import import confirm_mapping, run_import, store_upload
+    from .services.roster_import import run_import
+    from .services.roster_upload import confirm_mapping, store_upload
 
     try:
         day = date.fromisoformat(screening_date) if screening_date else date.today()

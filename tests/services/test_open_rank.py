@@ -11,9 +11,10 @@ from sqlalchemy import select, text
 from treem_app.extensions import db
 from treem_app.models import Finding, Person
 from treem_app.services import batches, review
+from treem_app.services.conflicts import resolve_conflict
 from treem_app.services.findings import rebuild_findings
 from treem_app.services.persons import open_rank_of
-from treem_app.services.roster_import import resolve_conflict, run_import
+from treem_app.services.roster_import import run_import
 
 from ..batch_helpers import ready_children
 from ..exports import DAY, HEADER, row, simple_xlsx

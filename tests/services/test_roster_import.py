@@ -8,14 +8,10 @@ from sqlalchemy import func, select, text
 from treem_app.extensions import db
 from treem_app.files.upload_checks import UploadError
 from treem_app.models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent
-from treem_app.services import roster_import
-from treem_app.services.roster_import import (
-    annotate,
-    confirm_mapping,
-    resolve_conflict,
-    run_import,
-    store_upload,
-)
+from treem_app.services import bulk_sql, roster_merge, roster_upload
+from treem_app.services.conflicts import resolve_conflict
+from treem_app.services.roster_import import annotate, run_import
+from treem_app.services.roster_upload import confirm_mapping, store_upload
 
 from .. import exports
 from ..exports import DAY, HEADER, row
@@ -327,7 +323,7 @@ def test_a_first_import_writes_creation_events_and_keeps_the_schema(app, make):
         ).all()
         assert "ix_persons_id_number" in str(plan)
         cache = db.session.connection().connection.dbapi_connection.execute("PRAGMA cache_size")
-        assert cache.fetchone()[0] != -roster_import.BULK_CACHE_KIB  # set back
+        assert cache.fetchone()[0] != -bulk_sql.BULK_CACHE_KIB  # set back
 
 
 def test_an_import_failing_while_writing_leaves_nothing(app, make, monkeypatch):
@@ -336,14 +332,14 @@ def test_an_import_failing_while_writing_leaves_nothing(app, make, monkeypatch):
     before = _index_sql() if sqlite else None
     run = upload(app, unit, exports.export_bytes(unit, exports.child_rows(40)))
     db.session.commit()
-    real = roster_import._bulk
+    real = roster_merge.bulk_insert
 
     def failing(conn, table, columns, rows):
         real(conn, table, columns, rows)
         if table == "findings":
             raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(roster_import, "_bulk", failing)
+    monkeypatch.setattr(roster_merge, "bulk_insert", failing)
     with pytest.raises(RuntimeError):
         run_import(db.session, run, screening_date=DAY, apply=True)
     db.session.rollback()
@@ -364,7 +360,7 @@ def test_a_person_saved_while_the_import_runs_stops_it_and_nothing_is_written(
     newer = [row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123", eth="Tày")]
     run = upload(app, unit, exports.simple_xlsx(HEADER, newer))
     db.session.commit()
-    planned = roster_import._Merge.plan_updates
+    planned = roster_merge.RosterMerge.plan_updates
 
     def officer_saves_meanwhile(self, *args):
         planned(self, *args)  # the plan is made from what was read...
@@ -376,8 +372,8 @@ def test_a_person_saved_while_the_import_runs_stops_it_and_nothing_is_written(
                 {"id": an.id},
             )
 
-    monkeypatch.setattr(roster_import._Merge, "plan_updates", officer_saves_meanwhile)
-    with pytest.raises(roster_import.ImportError_) as exc:
+    monkeypatch.setattr(roster_merge.RosterMerge, "plan_updates", officer_saves_meanwhile)
+    with pytest.raises(roster_upload.ImportError_) as exc:
         run_import(db.session, run, screening_date=DAY, apply=True)
     db.session.rollback()
     assert "vừa được sửa trong lúc nhập" in str(exc.value)

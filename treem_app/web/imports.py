@@ -23,13 +23,8 @@ from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differe
 from ..files.upload_checks import UploadError
 from ..models import ColumnMapping, Conflict, ImportRun, JobRun, Unit
 from ..services.access import subtree_ids, unit_in_scope
-from ..services.roster_import import (
-    ImportError_,
-    confirm_mapping,
-    resolve_conflict,
-    store_upload,
-    validate_mapping,
-)
+from ..services.conflicts import resolve_conflict
+from ..services.roster_upload import ImportError_, confirm_mapping, store_upload, validate_mapping
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job

@@ -1,0 +1,165 @@
+"""Step 1, upload: check and keep an uploaded export, propose and confirm its column mapping.
+
+The file is kept under ``TREEM_FILES_DIR/imports/UNIT/`` with its SHA-256 before anything is
+read, so an import can be re-run or audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..files.headers import FIELD_LABELS as COLUMN_LABELS
+from ..files.headers import REQUIRED, fold
+from ..files.upload_checks import UploadError, check_upload
+from ..files.xls_formulas import xls_sheet_has_formulas
+from ..files.xlsx_read import choose_sheet, data_rows, sheet_has_formulas
+from ..models import ColumnMapping, ImportRun, Unit, User
+from ..models._common import utcnow
+
+
+class ImportError_(UploadError):
+    """An import that cannot go ahead; the message is Vietnamese, for the user."""
+
+
+def count_text(value: int) -> str:
+    """A count with Vietnamese thousands separators (1.731)."""
+    return f"{value:,}".replace(",", ".")
+
+
+def store_upload(
+    session: Session,
+    unit: Unit,
+    user: User | None,
+    filename: str,
+    data: bytes,
+    *,
+    files_dir: str | Path,
+    max_bytes: int,
+    max_rows: int,
+) -> ImportRun:
+    """Check an uploaded file, keep it under ``files_dir`` and propose a column mapping.
+
+    Raises UploadError (Vietnamese message) and keeps nothing when the file is refused.
+    """
+    checked = check_upload(data, filename, max_bytes=max_bytes)
+    digest = hashlib.sha256(checked.data).hexdigest()
+    folder = Path(files_dir) / "imports" / unit.code
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"{stamp}-{digest[:16]}.{checked.kind}"
+    path.write_bytes(checked.data)
+    try:
+        choice = choose_sheet(path, checked.kind)
+        formulas = choice.has_formulas
+        if formulas is None and checked.kind == "xlsx":
+            formulas = sheet_has_formulas(path, choice.sheet)
+        elif checked.kind == "xls":
+            formulas = xls_sheet_has_formulas(path, choice.sheet)
+        if formulas:
+            raise UploadError(
+                "Trang tính có ô chứa công thức thay vì giá trị. Hãy chép toàn bộ và dán lại "
+                "dạng giá trị (Dán đặc biệt → Giá trị) rồi tải lên lại."
+            )
+        # The row count from the sheet's used range (blank rows included): the sheet is read
+        # whole only by the import itself, which checks again.
+        rows = max(0, choice.height - choice.header.data_start)
+        if choice.height <= len(choice.preview):  # a short sheet: count its non-blank rows
+            rows = len(data_rows(choice.preview, choice.header))
+        if not rows:
+            raise UploadError("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
+        if rows > max_rows:
+            raise UploadError(
+                f"Tệp có {count_text(rows)} dòng, vượt giới hạn {count_text(max_rows)} dòng "
+                "cho một lần nhập."
+            )
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    headers = choice.header.headers
+    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit.id))
+    mapping = propose_mapping(choice.header.mapping, headers, remembered)
+    run = ImportRun(
+        unit=unit,
+        original_name=Path(filename).name[:255] or "tep-tai-len",
+        stored_path=str(path),
+        kind=checked.kind,
+        sha256=digest,
+        size=len(checked.data),
+        macros_removed=checked.macros_removed,
+        uploaded_by=user,
+        sheet=choice.sheet,
+        header_row=choice.header.header_row,
+        data_start=choice.header.data_start,
+        headers_json=json.dumps(headers, ensure_ascii=False),
+        mapping_json=json.dumps({str(k): v for k, v in mapping.items()}),
+        status="uploaded",
+        summary_json=json.dumps({"rows": rows, "skipped_sheets": choice.skipped}),
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def propose_mapping(
+    detected: dict[int, str], headers: list[str], remembered: ColumnMapping | None
+) -> dict[int, str]:
+    """The detected mapping, overridden by what the officer confirmed for the same header text."""
+    if remembered is None:
+        return dict(detected)
+    by_text = {fold(h): remembered.mapping.get(i) for i, h in enumerate(remembered.headers)}
+    out: dict[int, str] = {}
+    for i, h in enumerate(headers):
+        key = fold(h)
+        if key in by_text:
+            if by_text[key]:
+                out[i] = by_text[key]
+        elif i in detected:
+            out[i] = detected[i]
+    # A field taken twice (a renamed column now detected as well) keeps its first column.
+    seen: set[str] = set()
+    for i in sorted(out):
+        if out[i] in seen:
+            del out[i]
+        else:
+            seen.add(out[i])
+    return out
+
+
+def validate_mapping(mapping: dict[int, str]) -> list[str]:
+    """Problems with a mapping, in Vietnamese (empty when it can be used)."""
+    problems = []
+    fields = list(mapping.values())
+    for f in REQUIRED:
+        if f not in fields:
+            problems.append(f"Chưa chọn cột cho «{COLUMN_LABELS[f]}».")
+    for f in sorted(set(fields)):
+        if fields.count(f) > 1:
+            problems.append(f"«{COLUMN_LABELS.get(f, f)}» được chọn cho nhiều cột.")
+    unknown = [f for f in fields if f not in COLUMN_LABELS]
+    if unknown:
+        problems.append("Có cột được gán cho trường không tồn tại.")
+    return problems
+
+
+def confirm_mapping(
+    session: Session, run: ImportRun, mapping: dict[int, str], user: User | None
+) -> None:
+    """Save the officer's mapping on the import and remember it for the unit's next export."""
+    problems = validate_mapping(mapping)
+    if problems:
+        raise ImportError_(" ".join(problems))
+    as_json = json.dumps({str(k): v for k, v in sorted(mapping.items())})
+    run.mapping_json = as_json
+    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == run.unit_id))
+    if remembered is None:
+        remembered = ColumnMapping(unit_id=run.unit_id)
+        session.add(remembered)
+    remembered.headers_json = run.headers_json or "[]"
+    remembered.mapping_json = as_json
+    remembered.updated_by_id = user.id if user else None
+    session.flush()
