@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from treem_app.extensions import db
 from treem_app.models import Person
-from treem_app.services import review
+from treem_app.services import findings, proposals
 
 from .test_login_flow import sign_in
 
@@ -13,7 +13,7 @@ TODAY = date(2026, 11, 22)
 
 def _person(make, unit, **facts):
     person = make.person(unit, **facts)
-    review.rescreen(db.session, person, TODAY)
+    findings.rescreen(db.session, [person], TODAY)
     db.session.commit()
     return person
 
@@ -55,7 +55,7 @@ def test_volunteer_proposes_officer_approves_edits_adds_and_merges(
         id_number="052219000123",
         father_name="Hồ Anh Đạt",
     )
-    review.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    proposals.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
     db.session.commit()
 
     # The volunteer proposes the mother's name found at the household.

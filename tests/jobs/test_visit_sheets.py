@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from treem_app.extensions import db
 from treem_app.models import AccessLog, JobRun
-from treem_app.services import review
+from treem_app.services import findings, review
 
 TODAY = date(2026, 11, 22)
 
@@ -44,7 +44,7 @@ def test_visit_sheet_pdf_job_lists_children_to_verify(
         tree["a"], full_name="Vũ Hoàng Yến", hamlet="Thôn Khác", id_number=None, sex="F"
     )
     for p in db.session.scalars(select(review.Person)):
-        review.rescreen(db.session, p, TODAY)
+        findings.rescreen(db.session, [p], TODAY)
     db.session.commit()
     login(officer)
     resp = post("/visit-sheets", {"hamlet": "Thôn Hưng Nghĩa"})

@@ -2,7 +2,7 @@ from datetime import date
 
 from treem_app.extensions import db
 from treem_app.models import JobRun
-from treem_app.services import review
+from treem_app.services import findings
 from treem_app.services.dashboard import child_counts, unit_counts
 
 TODAY = date(2026, 11, 22)
@@ -25,7 +25,7 @@ def test_counts_roll_up_along_the_tree(make):
         make.person(tree["a"], id_number=None, status="moved"),  # marked: not counted
     ]
     for p in people[:4]:
-        review.rescreen(db.session, p, TODAY)
+        findings.rescreen(db.session, [p], TODAY)
     db.session.add(JobRun(kind="rebuild_findings", unit=tree["b"], status="running"))
     db.session.commit()
 

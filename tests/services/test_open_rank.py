@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from treem_app.extensions import db
 from treem_app.models import Finding, Person
-from treem_app.services import batches, review
+from treem_app.services import batches, duplicates, findings, review
 from treem_app.services.conflicts import resolve_conflict
 from treem_app.services.findings import rebuild_findings
 from treem_app.services.persons import open_rank_of
@@ -86,14 +86,14 @@ def test_review_actions_keep_the_rank(make):
     # both; dismissed; a third one raised again by a rebuild, then merged away.
     twin = add(id_number=None)
     assert rank(twin) == 0 and rank(an) == 1
-    review.dismiss_pair(db.session, an, twin, user=officer, today=TODAY)
+    duplicates.dismiss_pair(db.session, an, twin, user=officer, today=TODAY)
     assert rank(an) == 2
     assert_open_ranks(db.session)
     third = add(id_number=None)
     assert rank(third) == 0
     rebuild_findings(db.session, unit, TODAY)
     assert_open_ranks(db.session)
-    review.merge_persons(db.session, an, third, user=officer, note=None, today=TODAY)
+    duplicates.merge_persons(db.session, an, third, user=officer, note=None, today=TODAY)
     assert rank(third) == 2 and third.status == "duplicate"
     assert_open_ranks(db.session)
     # Marked (findings resolved), then restored (screened again).
@@ -168,11 +168,11 @@ def test_the_migration_backfills_the_rank(make):
                     id_number="052215000789", id_source="export", dob=dt.date(2015, 6, 1)),
     ]  # fmt: skip
     for person in people:
-        review.rescreen(db.session, person, TODAY)
+        findings.rescreen(db.session, [person], TODAY)
     officer = make.user("officer", unit)
     review.set_mark(db.session, people[0], "moved", "Chuyển đi", user=officer, today=TODAY)
     people.append(make.person(unit, id_number=None))
-    review.rescreen(db.session, people[-1], TODAY)
+    findings.rescreen(db.session, [people[-1]], TODAY)
     db.session.commit()
     expected = dict(db.session.execute(select(Person.id, Person.open_rank)).all())
     assert [expected[p.id] for p in people] == [2, 1, 2, 0]

@@ -3,9 +3,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from treem_app.domain.names import name_key
 from treem_app.extensions import db
 from treem_app.models import Finding, NotDuplicate, Person, PersonEvent
-from treem_app.services import review
+from treem_app.services import audit, duplicates, findings, proposals, review, work_queue
 from treem_app.services.findings import rebuild_findings
 
 TODAY = date(2026, 11, 22)
@@ -24,7 +25,7 @@ def commune(make):
 
 def screened(make, unit, **facts):
     person = make.person(unit, **facts)
-    review.rescreen(db.session, person, TODAY)
+    findings.rescreen(db.session, [person], TODAY)
     db.session.commit()
     return person
 
@@ -180,26 +181,28 @@ def test_queue_filters_search_and_counts(make, commune):
     )
     screened(make, tree["b"], full_name="Nguyễn Văn An", name_key="nguyen van an", id_number=None)
 
-    page = review.queue_page(db.session, officer, review.QueueFilter())
+    page = work_queue.queue_page(db.session, officer, work_queue.QueueFilter())
     assert page.total == 2  # open findings only, commune A only
     assert dict(page.hamlets) == {"Thôn Một": 1, "Thôn Hai": 1}
     assert dict(page.rules)["ID_MISSING"] == 1 and dict(page.rules)["GUARDIAN_MISSING"] == 1
 
-    page = review.queue_page(db.session, officer, review.QueueFilter(q="nguyen van"))
+    page = work_queue.queue_page(db.session, officer, work_queue.QueueFilter(q="nguyen van"))
     assert [p.id for p in page.items] == [an.id]
-    page = review.queue_page(db.session, officer, review.QueueFilter(q="Nguyễn  VĂN an"))
+    page = work_queue.queue_page(db.session, officer, work_queue.QueueFilter(q="Nguyễn  VĂN an"))
     assert [p.id for p in page.items] == [an.id]
-    page = review.queue_page(
-        db.session, officer, review.QueueFilter(q="052215000789", status="all")
+    page = work_queue.queue_page(
+        db.session, officer, work_queue.QueueFilter(q="052215000789", status="all")
     )
     assert [p.id for p in page.items] == [clean.id]
-    page = review.queue_page(db.session, officer, review.QueueFilter(rule="GUARDIAN_MISSING"))
+    page = work_queue.queue_page(
+        db.session, officer, work_queue.QueueFilter(rule="GUARDIAN_MISSING")
+    )
     assert [p.full_name for p in page.items] == ["Trần Thị Bình"]
-    page = review.queue_page(
-        db.session, officer, review.QueueFilter(hamlet="Thôn Hai", status="all")
+    page = work_queue.queue_page(
+        db.session, officer, work_queue.QueueFilter(hamlet="Thôn Hai", status="all")
     )
     assert page.total == 2 and dict(page.hamlets)["Thôn Một"] == 1  # other hamlets still counted
-    page = review.queue_page(db.session, officer, review.QueueFilter(status="clean"))
+    page = work_queue.queue_page(db.session, officer, work_queue.QueueFilter(status="clean"))
     assert [p.id for p in page.items] == [clean.id]
 
 
@@ -216,7 +219,7 @@ def test_errors_come_first_in_the_queue(make, commune):
         dob_precision="year",
     )
     screened(make, tree["a"], full_name="Zơ Rum", name_key="zo rum", id_number=None)
-    page = review.queue_page(db.session, officer, review.QueueFilter())
+    page = work_queue.queue_page(db.session, officer, work_queue.QueueFilter())
     assert [p.name_key for p in page.items] == ["zo rum", "an ha"]  # error before warning
 
 
@@ -225,12 +228,12 @@ def test_volunteer_sees_only_assigned_hamlets_and_proposals_need_approval(make, 
     volunteer = make.user("volunteer", tree["a"], full_name="Phạm Minh Khôi")
     mine = screened(make, tree["a"], hamlet="Thôn Một", id_number=None)
     screened(make, tree["a"], hamlet="Thôn Hai", id_number=None)
-    review.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    proposals.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
     db.session.commit()
-    page = review.queue_page(db.session, volunteer, review.QueueFilter())
+    page = work_queue.queue_page(db.session, volunteer, work_queue.QueueFilter())
     assert [p.id for p in page.items] == [mine.id]
 
-    proposal = review.propose(
+    proposal = proposals.propose(
         db.session,
         mine,
         "mother_name",
@@ -242,7 +245,7 @@ def test_volunteer_sees_only_assigned_hamlets_and_proposals_need_approval(make, 
     )
     db.session.commit()
     assert mine.mother_name is None and proposal.new_value == "Trần Thị Hoa"
-    review.decide_proposal(
+    proposals.decide_proposal(
         db.session, proposal, officer=officer, approve=True, reason=None, today=TODAY
     )
     db.session.commit()
@@ -251,7 +254,7 @@ def test_volunteer_sees_only_assigned_hamlets_and_proposals_need_approval(make, 
     assert event.user_id == volunteer.id and event.approved_by_id == officer.id
     assert event.source == "household_visit"
 
-    other = review.propose(
+    other = proposals.propose(
         db.session,
         mine,
         "hamlet",
@@ -262,10 +265,10 @@ def test_volunteer_sees_only_assigned_hamlets_and_proposals_need_approval(make, 
         today=TODAY,
     )
     with pytest.raises(review.ReviewError, match="lý do"):
-        review.decide_proposal(
+        proposals.decide_proposal(
             db.session, other, officer=officer, approve=False, reason="", today=TODAY
         )
-    review.decide_proposal(
+    proposals.decide_proposal(
         db.session,
         other,
         officer=officer,
@@ -355,24 +358,26 @@ def test_merge_keeps_both_histories_and_dismiss_is_remembered(make, commune):
     )
     db.session.add(PersonEvent(person=b, field="hamlet", new_value="Thôn Một", source="export"))
     db.session.commit()
-    pairs = review.duplicate_pairs(db.session, officer)
+    pairs = duplicates.duplicate_pairs(db.session, officer)
     assert {(p.a.id, p.b.id) for p in pairs} == {(a.id, b.id), (a.id, c.id), (b.id, c.id)}
 
-    review.dismiss_pair(db.session, a, c, user=officer, today=TODAY)
-    review.dismiss_pair(db.session, b, c, user=officer, today=TODAY)
+    duplicates.dismiss_pair(db.session, a, c, user=officer, today=TODAY)
+    duplicates.dismiss_pair(db.session, b, c, user=officer, today=TODAY)
     db.session.commit()
     assert db.session.scalar(select(NotDuplicate.id)) is not None
     assert "DUPLICATE_PERSON" not in open_rules(c)
-    assert {(p.a.id, p.b.id) for p in review.duplicate_pairs(db.session, officer)} == {(a.id, b.id)}
+    assert {(p.a.id, p.b.id) for p in duplicates.duplicate_pairs(db.session, officer)} == {
+        (a.id, b.id)
+    }
 
-    review.merge_persons(db.session, a, b, user=officer, note="Cùng một trẻ", today=TODAY)
+    duplicates.merge_persons(db.session, a, b, user=officer, note="Cùng một trẻ", today=TODAY)
     db.session.commit()
     assert b.status == "duplicate" and b.merged_into_id == a.id
     assert a.id_number == "052215000123" and a.mother_name == "Lê Thị Hoa"
-    events = review.history(db.session, a)
+    events = audit.history(db.session, a)
     assert any(e.person_id == b.id and e.field == "hamlet" for e in events)  # b's history kept
     assert any(e.person_id == a.id and e.field == "id_number" for e in events)
-    assert review.duplicate_pairs(db.session, officer) == []
+    assert duplicates.duplicate_pairs(db.session, officer) == []
     assert "DUPLICATE_PERSON" not in open_rules(a)
 
     # A full re-screen honours the dismissed pair too.
@@ -448,7 +453,7 @@ def _queue_in_python(persons, filt):
             if q.isdigit():
                 if not (p.id_number or "").startswith(q):
                     return False
-            elif review.name_key(filt.q) not in (p.name_key or ""):
+            elif name_key(filt.q) not in (p.name_key or ""):
                 return False
         if filt.status == "marked":
             if p.status not in review.MARKS:
@@ -517,12 +522,12 @@ def test_queue_numbers_and_rows_match_a_count_by_hand(make, commune, args):
     review.set_mark(db.session, persons[1], "moved", "Chuyển đi", user=officer, today=TODAY)
     review.set_mark(db.session, persons[7], "deceased", "Đã mất", user=officer, today=TODAY)
     db.session.commit()
-    filt = review.QueueFilter(**args)
+    filt = work_queue.QueueFilter(**args)
     for user, units in ((officer, {tree["a"].id}), (reporter, {tree["a"].id, tree["b"].id})):
         scope = [p for p in persons if p.unit_id in units]
         for p in scope:
             db.session.expire(p, ["findings"])
-        page = review.queue_page(db.session, user, filt)
+        page = work_queue.queue_page(db.session, user, filt)
         hamlets, rules, severities, items = _queue_in_python(scope, filt)
         assert dict(page.hamlets) == hamlets
         assert dict(page.rules) == rules

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from treem_app.extensions import db
 from treem_app.models import AccessLog, Person, Proposal
-from treem_app.services import review
+from treem_app.services import findings, proposals, review
 
 TODAY = date(2026, 11, 22)
 HX = {"HX-Request": "true"}
@@ -13,7 +13,7 @@ HX = {"HX-Request": "true"}
 
 def _person(make, unit, **facts):
     person = make.person(unit, **facts)
-    review.rescreen(db.session, person, TODAY)
+    findings.rescreen(db.session, [person], TODAY)
     db.session.commit()
     return person
 
@@ -152,7 +152,7 @@ def test_volunteer_proposes_and_officer_approves_through_the_pages(make, client,
     volunteer = make.user("volunteer", tree["a"], full_name="Phạm Minh Khôi")
     person = _person(make, tree["a"], hamlet="Thôn Một", mother_name=None)
     hidden = _person(make, tree["a"], hamlet="Thôn Hai")
-    review.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    proposals.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
     db.session.commit()
     login(volunteer)
     assert client.get(f"/records/{hidden.id}").status_code == 404

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.screening import screen_one
-from ..models import Conflict, Finding, PersonEvent, User
+from ..models import Conflict, User
 from ..models._common import utcnow
-from .findings import person_as_row, sync_findings
-from .persons import fact_text, workflow_status
+from .findings import person_as_row, rescreen
+from .persons import set_fact
 from .roster_upload import ImportError_
 
 
@@ -33,28 +32,19 @@ def resolve_conflict(
         row = person_as_row(person)
         row[conflict.field] = conflict.export_value
         facts = screen_one(row, screening_date).facts
-        old_text = fact_text(person, conflict.field)
-        setattr(person, conflict.field, facts.get(conflict.field))
-        if conflict.field == "dob":
-            person.dob_precision = facts.get("dob_precision")
-        if conflict.field == "full_name":
-            person.name_key = facts.get("name_key")
-        session.add(
-            PersonEvent(
-                person_id=person.id,
-                user_id=user.id if user else None,
-                field=conflict.field,
-                old_value=old_text,
-                new_value=fact_text(person, conflict.field),
-                source="officer",
-                note=f"Chọn giá trị từ tệp xuất (lần nhập #{conflict.import_run_id})",
-            )
+        set_fact(
+            session,
+            person,
+            conflict.field,
+            facts,
+            source="officer",
+            user_id=user.id if user else None,
+            note=f"Chọn giá trị từ tệp xuất (lần nhập #{conflict.import_run_id})",
+            # The number is the national software's own: it counts as the export's.
+            id_source="export",
         )
         session.flush()
-        found = screen_one(person_as_row(person), screening_date).findings
-        existing = list(session.scalars(select(Finding).where(Finding.person_id == person.id)))
-        sync_findings(session, person, found, existing)
-        person.status = workflow_status(person, found)
+        rescreen(session, [person], screening_date)
     conflict.status = "resolved"
     conflict.decision = decision
     conflict.resolved_at = now

@@ -1,11 +1,17 @@
-"""Re-screening stored persons and keeping their open findings in step with the rules."""
+"""The one re-screen: stored persons screened again, their findings, open rank and status written.
+
+Every path that changes a person's facts (the record page, an approved proposal, a conflict
+resolved, a merge, a re-import, a findings rebuild) ends in :func:`rescreen` with a
+:class:`Registry`, so the same change leaves the same findings whichever way it came.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.ethnicity import ethnicity_name
@@ -21,7 +27,72 @@ Progress = Callable[[int, int, str], None]
 # Info findings record an automatic fix made at import; they are history, not state, so a
 # re-screen (which sees already-normalised facts) leaves them alone.
 MANAGED_SEVERITIES = ("error", "warning")
-CHUNK = 2000
+CHUNK = 900  # ids per IN (...) query: under SQLite's host-parameter limit
+
+
+@dataclass
+class Registry:
+    """What a re-screen compares a set of persons with, besides each other.
+
+    ``ids``: ID number -> a person outside the set who holds it (active records anywhere in the
+    registry: an ID number belongs to one person nationwide). ``dismissed``: pairs of person ids
+    an officer declared "not a duplicate" (low id first), never raised again.
+    """
+
+    ids: dict[str, int] = field(default_factory=dict)
+    dismissed: set[tuple[int, int]] = field(default_factory=set)
+
+
+def pair(a: int, b: int) -> tuple[int, int]:
+    """A pair of person ids in the order NotDuplicate stores it (low id first)."""
+    return (a, b) if a < b else (b, a)
+
+
+def dismissed_pairs(
+    session: Session, person_ids: Iterable[int] | None = None
+) -> set[tuple[int, int]]:
+    """Pairs declared "not a duplicate" (all of them, or those involving ``person_ids``)."""
+    stmt = select(NotDuplicate.person_a_id, NotDuplicate.person_b_id)
+    if person_ids is None:
+        return {(a, b) for a, b in session.execute(stmt)}
+    ids = sorted(set(person_ids))
+    out: set[tuple[int, int]] = set()
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        where = or_(NotDuplicate.person_a_id.in_(chunk), NotDuplicate.person_b_id.in_(chunk))
+        out.update((a, b) for a, b in session.execute(stmt.where(where)))
+    return out
+
+
+def dismissed_in_unit(session: Session, unit_id: int) -> set[tuple[int, int]]:
+    """The dismissed pairs of one commune (pairs are always decided within a commune)."""
+    own = select(Person.id).where(Person.unit_id == unit_id)
+    stmt = select(NotDuplicate.person_a_id, NotDuplicate.person_b_id).where(
+        NotDuplicate.person_a_id.in_(own)
+    )
+    return {(a, b) for a, b in session.execute(stmt)}
+
+
+def load_registry(session: Session, persons: Iterable[Person]) -> Registry:
+    """The registry a set of persons is screened against: who else holds their ID numbers, and
+    the dismissed pairs that involve them."""
+    persons = list(persons)
+    own = {p.id for p in persons}
+    numbers = sorted({p.id_number for p in persons if p.id_number})
+    holders: dict[str, int] = {}
+    for i in range(0, len(numbers), CHUNK):
+        for pid, number in session.execute(
+            select(Person.id, Person.id_number)
+            .where(
+                Person.id_number.in_(numbers[i : i + CHUNK]),
+                Person.status.not_in(INACTIVE_STATUSES),
+            )
+            .order_by(Person.id)
+        ):
+            if pid not in own:
+                holders.setdefault(number, pid)
+    dismissed = dismissed_pairs(session, own) if len(own) <= CHUNK else dismissed_pairs(session)
+    return Registry(holders, dismissed)
 
 
 def person_as_row(p: Person) -> dict:
@@ -46,13 +117,31 @@ def person_as_row(p: Person) -> dict:
     }
 
 
+def kept_findings(
+    person_id: int, findings: Iterable, other_id: Callable[[int], int | None], dismissed: set
+) -> list:
+    """The findings to keep: a DUPLICATE_PERSON against a pair the officer dismissed, or against
+    a person of another commune (pairs are decided within a commune), is dropped.
+
+    ``other_id`` maps a finding's ``related`` row to that row's person id (None: keep it).
+    """
+    out = []
+    for f in findings:
+        if str(f.rule) == "DUPLICATE_PERSON" and f.related is not None:
+            other = other_id(f.related)
+            if other is not None and pair(person_id, other) in dismissed:
+                continue
+        out.append(f)
+    return out
+
+
 def sync_findings(
     session: Session, person: Person, new: Iterable, existing: list[Finding]
-) -> tuple[int, int]:
+) -> tuple[int, int, list]:
     """Open the new findings not yet open, resolve the open ones no longer raised, and set
     the person's open rank from what stays open.
 
-    Returns (opened, resolved). Findings are keyed by (rule, field).
+    Returns (opened, resolved, the open errors and warnings). Findings are keyed by (rule, field).
     """
     now = utcnow()
     wanted = {
@@ -99,10 +188,122 @@ def sync_findings(
             row.resolved_at = now
             resolved += 1
     # Open info findings never count, so the open errors and warnings are exactly `wanted`.
-    rank = open_rank_of(wanted.values())
+    kept = list(wanted.values())
+    rank = open_rank_of(kept)
     if person.open_rank != rank:
         person.open_rank = rank
-    return opened, resolved
+    return opened, resolved, kept
+
+
+def resolve_open_findings(person: Person) -> None:
+    """A marked record leaves the queue's counts: its open findings are resolved."""
+    now = utcnow()
+    for f in person.findings:
+        if f.status == "open":
+            f.status, f.resolved_at = "resolved", now
+    person.open_rank = open_rank_of(person.findings)
+
+
+def _neighbours(session: Session, persons: list[Person]) -> list[Person]:
+    """Active persons outside the set with the same commune and date of birth as one inside:
+    the only ones a DUPLICATE_PERSON pair can involve."""
+    own = {p.id for p in persons}
+    wanted = {(p.unit_id, p.dob) for p in persons if p.dob is not None}
+    if not wanted:
+        return []
+    units = sorted({u for u, _ in wanted})
+    dobs = sorted({d for _, d in wanted})
+    out: list[Person] = []
+    for i in range(0, len(dobs), CHUNK):
+        for p in session.scalars(
+            select(Person)
+            .where(
+                Person.unit_id.in_(units),
+                Person.dob.in_(dobs[i : i + CHUNK]),
+                Person.status.not_in(INACTIVE_STATUSES),
+            )
+            .order_by(Person.id)
+        ):
+            if p.id not in own and (p.unit_id, p.dob) in wanted:
+                out.append(p)
+    return out
+
+
+def rescreen(
+    session: Session,
+    persons: Iterable[Person],
+    screening_date: date,
+    registry: Registry | None = None,
+    *,
+    whole_units: bool = False,
+    progress: Progress | None = None,
+) -> dict:
+    """Screen stored persons again and write their findings, open rank and workflow status.
+
+    The set is screened together (ID numbers and duplicates within it) and against
+    ``registry`` (loaded for the set when not given). Unless ``whole_units`` says the set
+    already holds every active person of its communes, the persons a DUPLICATE_PERSON pair
+    could involve (same commune and date of birth) join the set, so the other side of a pair
+    gains or loses its finding too. Marked records are left alone. Flushes, never commits.
+    Returns a summary: persons, opened, resolved, by_rule.
+    """
+    seen: set[int] = set()
+    active = []
+    for p in persons:
+        if p.status not in INACTIVE_STATUSES and p.id not in seen:
+            seen.add(p.id)
+            active.append(p)
+    if not whole_units:
+        active += _neighbours(session, active)
+    total = len(active)
+    if registry is None:
+        registry = load_registry(session, active)
+    result = screen_rows(
+        (person_as_row(p) for p in active), screening_date, registry_ids=registry.ids
+    )
+    if progress:
+        progress(0, total, "Đang cập nhật kết quả rà soát")
+    existing: dict[int, list[Finding]] = {p.id: [] for p in active}
+    ids = list(existing)
+    for i in range(0, total, CHUNK):
+        for f in session.scalars(select(Finding).where(Finding.person_id.in_(ids[i : i + CHUNK]))):
+            existing[f.person_id].append(f)
+
+    def other_id(row: int) -> int | None:
+        return active[row].id
+
+    opened = resolved = 0
+    by_rule: dict[str, int] = {}
+    for n, (person, record) in enumerate(zip(active, result.records, strict=True), start=1):
+        found = [
+            f
+            for f in kept_findings(person.id, record.findings, other_id, registry.dismissed)
+            # Pairs are decided within a commune (the duplicates page, merges).
+            if not (
+                str(f.rule) == "DUPLICATE_PERSON"
+                and f.related is not None
+                and active[f.related].unit_id != person.unit_id
+            )
+        ]
+        o, r, open_now = sync_findings(session, person, found, existing[person.id])
+        opened += o
+        resolved += r
+        status = workflow_status(person, open_now)
+        if person.status != status:
+            person.status = status
+        for f in open_now:
+            by_rule[str(f.rule)] = by_rule.get(str(f.rule), 0) + 1
+        if progress and (n % 500 == 0 or n == total):
+            progress(n, total, "Đang cập nhật kết quả rà soát")
+    session.flush()
+    for person in active:
+        session.expire(person, ["findings"])
+    return {
+        "persons": total,
+        "opened": opened,
+        "resolved": resolved,
+        "by_rule": dict(sorted(by_rule.items())),
+    }
 
 
 def rebuild_findings(
@@ -119,59 +320,7 @@ def rebuild_findings(
             .order_by(Person.id)
         )
     )
-    total = len(persons)
     if progress:
-        progress(0, total, "Đang đọc hồ sơ")
-    ids = {p.id_number for p in persons if p.id_number}
-    registry: dict[str, object] = {}
-    id_list = sorted(ids)
-    for i in range(0, len(id_list), 900):
-        chunk = id_list[i : i + 900]
-        for pid, number in session.execute(
-            select(Person.id, Person.id_number).where(
-                Person.id_number.in_(chunk),
-                Person.unit_id.not_in(subtree_ids(unit)),
-                Person.status.not_in(INACTIVE_STATUSES),
-            )
-        ):
-            registry[number] = pid
-    result = screen_rows((person_as_row(p) for p in persons), screening_date, registry_ids=registry)
-    if progress:
-        progress(0, total, "Đang cập nhật kết quả rà soát")
-    existing: dict[int, list[Finding]] = {p.id: [] for p in persons}
-    for i in range(0, total, CHUNK):
-        chunk_ids = [p.id for p in persons[i : i + CHUNK]]
-        for f in session.scalars(select(Finding).where(Finding.person_id.in_(chunk_ids))):
-            existing[f.person_id].append(f)
-    opened = resolved = 0
-    by_rule: dict[str, int] = {}
-    dismissed = {
-        (a, b)
-        for a, b in session.execute(select(NotDuplicate.person_a_id, NotDuplicate.person_b_id))
-    }
-
-    def kept(person: Person, f) -> bool:
-        # A pair an officer declared "not a duplicate" is not raised again.
-        if str(f.rule) != "DUPLICATE_PERSON" or f.related is None:
-            return True
-        other = persons[f.related].id
-        return (min(person.id, other), max(person.id, other)) not in dismissed
-
-    for n, (person, record) in enumerate(zip(persons, result.records, strict=True), start=1):
-        findings = [f for f in record.findings if kept(person, f)]
-        o, r = sync_findings(session, person, findings, existing[person.id])
-        opened += o
-        resolved += r
-        person.status = workflow_status(person, findings)
-        for f in findings:
-            if str(f.severity) in MANAGED_SEVERITIES:
-                by_rule[str(f.rule)] = by_rule.get(str(f.rule), 0) + 1
-        if progress and (n % 500 == 0 or n == total):
-            progress(n, total, "Đang cập nhật kết quả rà soát")
-    session.flush()
-    return {
-        "persons": total,
-        "opened": opened,
-        "resolved": resolved,
-        "by_rule": dict(sorted(by_rule.items())),
-    }
+        progress(0, len(persons), "Đang đọc hồ sơ")
+    registry = load_registry(session, persons)
+    return rescreen(session, persons, screening_date, registry, whole_units=True, progress=progress)

@@ -1,8 +1,13 @@
-"""Creating persons from screened records, with their history and findings."""
+"""The one way to change a person's facts: the fact, its derived columns and its history event.
+
+:func:`set_fact` is what the record page, an approved proposal, a resolved conflict, a merge and
+a re-import call to change a fact; :func:`create_screened_person` inserts a new one. The
+re-screen that follows a change is :func:`treem_app.services.findings.rescreen`.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -143,3 +148,56 @@ def create_screened_person(
     ]
     session.add(person)
     return person
+
+
+# Columns that follow a fact: set together with it, never on their own.
+DERIVED_COLUMNS = {"full_name": ("name_key",), "dob": ("dob_precision",)}
+
+
+def set_fact(
+    session: Session,
+    person: Person,
+    field: str,
+    facts,
+    *,
+    source: str,
+    user_id: int | None = None,
+    approved_by_id: int | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+    id_source: str | None = None,
+) -> PersonEvent | None:
+    """Set one fact of ``person`` from screened ``facts`` (a ScreenedRecord's facts or another
+    person's, with the derived columns), with its history event.
+
+    The name key follows the name, the precision the date of birth, and the ID number's source
+    (``id_source``, else the event's ``source``) the ID number. Returns the event, or None
+    when the stored value is already the same (nothing written).
+    """
+    values = {field: facts.get(field)}
+    for column in DERIVED_COLUMNS.get(field, ()):
+        values[column] = facts.get(column)
+    if all(getattr(person, k) == v for k, v in values.items()):
+        return None
+    old_text = fact_text(person, field)
+    for k, v in values.items():
+        setattr(person, k, v)
+    if field == "id_number":
+        person.id_source = (id_source or source) if person.id_number else None
+    event = PersonEvent(
+        user_id=user_id,
+        approved_by_id=approved_by_id,
+        field=field,
+        old_value=old_text,
+        new_value=fact_text(person, field),
+        source=source,
+        note=(note or "").strip() or None,
+    )
+    if at is not None:
+        event.at = at
+    if person.id is None:
+        event.person = person
+    else:
+        event.person_id = person.id
+    session.add(event)
+    return event

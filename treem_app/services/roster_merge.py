@@ -26,7 +26,6 @@ from sqlalchemy import select
 
 from ..domain.findings import Rule, finding
 from ..domain.matching import strong_merge_keys, weak_merge_keys
-from ..domain.screening import screen_rows
 from ..models import Conflict, Finding, Person, PersonEvent
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, INACTIVE_STATUSES
@@ -41,8 +40,14 @@ from .bulk_sql import (
     db_datetime,
     rows_where_in,
 )
-from .findings import MANAGED_SEVERITIES, person_as_row, sync_findings
-from .persons import PERSON_COLUMNS, fact_text, open_rank_of, workflow_status
+from .findings import (
+    MANAGED_SEVERITIES,
+    dismissed_in_unit,
+    kept_findings,
+    rescreen,
+    sync_findings,
+)
+from .persons import PERSON_COLUMNS, fact_text, open_rank_of, set_fact, workflow_status
 from .roster_upload import ImportError_, count_text
 
 EXPORT_SOURCES = ("export", "normalisation")
@@ -274,7 +279,7 @@ class RosterMerge:
         # a change or a dispute are loaded as objects (their version is checked and bumped).
         touched = [c[0].id for c in self.changes if c[1] or c[2]]
         objects = self._load(touched)
-        rescreen: list[Person] = []
+        changed_persons: list[Person] = []
         direct: list[tuple[object, list]] = []
         for row, changed, disputes, excel_row, n in self.changes:
             absent = self.open_conflicts.get((row.id, "#absent"))
@@ -286,26 +291,16 @@ class RosterMerge:
                 direct.append((row, records[n].findings))
                 continue
             person = objects[row.id]
-            for f, _old, new in changed:
-                old_text = fact_text(person, f)
-                setattr(person, f, new)
-                if f == "dob":
-                    person.dob_precision = records[n].facts.get("dob_precision")
-                if f == "full_name":
-                    person.name_key = records[n].facts.get("name_key")
-                if f == "id_number":
-                    person.id_source = "export" if new else None
-                session.add(
-                    PersonEvent(
-                        person_id=person.id,
-                        user_id=user_id,
-                        at=now,
-                        field=f,
-                        old_value=old_text,
-                        new_value=fact_text(person, f),
-                        source="export",
-                        note=f"{note}, dòng {excel_row}",
-                    )
+            for f, _old, _new in changed:
+                set_fact(
+                    session,
+                    person,
+                    f,
+                    records[n].facts,
+                    source="export",
+                    user_id=user_id,
+                    at=now,
+                    note=f"{note}, dòng {excel_row}",
                 )
             for f, export_value, current in disputes:
                 key = (person.id, f)
@@ -328,7 +323,7 @@ class RosterMerge:
                         row=excel_row,
                     )
                 )
-            rescreen.append(person)
+            changed_persons.append(person)
         for person in self.absent:
             if (person.id, "#absent") in self.open_conflicts:
                 continue
@@ -343,19 +338,21 @@ class RosterMerge:
                 )
             )
         session.flush()
-        # Findings of matched persons: re-screen those whose facts differ from the row; the
-        # others take the row's findings. Only persons whose open findings, rank or status
-        # would change are loaded and written.
-        if rescreen:
-            rescreened = screen_rows(
-                [person_as_row(p) for p in rescreen], self.screening_date, detect_duplicates=False
-            ).records
-            resync = [(p, r.findings) for p, r in zip(rescreen, rescreened, strict=True)]
-        else:
-            resync = []
+        # Matched persons whose facts are the row's take the row's findings (less the pairs an
+        # officer dismissed); only those whose open findings, rank or status would change are
+        # loaded and written.
+        dismissed = dismissed_in_unit(session, self.unit_id)
+        matched = self.matched
+
+        def row_person(i: int) -> int | None:
+            return matched[i].id if matched[i] is not None else None
+
+        direct = [
+            (row, kept_findings(row.id, found, row_person, dismissed)) for row, found in direct
+        ]
         stale = self._stale_findings(direct)
         stale_objects = self._load([row.id for row, _found in direct if row.id in stale])
-        resync.extend((stale_objects[row.id], found) for row, found in direct if row.id in stale)
+        resync = [(stale_objects[row.id], found) for row, found in direct if row.id in stale]
         if resync:
             existing: dict[int, list[Finding]] = {p.id: [] for p, _ in resync}
             ids = list(existing)
@@ -365,13 +362,18 @@ class RosterMerge:
                 ):
                     existing[f.person_id].append(f)
             for person, found in resync:
-                sync_findings(session, person, found, existing[person.id])
-                status = workflow_status(person, found)
+                open_now = sync_findings(session, person, found, existing[person.id])[2]
+                status = workflow_status(person, open_now)
                 if person.status != status:
                     person.status = status
         report(total // 2, total, "Đang lưu hồ sơ mới")
         self._insert_new(records, columns, rows, now, user_id, note)
         session.flush()
+        # Persons whose facts in treem differ from the row (changed, or a correction kept): the
+        # one re-screen, once the new persons are in, so a pair with a new child is seen from
+        # both sides.
+        if changed_persons:
+            rescreen(session, changed_persons, self.screening_date)
 
     def person_ids(self) -> list[int]:
         """The person each row became (matched, or created by :meth:`persist`), by row."""

@@ -24,7 +24,7 @@ from ..models import Batch, BatchRow, Unit
 from ..queue import job_view
 from ..services import batches as service
 from ..services.access import get_or_404, scoped
-from ..services.review import log_access
+from ..services.audit import log_access
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job

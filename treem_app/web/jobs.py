@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import JobRun
 from ..queue import enqueue_run, job_view
 from ..services.access import get_or_404, get_unit_or_404, scoped
-from ..services.review import log_access
+from ..services.audit import log_access
 from .decorators import role_required
 from .htmx import render
 

@@ -12,7 +12,7 @@ from ..domain.ethnicity import ethnic_groups
 from ..extensions import db
 from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
-from ..services import review
+from ..services import audit, proposals, review, work_queue
 from ..services.access import get_or_404
 from ..services.batches import batches_of_person
 from .decorators import role_required
@@ -30,15 +30,15 @@ def _can_edit(person: Person) -> bool:
 @bp.get("/records")
 @login_required
 def index():
-    filt = review.QueueFilter.from_args(request.args)
-    page = review.queue_page(db.session, current_user, filt)
+    filt = work_queue.QueueFilter.from_args(request.args)
+    page = work_queue.queue_page(db.session, current_user, filt)
     resp = render(
         "records/index.html",
         "queue",
         page=page,
         filt=filt,
-        statuses=review.STATUS_FILTERS,
-        severities=review.SEVERITY_LABELS,
+        statuses=work_queue.STATUS_FILTERS,
+        severities=work_queue.SEVERITY_LABELS,
     )
     if is_htmx():
         # The address bar shows the canonical, shareable filter (no empty parameters).
@@ -56,7 +56,7 @@ def _record_context(person: Person, **extra) -> dict:
         "can_edit": _can_edit(person),
         "sources": review.EDIT_SOURCES,
         "ethnic_groups": ethnic_groups(),
-        "history": review.history(db.session, person),
+        "history": audit.history(db.session, person),
         "pending": {p.field: p for p in pending},
         "marks": review.MARKS,
         "oob": False,
@@ -73,12 +73,12 @@ def _record_context(person: Person, **extra) -> dict:
 @login_required
 def show(person_id: int):
     person = get_or_404(current_user, Person, person_id)
-    review.log_access(db.session, current_user, person, "view")
+    audit.log_access(db.session, current_user, person, "view")
     db.session.commit()
     editing = request.args.get("edit")
     ctx = _record_context(person, editing=editing if _can_edit(person) else None)
     if current_user.role == "officer":
-        ctx["access_log"] = review.access_log(db.session, person)
+        ctx["access_log"] = audit.access_log(db.session, person)
     return render_template("records/show.html", **ctx)
 
 
@@ -105,7 +105,7 @@ def save_fact(person_id: int, field: str):
     status = 200
     try:
         if current_user.role == "volunteer":
-            review.propose(
+            proposals.propose(
                 db.session,
                 person,
                 field,
@@ -219,5 +219,5 @@ def new():
         labels=FIELD_LABELS,
         sources=review.EDIT_SOURCES,
         ethnic_groups=ethnic_groups(),
-        hamlets=review.unit_hamlets(db.session, current_user.unit),
+        hamlets=work_queue.unit_hamlets(db.session, current_user.unit),
     ), status

@@ -10,6 +10,14 @@ from ..extensions import db
 from ..models import Person, Proposal, User
 from ..services import review
 from ..services.access import get_or_404, subtree_ids
+from ..services.duplicates import DUPLICATE_REASONS, dismiss_pair, duplicate_pairs, merge_persons
+from ..services.proposals import (
+    decide_proposal,
+    pending_proposals,
+    set_volunteer_hamlets,
+    volunteer_hamlets,
+)
+from ..services.work_queue import unit_hamlets
 from .decorators import role_required
 
 bp = Blueprint("review", __name__)
@@ -18,12 +26,12 @@ bp = Blueprint("review", __name__)
 @bp.get("/duplicates")
 @role_required("officer")
 def duplicates():
-    pairs = review.duplicate_pairs(db.session, current_user)
+    pairs = duplicate_pairs(db.session, current_user)
     return render_template(
         "review/duplicates.html",
         pairs=pairs,
         fields=review.EDITABLE_FIELDS + ("national_key",),
-        reasons=review.DUPLICATE_REASONS,
+        reasons=DUPLICATE_REASONS,
     )
 
 
@@ -38,7 +46,7 @@ def _pair_from_form() -> tuple[Person, Person]:
 def merge():
     keep, other = _pair_from_form()
     try:
-        review.merge_persons(
+        merge_persons(
             db.session,
             keep,
             other,
@@ -61,7 +69,7 @@ def merge():
 @role_required("officer")
 def dismiss():
     a, b = _pair_from_form()
-    review.dismiss_pair(db.session, a, b, user=current_user, today=date.today())
+    dismiss_pair(db.session, a, b, user=current_user, today=date.today())
     db.session.commit()
     flash(f"Đã ghi nhận hồ sơ #{a.id} và #{b.id} là hai trẻ khác nhau.", "success")
     return redirect(url_for("review.duplicates"))
@@ -72,7 +80,7 @@ def dismiss():
 def proposals():
     return render_template(
         "review/proposals.html",
-        proposals=review.pending_proposals(db.session, current_user),
+        proposals=pending_proposals(db.session, current_user),
         sources=review.EDIT_SOURCES,
     )
 
@@ -86,7 +94,7 @@ def decide(proposal_id: int):
     get_or_404(current_user, Person, proposal.person_id)  # scope check
     approve = request.form.get("decision") == "approve"
     try:
-        review.decide_proposal(
+        decide_proposal(
             db.session,
             proposal,
             officer=current_user,
@@ -116,12 +124,12 @@ def _volunteers() -> list[User]:
 @role_required("officer")
 def volunteers():
     people = _volunteers()
-    assigned = {v.id: review.volunteer_hamlets(db.session, v) for v in people}
+    assigned = {v.id: volunteer_hamlets(db.session, v) for v in people}
     return render_template(
         "review/volunteers.html",
         volunteers=people,
         assigned=assigned,
-        hamlets=review.unit_hamlets(db.session, current_user.unit),
+        hamlets=unit_hamlets(db.session, current_user.unit),
     )
 
 
@@ -132,7 +140,7 @@ def update_volunteer(user_id: int):
     if volunteer is None:
         abort(404)
     try:
-        review.set_volunteer_hamlets(db.session, volunteer, request.form.getlist("hamlet"))
+        set_volunteer_hamlets(db.session, volunteer, request.form.getlist("hamlet"))
         end = request.form.get("expires_at")
         volunteer.expires_at = datetime.combine(date.fromisoformat(end), time.max) if end else None
         db.session.commit()

@@ -1,0 +1,133 @@
+"""Volunteers: their hamlets, and their corrections waiting for an officer's decision."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Person, Proposal, User, VolunteerHamlet
+from ..models._common import utcnow
+from ..models.person import FIELD_LABELS
+from .access import scoped
+from .persons import DERIVED_COLUMNS, fact_text
+from .review import EDIT_SOURCES, ReviewError, normalise_value, update_fact
+
+
+def set_volunteer_hamlets(session: Session, volunteer: User, hamlets: list[str]) -> None:
+    """Replace the hamlets assigned to a volunteer."""
+    if volunteer.role != "volunteer":
+        raise ReviewError("Chỉ phân công thôn cho cộng tác viên.")
+    wanted = {h.strip() for h in hamlets if h and h.strip()}
+    current = {
+        vh.hamlet: vh
+        for vh in session.scalars(
+            select(VolunteerHamlet).where(VolunteerHamlet.user_id == volunteer.id)
+        )
+    }
+    for h, row in current.items():
+        if h not in wanted:
+            session.delete(row)
+    for h in wanted - current.keys():
+        session.add(VolunteerHamlet(user_id=volunteer.id, hamlet=h))
+    session.flush()
+
+
+def volunteer_hamlets(session: Session, volunteer: User) -> list[str]:
+    return list(
+        session.scalars(
+            select(VolunteerHamlet.hamlet)
+            .where(VolunteerHamlet.user_id == volunteer.id)
+            .order_by(VolunteerHamlet.hamlet)
+        )
+    )
+
+
+def propose(
+    session: Session,
+    person: Person,
+    field_name: str,
+    raw: str | None,
+    *,
+    user: User,
+    source: str,
+    note: str | None,
+    today: date,
+) -> Proposal:
+    """A volunteer's correction, checked like an officer's, waiting for approval."""
+    if source not in EDIT_SOURCES:
+        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+    facts = normalise_value(person, field_name, raw, today)
+    values = {k: facts.get(k) for k in (field_name, *DERIVED_COLUMNS.get(field_name, ()))}
+    if all(getattr(person, k) == v for k, v in values.items()):
+        raise ReviewError("Giá trị đề xuất giống giá trị hiện tại.")
+    probe = Person(**{f: getattr(person, f) for f in ("dob", "dob_precision")})
+    for k, v in values.items():
+        setattr(probe, k, v)
+    proposal = Proposal(
+        person=person,
+        user_id=user.id,
+        field=field_name,
+        old_value=fact_text(person, field_name),
+        new_value=fact_text(probe, field_name),
+        source=source,
+        note=(note or "").strip() or None,
+    )
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
+def decide_proposal(
+    session: Session,
+    proposal: Proposal,
+    *,
+    officer: User,
+    approve: bool,
+    reason: str | None,
+    today: date,
+) -> None:
+    """Approve (apply, the volunteer named in the history) or reject (with a reason)."""
+    if proposal.status != "pending":
+        raise ReviewError("Đề xuất này đã được xử lý.")
+    reason = (reason or "").strip()
+    if approve:
+        current = fact_text(proposal.person, proposal.field)
+        if current != proposal.old_value:
+            raise ReviewError(
+                f"{FIELD_LABELS.get(proposal.field, proposal.field)} đã thay đổi kể từ khi đề "
+                f"xuất (hiện là: {current or '(trống)'}). Hãy từ chối hoặc sửa trực tiếp."
+            )
+        update_fact(
+            session,
+            proposal.person,
+            proposal.field,
+            proposal.new_value,
+            user=proposal.user,
+            source=proposal.source,
+            note=proposal.note,
+            expected_version=None,
+            today=today,
+            approved_by=officer,
+        )
+    elif not reason:
+        raise ReviewError("Vui lòng ghi lý do từ chối.")
+    proposal.status = "approved" if approve else "rejected"
+    proposal.decided_by_id = officer.id
+    proposal.decided_at = utcnow()
+    proposal.decision_reason = reason or None
+    session.flush()
+
+
+def pending_proposals(session: Session, officer: User) -> list[Proposal]:
+    return list(
+        session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.status == "pending",
+                Proposal.person_id.in_(scoped(officer, Person).with_only_columns(Person.id)),
+            )
+            .order_by(Proposal.id)
+        )
+    )

@@ -1,0 +1,403 @@
+"""Step 2, the work queue: a commune's records in SQL, errors first, filters with counts.
+
+A request runs the unit ids, the counts (hamlets, rules, severities in one statement) and one
+page (with its open findings), plus the search when there is one. Statements are built once per
+filter shape, values bound.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from ..domain.names import name_key
+from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
+from ..models.person import INACTIVE_STATUSES, PERSON_STATUSES
+from .access import subtree_ids
+
+STATUS_FILTERS = {
+    "open": "Còn lỗi hoặc cảnh báo",
+    "errors": "Còn lỗi",
+    "ready": "Sẵn sàng chuyển công an",
+    "clean": "Đã làm sạch",
+    "all": "Tất cả hồ sơ đang quản lý",
+    "marked": "Đã đánh dấu (chuyển đi, đã mất, trùng, ngoài độ tuổi)",
+}
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+PAGE_SIZE = 50
+
+
+@dataclass
+class QueueFilter:
+    q: str = ""
+    hamlet: str = ""
+    rule: str = ""
+    severity: str = ""
+    status: str = "open"
+    page: int = 1
+    # An applied import (?import=N): only the persons its rows became; with a rule, those its
+    # rows raised that rule on (what the import's summary counted), open or since resolved.
+    imp: int = 0
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilter:
+        status = args.get("status", "open")
+        severity = args.get("severity", "")
+        return cls(
+            q=args.get("q", "").strip()[:100],
+            hamlet=args.get("hamlet", "").strip(),
+            rule=args.get("rule", "").strip().upper(),
+            severity=severity if severity in SEVERITY_LABELS else "",
+            status=status if status in STATUS_FILTERS else "open",
+            page=max(1, args.get("page", 1, type=int) or 1),
+            imp=max(0, args.get("import", 0, type=int) or 0),
+        )
+
+    def args(self, **changes) -> dict:
+        """Query-string arguments for a link, without the defaults (bookmarkable URLs)."""
+        values = {
+            "q": self.q,
+            "hamlet": self.hamlet,
+            "rule": self.rule,
+            "severity": self.severity,
+            "status": self.status,
+            "page": self.page,
+            "import": self.imp,
+        }
+        values.update(changes)
+        defaults = {"status": "open", "page": 1}
+        return {k: v for k, v in values.items() if v and defaults.get(k) != v}
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One line of the work queue: the facts it shows and the person's open errors and warnings
+    (QueueFinding, oldest first). Plain rows, not Person entities: the page only reads them."""
+
+    id: int
+    full_name: str | None
+    name_key: str | None
+    dob: date | None
+    dob_precision: str | None
+    sex: str | None
+    id_number: str | None
+    hamlet: str | None
+    status: str
+    findings: list[QueueFinding] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return PERSON_STATUSES.get(self.status, self.status)
+
+
+class QueueFinding(NamedTuple):
+    rule: str
+    severity: str
+    message: str
+
+
+@dataclass
+class QueuePage:
+    items: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    hamlets: list[tuple[str, int]]
+    rules: list[tuple[str, int]]
+    severities: dict[str, int]
+    imported: ImportRun | None = None  # the import filtered on, when the user may see it
+
+
+# persons.open_rank (kept in step with the findings by every write, see
+# services.persons.open_rank_of): 0 an open error, 1 open warnings only, 2 neither.
+RANK_ERROR, RANK_NONE = 0, 2
+# A search matching at most this many persons is run once; the queries of the page then read
+# those persons by id instead of searching the whole unit again each.
+SEARCH_BY_ID_MAX = 1000
+
+# The queue reads the tables with Core: rows, not entities.
+P = Person.__table__.c
+F = Finding.__table__.c
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the queue's SQL depends on besides the values, which are bound parameters: its
+    statements are built once per shape (see _statements) instead of once per request, which
+    cost about as much Python as running them."""
+
+    dialect: str
+    units: str  # "one" (a commune) or "many" (a district or a province)
+    volunteer: bool
+    search: str  # "", "name" or "number" (the search condition), "ids" (the persons it found)
+    status: str
+    hamlet: bool
+    rule: bool
+    severity: str
+    imported: bool  # the persons of one import (their ids bound as "import_ids")
+
+    @classmethod
+    def of(cls, dialect: str, user: User, units: list[int], filt: QueueFilter) -> _Shape:
+        search = ""
+        if filt.q:
+            search = "number" if filt.q.replace(" ", "").isdigit() else "name"
+        return cls(dialect, "one" if len(units) == 1 else "many", user.role == "volunteer",
+                   search, filt.status, bool(filt.hamlet), bool(filt.rule),
+                   filt.severity, bool(filt.imp))  # fmt: skip
+
+
+def _id_list(column, name: str, dialect: str, *, unbounded: bool = False):
+    """`column` in a list of ids bound as one parameter: an array on PostgreSQL (one statement
+    text, and so one prepared statement, whatever the length), an expanding IN on SQLite, or,
+    for a list that may pass SQLite's parameter limit (an import's persons: tens of thousands),
+    a JSON array read with json_each (bind the list through :func:`_unbounded_ids`)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    if unbounded:
+        each = func.json_each(bindparam(name)).table_valued("value")
+        return column.in_(select(each.c.value))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _unbounded_ids(ids: list[int], dialect: str) -> object:
+    """The value to bind for an ``unbounded`` :func:`_id_list`."""
+    return ids if dialect == "postgresql" else json.dumps(ids)
+
+
+def _open_finding(*conditions):
+    return select(literal(1)).where(F.person_id == P.id, F.status == "open", *conditions).exists()
+
+
+def _scope(shape: _Shape) -> list:
+    """The user's persons as plain conditions: the unit ids are read first (one small query)
+    so the database sees `unit_id = ?` for a commune and walks the queue's index in order,
+    instead of a subquery it cannot see through; a search found few persons: their ids."""
+    if shape.search == "ids":
+        return [_id_list(P.id, "ids", shape.dialect)]
+    if shape.units == "one":
+        conditions = [P.unit_id == bindparam("unit_id")]
+    else:
+        conditions = [_id_list(P.unit_id, "unit_ids", shape.dialect)]
+    if shape.volunteer:
+        hamlets = select(VolunteerHamlet.hamlet).where(
+            VolunteerHamlet.user_id == bindparam("user_id")
+        )
+        conditions.append(P.hamlet.in_(hamlets))
+    if shape.imported:
+        conditions.append(_id_list(P.id, "import_ids", shape.dialect, unbounded=True))
+    if shape.search == "number":
+        conditions.append(P.id_number.like(bindparam("search"), escape="/"))
+    elif shape.search == "name":
+        conditions.append(P.name_key.like(bindparam("search"), escape="/"))
+    return conditions
+
+
+def _filters(shape: _Shape, *, skip: str = "") -> list:
+    """The queue's filters but the search as conditions on persons (`skip` "hamlet" or "rule"
+    leaves that filter out, for the counts beside it)."""
+    conditions = []
+    if shape.status == "marked":
+        conditions.append(P.status.in_(INACTIVE_STATUSES))
+    else:
+        conditions.append(P.status.not_in(INACTIVE_STATUSES))
+        if shape.status == "open":
+            conditions.append(P.open_rank < RANK_NONE)
+        elif shape.status == "errors":
+            conditions.append(P.open_rank == RANK_ERROR)
+        elif shape.status in ("ready", "clean"):
+            conditions.append(P.status == shape.status)
+    if shape.hamlet and skip != "hamlet":
+        conditions.append(P.hamlet == bindparam("hamlet"))
+    if shape.rule and skip != "rule" and not shape.imported:  # an import's ids are the rule's
+        conditions.append(_open_finding(F.rule == bindparam("rule")))
+    if shape.severity and skip != "rule":
+        if shape.severity == "error":
+            conditions.append(P.open_rank == RANK_ERROR)
+        else:  # an open warning: the rank says whether one can exist, the findings say which
+            conditions.append(P.open_rank < RANK_NONE)
+            conditions.append(_open_finding(F.severity == bindparam("severity")))
+    return conditions
+
+
+@dataclass(frozen=True)
+class _Statements:
+    search: Select | None
+    counts: CompoundSelect
+    page: Select
+
+
+@cache
+def _statements(shape: _Shape) -> _Statements:
+    """The queue's statements for one shape (a few dozen shapes in all)."""
+    scope = _scope(shape)
+    search = None
+    if shape.search in ("name", "number"):
+        search = select(P.id).where(*scope).limit(SEARCH_BY_ID_MAX + 1)
+    # The page (LIMIT/OFFSET in a subquery) with each person's open errors and warnings joined.
+    rows = (
+        select(
+            P.id,
+            P.full_name,
+            P.name_key,
+            P.dob,
+            P.dob_precision,
+            P.sex,
+            P.id_number,
+            P.hamlet,
+            P.status,
+            P.open_rank,
+        )  # fmt: skip
+        .where(*scope, *_filters(shape))
+        .order_by(P.open_rank, P.name_key, P.id)
+        .limit(PAGE_SIZE)
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    page = (
+        select(rows, F.rule, F.severity, F.message)
+        .outerjoin(
+            Finding.__table__,
+            and_(F.person_id == rows.c.id, F.status == "open", F.severity != "info"),
+        )
+        .order_by(rows.c.open_rank, rows.c.name_key, rows.c.id, F.id)
+    )
+    # The numbers beside the filters, in one statement: (0) persons per hamlet for the filters
+    # but the hamlet one; among the persons that pass the filters but the rule and severity
+    # ones, (1) persons per rule (and severity) of their open errors and warnings and (2)
+    # persons per severity. One read of their open findings (only persons with rank below 2 can
+    # have one) for both: the person-by-person probes are most of the cost.
+    hamlets = (
+        select(
+            literal_column("0").label("kind"),
+            P.hamlet.label("key"),
+            null().label("severity"),
+            func.count().label("persons"),
+        )
+        .where(*scope, *_filters(shape, skip="hamlet"))
+        .group_by(P.hamlet)
+    )
+    found = (
+        select(F.person_id, F.rule, F.severity)
+        .select_from(Person.__table__.join(Finding.__table__, F.person_id == P.id))
+        .where(
+            *scope,
+            *_filters(shape, skip="rule"),
+            P.open_rank < RANK_NONE,
+            F.status == "open",
+            F.severity.in_(SEVERITY_LABELS),
+        )
+        .cte("open_findings")
+    )
+    persons = func.count(found.c.person_id.distinct())
+    counts = union_all(
+        hamlets,
+        select(literal_column("1"), found.c.rule, found.c.severity, persons).group_by(
+            found.c.rule, found.c.severity
+        ),
+        select(literal_column("2"), null(), found.c.severity, persons).group_by(found.c.severity),
+    )
+    counts = counts.order_by(*counts.selected_columns[:3])
+    return _Statements(search, counts, page)
+
+
+def _like_pattern(text: str, *, prefix: bool) -> str:
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return escaped + "%" if prefix else "%" + escaped + "%"
+
+
+def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
+    """One page of the work queue (open errors first, then by name), with the counts beside
+    each filter.
+
+    All in SQL on the stored open rank: the hamlet counts (GROUP BY hamlet, the total is one of
+    them or their sum), the page (ORDER BY open_rank, name_key, id with LIMIT/OFFSET, with the
+    open findings of its persons) and the rule and severity counts (the open findings of the
+    persons that pass the other filters). The search box takes an ID number prefix (digits) or
+    a part of the name, with or without accents (name keys are folded). NULL names sort as the
+    database sorts them (first on SQLite, last on PostgreSQL).
+    """
+    session.flush()
+    conn = session.connection()
+    dialect = conn.dialect.name
+    units = conn.scalars(_UNIT_IDS, {"path": _like_pattern(user.unit.path, prefix=True)}).all()
+    shape = _Shape.of(dialect, user, units, filt)
+    params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
+              "rule": filt.rule, "severity": filt.severity}  # fmt: skip
+    imported = None
+    if filt.imp:
+        imported = session.get(ImportRun, filt.imp)
+        if imported is None or imported.unit_id not in units:  # not the user's: shows nothing
+            imported = None
+        ids = imported.affected(filt.rule) if imported is not None else []
+        params["import_ids"] = _unbounded_ids(ids, dialect)
+    if shape.search:
+        if shape.search == "number":
+            params["search"] = _like_pattern(filt.q.replace(" ", ""), prefix=True)
+        else:
+            params["search"] = _like_pattern(name_key(filt.q), prefix=False)
+        found = conn.scalars(_statements(shape).search, params).all()
+        if len(found) <= SEARCH_BY_ID_MAX:
+            shape = replace(shape, search="ids")
+            params["ids"] = found
+    stmts = _statements(shape)
+    counts: dict[str | None, int] = {}
+    rules = []
+    # A person has an open error exactly when their rank is 0 (the rank is kept in step).
+    severities = dict.fromkeys(SEVERITY_LABELS, 0)
+    for kind, key, severity, n in conn.execute(stmts.counts, params).all():
+        if kind == 0:
+            counts[key] = n
+        elif kind == 1:
+            rules.append((key, n))
+        else:
+            severities[severity] = n
+    # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
+    total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(filt.page, pages)
+    params["offset"] = (page - 1) * PAGE_SIZE
+    items: list[QueueRow] = []
+    for *facts, _rank, rule, severity, message in conn.execute(stmts.page, params).all():
+        if not items or items[-1].id != facts[0]:
+            items.append(QueueRow(*facts))
+        if rule is not None:
+            items[-1].findings.append(QueueFinding(rule, severity, message))
+    hamlets = [(h or "", n) for h, n in counts.items()]
+    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported)
+
+
+# The ids of a unit and the units below it (services.access.subtree_ids with the path bound).
+_UNIT_IDS = select(Unit.__table__.c.id).where(
+    Unit.__table__.c.path.like(bindparam("path"), escape="/")
+)
+
+
+def unit_hamlets(session: Session, unit: Unit) -> list[str]:
+    """The hamlets on record in a unit (and below), for pickers."""
+    rows = session.scalars(
+        select(Person.hamlet)
+        .where(Person.unit_id.in_(subtree_ids(unit)), Person.hamlet.is_not(None))
+        .distinct()
+        .order_by(Person.hamlet)
+    )
+    return [h for h in rows if h]
