@@ -10,7 +10,7 @@ from ..domain.screening import screen_one
 from ..models import Conflict, User
 from ..models._common import utcnow
 from .findings import person_as_row, rescreen
-from .persons import set_fact
+from .persons import released_numbers, set_fact
 from .roster_upload import ImportError_
 
 
@@ -32,7 +32,7 @@ def resolve_conflict(
         row = person_as_row(person)
         row[conflict.field] = conflict.export_value
         facts = screen_one(row, screening_date).facts
-        set_fact(
+        event = set_fact(
             session,
             person,
             conflict.field,
@@ -44,7 +44,7 @@ def resolve_conflict(
             id_source="export",
         )
         session.flush()
-        rescreen(session, [person], screening_date)
+        rescreen(session, [person], screening_date, released=released_numbers([event]))
     conflict.status = "resolved"
     conflict.decision = decision
     conflict.resolved_at = now

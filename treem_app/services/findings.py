@@ -204,6 +204,26 @@ def resolve_open_findings(person: Person) -> None:
     person.open_rank = open_rank_of(person.findings)
 
 
+def _holders(session: Session, numbers: Iterable[str], own: set[int]) -> list[Person]:
+    """Active persons outside the set who hold one of ``numbers``: the other side of an
+    ID_DUPLICATE gains or loses it with the set."""
+    numbers = sorted(set(numbers))
+    out: list[Person] = []
+    for i in range(0, len(numbers), CHUNK):
+        for p in session.scalars(
+            select(Person)
+            .where(
+                Person.id_number.in_(numbers[i : i + CHUNK]),
+                Person.status.not_in(INACTIVE_STATUSES),
+            )
+            .order_by(Person.id)
+        ):
+            if p.id not in own:
+                own.add(p.id)
+                out.append(p)
+    return out
+
+
 def _neighbours(session: Session, persons: list[Person]) -> list[Person]:
     """Active persons outside the set with the same commune and date of birth as one inside:
     the only ones a DUPLICATE_PERSON pair can involve."""
@@ -236,15 +256,18 @@ def rescreen(
     registry: Registry | None = None,
     *,
     whole_units: bool = False,
+    released: Iterable[str] = (),
     progress: Progress | None = None,
 ) -> dict:
     """Screen stored persons again and write their findings, open rank and workflow status.
 
     The set is screened together (ID numbers and duplicates within it) and against
     ``registry`` (loaded for the set when not given). Unless ``whole_units`` says the set
-    already holds every active person of its communes, the persons a DUPLICATE_PERSON pair
-    could involve (same commune and date of birth) join the set, so the other side of a pair
-    gains or loses its finding too. Marked records are left alone. Flushes, never commits.
+    already holds every active person of its communes, the other side of every pair joins the
+    set, so it gains or loses its finding too: the holders of the set's ID numbers (and of the
+    ``released`` numbers a change just took off a person), then the persons a DUPLICATE_PERSON
+    pair could involve (same commune and date of birth). Marked records are left alone.
+    Flushes, never commits.
     Returns a summary: persons, opened, resolved, by_rule.
     """
     seen: set[int] = set()
@@ -254,6 +277,8 @@ def rescreen(
             seen.add(p.id)
             active.append(p)
     if not whole_units:
+        numbers = {p.id_number for p in active if p.id_number} | {n for n in released if n}
+        active += _holders(session, numbers, seen)
         active += _neighbours(session, active)
     total = len(active)
     if registry is None:

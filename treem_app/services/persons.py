@@ -7,6 +7,7 @@ re-screen that follows a change is :func:`treem_app.services.findings.rescreen`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -201,3 +202,8 @@ def set_fact(
         event.person_id = person.id
     session.add(event)
     return event
+
+
+def released_numbers(events: Iterable[PersonEvent | None]) -> list[str]:
+    """The ID numbers these events took off a person (their other holders need a re-screen)."""
+    return [e.old_value for e in events if e is not None and e.field == "id_number" and e.old_value]

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.ethnicity import ethnicity_name
 from ..models import Person, Proposal, User, VolunteerHamlet
 from ..models._common import utcnow
 from ..models.person import FIELD_LABELS
@@ -103,7 +104,10 @@ def decide_proposal(
             session,
             proposal.person,
             proposal.field,
-            proposal.new_value,
+            # Stored as written in the history (an ethnicity's code): typed back as its name.
+            ethnicity_name(proposal.new_value)
+            if proposal.field == "ethnicity"
+            else proposal.new_value,
             user=proposal.user,
             source=proposal.source,
             note=proposal.note,

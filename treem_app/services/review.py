@@ -21,7 +21,7 @@ from ..models import Person, PersonEvent, Unit, User
 from ..models.person import FACT_FIELDS, FIELD_LABELS
 from .access import subtree_ids
 from .findings import person_as_row, rescreen, resolve_open_findings
-from .persons import create_screened_person, fact_text, facts_of, set_fact
+from .persons import create_screened_person, fact_text, facts_of, released_numbers, set_fact
 
 # Every fact but the key of the record in the national software, which only the export sets.
 EDITABLE_FIELDS = tuple(f for f in FACT_FIELDS if f != "national_key")
@@ -132,7 +132,7 @@ def update_fact(
     if event is None:
         return False
     session.flush()
-    rescreen(session, [person], today)
+    rescreen(session, [person], today, released=released_numbers([event]))
     return True
 
 

@@ -47,7 +47,14 @@ from .findings import (
     rescreen,
     sync_findings,
 )
-from .persons import PERSON_COLUMNS, fact_text, open_rank_of, set_fact, workflow_status
+from .persons import (
+    PERSON_COLUMNS,
+    fact_text,
+    open_rank_of,
+    released_numbers,
+    set_fact,
+    workflow_status,
+)
 from .roster_upload import ImportError_, count_text
 
 EXPORT_SOURCES = ("export", "normalisation")
@@ -108,6 +115,7 @@ class RosterMerge:
         self.matched: list = []  # per record: the stored person's row, or None (a new person)
         self.new_ids: list[int] = []  # of the new persons, in row order (once persisted)
         self.read_versions: dict[int, int] = {}
+        self.other_holders: set[int] = set()  # persons outside the file holding its ID numbers
         self.persons: list = []
 
     # -- matching
@@ -173,6 +181,8 @@ class RosterMerge:
             if not others:
                 continue
             others = others - ({person.id} if person is not None else set()) - own
+            # The other side of the pair gains the finding too, once this import is written.
+            self.other_holders |= others
             if others and not any(str(f.rule) == "ID_DUPLICATE" for f in record.findings):
                 record.findings.append(
                     finding(
@@ -280,6 +290,7 @@ class RosterMerge:
         touched = [c[0].id for c in self.changes if c[1] or c[2]]
         objects = self._load(touched)
         changed_persons: list[Person] = []
+        events: list = []
         direct: list[tuple[object, list]] = []
         for row, changed, disputes, excel_row, n in self.changes:
             absent = self.open_conflicts.get((row.id, "#absent"))
@@ -292,15 +303,17 @@ class RosterMerge:
                 continue
             person = objects[row.id]
             for f, _old, _new in changed:
-                set_fact(
-                    session,
-                    person,
-                    f,
-                    records[n].facts,
-                    source="export",
-                    user_id=user_id,
-                    at=now,
-                    note=f"{note}, dòng {excel_row}",
+                events.append(
+                    set_fact(
+                        session,
+                        person,
+                        f,
+                        records[n].facts,
+                        source="export",
+                        user_id=user_id,
+                        at=now,
+                        note=f"{note}, dòng {excel_row}",
+                    )
                 )
             for f, export_value, current in disputes:
                 key = (person.id, f)
@@ -372,8 +385,15 @@ class RosterMerge:
         # Persons whose facts in treem differ from the row (changed, or a correction kept): the
         # one re-screen, once the new persons are in, so a pair with a new child is seen from
         # both sides.
+        if self.other_holders:
+            changed_persons += self._load_others(sorted(self.other_holders))
         if changed_persons:
-            rescreen(session, changed_persons, self.screening_date)
+            rescreen(
+                session,
+                changed_persons,
+                self.screening_date,
+                released=released_numbers(events),
+            )
 
     def person_ids(self) -> list[int]:
         """The person each row became (matched, or created by :meth:`persist`), by row."""
@@ -402,6 +422,15 @@ class RosterMerge:
             raise ImportError_(
                 f"Có {count_text(len(changed))} hồ sơ vừa được sửa trong lúc nhập ({names}); "
                 "chưa có gì thay đổi. Hãy chạy lại lần nhập này."
+            )
+        return out
+
+    def _load_others(self, ids: list[int]) -> list[Person]:
+        """Persons outside the file (their version is not checked: only findings change)."""
+        out: list[Person] = []
+        for i in range(0, len(ids), CHUNK):
+            out.extend(
+                self.session.scalars(select(Person).where(Person.id.in_(ids[i : i + CHUNK])))
             )
         return out
 
