@@ -19,13 +19,13 @@ OPEN_RANK_MISMATCHES = text(
 )
 
 
-def open_rank_mismatches(conn) -> list[tuple[int, int, int]]:  # noqa: ANN001
+def open_rank_mismatches(conn) -> list[tuple[int, int, int]]:
     """(person id, stored open_rank, open_rank recomputed from the open findings) of every
     person whose stored rank is wrong: none, always."""
     return [tuple(row) for row in conn.execute(OPEN_RANK_MISMATCHES)]
 
 
-def assert_open_ranks(session) -> None:  # noqa: ANN001
+def assert_open_ranks(session) -> None:
     """The open rank of every person (as this session sees them) matches their findings."""
     session.flush()
     assert open_rank_mismatches(session.connection()) == []

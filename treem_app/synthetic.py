@@ -227,7 +227,7 @@ def _person_name(rng: random.Random, family: str, sex: str) -> str:
     return f"{family} {middle} {given}"
 
 
-def _legacy_one_word(name: str, encode) -> str:  # noqa: ANN001 - a str -> str function
+def _legacy_one_word(name: str, encode) -> str:
     words = name.split()
     pick = max(range(len(words)), key=lambda i: encode(words[i]) != words[i])
     words[pick] = encode(words[pick])
@@ -297,7 +297,7 @@ def generate_children(
 
 def _apply_defect(
     rng: random.Random, row: dict, rows: list[dict], sex: str, dob: dt.date, today: dt.date, new_id
-) -> None:  # noqa: ANN001 - the generator's closure
+) -> None:
     defect = rng.choice(DEFECTS)
     idn = str(row["id_number"])
     name = str(row["full_name"])
