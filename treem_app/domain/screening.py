@@ -24,18 +24,12 @@ from itertools import compress, count, repeat
 from operator import contains, itemgetter, ne
 
 from treem_app.domain import dates as dates_mod
+from treem_app.domain._memo import clear_all
 from treem_app.domain.ethnicity import normalize_ethnicity
 from treem_app.domain.findings import FIELDS, Finding, Rule, Severity, finding
 from treem_app.domain.idnumber import _province_set, check_id, clean_id
 from treem_app.domain.matching import duplicate_pairs
-from treem_app.domain.names import (
-    _CANONICAL,
-    analyse_name,
-    canonical_keys,
-    is_canonical_name,
-    normalize_name,
-    normalize_text,
-)
+from treem_app.domain.names import analyse_name, canonical_keys, normalize_name, normalize_text
 from treem_app.domain.sex import SEX_LABELS, normalize_sex
 
 __all__ = [
@@ -163,7 +157,7 @@ def _parent_outcome(raw: object, fld: str) -> tuple[str | None, tuple[Finding, .
 
     A non-empty findings tuple means the value was repaired (the caller records the fix).
     """
-    if raw.__class__ is str and is_canonical_name(raw):  # type: ignore[arg-type]
+    if raw.__class__ is str and canonical_keys(raw) is not None:  # type: ignore[arg-type]
         return raw, ()  # type: ignore[return-value]
     value, changed, reasons = normalize_name(raw)
     if value is None or not changed:
@@ -407,12 +401,11 @@ def _outcomes(values: list[object], compute: Callable[..., object], *args: objec
 def _name_outcomes(values: list[object]) -> list:
     """:func:`_name_outcome` of every full-name cell (once per distinct value)."""
     distinct: dict[object, object] = dict.fromkeys(values)
-    canonical_get = _CANONICAL.get
     str_ = str
     for raw in distinct:
         if raw.__class__ is str_:  # fast path: every word already in its final form
-            keys = list(map(canonical_get, raw.split(" ")))  # type: ignore[attr-defined]
-            if None not in keys and len(keys) > 1:
+            keys = canonical_keys(raw)  # type: ignore[arg-type]
+            if keys is not None and len(keys) > 1:
                 distinct[raw] = (raw, " ".join(keys), (), False, keys[-1])  # type: ignore[arg-type]
                 continue
         distinct[raw] = _name_outcome(raw, "full_name")
@@ -422,13 +415,12 @@ def _name_outcomes(values: list[object]) -> list:
 def _parent_outcomes(values: list[object], fld: str) -> list:
     """:func:`_parent_outcome` of every father/mother/guardian cell (once per distinct value)."""
     distinct: dict[object, object] = dict.fromkeys(values)
-    canonical_get = _CANONICAL.get
     str_ = str
     none: tuple[None, tuple[()]] = (None, ())
     for raw in distinct:
         if raw is None:
             distinct[raw] = none
-        elif raw.__class__ is str_ and None not in map(canonical_get, raw.split(" ")):  # type: ignore[attr-defined]
+        elif raw.__class__ is str_ and canonical_keys(raw) is not None:  # type: ignore[arg-type]
             distinct[raw] = (raw, ())  # already in its final form
         else:
             distinct[raw] = _parent_outcome(raw, fld)
@@ -838,21 +830,5 @@ def screen_one(
 
 def clear_caches() -> None:
     """Forget every cached normalisation (benchmarks measure cold runs with this)."""
-    from treem_app.domain import ethnicity, names, sex
-
-    for fn in (
-        names._tone_word,
-        names._classify,
-        names._repair,
-        names._word_problem,
-        names._word_key,
-        names._word_fast,
-        names._votes,
-        names._choice,
-        names._upper_tcvn3_word,
-        ethnicity._lookup,
-        sex._lookup,
-    ):
-        fn.cache_clear()
+    clear_all()
     _normalized_finding.cache_clear()
-    names._CANONICAL.clear()
