@@ -124,9 +124,13 @@ _EMPTY_NAME = NameFacts(None, None, False, (), None)
 
 def canonical_keys(text: str) -> list[str] | None:
     """The search-key words of a name already in its final form, else None (fast check)."""
-    get = _CANONICAL.get
-    keys = [get(w) for w in text.split(" ")]
+    keys = list(map(_CANONICAL.get, text.split(" ")))
     return None if None in keys else keys  # type: ignore[return-value]
+
+
+def is_canonical_name(text: str) -> bool:
+    """True when ``text`` is already exactly its normalised form (fast check, may say False)."""
+    return None not in map(_CANONICAL.get, text.split(" "))
 
 
 def _analyse_text(text: str) -> NameFacts:
