@@ -1,14 +1,18 @@
 """Screening: raw exported rows -> normalised facts, automatic fixes and findings (SPEC section 4).
 
-One entry point, :func:`screen_rows`, shared by the importer, the editor, the return-sheet
-ingestion and the CLI. Raw rows are mappings with the canonical field names of
-:data:`treem_app.domain.findings.FIELDS` (values: str, int, float, date/datetime or None), plus an
-optional ``_owner`` (the registry key of the person the row belongs to, for ID_DUPLICATE against
-``registry_ids``; defaults to ``national_key``).
+The entry points (:func:`screen_rows`, :func:`screen_columns`, :func:`screen_one`) are shared
+by the importer, the editor, the return-sheet ingestion and the CLI. Raw rows are mappings with
+the canonical field names of :data:`treem_app.domain.findings.FIELDS` (values: str, int, float,
+date/datetime or None), plus an optional ``_owner`` (the registry key of the person the row
+belongs to, for ID_DUPLICATE against ``registry_ids``; defaults to ``national_key``).
 
-Normalisation is done once per distinct raw value (a province has far fewer distinct names, dates
-and spellings than rows), which is what keeps a 50,000-row screening cheaper than reading the
-workbook (``bench/screen.py``).
+Rows go column by column: :func:`screen_rows` (and :func:`screen_one`) turn them into columns,
+:func:`screen_columns` takes columns as a spreadsheet reader has them. What one cell screens to
+comes from :mod:`treem_app.domain.cell_outcomes`, once per distinct raw value (a province has far
+fewer distinct names, dates and spellings than rows), which is what keeps a 50,000-row screening
+cheaper than reading the workbook (``bench/screen.py``). This module adds the rules that need more
+than one cell: the ID number against sex and year of birth, GUARDIAN_MISSING, ID_DUPLICATE
+(within the rows and against the registry) and DUPLICATE_PERSON within the rows.
 """
 
 from __future__ import annotations
