@@ -13,7 +13,7 @@ import datetime as dt
 import random
 
 from treem_app.domain.idnumber import make_id
-from treem_app.domain.names import to_tcvn3, to_vni
+from treem_app.domain.legacy_text import to_tcvn3, to_vni
 
 FAMILY_NAMES = (
     ("Nguyễn", 38),

@@ -9,21 +9,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from treem_app.domain import names
-from treem_app.domain.names import (
-    VIETNAMESE_LETTERS,
-    analyse_name,
-    apply_tone_convention,
+from treem_app.domain.legacy_text import (
     decode_legacy,
     detect_legacy,
     from_tcvn3,
     from_vni,
+    to_tcvn3,
+    to_vni,
+)
+from treem_app.domain.names import (
+    analyse_name,
     name_key,
     name_problem,
     normalize_name,
     normalize_text,
-    to_tcvn3,
-    to_vni,
 )
+from treem_app.domain.syllables import VIETNAMESE_LETTERS, apply_tone_convention
 
 # Copied from reference/legacy_encodings/test_vectors.csv (3 published examples + generated ones).
 LEGACY_VECTORS = [

@@ -8,7 +8,7 @@ import pytest
 
 from treem_app.domain.findings import RULE_LABELS, SEVERITY, Finding, Rule, Severity
 from treem_app.domain.idnumber import make_id, province_codes
-from treem_app.domain.names import to_tcvn3, to_vni
+from treem_app.domain.legacy_text import to_tcvn3, to_vni
 from treem_app.domain.screening import (
     SEX_LABELS,
     Fix,

@@ -16,7 +16,8 @@ import math
 import re
 from typing import NamedTuple
 
-from treem_app.domain.names import decode_legacy, strip_diacritics
+from treem_app.domain.legacy_text import decode_legacy
+from treem_app.domain.syllables import strip_diacritics
 
 DAY, MONTH, YEAR = "day", "month", "year"
 MIN_YEAR, MAX_YEAR = 1900, 2099  # no ID century code exists before 1900 (id_number_structure.md)

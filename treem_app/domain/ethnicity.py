@@ -14,8 +14,10 @@ from __future__ import annotations
 import functools
 import re
 
+from treem_app.domain._memo import memo
 from treem_app.domain._reference import read_csv
-from treem_app.domain.names import apply_tone_convention, decode_legacy, strip_diacritics
+from treem_app.domain.legacy_text import decode_legacy
+from treem_app.domain.syllables import apply_tone_convention, strip_diacritics
 
 _PAREN = re.compile(r"\(([^)]*)\)")
 _PREFIX = re.compile(r"^(?:dân tộc|dan toc|dt\.?|người|nguoi)\s+")
@@ -65,7 +67,7 @@ def _index() -> dict[str, str]:
     return index
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(4096)
 def _lookup(text: str) -> str | None:
     s = " ".join(decode_legacy(text).split()).lower()
     s = _PREFIX.sub("", s)

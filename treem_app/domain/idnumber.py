@@ -187,6 +187,28 @@ def decode_id(id_number: str) -> IdParts | None:
     return IdParts(code, province_codes().get(code), "F" if d4 % 2 else "M", year)
 
 
+class IdPrefixes(dict):
+    """(known province?, female?, year of birth) per 6-digit prefix, computed on first use.
+
+    Screening asks this cache first and calls :func:`check_id` only when a number disagrees.
+    """
+
+    __slots__ = ("provinces",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.provinces = _province_set()
+
+    def __missing__(self, prefix: str) -> tuple[bool, bool, int]:
+        d4 = ord(prefix[3]) - 48
+        out = self[prefix] = (
+            prefix[:3] in self.provinces,
+            bool(d4 & 1),
+            1900 + 100 * (d4 >> 1) + int(prefix[4:6]),
+        )
+        return out
+
+
 def check_id(id_number: str, sex: str | None, birth_year: int | None) -> list[Finding]:
     """Check a 12-digit number's province, sex digit, century digit and year digits."""
     out: list[Finding] = []

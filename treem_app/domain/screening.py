@@ -1,42 +1,45 @@
 """Screening: raw exported rows -> normalised facts, automatic fixes and findings (SPEC section 4).
 
-One entry point, :func:`screen_rows`, shared by the importer, the editor, the return-sheet
-ingestion and the CLI. Raw rows are mappings with the canonical field names of
-:data:`treem_app.domain.findings.FIELDS` (values: str, int, float, date/datetime or None), plus an
-optional ``_owner`` (the registry key of the person the row belongs to, for ID_DUPLICATE against
-``registry_ids``; defaults to ``national_key``).
+The entry points (:func:`screen_rows`, :func:`screen_columns`, :func:`screen_one`) are shared
+by the importer, the editor, the return-sheet ingestion and the CLI. Raw rows are mappings with
+the canonical field names of :data:`treem_app.domain.findings.FIELDS` (values: str, int, float,
+date/datetime or None), plus an optional ``_owner`` (the registry key of the person the row
+belongs to, for ID_DUPLICATE against ``registry_ids``; defaults to ``national_key``).
 
-Normalisation is done once per distinct raw value (a province has far fewer distinct names, dates
-and spellings than rows), which is what keeps a 50,000-row screening cheaper than reading the
-workbook (``bench/screen.py``).
+Rows go column by column: :func:`screen_rows` (and :func:`screen_one`) turn them into columns,
+:func:`screen_columns` takes columns as a spreadsheet reader has them. What one cell screens to
+comes from :mod:`treem_app.domain.cell_outcomes`, once per distinct raw value (a province has far
+fewer distinct names, dates and spellings than rows), which is what keeps a 50,000-row screening
+cheaper than reading the workbook (``bench/screen.py``). This module adds the rules that need more
+than one cell: the ID number against sex and year of birth, GUARDIAN_MISSING, ID_DUPLICATE
+(within the rows and against the registry) and DUPLICATE_PERSON within the rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import contains, itemgetter, ne
 
-from treem_app.domain import dates as dates_mod
-from treem_app.domain.ethnicity import normalize_ethnicity
-from treem_app.domain.findings import FIELDS, Finding, Rule, Severity, finding
-from treem_app.domain.idnumber import _province_set, check_id, clean_id
-from treem_app.domain.matching import duplicate_pairs
-from treem_app.domain.names import (
-    _CANONICAL,
-    analyse_name,
-    canonical_keys,
-    is_canonical_name,
-    normalize_name,
-    normalize_text,
+from treem_app.domain._memo import clear_all
+from treem_app.domain.cell_outcomes import (
+    dob_outcome,
+    ethnicity_outcome,
+    full_name_outcome,
+    hamlet_outcome,
+    national_keys,
+    outcomes,
+    parent_outcome,
+    sex_outcome,
 )
-from treem_app.domain.sex import SEX_LABELS, normalize_sex
+from treem_app.domain.findings import FIELDS, Finding, Rule, Severity, finding
+from treem_app.domain.idnumber import IdPrefixes, check_id, clean_id
+from treem_app.domain.matching import duplicate_pairs
+from treem_app.domain.sex import SEX_LABELS
 
 __all__ = [
     "SEX_LABELS",
@@ -49,29 +52,6 @@ __all__ = [
 ]
 
 PARENT_FIELDS = ("father_name", "mother_name", "guardian_name")
-
-_NAME_PROBLEMS = {
-    "digits": "Họ và tên có chữ số.",
-    "symbols": "Họ và tên có ký hiệu không phải chữ cái.",
-    "garbled": "Họ và tên vẫn lỗi phông chữ sau khi chuyển mã; cần nhập lại.",
-    "single_word": "Họ và tên chỉ có một từ; cần đủ họ và tên.",
-}
-_REASON_TEXT = {
-    "unicode": "chuyển về Unicode dựng sẵn",
-    "encoding:tcvn3": "chuyển từ phông TCVN3 (ABC) sang Unicode",
-    "encoding:vni": "chuyển từ phông VNI sang Unicode",
-    "encoding:utf8": "sửa lỗi mã hóa UTF-8",
-    "spacing": "bỏ khoảng trắng thừa",
-    "characters": "bỏ ký tự ẩn, thống nhất dấu nháy",
-    "tone": "thống nhất vị trí dấu thanh",
-    "case": "viết hoa chữ cái đầu mỗi từ",
-}
-_FIELD_NAMES = {
-    "full_name": "Họ và tên",
-    "father_name": "Họ tên cha",
-    "mother_name": "Họ tên mẹ",
-    "guardian_name": "Họ tên người giám hộ",
-}
 
 
 @dataclass(slots=True)
@@ -119,170 +99,6 @@ class ScreeningResult:
         return [(r.index, f) for r in self.records for f in r.findings]
 
 
-# --------------------------------------------------------------------------- per-value outcomes
-
-
-def _reasons_text(reasons: tuple[str, ...]) -> str:
-    parts = [_REASON_TEXT[r] for r in reasons if r in _REASON_TEXT]
-    return ", ".join(parts) if parts else "chuẩn hóa cách viết"
-
-
-@functools.lru_cache(maxsize=1024)
-def _normalized_finding(fld: str, reasons: tuple[str, ...]) -> Finding:
-    """NAME_NORMALIZED on a name field for these reasons (one shared, immutable finding)."""
-    return finding(
-        Rule.NAME_NORMALIZED,
-        fld,
-        f"{_FIELD_NAMES[fld]} đã được sửa tự động: {_reasons_text(reasons)}.",
-    )
-
-
-def _name_outcome(
-    raw: object, fld: str
-) -> tuple[str | None, str | None, tuple[Finding, ...], bool, str | None]:
-    """(value, search key, findings, changed, given-name key) for a name cell."""
-    if raw.__class__ is str:  # fast path: a name already in its final form
-        keys = canonical_keys(raw)  # type: ignore[arg-type]
-        if keys is not None and len(keys) > 1:
-            return raw, " ".join(keys), (), False, keys[-1]  # type: ignore[return-value]
-    value, key, changed, reasons, problem = analyse_name(raw)
-    out: list[Finding] = []
-    if value is None:
-        if fld == "full_name":
-            out.append(finding(Rule.NAME_MISSING, fld, "Chưa có họ và tên."))
-        return None, None, tuple(out), False, None
-    if changed:
-        out.append(_normalized_finding(fld, reasons))
-    if fld == "full_name" and problem is not None:
-        out.append(finding(Rule.NAME_INVALID, fld, _NAME_PROBLEMS[problem]))
-    return value, key, tuple(out), changed, (key or "").rpartition(" ")[2] or None
-
-
-def _parent_outcome(raw: object, fld: str) -> tuple[str | None, tuple[Finding, ...]]:
-    """(value, findings) for a father/mother/guardian cell: only NAME_NORMALIZED applies.
-
-    A non-empty findings tuple means the value was repaired (the caller records the fix).
-    """
-    if raw.__class__ is str and is_canonical_name(raw):  # type: ignore[arg-type]
-        return raw, ()  # type: ignore[return-value]
-    value, changed, reasons = normalize_name(raw)
-    if value is None or not changed:
-        return value, ()
-    return value, (_normalized_finding(fld, reasons),)
-
-
-def _sex_outcome(raw: object) -> tuple[str | None, tuple[Finding, ...]]:
-    value, problem = normalize_sex(raw)
-    if problem == "missing":
-        return None, (finding(Rule.SEX_MISSING, "sex", "Chưa có giới tính."),)
-    if problem == "invalid":
-        return None, (
-            finding(Rule.SEX_INVALID, "sex", f"Giới tính '{raw}' không nhận ra là Nam hay Nữ."),
-        )
-    return value, ()
-
-
-def _ethnicity_outcome(raw: object) -> tuple[str | None, tuple[Finding, ...]]:
-    code, problem = normalize_ethnicity(raw)
-    if problem == "missing":
-        return None, (finding(Rule.ETHNICITY_MISSING, "ethnicity", "Chưa có dân tộc."),)
-    if problem == "unknown":
-        return None, (
-            finding(
-                Rule.ETHNICITY_UNKNOWN,
-                "ethnicity",
-                f"Dân tộc '{raw}' không thuộc danh mục 54 dân tộc.",
-            ),
-        )
-    return code, ()
-
-
-def _national_key(raw: object) -> str | None:
-    if raw is None:
-        return None
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    text = str(raw).strip()
-    return text or None
-
-
-def _dob_outcome(
-    raw: object, today: dt.date, children: bool, cutoff: dt.date
-) -> tuple[dt.date | None, str | None, tuple[Finding, ...]]:
-    """(date, precision, findings) for a date-of-birth cell on a screening date.
-
-    ``cutoff`` is the latest full date of birth that makes a person 16 on ``today``.
-    """
-    cls = raw.__class__
-    if cls is dt.date or cls is dt.datetime:  # the common cell: a plain, plausible date
-        value = raw.date() if cls is dt.datetime else raw  # type: ignore[union-attr]
-        if (
-            value <= today
-            and (not children or value > cutoff)  # type: ignore[operator]
-            and value.year >= dates_mod.MIN_YEAR
-        ):  # type: ignore[union-attr]
-            return value, dates_mod.DAY, ()  # type: ignore[return-value]
-    value, precision, problem = dates_mod.parse_date(raw, today=today)
-    if problem == "missing":
-        return None, None, _DOB_MISSING
-    if value is None:
-        return (
-            None,
-            None,
-            (
-                finding(
-                    Rule.DOB_INVALID, "dob", f"Ngày sinh '{_show(raw)}' không phải ngày có thật."
-                ),
-            ),
-        )
-    future = value > today
-    partial = precision != dates_mod.DAY
-    old = children and (
-        value <= cutoff if not partial else dates_mod.out_of_scope(value, precision, today)
-    )
-    if not (future or partial or old):
-        return value, precision, ()
-    out: list[Finding] = []
-    shown = dates_mod.format_date(value, precision)
-    screening_day = dates_mod.format_date(today)
-    if future:
-        out.append(
-            finding(Rule.DOB_FUTURE, "dob", f"Ngày sinh {shown} sau ngày rà soát {screening_day}.")
-        )
-    if partial:
-        what = "năm" if precision == dates_mod.YEAR else "tháng và năm"
-        out.append(
-            finding(
-                Rule.DOB_PARTIAL,
-                "dob",
-                f"Ngày sinh chỉ có {what} ({shown}); cần bổ sung ngày, tháng.",
-            )
-        )
-    if old:
-        age = dates_mod.min_age_on(value, precision, today)
-        out.append(
-            finding(
-                Rule.AGE_OUT_OF_SCOPE,
-                "dob",
-                f"Đã {age} tuổi vào ngày rà soát {screening_day} (từ đủ 16 tuổi trở lên).",
-            )
-        )
-    return value, precision, tuple(out)
-
-
-def _sixteenth_birthday_cutoff(today: dt.date) -> dt.date:
-    try:
-        return today.replace(year=today.year - 16)
-    except ValueError:  # 29 February: born on 28 February 16 years ago is 16 today
-        return today.replace(year=today.year - 16, day=28)
-
-
-def _show(raw: object) -> str:
-    text = str(raw)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-_DOB_MISSING = (finding(Rule.DOB_MISSING, "dob", "Chưa có ngày sinh."),)
 _GUARDIAN_MISSING = finding(
     Rule.GUARDIAN_MISSING, "guardians", "Chưa có họ tên cha, mẹ hoặc người giám hộ."
 )
@@ -392,162 +208,6 @@ def _column(rows: list[Mapping[str, object]], field: str) -> list[object]:
         return [row.get(field) for row in rows]
 
 
-def _outcomes(values: list[object], compute: Callable[..., object], *args: object) -> list:
-    """``compute(value, *args)`` for every value, computed once per distinct value.
-
-    Distinct values are computed in the order they first occur. Raises TypeError for an
-    unhashable value.
-    """
-    distinct: dict[object, object] = dict.fromkeys(values)
-    for raw in distinct:
-        distinct[raw] = compute(raw, *args)
-    return list(map(distinct.__getitem__, values))
-
-
-def _name_outcomes(values: list[object]) -> list:
-    """:func:`_name_outcome` of every full-name cell (once per distinct value)."""
-    distinct: dict[object, object] = dict.fromkeys(values)
-    canonical_get = _CANONICAL.get
-    str_ = str
-    for raw in distinct:
-        if raw.__class__ is str_:  # fast path: every word already in its final form
-            keys = list(map(canonical_get, raw.split(" ")))  # type: ignore[attr-defined]
-            if None not in keys and len(keys) > 1:
-                distinct[raw] = (raw, " ".join(keys), (), False, keys[-1])  # type: ignore[arg-type]
-                continue
-        distinct[raw] = _name_outcome(raw, "full_name")
-    return list(map(distinct.__getitem__, values))
-
-
-def _parent_outcomes(values: list[object], fld: str) -> list:
-    """:func:`_parent_outcome` of every father/mother/guardian cell (once per distinct value)."""
-    distinct: dict[object, object] = dict.fromkeys(values)
-    canonical_get = _CANONICAL.get
-    str_ = str
-    none: tuple[None, tuple[()]] = (None, ())
-    for raw in distinct:
-        if raw is None:
-            distinct[raw] = none
-        elif raw.__class__ is str_ and None not in map(canonical_get, raw.split(" ")):  # type: ignore[attr-defined]
-            distinct[raw] = (raw, ())  # already in its final form
-        else:
-            distinct[raw] = _parent_outcome(raw, fld)
-    return list(map(distinct.__getitem__, values))
-
-
-# Fast paths for the common date-of-birth cells (ASCII digits only; anything else, and any
-# date that needs a finding, goes through dates.parse_date and _dob_outcome).
-_DMY_FAST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_YMD_FAST = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_WORDS_FAST = re.compile("ng\u00e0y ([0-9]{1,2}) th\u00e1ng ([0-9]{1,2}) n\u0103m ([0-9]{4})")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_ONE_DAY = dt.timedelta(days=1)
-
-
-def _dob_outcomes(values: list[object], today: dt.date, children: bool) -> list:  # noqa: C901, FBT001
-    """:func:`_dob_outcome` of every date-of-birth cell (once per distinct value).
-
-    A plain, plausible full date (a date cell, dd/mm/yyyy, yyyy-mm-dd, "ngày d tháng m năm
-    yyyy" or an Excel serial number) is answered here; everything else by ``_dob_outcome``.
-    """
-    cutoff = _sixteenth_birthday_cutoff(today)
-    # A full date is clean when lowest < value <= today (and its year is within range).
-    lowest = cutoff if children else dt.date(dates_mod.MIN_YEAR, 1, 1) - _ONE_DAY
-    min_year, max_year = dates_mod.MIN_YEAR, dates_mod.MAX_YEAR
-    day = dates_mod.DAY
-    date_, datetime_, int_, str_ = dt.date, dt.datetime, int, str
-    dmy, ymd, words = _DMY_FAST.fullmatch, _YMD_FAST.fullmatch, _WORDS_FAST.fullmatch
-    epoch, timedelta = _EXCEL_EPOCH, dt.timedelta
-    no_findings: tuple[Finding, ...] = ()
-    distinct: dict[object, object] = dict.fromkeys(values)
-    for raw in distinct:
-        cls = raw.__class__
-        value = None
-        if cls is date_:
-            if lowest < raw <= today and raw.year >= min_year:  # type: ignore[operator]
-                value = raw
-        elif cls is str_:
-            m = dmy(raw) or words(raw)  # type: ignore[arg-type]
-            if m is not None:
-                d, mo, y = m.groups()
-            else:
-                m = ymd(raw)  # type: ignore[arg-type]
-                if m is not None:
-                    y, mo, d = m.groups()
-            if m is not None:
-                year = int(y)
-                if min_year <= year <= max_year:
-                    try:
-                        value = date_(year, int(mo), int(d))
-                    except ValueError:  # 31/02: a finding, below
-                        value = None
-                    else:
-                        if not lowest < value <= today:
-                            value = None
-        elif cls is datetime_:
-            value = raw.date()  # type: ignore[attr-defined]
-            if not (lowest < value <= today and value.year >= min_year):
-                value = None
-        elif (
-            cls is int_
-            and 61 <= raw <= 2958465
-            and not (  # type: ignore[operator]
-                min_year <= raw <= max_year or 10_000_000 <= raw <= 99_999_999
-            )
-        ):  # type: ignore[operator]
-            value = epoch + timedelta(days=raw)  # type: ignore[arg-type]  # an Excel serial
-            if not (lowest < value <= today and min_year <= value.year <= max_year):
-                value = None
-        if value is not None:
-            distinct[raw] = (value, day, no_findings)
-        else:
-            distinct[raw] = _dob_outcome(raw, today, children, cutoff)
-    return list(map(distinct.__getitem__, values))
-
-
-def _hamlet_outcome(raw: object) -> tuple[str | None, bool]:
-    """(normalised hamlet, whether the change is worth a Fix: more than spacing)."""
-    hamlet = normalize_text(raw)
-    fix = (
-        hamlet is not None
-        and hamlet != raw
-        and raw.__class__ is str
-        and hamlet != " ".join(raw.split())
-    )  # type: ignore[attr-defined]
-    return hamlet, fix
-
-
-def _national_keys(values: list[object]) -> list[object]:
-    """The national key of every row: stripped text, None when empty."""
-    try:
-        keys: list[object] = list(map(str.strip, values))  # type: ignore[arg-type]
-    except TypeError:  # not all text
-        return [_national_key(v) for v in values]
-    if "" in keys:
-        keys = [k or None for k in keys]
-    return keys
-
-
-def _id_prefix(prefix: str, provinces: frozenset[str]) -> tuple[bool, bool, int]:  # noqa: FBT001
-    """(known province?, female?, year of birth) read from the first 6 digits of a number."""
-    d4 = ord(prefix[3]) - 48
-    return prefix[:3] in provinces, bool(d4 & 1), 1900 + 100 * (d4 >> 1) + int(prefix[4:6])
-
-
-class _Prefixes(dict):
-    """:func:`_id_prefix` per distinct 6-digit prefix, computed on first use."""
-
-    __slots__ = ("provinces",)
-
-    def __init__(self, provinces: frozenset[str]) -> None:
-        super().__init__()
-        self.provinces = provinces
-
-    def __missing__(self, prefix: str) -> tuple[bool, bool, int]:
-        out = self[prefix] = _id_prefix(prefix, self.provinces)
-        return out
-
-
 def _repeats(keys: list[object]) -> dict[object, list[int]]:
     """Indices of every key (not None) that occurs more than once, in input order."""
     n = len(keys)
@@ -580,11 +240,11 @@ def _screen(
         return _screen_unhashable(rows, today, registry_ids, children, detect_duplicates)
 
 
-class _Unhashable(Exception):  # noqa: N818 - an internal signal, not an error users see
+class _Unhashable(Exception):  # an internal signal, not an error users see
     """A cell value cannot be a dictionary key (only from callers other than a spreadsheet)."""
 
 
-def _screen_columns(  # noqa: C901, PLR0912, PLR0915
+def _screen_columns(
     column: Mapping[str, Sequence[object]],
     n: int,
     today: dt.date,
@@ -597,19 +257,19 @@ def _screen_columns(  # noqa: C901, PLR0912, PLR0915
     # Column by column, each distinct cell value is normalised once (a province has far fewer
     # distinct names, dates and spellings than rows); the row loop below only assembles.
     try:
-        names = _name_outcomes(column["full_name"])
-        dobs = _dob_outcomes(column["dob"], today, children)
-        sexes = _outcomes(column["sex"], _sex_outcome)
-        ethnicities = _outcomes(column["ethnicity"], _ethnicity_outcome)
-        fathers = _parent_outcomes(column["father_name"], "father_name")
-        mothers = _parent_outcomes(column["mother_name"], "mother_name")
-        guardians = _parent_outcomes(column["guardian_name"], "guardian_name")
-        hamlets = _outcomes(column["hamlet"], _hamlet_outcome)
+        names = outcomes(column["full_name"], full_name_outcome)
+        dobs = outcomes(column["dob"], dob_outcome(today, children))
+        sexes = outcomes(column["sex"], sex_outcome)
+        ethnicities = outcomes(column["ethnicity"], ethnicity_outcome)
+        fathers = outcomes(column["father_name"], parent_outcome("father_name"))
+        mothers = outcomes(column["mother_name"], parent_outcome("mother_name"))
+        guardians = outcomes(column["guardian_name"], parent_outcome("guardian_name"))
+        hamlets = outcomes(column["hamlet"], hamlet_outcome)
     except TypeError as exc:
         raise _Unhashable from exc
-    national_keys = _national_keys(column["national_key"])
+    nat_keys = national_keys(column["national_key"])
 
-    prefixes = _Prefixes(_province_set())
+    prefixes = IdPrefixes()
     str_ = str
     normalized = Rule.NAME_NORMALIZED
     guardian_missing = _GUARDIAN_MISSING
@@ -643,7 +303,7 @@ def _screen_columns(  # noqa: C901, PLR0912, PLR0915
         mothers,
         guardians,
         hamlets,
-        national_keys,
+        nat_keys,
     ):
         if name_findings or dob_findings or sex_findings or eth_findings:
             findings = [*name_findings, *dob_findings, *sex_findings, *eth_findings]
@@ -726,12 +386,12 @@ def _screen_columns(  # noqa: C901, PLR0912, PLR0915
 
     owners = column["_owner"]
     _flag_duplicate_ids(
-        records, ids, owners if owners is not missing else None, national_keys, registry_ids
+        records, ids, owners if owners is not missing else None, nat_keys, registry_ids
     )
     if detect_duplicates:
         facts = [r.facts for r in records]
         seen: set[int] = set()
-        for i, j, reason in duplicate_pairs(facts, _repeats(national_keys), block_groups):
+        for i, j, reason in duplicate_pairs(facts, _repeats(nat_keys), block_groups):
             for a, b in ((i, j), (j, i)):
                 if a not in seen:
                     seen.add(a)
@@ -776,7 +436,7 @@ def _flag_duplicate_ids(
     records: list[ScreenedRecord],
     ids: list[str | None],
     owner_column: Sequence[object] | None,
-    national_keys: list[object],
+    nat_keys: list[object],
     registry_ids: Mapping[str, object] | None,
 ) -> None:
     """ID_DUPLICATE: numbers held twice within the rows, then numbers held in the registry."""
@@ -813,9 +473,9 @@ def _flag_duplicate_ids(
     # own row would already be compared above). A row's owner is its ``_owner``, else its
     # national key.
     if owner_column is not None:
-        owners = [k if o is None else o for o, k in zip(owner_column, national_keys, strict=True)]
+        owners = [k if o is None else o for o, k in zip(owner_column, nat_keys, strict=True)]
     else:
-        owners = national_keys
+        owners = nat_keys
     others_here = {other for _i, other in hits}.intersection(owners)
     for i, other in hits:
         if i not in related and other != owners[i] and other not in others_here:
@@ -838,21 +498,4 @@ def screen_one(
 
 def clear_caches() -> None:
     """Forget every cached normalisation (benchmarks measure cold runs with this)."""
-    from treem_app.domain import ethnicity, names, sex
-
-    for fn in (
-        names._tone_word,
-        names._classify,
-        names._repair,
-        names._word_problem,
-        names._word_key,
-        names._word_fast,
-        names._votes,
-        names._choice,
-        names._upper_tcvn3_word,
-        ethnicity._lookup,
-        sex._lookup,
-    ):
-        fn.cache_clear()
-    _normalized_finding.cache_clear()
-    names._CANONICAL.clear()
+    clear_all()

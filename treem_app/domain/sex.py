@@ -6,9 +6,9 @@ disagree on what they mean.
 
 from __future__ import annotations
 
-import functools
-
-from treem_app.domain.names import decode_legacy, strip_diacritics
+from treem_app.domain._memo import memo
+from treem_app.domain.legacy_text import decode_legacy
+from treem_app.domain.syllables import strip_diacritics
 
 SEX_LABELS: dict[str, str] = {"M": "Nam", "F": "Nữ"}
 
@@ -40,7 +40,7 @@ _FEMALE = (
 _SPELLINGS = {**dict.fromkeys(_MALE, "M"), **dict.fromkeys(_FEMALE, "F")}
 
 
-@functools.lru_cache(maxsize=1024)
+@memo(1024)
 def _lookup(text: str) -> str | None:
     s = decode_legacy(text) if not text.isascii() else text
     return _SPELLINGS.get(" ".join(strip_diacritics(s).split()))
