@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import JobRun
 from ..queue import enqueue_run, job_view
-from ..services.access import get_or_404, get_unit_or_404, scoped
+from ..services.access import scoped
 from ..services.audit import log_access
 from .decorators import role_required
 from .htmx import render
+from .scope import get_or_404, unit_or_404
 
 bp = Blueprint("jobs", __name__)
 
@@ -48,7 +49,7 @@ def show(run_id: int):
 @bp.post("/jobs/rebuild-findings")
 @role_required("officer", "admin")
 def rebuild_findings():
-    unit = get_unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
+    unit = unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
     run = JobRun(kind="rebuild_findings", unit=unit, created_by=current_user)
     db.session.add(run)
     db.session.commit()

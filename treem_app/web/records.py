@@ -13,10 +13,10 @@ from ..extensions import db
 from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
 from ..services import audit, proposals, review, work_queue
-from ..services.access import get_or_404
 from ..services.batches import batches_of_person
 from .decorators import role_required
 from .htmx import is_htmx, render
+from .scope import get_or_404
 
 bp = Blueprint("records", __name__)
 
