@@ -84,7 +84,7 @@ def test_rows_of_another_commune_are_none_for_every_role(world, make, role):
         ("reporter", set(MODELS)),
         ("admin", set(MODELS)),
         ("police", set(MODELS)),
-        ("volunteer", {Person}),  # only the persons of the hamlets assigned to them
+        ("volunteer", {Person, Proposal}),  # the persons of their hamlets, and proposals
     ],
 )
 def test_rows_of_the_own_commune(world, make, role, sees):

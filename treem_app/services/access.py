@@ -71,16 +71,18 @@ def _rule(user: User, model) -> object:
 def scoped(user: User | None, model: type[M]) -> Select:
     """`select(model)` restricted to the rows the user may see.
 
-    Rows of the user's unit subtree; volunteers see only the persons of the hamlets assigned
-    to them (no batches, jobs, imports, conflicts, proposals or users); the police see no
-    draft batch. Raises TypeError for a model that is not scoped.
+    Rows of the user's unit subtree, and proposals about the persons the user sees; volunteers
+    see only the persons of the hamlets assigned to them (and their proposals; no batches,
+    jobs, imports, conflicts or users); the police see no draft batch. Raises TypeError for a
+    model that is not scoped.
     """
     if model not in SCOPED:
         raise TypeError(f"{model!r} is not a unit-scoped model")
     if model in PERSON_SCOPED:
+        if user is None:
+            return select(model)
         persons = scoped(user, Person).with_only_columns(Person.id)
-        stmt = select(model).where(model.person_id.in_(persons))
-        return stmt if user is None or user.role != "volunteer" else stmt.where(false())
+        return select(model).where(model.person_id.in_(persons))
     stmt = select(model)
     if user is None:
         return stmt
