@@ -109,6 +109,7 @@ def in_unit(session: Session, model: type[M], ident: int | None, unit_id: int) -
 
 
 def unit_in_scope(user: User | None, unit: Unit) -> bool:
+    """True when `unit` is the user's unit or below it."""
     return user is None or unit.path.startswith(user.unit.path)
 
 
