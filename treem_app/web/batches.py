@@ -174,7 +174,7 @@ def issue(batch_id: int):
     run = _apply(
         batch, lambda: service.issue(db.session, batch, user=current_user, today=date.today())
     )
-    start_job(run, batch.id)
+    start_job(run)
     return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")
 
 

@@ -24,7 +24,7 @@ QUEUE_DOWN = (
 )
 
 
-def start_job(run: JobRun, timeout: int = 3600) -> None:
+def start_job(run: JobRun, *, timeout: int = 3600) -> None:
     """Enqueue a committed run; when Redis is down, say so (the run is kept and requeued)."""
     if not enqueue_run(run, timeout=timeout):
         flash(QUEUE_DOWN, "warning")
