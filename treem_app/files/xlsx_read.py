@@ -90,7 +90,7 @@ def choose_sheet(path: Path, kind: str) -> SheetChoice:
     if kind == "xlsx":
         try:
             preview_book, scans = _preview_book(path, SCAN_ROWS + 5)
-        except Exception:  # noqa: BLE001 - any surprise: calamine reads the file whole instead
+        except Exception:  # any surprise: calamine reads the file whole instead
             scans = {}
         if scans:
             try:
