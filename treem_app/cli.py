@@ -24,6 +24,16 @@ class UserInputError(click.ClickException):
         click.echo(f"Lỗi / Error: {self.format_message()}", err=True)
 
 
+def _unit(code: str) -> Unit:
+    """The unit with this code (the console sees every unit), or a UserInputError."""
+    from .services.access import unit_by_code
+
+    unit = unit_by_code(db.session, None, code)
+    if unit is None:
+        raise UserInputError(f"không có đơn vị mã {code}")
+    return unit
+
+
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def main() -> None:
     """treem: làm sạch dữ liệu trẻ em (Đề án 06)."""
@@ -94,9 +104,7 @@ def users_create(
     if not password_stdin:
         raise UserInputError("cần --password-stdin (mật khẩu không được ghi trên dòng lệnh)")
     password = sys.stdin.readline().rstrip("\r\n")
-    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise UserInputError(f"không có đơn vị mã {unit_code}")
+    unit = _unit(unit_code)
     try:
         user = create_user(db.session, name, password, role=role, unit=unit, full_name=full_name)
     except AccountError as exc:
@@ -167,16 +175,14 @@ def roster_import(
     from flask import current_app
 
     from .files.upload_checks import UploadError
-    from .services.roster_import import run_import
-    from .services.roster_upload import confirm_mapping, store_upload
+    from .services.roster_import import import_now
+    from .services.roster_upload import store_upload
 
     try:
         day = date.fromisoformat(screening_date) if screening_date else date.today()
     except ValueError as exc:
         raise UserInputError("--screening-date phải có dạng YYYY-MM-DD") from exc
-    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise UserInputError(f"không có đơn vị mã {unit_code}")
+    unit = _unit(unit_code)
     if unit.children:
         raise UserInputError(
             f"không nhập được vào {unit.name} ({unit_code}): chỉ nhập vào xã/phường"
@@ -185,7 +191,7 @@ def roster_import(
         data = file.read_bytes()
     except FileNotFoundError as exc:
         raise UserInputError(f"không tìm thấy tệp {file}") from exc
-    files_dir = current_app.config["TREEM_FILES_DIR"]
+    max_rows = current_app.config["TREEM_MAX_IMPORT_ROWS"]
     stored = None
     try:
         run = store_upload(
@@ -194,19 +200,13 @@ def roster_import(
             None,
             file.name,
             data,
-            files_dir=files_dir,
+            files_dir=current_app.config["TREEM_FILES_DIR"],
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
-            max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+            max_rows=max_rows,
         )
         stored = Path(run.stored_path)
-        if not dry_run:
-            confirm_mapping(db.session, run, run.mapping, None)
-        outcome = run_import(
-            db.session,
-            run,
-            screening_date=day,
-            apply=not dry_run,
-            max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+        outcome = import_now(
+            db.session, run, screening_date=day, apply=not dry_run, max_rows=max_rows
         )
     except UploadError as exc:
         db.session.rollback()
@@ -219,10 +219,6 @@ def roster_import(
         if stored is not None:
             stored.unlink(missing_ok=True)
     else:
-        run.status = "applied"
-        run.dry_run = False
-        run.summary_json = json.dumps(summary, ensure_ascii=False)
-        run.affected_json = json.dumps(outcome.affected)
         db.session.commit()
     if as_json:
         click.echo(
@@ -261,9 +257,7 @@ def batch_create(unit_code: str, as_json: bool) -> None:
 
     from .services.batches import BatchError, create_draft
 
-    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise UserInputError(f"không có đơn vị mã {unit_code}")
+    unit = _unit(unit_code)
     try:
         created = create_draft(db.session, unit, user=None, today=date.today())
     except BatchError as exc:
@@ -298,9 +292,16 @@ def batch_issue(batch_id: int, out_dir: Path) -> None:
     from flask import current_app
 
     from .models import Batch
-    from .services.batches import BatchError, InvalidTransition, issue, render_documents
+    from .services.access import get_scoped
+    from .services.batches import (
+        BatchError,
+        InvalidTransition,
+        issue,
+        record_documents,
+        render_documents,
+    )
 
-    found = db.session.get(Batch, batch_id)
+    found = get_scoped(db.session, None, Batch, batch_id)
     if found is None:
         raise UserInputError(f"không có danh sách #{batch_id}")
     if out_dir.exists() and not out_dir.is_dir():
@@ -318,12 +319,8 @@ def batch_issue(batch_id: int, out_dir: Path) -> None:
     except (BatchError, InvalidTransition) as exc:
         db.session.rollback()
         raise UserInputError(str(exc)) from exc
-    if found.job_run is not None and found.job_run.status == "queued":
-        # The files were made here: the run recorded at issue is done, not waiting for a worker.
-        found.job_run.status = "finished"
-        found.job_run.result_file = str(pdf)
-        found.job_run.message = "Đã tạo tệp bằng lệnh treem batch issue."
-    found.pdf_path, found.xlsx_path = str(pdf.resolve()), str(xlsx.resolve())
+    # A documents run recorded at issue is finished: the files were made here, not by a worker.
+    record_documents(db.session, found, pdf, xlsx)
     db.session.commit()
     click.echo(str(pdf))
     click.echo(str(xlsx))

@@ -7,7 +7,6 @@ final status commit in one transaction, so a worker killed mid-job leaves nothin
 from __future__ import annotations
 
 import functools
-import json
 from datetime import date
 
 from flask import current_app, has_app_context
@@ -15,7 +14,8 @@ from rq import get_current_job
 
 from .extensions import db
 from .models import JobRun
-from .models._common import utcnow
+from .services import job_runs
+from .services.access import get_scoped, in_unit
 
 
 class JobError(Exception):
@@ -45,12 +45,10 @@ def _progress(done: int, total: int, stage: str) -> None:
 
 
 def _start(run_id: int) -> JobRun:
-    run = db.session.get(JobRun, run_id)
+    run = get_scoped(db.session, None, JobRun, run_id)
     if run is None:
         raise LookupError(f"job run {run_id} not found")
-    run.status = "running"
-    run.started_at = utcnow()
-    run.message = None
+    job_runs.start(run)
     db.session.commit()
     return run
 
@@ -59,11 +57,7 @@ def _run(run_id: int, work) -> None:
     run = _start(run_id)
     try:
         summary, message = work(run)
-        run.status = "finished"
-        run.progress = 100
-        run.result_json = json.dumps(summary, ensure_ascii=False)
-        run.message = message
-        run.finished_at = utcnow()
+        job_runs.finish(run, summary, message)
         db.session.commit()
     except JobError as exc:
         db.session.rollback()
@@ -80,10 +74,7 @@ def _run(run_id: int, work) -> None:
 
 
 def _fail(run_id: int, message: str) -> None:
-    run = db.session.get(JobRun, run_id)
-    run.status = "failed"
-    run.message = message
-    run.finished_at = utcnow()
+    job_runs.fail(get_scoped(db.session, None, JobRun, run_id), message)
     db.session.commit()
 
 
@@ -116,41 +107,28 @@ def requeue_pending() -> int:
 def roster_import(run_id: int, import_id: int, screening_date: str, apply: bool) -> None:
     """Step 1 for one uploaded export: screen it, merge it (unless a dry run), annotate it."""
     from .files.upload_checks import UploadError
-    from .models import ImportRun
-    from .services.roster_import import annotate, import_message, run_import
+    from .services import roster_import as service
 
     def work(run: JobRun):
-        imp = db.session.get(ImportRun, import_id)
-        if imp is None or imp.unit_id != run.unit_id:  # a job never crosses its unit
-            raise JobError("Không tìm thấy lần nhập dữ liệu này.")
         try:
-            outcome = run_import(
+            return service.run_queued(
                 db.session,
-                imp,
+                run,
+                import_id,
                 screening_date=date.fromisoformat(screening_date),
                 apply=apply,
-                user=run.created_by,
-                progress=_progress,
+                files_dir=current_app.config["TREEM_FILES_DIR"],
                 max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+                progress=_progress,
             )
         except UploadError as exc:
             raise JobError(str(exc)) from exc
-        _progress(outcome.summary["rows"], outcome.summary["rows"], "Đang tạo bản chú thích")
-        annotate(imp, outcome, current_app.config["TREEM_FILES_DIR"])
-        imp.status = "applied" if apply else "dry_run"
-        imp.dry_run = not apply
-        imp.summary_json = json.dumps(outcome.summary, ensure_ascii=False)
-        imp.affected_json = json.dumps(outcome.affected) if apply else None
-        summary = dict(outcome.summary, import_id=imp.id)
-        return summary, import_message(outcome.summary)
 
     _run(run_id, work)
-    run = db.session.get(JobRun, run_id)
+    run = get_scoped(db.session, None, JobRun, run_id)
     if run is not None and run.status == "failed":
-        imp = db.session.get(ImportRun, import_id)
-        if imp is not None and imp.unit_id == run.unit_id:
-            imp.status = "failed"
-            db.session.commit()
+        service.fail_import(db.session, run, import_id)
+        db.session.commit()
 
 
 @with_app_context
@@ -180,11 +158,11 @@ def batch_documents(run_id: int, batch_id: int) -> None:
     from pathlib import Path
 
     from .models import Batch
-    from .services.batches import BatchError, render_documents
+    from .services.batches import BatchError, record_documents, render_documents
 
     def work(run: JobRun):
-        batch = db.session.get(Batch, batch_id)
-        if batch is None or batch.unit_id != run.unit_id:  # a job never crosses its unit
+        batch = in_unit(db.session, Batch, batch_id, run.unit_id)
+        if batch is None:  # a job never crosses its unit
             raise JobError("Không tìm thấy danh sách này.")
         out_dir = Path(current_app.config["TREEM_FILES_DIR"]) / "batches" / str(batch.id)
         try:
@@ -198,15 +176,6 @@ def batch_documents(run_id: int, batch_id: int) -> None:
             )
         except BatchError as exc:
             raise JobError(str(exc)) from exc
-        batch.pdf_path, batch.xlsx_path = str(pdf), str(xlsx)
-        run.result_file = str(pdf)
-        summary = {
-            "batch_id": batch.id,
-            "rows": batch.row_count,
-            "pdf": pdf.name,
-            "xlsx": xlsx.name,
-        }
-        message = f"Đã tạo danh sách PDF và tệp trả kết quả cho {batch.row_count:,} trẻ em."
-        return summary, message.replace(",", ".")
+        return record_documents(db.session, batch, pdf, xlsx)
 
     _run(run_id, work)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import JobRun
-from .models._common import utcnow
+from .services import job_runs
 
 QUEUES = ("imports", "documents", "reports", "default")
 
@@ -53,16 +53,20 @@ def get_queue(name: str = "default") -> Queue:
 def enqueue_run(run: JobRun, *args, timeout: int = 3600) -> bool:
     """Put a committed JobRun on its queue; False (run stays queued) when Redis is unreachable.
 
-    `args` follow the run id in the job's call and are kept on the run, so a run recorded while
-    Redis was down is enqueued later as asked. Call only after the run's row is committed, so
-    the worker always finds it. The RQ job id is derived from the run id, so enqueuing the same
-    run twice is harmless.
+    The job is called with the run id and the arguments recorded on the run (job_runs.record);
+    `args`, when given, replace them and are kept on the run, so a run recorded while Redis was
+    down is enqueued later as asked. Call only after the run's row is committed, so the worker
+    always finds it. The RQ job id is derived from the run id, so enqueuing the same run twice
+    is harmless.
     """
     kind = JOBS[run.kind]
-    params = json.dumps(list(args))
-    if run.params != params:
-        run.params = params
-        db.session.commit()
+    if args:
+        params = json.dumps(list(args))
+        if run.params != params:
+            run.params = params
+            db.session.commit()
+    else:
+        args = tuple(job_runs.args_of(run))
     queue = get_queue(kind.queue)
     job_id = f"treem-{run.kind}-{run.id}"
     try:
@@ -93,7 +97,7 @@ def requeue_pending(max_runs: int = 100) -> int:
     for run in runs:
         if run.kind not in JOBS or _rq_job(run) is not None:
             continue
-        if enqueue_run(run, *json.loads(run.params or "[]")):
+        if enqueue_run(run):
             count += 1
     return count
 
@@ -153,12 +157,11 @@ def job_view(run: JobRun) -> JobView:
             status = "running"
         elif rq_status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
             # The worker died or was killed without recording the end: record it now.
-            run.status = "failed"
-            run.message = (
+            job_runs.fail(
+                run,
                 run.message
-                or "Công việc bị dừng giữa chừng; chưa có thay đổi nào được lưu. Có thể chạy lại."
+                or "Công việc bị dừng giữa chừng; chưa có thay đổi nào được lưu. Có thể chạy lại.",
             )
-            run.finished_at = utcnow()
             db.session.commit()
             status = "failed"
     return JobView(run, status, percent, stage, queue_ok)

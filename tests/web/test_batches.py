@@ -142,3 +142,17 @@ def test_admin_sets_the_cadence(make, client, login, post):
     assert client.get("/batches/settings").status_code == 200
     post("/batches/settings", {"unit": "P01", "handover_weekday": "4", "return_weekday": "3"})
     assert service.cadence_for(db.session, tree["a"]) == service.Cadence(4, 3)
+
+
+def test_issuing_enqueues_the_recorded_run_with_its_arguments(make, client, login, post, redis):
+    from rq.job import Job
+
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    ready_children(make, tree["a"], 2)
+    post("/batches")
+    batch = db.session.scalar(select(Batch))
+    post(f"/batches/{batch.id}/issue")
+    db.session.refresh(batch)
+    job = Job.fetch(f"treem-batch_documents-{batch.job_run.id}", connection=redis)
+    assert job.args == (batch.job_run.id, batch.id) and job.timeout == 3600

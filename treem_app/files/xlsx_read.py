@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
@@ -89,7 +90,7 @@ def choose_sheet(path: Path, kind: str) -> SheetChoice:
     if kind == "xlsx":
         try:
             preview_book, scans = _preview_book(path, SCAN_ROWS + 5)
-        except Exception:  # noqa: BLE001 - any surprise: calamine reads the file whole instead
+        except Exception:  # any surprise: calamine reads the file whole instead
             scans = {}
         if scans:
             try:
@@ -143,6 +144,38 @@ def read_rows(path: Path, kind: str, sheet: str) -> list[list[object]]:
         return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     finally:
         wb.close()
+
+
+def preview(path: Path, kind: str, sheet: str, data_start: int, n: int = 3) -> list[list[str]]:
+    """The first `n` rows from `data_start` (0-based) as short text, for the mapping form.
+
+    Reads only the rows it needs. Samples are a convenience: a file that cannot be read gives
+    no rows (the import itself reports the real error).
+    """
+    if not path.exists():
+        return []
+    try:
+        if kind == "csv":
+            rows = read_csv(path)[data_start : data_start + n]
+        else:
+            wb = _open(path)
+            try:
+                rows = wb.get_sheet_by_name(sheet).to_python(
+                    skip_empty_area=False, nrows=data_start + n
+                )[data_start:]
+            finally:
+                wb.close()
+    except Exception:
+        return []
+    return [[_sample_text(v) for v in row] for row in rows]
+
+
+def _sample_text(value: object) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)[:40]
 
 
 def data_rows(rows: list[list[object]], header: HeaderGuess) -> list[tuple[int, list[object]]]:

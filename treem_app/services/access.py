@@ -1,24 +1,40 @@
 """Unit scoping: a user sees their unit and every unit below it, and nothing else.
 
-Every query that reads persons, batches or jobs goes through these helpers, in views, jobs and
-the CLI alike; anything outside the user's subtree answers 404 so that ids in other communes are
-not even confirmed to exist.
+Every read of a scoped row (persons, batches, jobs, import runs, conflicts, proposals, users)
+goes through these functions, in views, jobs and the CLI alike. They build selects or take a
+session and return None for a row that is missing or out of scope: the web layer answers 404
+for both, so that ids in other communes are not even confirmed to exist.
+
+``user=None`` is the system: the ``treem`` command run on the server by its operator, or a
+background job loading its own run; it sees every unit. Views always pass the signed-in user.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import Select, false, select
-from werkzeug.exceptions import NotFound
+from sqlalchemy import Select, false, select, true
+from sqlalchemy.orm import Session
 
-from ..extensions import db
-from ..models import Batch, JobRun, Person, Unit, User, VolunteerHamlet
+from ..models import (
+    Batch,
+    Conflict,
+    ImportRun,
+    JobRun,
+    Person,
+    Proposal,
+    Unit,
+    User,
+    VolunteerHamlet,
+)
 
 M = TypeVar("M")
 
-# Models scoped through their unit_id column.
-SCOPED = (Person, Batch, JobRun)
+# Models scoped through their own unit_id column.
+UNIT_SCOPED = (Person, Batch, JobRun, ImportRun, Conflict, User)
+# Models scoped through the person they are about.
+PERSON_SCOPED = (Proposal,)
+SCOPED = UNIT_SCOPED + PERSON_SCOPED
 
 
 def subtree_ids(unit: Unit) -> Select:
@@ -26,13 +42,12 @@ def subtree_ids(unit: Unit) -> Select:
     return select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
 
 
-def units_in_scope(user: User) -> Select:
+def units_in_scope(user: User | None) -> Select:
     """Units the user may see, ordered by path (tree order)."""
-    return (
-        select(Unit)
-        .where(Unit.path.startswith(user.unit.path, autoescape=True))
-        .order_by(Unit.path)
-    )
+    stmt = select(Unit).order_by(Unit.path)
+    if user is None:
+        return stmt
+    return stmt.where(Unit.path.startswith(user.unit.path, autoescape=True))
 
 
 def assigned_hamlets(user: User) -> Select:
@@ -40,36 +55,69 @@ def assigned_hamlets(user: User) -> Select:
     return select(VolunteerHamlet.hamlet).where(VolunteerHamlet.user_id == user.id)
 
 
-def scoped(user: User, model: type[M]) -> Select:
-    """`select(model)` restricted to the rows in the user's unit subtree.
+def _rule(user: User, model) -> object:
+    """The role's restriction on a model beyond the unit subtree (a SQL condition)."""
+    if user.role == "volunteer":
+        # Volunteers see the persons of the hamlets assigned to them, and nothing else.
+        if model is Person:
+            return Person.hamlet.in_(assigned_hamlets(user))
+        return false()
+    if user.role == "police" and model is Batch:
+        # The police see a list once it is handed to them, not while the officer drafts it.
+        return Batch.state != "draft"
+    return true()
 
-    Volunteers see only the persons of the hamlets assigned to them, and no batches or jobs.
+
+def scoped(user: User | None, model: type[M]) -> Select:
+    """`select(model)` restricted to the rows the user may see.
+
+    Rows of the user's unit subtree, and proposals about the persons the user sees; volunteers
+    see only the persons of the hamlets assigned to them (and their proposals; no batches,
+    jobs, imports, conflicts or users); the police see no draft batch. Raises TypeError for a
+    model that is not scoped.
     """
     if model not in SCOPED:
         raise TypeError(f"{model!r} is not a unit-scoped model")
-    stmt = select(model).where(model.unit_id.in_(subtree_ids(user.unit)))
-    if user.role == "volunteer":
-        if model is Person:
-            stmt = stmt.where(Person.hamlet.in_(assigned_hamlets(user)))
-        else:
-            stmt = stmt.where(false())
-    return stmt
+    if model in PERSON_SCOPED:
+        if user is None:
+            return select(model)
+        persons = scoped(user, Person).with_only_columns(Person.id)
+        return select(model).where(model.person_id.in_(persons))
+    stmt = select(model)
+    if user is None:
+        return stmt
+    return stmt.where(model.unit_id.in_(subtree_ids(user.unit)), _rule(user, model))
 
 
-def get_or_404(user: User, model: type[M], ident: int) -> M:
-    """Load one scoped row by id, or raise NotFound when it is missing or out of scope."""
-    row = db.session.scalar(scoped(user, model).where(model.id == ident))
-    if row is None:
-        raise NotFound()
-    return row
+def get_scoped(session: Session, user: User | None, model: type[M], ident: int | None) -> M | None:
+    """One row by id, or None when it is missing or out of the user's scope."""
+    if ident is None:
+        return None
+    return session.scalar(scoped(user, model).where(model.id == ident))
 
 
-def unit_in_scope(user: User, unit: Unit) -> bool:
-    return unit.path.startswith(user.unit.path)
+def in_unit(session: Session, model: type[M], ident: int | None, unit_id: int) -> M | None:
+    """A row of a unit-scoped model by id, only when it belongs to `unit_id` itself.
+
+    A job works on rows of its own unit and never crosses it, whoever asked for it.
+    """
+    if model not in UNIT_SCOPED:
+        raise TypeError(f"{model!r} is not a unit-scoped model")
+    if ident is None:
+        return None
+    return session.scalar(select(model).where(model.id == ident, model.unit_id == unit_id))
 
 
-def get_unit_or_404(user: User, code: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+def unit_in_scope(user: User | None, unit: Unit) -> bool:
+    """True when `unit` is the user's unit or below it."""
+    return user is None or unit.path.startswith(user.unit.path)
+
+
+def unit_by_code(session: Session, user: User | None, code: str | None) -> Unit | None:
+    """The unit with this code, or None when there is none or it is outside the user's tree."""
+    if not code:
+        return None
+    unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None or not unit_in_scope(user, unit):
-        raise NotFound()
+        return None
     return unit

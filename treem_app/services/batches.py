@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, FIELD_LABELS
+from . import job_runs
 from .access import scoped
 from .batch_states import OPEN_STATES, BatchState, InvalidTransition, transition
 
@@ -321,7 +322,8 @@ def _row_keys(n: int) -> list[str]:
 
 
 def issue(session: Session, batch: Batch, *, user: User | None, today: date) -> JobRun:
-    """Lock a draft and record the documents job (enqueue it after the commit).
+    """Lock a draft and record the documents job (enqueue it after the commit): the first step
+    of a batch's documents, then `render_documents` and `record_documents`.
 
     Raises InvalidTransition when the batch is not a draft, BatchError when it is empty or a
     record in it has meanwhile gained an error other than about its ID number.
@@ -378,9 +380,7 @@ def issue(session: Session, batch: Batch, *, user: User | None, today: date) -> 
     batch.due_on = cadence.due_on(batch.handover_on)
     batch.row_count = len(rows)
     batch.content_hash = compute_hash(batch, rows)
-    run = JobRun(kind="batch_documents", unit_id=batch.unit_id, created_by_id=batch.issued_by_id)
-    session.add(run)
-    session.flush()
+    run = job_runs.record(session, "batch_documents", batch.unit, user, [batch.id])
     batch.job_run_id = run.id
     session.flush()
     return run
@@ -550,3 +550,23 @@ def render_documents(
     tmp.write_bytes(data)
     tmp.replace(pdf_path)
     return pdf_path, xlsx_path
+
+
+def record_documents(session: Session, batch: Batch, pdf: Path, xlsx: Path) -> tuple[dict, str]:
+    """Remember where an issued batch's files are; returns (summary, Vietnamese message).
+
+    The documents run recorded at issue gets the PDF as its result. A run still queued is
+    finished here: its files were made by ``treem batch issue``, not by its worker (a worker
+    finishes its own run with the summary and message returned).
+    """
+    batch.pdf_path, batch.xlsx_path = str(pdf.resolve()), str(xlsx.resolve())
+    summary = {"batch_id": batch.id, "rows": batch.row_count, "pdf": pdf.name, "xlsx": xlsx.name}
+    message = f"Đã tạo danh sách PDF và tệp trả kết quả cho {batch.row_count:,} trẻ em."
+    message = message.replace(",", ".")
+    run = batch.job_run
+    if run is not None:
+        run.result_file = batch.pdf_path
+        if run.status == "queued":
+            job_runs.finish(run, summary, message)
+    session.flush()
+    return summary, message

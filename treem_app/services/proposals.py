@@ -127,11 +127,6 @@ def decide_proposal(
 def pending_proposals(session: Session, officer: User) -> list[Proposal]:
     return list(
         session.scalars(
-            select(Proposal)
-            .where(
-                Proposal.status == "pending",
-                Proposal.person_id.in_(scoped(officer, Person).with_only_columns(Person.id)),
-            )
-            .order_by(Proposal.id)
+            scoped(officer, Proposal).where(Proposal.status == "pending").order_by(Proposal.id)
         )
     )

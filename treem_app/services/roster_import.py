@@ -4,11 +4,17 @@ Shared by the web job and ``treem roster import``. Services flush, never commit:
 CLI command owns the transaction, so a crash leaves nothing half-applied. The stages live
 beside this module: ``roster_upload`` (keep the file, the mapping), ``roster_merge`` (match,
 plan, write), ``bulk_sql`` (set-based inserts) and ``conflicts`` (the officer's decisions).
+
+An import run's life: ``roster_upload.store_upload`` keeps the file ("uploaded");
+``queue_import`` confirms the mapping and records its job ("queued", started after the
+commit); the worker calls ``run_queued`` (``run_import`` then ``finish_import``: "applied" or
+"dry_run") and ``fail_import`` when the job failed. The console runs ``import_now`` instead.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +28,11 @@ from ..domain.findings import Rule
 from ..domain.screening import screen_columns
 from ..files.headers import HeaderGuess
 from ..files.xlsx_read import data_rows, read_rows
-from ..models import ImportRun, User
+from ..models import ImportRun, JobRun, User
+from . import job_runs
+from .access import in_unit
 from .roster_merge import RosterMerge
-from .roster_upload import ImportError_, count_text, validate_mapping
+from .roster_upload import ImportError_, confirm_mapping, count_text, validate_mapping
 
 Progress = Callable[[int, int, str], None]
 
@@ -40,6 +48,115 @@ class ImportOutcome:
     cli_findings: list[dict] = field(default_factory=list)
     # Applied imports: rule -> ids of the persons whose rows raised it (empty for a dry run).
     affected: dict[str, list[int]] = field(default_factory=dict)
+
+
+class ImportBusy(ImportError_):
+    """The import is already queued or running."""
+
+
+def queue_import(
+    session: Session,
+    run: ImportRun,
+    mapping: dict[int, str],
+    user: User | None,
+    *,
+    screening_date: date,
+    apply: bool,
+) -> JobRun:
+    """Confirm the mapping and record the import's job; start it after the commit.
+
+    Raises ImportBusy when the import is already queued or running, ImportError_ for a mapping
+    that cannot be used.
+    """
+    if run.status in ("queued", "running"):
+        raise ImportBusy("Lần nhập này đang chạy.")
+    confirm_mapping(session, run, mapping, user)
+    job = job_runs.record(
+        session, "roster_import", run.unit, user, [run.id, screening_date.isoformat(), apply]
+    )
+    run.job_run_id = job.id
+    run.status = "queued"
+    session.flush()
+    return job
+
+
+def run_queued(
+    session: Session,
+    job: JobRun,
+    import_id: int,
+    *,
+    screening_date: date,
+    apply: bool,
+    files_dir: str | Path,
+    max_rows: int,
+    progress: Progress | None = None,
+) -> tuple[dict, str]:
+    """The worker's step: run a queued import of the job's unit, annotate it, record its end.
+
+    Returns the job's (summary, message). Raises ImportError_ (UploadError) with a Vietnamese
+    message for an import that cannot run; nothing is then written.
+    """
+    imp = in_unit(session, ImportRun, import_id, job.unit_id)
+    if imp is None:
+        raise ImportError_("Không tìm thấy lần nhập dữ liệu này.")
+    outcome = run_import(
+        session,
+        imp,
+        screening_date=screening_date,
+        apply=apply,
+        user=job.created_by,
+        progress=progress,
+        max_rows=max_rows,
+    )
+    return finish_import(session, imp, outcome, apply=apply, files_dir=files_dir, progress=progress)
+
+
+def import_now(
+    session: Session, run: ImportRun, *, screening_date: date, apply: bool, max_rows: int
+) -> ImportOutcome:
+    """The console's step: an uploaded import run at once with its proposed mapping.
+
+    A dry run writes nothing to the registry (the caller rolls the upload's record back).
+    """
+    if apply:
+        confirm_mapping(session, run, run.mapping, None)
+    outcome = run_import(
+        session, run, screening_date=screening_date, apply=apply, max_rows=max_rows
+    )
+    finish_import(session, run, outcome, apply=apply)
+    return outcome
+
+
+def finish_import(
+    session: Session,
+    run: ImportRun,
+    outcome: ImportOutcome,
+    *,
+    apply: bool,
+    files_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict, str]:
+    """Record an import's end ("applied" or "dry_run") with its summary; with `files_dir`,
+    write its annotated copy. Returns the job's (summary, message)."""
+    summary = outcome.summary
+    if files_dir is not None:
+        if progress:
+            progress(summary["rows"], summary["rows"], "Đang tạo bản chú thích")
+        annotate(run, outcome, files_dir)
+    run.status = "applied" if apply else "dry_run"
+    run.dry_run = not apply
+    run.summary_json = json.dumps(summary, ensure_ascii=False)
+    run.affected_json = json.dumps(outcome.affected) if apply else None
+    session.flush()
+    return dict(summary, import_id=run.id), import_message(summary)
+
+
+def fail_import(session: Session, job: JobRun, import_id: int) -> None:
+    """The import's job failed: the import run says so (nothing of it was written)."""
+    imp = in_unit(session, ImportRun, import_id, job.unit_id)
+    if imp is not None:
+        imp.status = "failed"
+        session.flush()
 
 
 def run_import(

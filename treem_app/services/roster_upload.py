@@ -105,6 +105,11 @@ def store_upload(
     return run
 
 
+def remembered_mapping(session: Session, unit_id: int) -> ColumnMapping | None:
+    """The mapping an officer last confirmed for the unit's exports, if any."""
+    return session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit_id))
+
+
 def propose_mapping(
     detected: dict[int, str], headers: list[str], remembered: ColumnMapping | None
 ) -> dict[int, str]:

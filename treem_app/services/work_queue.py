@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ..domain.names import name_key
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
 from ..models.person import INACTIVE_STATUSES, PERSON_STATUSES
-from .access import subtree_ids
+from .access import get_scoped, subtree_ids
 
 STATUS_FILTERS = {
     "open": "Còn lỗi hoặc cảnh báo",
@@ -345,9 +345,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
               "rule": filt.rule, "severity": filt.severity}  # fmt: skip
     imported = None
     if filt.imp:
-        imported = session.get(ImportRun, filt.imp)
-        if imported is None or imported.unit_id not in units:  # not the user's: shows nothing
-            imported = None
+        imported = get_scoped(session, user, ImportRun, filt.imp)  # not the user's: nothing
         ids = imported.affected(filt.rule) if imported is not None else []
         params["import_ids"] = _unbounded_ids(ids, dialect)
     if shape.search:

@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
 from ..models.unit import LEVEL_LABELS
 from ..models.user import ROLE_LABELS
-from ..services.access import get_unit_or_404, units_in_scope
+from ..services.access import scoped, units_in_scope
 from ..services.accounts import AccountError, create_user
 from ..services.units import UnitImportError, add_unit
 from .decorators import role_required
+from .scope import get_or_404, unit_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,9 +30,7 @@ def units():
             error = "Vui lòng nhập đủ mã, tên và cấp của đơn vị."
         else:
             try:
-                parent = (
-                    get_unit_or_404(current_user, form["parent"]) if form.get("parent") else None
-                )
+                parent = unit_or_404(current_user, form["parent"]) if form.get("parent") else None
                 if parent is None and current_user.unit.parent_id is not None:
                     error = "Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn."
                 else:
@@ -56,7 +54,7 @@ def users():
     form = request.form
     if request.method == "POST":
         try:
-            unit = get_unit_or_404(current_user, form.get("unit", ""))
+            unit = unit_or_404(current_user, form.get("unit", ""))
             expires = form.get("expires_at") or None
             create_user(
                 db.session,
@@ -74,10 +72,7 @@ def users():
             db.session.rollback()
             error = str(exc) if isinstance(exc, AccountError) else "Ngày hết hạn không hợp lệ."
     scope_units = db.session.scalars(units_in_scope(current_user)).all()
-    unit_ids = [u.id for u in scope_units]
-    all_users = db.session.scalars(
-        select(User).where(User.unit_id.in_(unit_ids)).order_by(User.username)
-    ).all()
+    all_users = db.session.scalars(scoped(current_user, User).order_by(User.username)).all()
     return render_template(
         "admin/users.html",
         users=all_users,
@@ -91,9 +86,7 @@ def users():
 @bp.post("/users/<int:user_id>/toggle")
 @role_required("admin")
 def toggle_user(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None or not user.unit.path.startswith(current_user.unit.path):
-        abort(404)
+    user = get_or_404(current_user, User, user_id)
     if user.id == current_user.id:
         flash("Không thể tự khóa tài khoản của chính mình.", "warning")
     else:

@@ -23,11 +23,12 @@ from ..extensions import db
 from ..models import Batch, BatchRow, Unit
 from ..queue import job_view
 from ..services import batches as service
-from ..services.access import get_or_404, scoped
+from ..services.access import scoped, units_in_scope
 from ..services.audit import log_access
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
+from .scope import get_or_404
 
 bp = Blueprint("batches", __name__)
 
@@ -50,9 +51,7 @@ def batch_globals():
 def index():
     today = date.today()
     batches = db.session.scalars(
-        _visible(scoped(current_user, Batch))
-        .options(selectinload(Batch.unit))
-        .order_by(Batch.id.desc())
+        scoped(current_user, Batch).options(selectinload(Batch.unit)).order_by(Batch.id.desc())
     ).all()
     ready = 0
     if current_user.role == "officer":
@@ -112,27 +111,11 @@ def _show_context(batch: Batch) -> dict:
     return ctx
 
 
-def _visible(stmt):
-    # The police see a list once it is handed to them, not while the officer drafts it.
-    return stmt.where(Batch.state != "draft") if current_user.role == "police" else stmt
-
-
-def _get(batch_id: int) -> Batch:
-    batch = get_or_404(current_user, Batch, batch_id)
-    if current_user.role == "police" and batch.state == "draft":
-        abort(404)
-    return batch
-
-
 @bp.get("/batches/<int:batch_id>")
 @role_required(*READERS)
 def show(batch_id: int):
-    batch = _get(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     return render("batches/show.html", "documents", **_show_context(batch))
-
-
-def _officer_batch(batch_id: int) -> Batch:
-    return get_or_404(current_user, Batch, batch_id)
 
 
 def _done(batch: Batch, message: str | None = None, category: str = "success"):
@@ -169,7 +152,7 @@ def _refused(_exc):
 @bp.post("/batches/<int:batch_id>/rows")
 @role_required("officer")
 def add_rows(batch_id: int):
-    batch = _officer_batch(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     ids = request.form.getlist("person_id", type=int)
     n = _apply(batch, lambda: service.add_persons(db.session, batch, ids, user=current_user))
     return _done(batch, f"Đã thêm {n} hồ sơ.")
@@ -178,7 +161,7 @@ def add_rows(batch_id: int):
 @bp.post("/batches/<int:batch_id>/rows/remove")
 @role_required("officer")
 def remove_rows(batch_id: int):
-    batch = _officer_batch(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     ids = request.form.getlist("person_id", type=int)
     n = _apply(batch, lambda: service.remove_persons(db.session, batch, ids, user=current_user))
     return _done(batch, f"Đã rút {n} hồ sơ khỏi danh sách.")
@@ -187,18 +170,18 @@ def remove_rows(batch_id: int):
 @bp.post("/batches/<int:batch_id>/issue")
 @role_required("officer")
 def issue(batch_id: int):
-    batch = _officer_batch(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     run = _apply(
         batch, lambda: service.issue(db.session, batch, user=current_user, today=date.today())
     )
-    start_job(run, batch.id)
+    start_job(run)
     return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")
 
 
 @bp.post("/batches/<int:batch_id>/cancel")
 @role_required("officer")
 def cancel(batch_id: int):
-    batch = _officer_batch(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     reason = request.form.get("reason", "")
     _apply(batch, lambda: service.cancel(db.session, batch, reason, user=current_user))
     return _done(batch, "Đã hủy danh sách.")
@@ -207,7 +190,7 @@ def cancel(batch_id: int):
 @bp.post("/batches/<int:batch_id>/returned")
 @role_required("officer")
 def returned(batch_id: int):
-    batch = _officer_batch(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     _apply(batch, lambda: service.mark_returned(db.session, batch, user=current_user))
     return _done(batch, "Đã ghi nhận công an trả danh sách.")
 
@@ -215,7 +198,7 @@ def returned(batch_id: int):
 @bp.post("/batches/<int:batch_id>/close")
 @role_required("officer")
 def close(batch_id: int):
-    batch = _officer_batch(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     _apply(batch, lambda: service.close(db.session, batch, user=current_user))
     return _done(batch, "Đã hoàn tất danh sách.")
 
@@ -223,7 +206,7 @@ def close(batch_id: int):
 @bp.get("/batches/<int:batch_id>/files/<kind>")
 @role_required(*DOWNLOADERS)
 def download(batch_id: int, kind: str):
-    batch = _get(batch_id)
+    batch = get_or_404(current_user, Batch, batch_id)
     if kind not in ("pdf", "xlsx") or batch.state == "cancelled":
         abort(404)
     stored = batch.pdf_path if kind == "pdf" else batch.xlsx_path
@@ -250,8 +233,9 @@ def verify(token: str):
 @role_required("admin")
 def settings():
     provinces = db.session.scalars(
-        select(Unit)
-        .where(Unit.parent_id.is_(None), Unit.path.startswith(current_user.unit.path))
+        units_in_scope(current_user)
+        .where(Unit.parent_id.is_(None))
+        .order_by(None)
         .order_by(Unit.code)
     ).all()
     if not provinces:

@@ -15,57 +15,48 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import func
 
 from ..extensions import db
 from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
 from ..files.upload_checks import UploadError
-from ..models import ColumnMapping, Conflict, ImportRun, JobRun, Unit
-from ..services.access import subtree_ids, unit_in_scope
+from ..files.xlsx_read import preview
+from ..models import Conflict, ImportRun, Unit
+from ..services.access import scoped, unit_by_code
 from ..services.conflicts import resolve_conflict
-from ..services.roster_upload import ImportError_, confirm_mapping, store_upload, validate_mapping
+from ..services.roster_import import ImportBusy, queue_import
+from ..services.roster_upload import (
+    ImportError_,
+    remembered_mapping,
+    store_upload,
+    validate_mapping,
+)
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
+from .scope import get_or_404
 
 bp = Blueprint("imports", __name__)
 
 READERS = ("officer", "reporter", "admin")
 
 
-def _get_import(run_id: int) -> ImportRun:
-    run = db.session.scalar(
-        select(ImportRun).where(
-            ImportRun.id == run_id, ImportRun.unit_id.in_(subtree_ids(current_user.unit))
-        )
-    )
-    if run is None:
-        abort(404)
-    return run
-
-
 def _target_unit(code: str | None) -> Unit | None:
     """The unit an officer imports into: their own, or a unit below it; None when refused."""
     if not code or code == current_user.unit.code:
         return current_user.unit
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None or not unit_in_scope(current_user, unit):
-        return None
-    return unit
+    return unit_by_code(db.session, current_user, code)
 
 
 def _index_context(**extra):
     runs = db.session.scalars(
-        select(ImportRun)
-        .where(ImportRun.unit_id.in_(subtree_ids(current_user.unit)))
-        .order_by(ImportRun.id.desc())
-        .limit(50)
+        scoped(current_user, ImportRun).order_by(ImportRun.id.desc()).limit(50)
     ).all()
     open_conflicts = db.session.scalar(
-        select(db.func.count(Conflict.id)).where(
-            Conflict.unit_id.in_(subtree_ids(current_user.unit)), Conflict.status == "open"
-        )
+        scoped(current_user, Conflict)
+        .where(Conflict.status == "open")
+        .with_only_columns(func.count(Conflict.id))
     )
     return {"runs": runs, "open_conflicts": open_conflicts, **extra}
 
@@ -123,13 +114,13 @@ def _mapping_from_form(form) -> dict[int, str]:
 
 def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problems=None):
     mapping = run.mapping if mapping is None else mapping
-    remembered = db.session.scalar(
-        select(ColumnMapping).where(ColumnMapping.unit_id == run.unit_id)
-    )
+    remembered = remembered_mapping(db.session, run.unit_id)
     warnings = []
     if remembered is not None and run.status == "uploaded":
         warnings = mapping_differences(remembered.headers, run.headers)
-    samples = _samples(run)
+    samples = []
+    if run.data_start is not None:
+        samples = preview(Path(run.stored_path), run.kind, run.sheet or "", run.data_start, 3)
     columns = [
         {
             "index": i,
@@ -152,50 +143,17 @@ def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problem
     }
 
 
-def _samples(run: ImportRun) -> list[list[str]]:
-    """The first three data rows, as text, for the mapping form (reads the first rows only)."""
-    from ..files.xlsx_read import read_csv
-
-    path = Path(run.stored_path)
-    if not path.exists() or run.data_start is None:
-        return []
-    try:
-        if run.kind == "csv":
-            rows = read_csv(path)[run.data_start : run.data_start + 3]
-        else:
-            from python_calamine import CalamineWorkbook
-
-            wb = CalamineWorkbook.from_path(str(path))
-            try:
-                sheet = wb.get_sheet_by_name(run.sheet)
-                rows = sheet.to_python(skip_empty_area=False, nrows=run.data_start + 3)
-            finally:
-                wb.close()
-            rows = rows[run.data_start :]
-    except Exception:  # noqa: BLE001 - samples are a convenience; the job reports real errors
-        return []
-    return [[_sample_text(v) for v in r] for r in rows]
-
-
-def _sample_text(value) -> str:
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)[:40]
-
-
 @bp.get("/imports/<int:run_id>")
 @role_required(*READERS)
 def show(run_id: int):
-    run = _get_import(run_id)
+    run = get_or_404(current_user, ImportRun, run_id)
     return render_template("imports/show.html", **_show_context(run))
 
 
 @bp.post("/imports/<int:run_id>/mapping")
 @role_required("officer")
 def check_mapping(run_id: int):
-    run = _get_import(run_id)
+    run = get_or_404(current_user, ImportRun, run_id)
     mapping = _mapping_from_form(request.form)
     return render("imports/show.html", "mapping", **_show_context(run, mapping))
 
@@ -203,32 +161,30 @@ def check_mapping(run_id: int):
 @bp.post("/imports/<int:run_id>/start")
 @role_required("officer")
 def start(run_id: int):
-    run = _get_import(run_id)
+    run = get_or_404(current_user, ImportRun, run_id)
     apply = request.form.get("mode") == "apply"
     mapping = _mapping_from_form(request.form) or run.mapping
-    if run.status in ("queued", "running"):
-        flash("Lần nhập này đang chạy.", "warning")
-        return redirect(url_for("imports.show", run_id=run.id))
     try:
-        confirm_mapping(db.session, run, mapping, current_user)
+        job = queue_import(
+            db.session, run, mapping, current_user, screening_date=date.today(), apply=apply
+        )
+    except ImportBusy as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("imports.show", run_id=run.id))
     except ImportError_ as exc:
         db.session.rollback()
         ctx = _show_context(run, mapping, problems=[str(exc)])
         return render_template("imports/show.html", **ctx), 422
-    job = JobRun(kind="roster_import", unit_id=run.unit_id, created_by=current_user)
-    db.session.add(job)
-    db.session.flush()
-    run.job_run_id = job.id
-    run.status = "queued"
     db.session.commit()
-    start_job(job, run.id, date.today().isoformat(), apply)
+    start_job(job)
     return redirect(url_for("jobs.show", run_id=job.id))
 
 
 @bp.get("/imports/<int:run_id>/annotated.xlsx")
 @role_required(*READERS)
 def annotated(run_id: int):
-    run = _get_import(run_id)
+    run = get_or_404(current_user, ImportRun, run_id)
     if not run.annotated_path or not Path(run.annotated_path).exists():
         abort(404)
     current_app.logger.info(
@@ -263,13 +219,11 @@ def sample():
 
 
 @bp.get("/imports/conflicts")
-@login_required
+@role_required(*READERS)
 def conflicts():
-    if current_user.role not in READERS:
-        abort(403)
     rows = db.session.scalars(
-        select(Conflict)
-        .where(Conflict.unit_id.in_(subtree_ids(current_user.unit)), Conflict.status == "open")
+        scoped(current_user, Conflict)
+        .where(Conflict.status == "open")
         .order_by(Conflict.id)
         .limit(500)
     ).all()
@@ -279,13 +233,7 @@ def conflicts():
 @bp.post("/imports/conflicts/<int:conflict_id>")
 @role_required("officer")
 def decide(conflict_id: int):
-    conflict = db.session.scalar(
-        select(Conflict).where(
-            Conflict.id == conflict_id, Conflict.unit_id.in_(subtree_ids(current_user.unit))
-        )
-    )
-    if conflict is None:
-        abort(404)
+    conflict = get_or_404(current_user, Conflict, conflict_id)
     try:
         resolve_conflict(
             db.session, conflict, request.form.get("decision", ""), current_user, date.today()

@@ -9,10 +9,12 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import JobRun
 from ..queue import enqueue_run, job_view
-from ..services.access import get_or_404, get_unit_or_404, scoped
+from ..services import job_runs
+from ..services.access import scoped
 from ..services.audit import log_access
 from .decorators import role_required
 from .htmx import render
+from .scope import get_or_404, unit_or_404
 
 bp = Blueprint("jobs", __name__)
 
@@ -22,9 +24,9 @@ QUEUE_DOWN = (
 )
 
 
-def start_job(run: JobRun, *args, timeout: int = 3600) -> None:
+def start_job(run: JobRun, *, timeout: int = 3600) -> None:
     """Enqueue a committed run; when Redis is down, say so (the run is kept and requeued)."""
-    if not enqueue_run(run, *args, timeout=timeout):
+    if not enqueue_run(run, timeout=timeout):
         flash(QUEUE_DOWN, "warning")
 
 
@@ -48,11 +50,12 @@ def show(run_id: int):
 @bp.post("/jobs/rebuild-findings")
 @role_required("officer", "admin")
 def rebuild_findings():
-    unit = get_unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
-    run = JobRun(kind="rebuild_findings", unit=unit, created_by=current_user)
-    db.session.add(run)
+    unit = unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
+    run = job_runs.record(
+        db.session, "rebuild_findings", unit, current_user, [date.today().isoformat()]
+    )
     db.session.commit()
-    start_job(run, date.today().isoformat())
+    start_job(run)
     return redirect(url_for("jobs.show", run_id=run.id))
 
 
@@ -60,10 +63,9 @@ def rebuild_findings():
 @role_required("officer")
 def visit_sheets():
     hamlet = request.form.get("hamlet") or None
-    run = JobRun(kind="visit_sheets", unit=current_user.unit, created_by=current_user)
-    db.session.add(run)
+    run = job_runs.record(db.session, "visit_sheets", current_user.unit, current_user, [hamlet])
     db.session.commit()
-    start_job(run, hamlet)
+    start_job(run)
     return redirect(url_for("jobs.show", run_id=run.id))
 
 

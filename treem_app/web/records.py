@@ -5,7 +5,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_blocks
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.ethnicity import ethnic_groups
@@ -13,10 +12,11 @@ from ..extensions import db
 from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
 from ..services import audit, proposals, review, work_queue
-from ..services.access import get_or_404
+from ..services.access import scoped
 from ..services.batches import batches_of_person
 from .decorators import role_required
 from .htmx import is_htmx, render
+from .scope import get_or_404
 
 bp = Blueprint("records", __name__)
 
@@ -48,7 +48,9 @@ def index():
 
 def _record_context(person: Person, **extra) -> dict:
     pending = db.session.scalars(
-        select(Proposal).where(Proposal.person_id == person.id, Proposal.status == "pending")
+        scoped(current_user, Proposal).where(
+            Proposal.person_id == person.id, Proposal.status == "pending"
+        )
     ).all()
     ctx = {
         "person": person,

@@ -4,12 +4,11 @@ from datetime import date, datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Person, Proposal, User
 from ..services import review
-from ..services.access import get_or_404, subtree_ids
+from ..services.access import scoped
 from ..services.duplicates import DUPLICATE_REASONS, dismiss_pair, duplicate_pairs, merge_persons
 from ..services.proposals import (
     decide_proposal,
@@ -19,6 +18,7 @@ from ..services.proposals import (
 )
 from ..services.work_queue import unit_hamlets
 from .decorators import role_required
+from .scope import get_or_404
 
 bp = Blueprint("review", __name__)
 
@@ -88,10 +88,7 @@ def proposals():
 @bp.post("/proposals/<int:proposal_id>")
 @role_required("officer")
 def decide(proposal_id: int):
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
-        abort(404)
-    get_or_404(current_user, Person, proposal.person_id)  # scope check
+    proposal = get_or_404(current_user, Proposal, proposal_id)
     approve = request.form.get("decision") == "approve"
     try:
         decide_proposal(
@@ -113,9 +110,7 @@ def decide(proposal_id: int):
 def _volunteers() -> list[User]:
     return list(
         db.session.scalars(
-            select(User)
-            .where(User.role == "volunteer", User.unit_id.in_(subtree_ids(current_user.unit)))
-            .order_by(User.full_name)
+            scoped(current_user, User).where(User.role == "volunteer").order_by(User.full_name)
         )
     )
 
@@ -136,8 +131,8 @@ def volunteers():
 @bp.post("/volunteers/<int:user_id>")
 @role_required("officer")
 def update_volunteer(user_id: int):
-    volunteer = next((v for v in _volunteers() if v.id == user_id), None)
-    if volunteer is None:
+    volunteer = get_or_404(current_user, User, user_id)
+    if volunteer.role != "volunteer":
         abort(404)
     try:
         set_volunteer_hamlets(db.session, volunteer, request.form.getlist("hamlet"))
