@@ -12,6 +12,7 @@ from datetime import date
 from flask import current_app, has_app_context
 from rq import get_current_job
 
+from .domain.formatting import vn_number
 from .extensions import db
 from .models import JobRun
 from .services import job_runs
@@ -87,9 +88,9 @@ def rebuild_findings(run_id: int, screening_date: str | None = None) -> None:
         day = date.fromisoformat(screening_date) if screening_date else date.today()
         summary = service(db.session, run.unit, day, _progress)
         message = (
-            f"Đã rà soát {summary['persons']:,} hồ sơ: {summary['opened']:,} lỗi mới, "
-            f"{summary['resolved']:,} lỗi đã được khắc phục."
-        ).replace(",", ".")
+            f"Đã rà soát {vn_number(summary['persons'])} hồ sơ: {vn_number(summary['opened'])} "
+            f"lỗi mới, {vn_number(summary['resolved'])} lỗi đã được khắc phục."
+        )
         return summary, message
 
     _run(run_id, work)
@@ -145,8 +146,9 @@ def visit_sheets(run_id: int, hamlet: str | None = None) -> None:
         )
         run.result_file = str(target)
         message = (
-            f"Đã tạo phiếu xác minh cho {summary['children']:,} trẻ ở {summary['hamlets']} thôn."
-        ).replace(",", ".")
+            f"Đã tạo phiếu xác minh cho {vn_number(summary['children'])} trẻ "
+            f"ở {summary['hamlets']} thôn."
+        )
         return summary, message
 
     _run(run_id, work)

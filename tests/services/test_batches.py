@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from treem_app.domain.batch_states import InvalidTransition
 from treem_app.extensions import db
 from treem_app.models import Batch, BatchRow, Finding, JobRun, Person, PersonEvent
 from treem_app.services import batches as service
-from treem_app.services.batch_states import InvalidTransition
 
 from ..batch_helpers import ready_children
 

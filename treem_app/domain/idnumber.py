@@ -293,3 +293,8 @@ def explain_id(id_number: str) -> str:
             # (id_number_structure.md, "2025 province merger").
             place += " (theo danh mục mã tỉnh trước 01/07/2025)"
     return f"{sex}, sinh năm {parts.year}, {place}"
+
+
+def looks_like_id(value: object) -> bool:
+    """Whether a stored value has the shape of a personal ID number (12 digits)."""
+    return isinstance(value, str) and len(value) == ID_LENGTH and value.isdigit()

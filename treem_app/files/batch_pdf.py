@@ -25,6 +25,7 @@ from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 
+from ..domain.formatting import vn_number
 from .pdf import STATIC_DIR, render_pdf
 
 FONT_DIR = STATIC_DIR / "fonts"
@@ -123,7 +124,7 @@ class BatchDocument:
 
     @property
     def total_text(self) -> str:
-        return f"{len(self.rows):,}".replace(",", ".")
+        return vn_number(len(self.rows))
 
 
 @dataclass

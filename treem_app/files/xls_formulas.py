@@ -51,7 +51,7 @@ def xls_sheet_has_formulas(path: Path, sheet: str) -> bool | None:
     return _any_formula(data, start, whole=False)
 
 
-def _records(data: bytes, pos: int):  # noqa: ANN202 - a generator of (type, data offset, length)
+def _records(data: bytes, pos: int):  # a generator of (type, data offset, length)
     header = _HEADER.unpack_from
     end = len(data) - 4
     while pos <= end:

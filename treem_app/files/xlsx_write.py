@@ -244,7 +244,7 @@ def _date_format(value: object) -> int:
     return 0
 
 
-def _write_rows(fh, rows, width, header_row, data_start, columns_of, findings_by_row, styles):  # noqa: ANN001, PLR0913
+def _write_rows(fh, rows, width, header_row, data_start, columns_of, findings_by_row, styles):
     letters = [_letter(i) for i in range(width + 1)]
     note_letter = letters[width]
     pane = ""

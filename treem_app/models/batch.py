@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.batch_states import STATE_LABELS
 from ..extensions import db
-from ..services.batch_states import STATE_LABELS
 from ._common import utcnow
 from .job import JobRun
 from .person import Person

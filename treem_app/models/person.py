@@ -7,41 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
 from ..domain.findings import FIELDS
+from ..domain.vocabulary import EVENT_SOURCES, PERSON_STATUSES
 from ..extensions import db
 from ._common import utcnow
 from .unit import Unit
 from .user import User
-
-# Where a change came from (SPEC section 3); the keys are stored, the labels shown.
-EVENT_SOURCES = {
-    "export": "Dữ liệu xuất từ phần mềm quốc gia",
-    "normalisation": "Chuẩn hóa tự động",
-    "household_visit": "Xác minh tại hộ gia đình",
-    "civil_registry": "Sổ hộ tịch",
-    "birth_certificate": "Giấy khai sinh",
-    "parent_statement": "Cha mẹ cung cấp",
-    "police": "Công an xác thực",
-    "officer": "Cán bộ cập nhật",
-}
-
-# Workflow status of a record (kept in sync by the services of later steps).
-PERSON_STATUSES = {
-    "new": "Mới nhập",
-    "in_review": "Cần rà soát",
-    "ready": "Sẵn sàng chuyển công an",
-    "in_batch": "Đang chờ công an xác thực",
-    "verified": "Đã xác thực",
-    "clean": "Đã làm sạch",
-    "moved": "Đã chuyển đi",
-    "deceased": "Đã mất",
-    "out_of_scope": "Ngoài độ tuổi",
-    "duplicate": "Trùng hồ sơ",
-}
-
-# Records no longer screened or counted: marked, never deleted.
-INACTIVE_STATUSES = ("moved", "deceased", "out_of_scope", "duplicate")
-
-PERSON_KINDS = {"child": "Trẻ em", "beneficiary": "Đối tượng bảo trợ xã hội"}
 
 # The facts an event may name: the screening domain's canonical fields.
 FACT_FIELDS = FIELDS
@@ -141,7 +111,7 @@ class PersonEvent(db.Model):
 
 @event.listens_for(PersonEvent, "before_update")
 @event.listens_for(PersonEvent, "before_delete")
-def _history_is_append_only(mapper, connection, target):  # noqa: ARG001
+def _history_is_append_only(mapper, connection, target):
     raise PermissionError("person_events is append-only")
 
 

@@ -20,8 +20,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..domain.batch_states import OPEN_STATES, BatchState, InvalidTransition, transition
 from ..domain.dates import format_date
 from ..domain.ethnicity import ethnicity_name
+from ..domain.formatting import vn_number
+from ..domain.vocabulary import CORRECTION_SOURCES
 from ..models import (
     Batch,
     BatchRow,
@@ -37,10 +40,9 @@ from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, FIELD_LABELS
 from . import job_runs
 from .access import scoped
-from .batch_states import OPEN_STATES, BatchState, InvalidTransition, transition
 
 __all__ = ["BatchError", "InvalidTransition", "OPEN_STATES"]
-from .persons import guardians_text, workflow_status
+from .persons import guardians_text, sex_text, workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -48,13 +50,6 @@ WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 DEFAULT_HANDOVER_WEEKDAY = 3  # Thursday (Công văn 2513 practice: the week's list goes out)
 DEFAULT_RETURN_WEEKDAY = 2  # the following Wednesday
 # Sources of a correction made during the review (not the export, not automatic fixes).
-CORRECTION_SOURCES = (
-    "household_visit",
-    "civil_registry",
-    "birth_certificate",
-    "parent_statement",
-    "officer",
-)
 ROW_KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: keyed in by hand
 ROW_KEY_LENGTH = 5
 NUMBER_SYMBOL = "DS-UBND"
@@ -292,7 +287,7 @@ def snapshot_of(person: Person, corrected_fields: Iterable[str]) -> dict:
     return {
         "full_name": person.full_name or "",
         "dob": format_date(person.dob, person.dob_precision or "day"),
-        "sex": {"M": "Nam", "F": "Nữ"}.get(person.sex or "", person.sex or ""),
+        "sex": sex_text(person),
         "ethnicity": ethnicity_name(person.ethnicity) or (person.ethnicity or ""),
         "guardians": guardians_text(person),
         "hamlet": person.hamlet or "",
@@ -561,8 +556,7 @@ def record_documents(session: Session, batch: Batch, pdf: Path, xlsx: Path) -> t
     """
     batch.pdf_path, batch.xlsx_path = str(pdf.resolve()), str(xlsx.resolve())
     summary = {"batch_id": batch.id, "rows": batch.row_count, "pdf": pdf.name, "xlsx": xlsx.name}
-    message = f"Đã tạo danh sách PDF và tệp trả kết quả cho {batch.row_count:,} trẻ em."
-    message = message.replace(",", ".")
+    message = f"Đã tạo danh sách PDF và tệp trả kết quả cho {vn_number(batch.row_count)} trẻ em."
     run = batch.job_run
     if run is not None:
         run.result_file = batch.pdf_path

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Finding, JobRun, Person, Unit
-from ..models.person import INACTIVE_STATUSES
 from .access import subtree_ids
 
 

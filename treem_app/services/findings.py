@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..domain.ethnicity import ethnicity_name
 from ..domain.screening import screen_rows
+from ..domain.vocabulary import INACTIVE_STATUSES, SEX_LABELS
 from ..models import Finding, NotDuplicate, Person, Unit
 from ..models._common import utcnow
-from ..models.person import INACTIVE_STATUSES
 from .access import subtree_ids
 from .persons import open_rank_of, workflow_status
 
@@ -107,7 +107,7 @@ def person_as_row(p: Person) -> dict:
         "national_key": p.national_key,
         "full_name": p.full_name,
         "dob": dob,
-        "sex": {"M": "Nam", "F": "Nữ"}.get(p.sex or "", p.sex),
+        "sex": SEX_LABELS.get(p.sex or "", p.sex),
         "ethnicity": ethnicity_name(p.ethnicity) if p.ethnicity else None,
         "id_number": p.id_number,
         "father_name": p.father_name,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from ..domain.dates import format_date
+from ..domain.vocabulary import KEPT_STATUSES, SEX_LABELS, VERIFIED_ID_SOURCES
 from ..models import Finding, Person, PersonEvent, Unit, User
 from ..models.person import FACT_FIELDS
 
@@ -43,6 +44,11 @@ def facts_of(person: Person) -> dict:
     return {f: getattr(person, f) for f in PERSON_COLUMNS}
 
 
+def sex_text(person: Person) -> str:
+    """ "Nam" / "Nữ" for a stored sex (what was stored when it is neither)."""
+    return SEX_LABELS.get(person.sex or "", person.sex or "")
+
+
 def guardians_text(person: Person) -> str:
     """ "Cha: …; Mẹ: …; Người giám hộ: …" with the names on record, for printed lists."""
     return "; ".join(
@@ -54,12 +60,6 @@ def guardians_text(person: Person) -> str:
         )
         if name
     )
-
-
-# Statuses the screening does not decide: set by a person (marks) or by the handover step.
-KEPT_STATUSES = ("moved", "deceased", "out_of_scope", "duplicate", "in_batch")
-# Sources under which an ID number counts as verified (SPEC section 4, "clean").
-VERIFIED_ID_SOURCES = ("export", "police")
 
 
 def workflow_status(person: Person, findings) -> str:

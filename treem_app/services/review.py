@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.matching import find_duplicate_persons
 from ..domain.screening import screen_one
+from ..domain.vocabulary import EDIT_SOURCES, MARKS
 from ..models import Person, PersonEvent, Unit, User
 from ..models.person import FACT_FIELDS, FIELD_LABELS
 from .access import subtree_ids
@@ -25,14 +26,6 @@ from .persons import create_screened_person, fact_text, facts_of, released_numbe
 
 # Every fact but the key of the record in the national software, which only the export sets.
 EDITABLE_FIELDS = tuple(f for f in FACT_FIELDS if f != "national_key")
-# Where a correction comes from (SPEC section 3); police verification arrives with step 3.
-EDIT_SOURCES = {
-    "household_visit": "Xác minh tại hộ gia đình",
-    "civil_registry": "Sổ hộ tịch",
-    "birth_certificate": "Giấy khai sinh",
-    "parent_statement": "Cha mẹ cung cấp",
-    "officer": "Cán bộ cập nhật",
-}
 # A typed value that screening cannot read is refused, so no garbage is stored; a value that
 # reads fine but contradicts another fact (ID_SEX_MISMATCH...) is saved and flagged.
 REFUSED_ON_EDIT = {
@@ -44,12 +37,6 @@ REFUSED_ON_EDIT = {
     "ETHNICITY_UNKNOWN",
     "ID_FORMAT",
     "ID_PROVINCE",
-}
-MARKS = {
-    "moved": "Đã chuyển đi",
-    "deceased": "Đã mất",
-    "out_of_scope": "Ngoài độ tuổi (16 tuổi trở lên)",
-    "duplicate": "Trùng với hồ sơ khác",
 }
 
 

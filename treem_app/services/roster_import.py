@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ..domain.findings import Rule
+from ..domain.formatting import vn_number
 from ..domain.screening import screen_columns
 from ..files.headers import HeaderGuess
 from ..files.xlsx_read import data_rows, read_rows
@@ -32,7 +33,7 @@ from ..models import ImportRun, JobRun, User
 from . import job_runs
 from .access import in_unit
 from .roster_merge import RosterMerge
-from .roster_upload import ImportError_, confirm_mapping, count_text, validate_mapping
+from .roster_upload import ImportError_, confirm_mapping, validate_mapping
 
 Progress = Callable[[int, int, str], None]
 
@@ -204,7 +205,7 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
         raise ImportError_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
     if len(rows) > max_rows:
         raise ImportError_(
-            f"Tệp có {count_text(len(rows))} dòng, vượt giới hạn {count_text(max_rows)} dòng."
+            f"Tệp có {vn_number(len(rows))} dòng, vượt giới hạn {vn_number(max_rows)} dòng."
         )
     # One list per mapped column (what screening works on): no mapping per row is built.
     # Empty cells arrive as "": the screening domain reads "" as missing. Rows of a workbook
@@ -309,9 +310,7 @@ def annotate(run: ImportRun, outcome: ImportOutcome, files_dir: str | Path) -> P
 def import_message(summary: dict) -> str:
     """One Vietnamese sentence summing an import up (numbers with Vietnamese separators)."""
 
-    def n(v: int) -> str:
-        return f"{v:,}".replace(",", ".")
-
+    n = vn_number
     if summary.get("dry_run"):
         head = f"Chạy thử: đã đọc {n(summary['rows'])} dòng; chưa thay đổi hồ sơ nào."
         return (

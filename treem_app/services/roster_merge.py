@@ -25,10 +25,12 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ..domain.findings import Rule, finding
+from ..domain.formatting import vn_number
 from ..domain.matching import strong_merge_keys, weak_merge_keys
+from ..domain.vocabulary import EXPORT_SOURCES, INACTIVE_STATUSES
 from ..models import Conflict, Finding, Person, PersonEvent
 from ..models._common import utcnow
-from ..models.person import FACT_FIELDS, INACTIVE_STATUSES
+from ..models.person import FACT_FIELDS
 from .bulk_sql import (
     EVENT_INSERT,
     FINDING_INSERT,
@@ -55,9 +57,8 @@ from .persons import (
     set_fact,
     workflow_status,
 )
-from .roster_upload import ImportError_, count_text
+from .roster_upload import ImportError_
 
-EXPORT_SOURCES = ("export", "normalisation")
 # Facts whose unreadable export value screening reports (and stores as empty).
 READ_CHECKED = ("dob", "sex", "ethnicity")
 CHUNK = 900  # ids per IN (...) query: under SQLite's host-parameter limit
@@ -420,7 +421,7 @@ class RosterMerge:
         if changed:
             names = ", ".join(p.full_name or f"#{p.id}" for p in changed[:3])
             raise ImportError_(
-                f"Có {count_text(len(changed))} hồ sơ vừa được sửa trong lúc nhập ({names}); "
+                f"Có {vn_number(len(changed))} hồ sơ vừa được sửa trong lúc nhập ({names}); "
                 "chưa có gì thay đổi. Hãy chạy lại lần nhập này."
             )
         return out

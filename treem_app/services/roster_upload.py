@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.formatting import vn_number
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
 from ..files.headers import REQUIRED, fold
 from ..files.upload_checks import UploadError, check_upload
@@ -24,11 +25,6 @@ from ..models._common import utcnow
 
 class ImportError_(UploadError):
     """An import that cannot go ahead; the message is Vietnamese, for the user."""
-
-
-def count_text(value: int) -> str:
-    """A count with Vietnamese thousands separators (1.731)."""
-    return f"{value:,}".replace(",", ".")
 
 
 def store_upload(
@@ -74,7 +70,7 @@ def store_upload(
             raise UploadError("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
         if rows > max_rows:
             raise UploadError(
-                f"Tệp có {count_text(rows)} dòng, vượt giới hạn {count_text(max_rows)} dòng "
+                f"Tệp có {vn_number(rows)} dòng, vượt giới hạn {vn_number(max_rows)} dòng "
                 "cho một lần nhập."
             )
     except Exception:

@@ -31,8 +31,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..domain.names import name_key
+from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_STATUSES
+from ..domain.vocabulary import SEVERITY_LABELS as ALL_SEVERITIES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
-from ..models.person import INACTIVE_STATUSES, PERSON_STATUSES
 from .access import get_scoped, subtree_ids
 
 STATUS_FILTERS = {
@@ -43,7 +44,8 @@ STATUS_FILTERS = {
     "all": "Tất cả hồ sơ đang quản lý",
     "marked": "Đã đánh dấu (chuyển đi, đã mất, trùng, ngoài độ tuổi)",
 }
-SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+# The severities a queue filters on (info findings are history, never open work).
+SEVERITY_LABELS = {k: ALL_SEVERITIES[k] for k in ("error", "warning")}
 PAGE_SIZE = 50
 
 

@@ -10,6 +10,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from ..domain.findings import RULE_LABELS
+from ..domain.formatting import vn_date, vn_datetime, vn_number
+from ..domain.idnumber import looks_like_id
+from ..domain.permissions import can
+from ..domain.vocabulary import (
+    EVENT_SOURCES,
+    MARKS,
+    PERSON_STATUSES,
+    SEVERITY_LABELS,
+    SEX_LABELS,
+)
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
@@ -53,10 +63,23 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def globals_():
         menu = menu_for(current_user) if current_user.is_authenticated else []
-        return {"menu": menu, "rule_labels": RULE_LABELS}
+        role = current_user.role if current_user.is_authenticated else None
+        return {
+            "menu": menu,
+            "rule_labels": RULE_LABELS,
+            "can": lambda action: can(role, action),
+        }
 
     app.teardown_request(end_read_only_transaction)
 
+    app.jinja_env.globals.update(
+        person_statuses=PERSON_STATUSES,
+        mark_labels=MARKS,
+        event_sources=EVENT_SOURCES,
+        severity_labels=SEVERITY_LABELS,
+        sex_labels=SEX_LABELS,
+    )
+    app.jinja_env.tests["id_number"] = looks_like_id
     app.jinja_env.filters["vn_number"] = vn_number
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["vn_datetime"] = vn_datetime
@@ -139,40 +162,14 @@ def end_read_only_transaction(exc: BaseException | None) -> None:
         pass
 
 
-def vn_number(value) -> str:
-    """1731 -> "1.731"; 54.81 -> "54,81" (Vietnamese separators)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        text = f"{value:,.2f}"
-    else:
-        text = f"{int(value):,}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def vn_date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
-def vn_datetime(value) -> str:
-    """Stored UTC shown in Vietnam time (UTC+7, no DST)."""
-    if not value:
-        return ""
-    from datetime import timedelta
-
-    return (value + timedelta(hours=7)).strftime("%H:%M %d/%m/%Y")
-
-
 def fact_value(value: str | None, field: str) -> str:
     """A stored fact shown in words (sex "F" -> "Nữ", ethnicity "01" -> "Kinh (01)")."""
     if value is None:
         return ""
     if field == "status":
-        from ..models.person import PERSON_STATUSES
-
         return PERSON_STATUSES.get(value, value)
     if field == "sex":
-        return {"M": "Nam", "F": "Nữ"}.get(value, value)
+        return SEX_LABELS.get(value, value)
     if field == "ethnicity" and len(value) == 2 and value.isdigit():
         from ..domain.ethnicity import ethnicity_name
 

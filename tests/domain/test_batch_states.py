@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from treem_app.services.batch_states import (
+from treem_app.domain.batch_states import (
     OPEN_STATES,
     BatchState,
     InvalidTransition,

@@ -1,0 +1,30 @@
+"""What each role may do, by action: the one table that views, menus and templates ask
+(SPEC section 2). Templates call ``can("action")``; they never compare roles themselves."""
+
+from __future__ import annotations
+
+ROLES = ("officer", "volunteer", "police", "reporter", "admin")
+
+ACTIONS: dict[str, frozenset[str]] = {
+    # Correct facts, add children, mark records, decide conflicts and proposals.
+    "edit_records": frozenset({"officer"}),
+    # Propose a correction for an officer to approve.
+    "propose": frozenset({"volunteer"}),
+    # Upload the national export, confirm its mapping, run the import.
+    "import": frozenset({"officer"}),
+    # Create, fill, issue, cancel and close handover batches.
+    "manage_batches": frozenset({"officer"}),
+    # Open a handover batch's page.
+    "view_batches": frozenset({"officer", "police", "reporter"}),
+    # Download the documents a job or a batch produced (PDF lists, return sheets).
+    "download_documents": frozenset({"officer", "police"}),
+    # Open a child's record from a list (a batch's rows).
+    "open_records": frozenset({"officer", "reporter"}),
+    # Re-screen the records of a unit.
+    "rebuild_findings": frozenset({"officer", "admin"}),
+}
+
+
+def can(role: str | None, action: str) -> bool:
+    """Whether ``role`` may do ``action``; an unknown action is a programming error."""
+    return role in ACTIONS[action]
