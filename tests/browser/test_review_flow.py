@@ -142,3 +142,28 @@ def test_queue_filters_update_in_place_and_the_url_can_be_shared(make, page, scr
     page.goto(shared)  # a bookmarked or shared link opens the same view
     assert page.locator("#queue-count").inner_text().startswith("2 hồ sơ")
     assert page.get_by_label("Thôn/Tổ dân phố").input_value() == "Thôn Hai"
+
+
+def test_enter_in_a_rejection_reason_rejects_and_never_applies(make, page, screenshot):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"], full_name="Nguyễn Thị Thu Hà")
+    volunteer = make.user("volunteer", tree["a"], full_name="Phạm Minh Khôi")
+    child = _person(make, tree["a"], full_name="Bùi Thùy Anh", name_key="bui thuy anh",
+                    hamlet="Thôn Một", mother_name=None)  # fmt: skip
+    proposals.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    proposal = proposals.propose(db.session, child, "mother_name", "Trần Thị Hoa", user=volunteer,
+                                 source="household_visit", note=None, today=TODAY)  # fmt: skip
+    db.session.commit()
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    page.goto("/proposals")
+    reason = page.get_by_label("Lý do từ chối")
+    reason.fill("Hộ gia đình đã chuyển đi, không xác minh được")
+    reason.press("Enter")
+    page.wait_for_load_state()
+    assert "Đã từ chối đề xuất" in page.locator("#flash").inner_text()
+    screenshot("review-proposal-rejected")
+    db.session.expire_all()
+    assert proposal.status == "rejected"
+    assert proposal.decision_reason == "Hộ gia đình đã chuyển đi, không xác minh được"
+    assert child.mother_name is None  # nothing applied

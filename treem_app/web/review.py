@@ -89,7 +89,11 @@ def proposals():
 @role_required("officer")
 def decide(proposal_id: int):
     proposal = get_or_404(current_user, Proposal, proposal_id)
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        flash("Vui lòng chọn duyệt hoặc từ chối.", "danger")
+        return redirect(url_for("review.proposals"))
+    approve = decision == "approve"
     try:
         decide_proposal(
             db.session,
