@@ -759,3 +759,15 @@ def test_messages_are_vietnamese_and_carry_no_names():
     for f in rec.findings:
         assert "nguyễn" not in f.message.lower()
     assert any("31/02/2015" in f.message for f in rec.findings)
+
+
+@pytest.mark.parametrize(
+    "dob,advice",
+    [
+        ("06/2020", "Ngày sinh chỉ có tháng và năm (06/2020); cần bổ sung ngày."),
+        ("năm 2020", "Ngày sinh chỉ có năm (2020); cần bổ sung ngày, tháng."),
+    ],
+)
+def test_a_partial_date_asks_for_exactly_what_is_missing(dob, advice):
+    found = screen_one({"full_name": "Nguyễn Văn An", "dob": dob}, dt.date(2026, 6, 18)).findings
+    assert [f.message for f in found if f.rule == Rule.DOB_PARTIAL] == [advice]

@@ -300,12 +300,15 @@ def _dob_findings(raw: object, today: dt.date, children: bool, cutoff: dt.date) 
             finding(Rule.DOB_FUTURE, "dob", f"Ngày sinh {shown} sau ngày rà soát {screening_day}.")
         )
     if partial:
-        what = "năm" if precision == dates_mod.YEAR else "tháng và năm"
+        if precision == dates_mod.YEAR:
+            what, missing = "năm", "ngày, tháng"
+        else:  # month and year: only the day is missing
+            what, missing = "tháng và năm", "ngày"
         out.append(
             finding(
                 Rule.DOB_PARTIAL,
                 "dob",
-                f"Ngày sinh chỉ có {what} ({shown}); cần bổ sung ngày, tháng.",
+                f"Ngày sinh chỉ có {what} ({shown}); cần bổ sung {missing}.",
             )
         )
     if old:
