@@ -335,3 +335,18 @@ def test_legacy_forms_with_a_hint(name):
     expected = normalize_name(name)[0]
     assert normalize_name(decode_legacy(to_vni(name), hint="vni"))[0] == expected
     assert normalize_name(decode_legacy(to_tcvn3(name), hint="tcvn3"))[0] == expected
+
+
+@pytest.mark.parametrize(
+    "raw,value",
+    [
+        ("Bùi Gia Ðạt", "Bùi Gia Đạt"),  # U+00D0, Icelandic eth
+        ("bùi gia ðạt", "Bùi Gia Đạt"),  # U+00F0
+        ("\u0189inh Văn An", "Đinh Văn An"),  # U+0189, African D
+    ],
+)
+def test_look_alikes_of_d_with_stroke_are_read_as_it(raw, value):
+    facts = analyse_name(raw)
+    assert (facts.value, facts.key, facts.problem) == (value, name_key(value), None)
+    assert facts.changed and "characters" in facts.reasons
+    assert name_key(facts.value).split()[-1] in ("dat", "an")

@@ -45,7 +45,7 @@ _REASON_TEXT = {
     "encoding:vni": "chuyển từ phông VNI sang Unicode",
     "encoding:utf8": "sửa lỗi mã hóa UTF-8",
     "spacing": "bỏ khoảng trắng thừa",
-    "characters": "bỏ ký tự ẩn, thống nhất dấu nháy",
+    "characters": "bỏ ký tự ẩn, thống nhất dấu nháy và chữ Đ viết nhầm",
     "tone": "thống nhất vị trí dấu thanh",
     "case": "viết hoa chữ cái đầu mỗi từ",
 }

@@ -53,7 +53,12 @@ LETTERS = frozenset(VIETNAMESE_LETTERS) | frozenset("fjwzFJWZ")
 #: The punctuation a name word may hold between letters (H'Mông, Ka-Ra).
 NAME_PUNCT = frozenset("'-")
 #: Apostrophe look-alikes (typographic quotes, modifier letter, backtick, acute) to "'".
-APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+# Letters that look like Đ/đ but are not (Icelandic eth, African D), found in real files:
+# "Bùi Gia Ðạt" is "Bùi Gia Đạt". Mapped with the apostrophes as a recorded "characters" fix.
+LOOKALIKES = {"\u00d0": "Đ", "\u00f0": "đ", "\u0189": "Đ", "\u0256": "đ"}
+APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'", **LOOKALIKES}
+)
 
 # Strip diacritics for search keys: every Vietnamese letter to its ASCII base, đ to d.
 _ASCII_FOLD = {
