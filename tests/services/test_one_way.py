@@ -182,3 +182,21 @@ def test_both_sides_of_an_id_duplicate_follow_a_change_of_either(app, make):
     assert "ID_DUPLICATE" not in {f[0] for f in open_findings(other)}
     summary = rebuild_findings(db.session, province, DAY)
     assert summary["opened"] == summary["resolved"] == 0, summary
+
+
+def test_a_probable_duplicate_is_not_ready_for_the_police_until_the_pair_is_decided(app, make):
+    from treem_app.services.batches import ready_persons_query
+
+    unit = make.unit()
+    officer = make.user("officer", unit)
+    twins = [make.person(unit, id_number=None, status="new") for _ in range(2)]
+    rescreen(db.session, twins, DAY)
+    db.session.commit()
+    for p in twins:
+        assert "DUPLICATE_PERSON" in {f[0] for f in open_findings(p)}
+        assert p.status == "in_review"
+    assert db.session.scalars(ready_persons_query(unit)).all() == []
+    duplicates.dismiss_pair(db.session, *twins, user=officer, today=DAY)
+    db.session.commit()
+    assert [p.status for p in twins] == ["ready", "ready"]
+    assert set(db.session.scalars(ready_persons_query(unit)).all()) == set(twins)

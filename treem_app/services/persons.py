@@ -65,17 +65,22 @@ def guardians_text(person: Person) -> str:
 def workflow_status(person: Person, findings) -> str:
     """Where a record stands after screening (SPEC section 4 "clean", section 5 handover).
 
-    - in_review: an error other than about the ID number remains;
+    - in_review: an error other than about the ID number remains, or a probable duplicate
+      (DUPLICATE_PERSON) is not decided yet: the same child must not go to the police twice;
     - clean: a 12-digit ID that passes every ID rule, from the export or the police, no error;
     - ready: everything else (facts in order, the ID missing, doubtful or not yet verified).
     """
     if person.status in KEPT_STATUSES:
         return person.status
-    errors = {
-        str(f.rule)
-        for f in findings
-        if str(f.severity) == "error" and getattr(f, "status", "open") == "open"
-    }
+    errors = set()
+    for f in findings:
+        if getattr(f, "status", "open") != "open":
+            continue
+        rule = str(f.rule)
+        if rule == "DUPLICATE_PERSON":
+            return "in_review"
+        if str(f.severity) == "error":
+            errors.add(rule)
     if any(not rule.startswith("ID_") for rule in errors):
         return "in_review"
     if not errors and person.id_number and person.id_source in VERIFIED_ID_SOURCES:
