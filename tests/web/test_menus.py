@@ -57,3 +57,21 @@ def test_signed_out_visitor_is_sent_to_login(client, app):
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
     resp = client.get("/records", headers={"HX-Request": "true"})
     assert resp.status_code == 204 and "/login" in resp.headers["HX-Redirect"]
+
+
+def test_a_volunteers_home_counts_their_hamlets_not_the_commune(make, client, login):
+    import re
+
+    from treem_app.extensions import db
+    from treem_app.services.proposals import set_volunteer_hamlets
+
+    unit = make.unit()
+    for hamlet in ("Thôn Một", "Thôn Một", "Thôn Hai", "Thôn Hai", "Thôn Hai"):
+        make.person(unit, hamlet=hamlet)
+    volunteer = make.user("volunteer", unit)
+    set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    db.session.commit()
+    login(volunteer)
+    page = client.get("/home").get_data(as_text=True)
+    shown = re.search(r'<div class="n">(\d+)</div><div class="l">Hồ sơ đang quản lý', page)
+    assert shown and shown.group(1) == "2"  # the commune has 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.vocabulary import INACTIVE_STATUSES
@@ -26,12 +26,17 @@ class UnitCounts:
         return self.persons - self.with_errors
 
 
-def _counts_by_unit(session: Session, unit: Unit) -> dict[int, list[int]]:
-    """[persons, with errors, open findings, running jobs] per unit id of the subtree.
+def _counts_by_unit(
+    session: Session, unit: Unit, hamlets: Select | None = None
+) -> dict[int, list[int]]:
+    """[persons, with errors, open findings, running jobs] per unit id of the subtree
+    (only the persons of ``hamlets`` when given: a volunteer's).
 
     Three grouped queries whatever the size of the tree (a province has about 100 communes).
     """
     in_tree = Person.unit_id.in_(subtree_ids(unit))
+    if hamlets is not None:
+        in_tree = in_tree & Person.hamlet.in_(hamlets)
     active = Person.status.not_in(INACTIVE_STATUSES)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     # open_rank 0 = the person has at least one open error (kept by the services).
@@ -64,10 +69,10 @@ def _add(target: UnitCounts, row: list[int]) -> None:
     target.jobs_running += row[3]
 
 
-def unit_counts(session: Session, unit: Unit) -> UnitCounts:
-    """Counts for `unit` and everything below it."""
+def unit_counts(session: Session, unit: Unit, hamlets: Select | None = None) -> UnitCounts:
+    """Counts for `unit` and everything below it (only ``hamlets``' persons when given)."""
     total = UnitCounts(unit)
-    for row in _counts_by_unit(session, unit).values():
+    for row in _counts_by_unit(session, unit, hamlets).values():
         _add(total, row)
     return total
 
