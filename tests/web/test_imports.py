@@ -145,3 +145,21 @@ def test_the_summary_links_open_this_imports_records_only(make, client, login, p
     other = client.get(f"/records?status=all&import={run.id}").get_data(as_text=True)
     assert "Không tìm thấy lần nhập này" in other and "«export.xlsx»" not in other
     assert ">0 hồ sơ" in other
+
+
+def test_uploading_the_same_file_again_says_when_and_by_whom(make, client, login, post):
+    unit = make.unit()
+    officer = make.user("officer", unit, full_name="Nguyễn Thị Thu Hà")
+    login(officer)
+    data = exports.export_bytes(unit, exports.child_rows(10))
+    first = upload(post, data, "tuan-1.xlsx")
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert 'id="same-file"' not in page
+    again = upload(post, data, "tuan-1-ban-sao.xlsx")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    earlier = db.session.scalar(select(ImportRun).order_by(ImportRun.id))
+    assert 'id="same-file"' in page
+    assert "Tệp này đã được tải lên lúc" in page and "bởi Nguyễn Thị Thu Hà" in page
+    assert f'href="/imports/{earlier.id}"' in page
+    other = upload(post, exports.export_bytes(unit, exports.child_rows(11)), "tuan-2.xlsx")
+    assert 'id="same-file"' not in client.get(other.headers["Location"]).get_data(as_text=True)

@@ -164,3 +164,17 @@ def confirm_mapping(
     remembered.mapping_json = as_json
     remembered.updated_by_id = user.id if user else None
     session.flush()
+
+
+def earlier_upload(session: Session, run: ImportRun) -> ImportRun | None:
+    """The unit's latest earlier upload of the very same file (same SHA-256), if any."""
+    return session.scalar(
+        select(ImportRun)
+        .where(
+            ImportRun.unit_id == run.unit_id,
+            ImportRun.sha256 == run.sha256,
+            ImportRun.id < run.id,
+        )
+        .order_by(ImportRun.id.desc())
+        .limit(1)
+    )

@@ -28,6 +28,7 @@ from ..services.conflicts import resolve_conflict
 from ..services.roster_import import ImportBusy, queue_import
 from ..services.roster_upload import (
     ImportError_,
+    earlier_upload,
     remembered_mapping,
     store_upload,
     validate_mapping,
@@ -140,6 +141,7 @@ def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problem
         "problems": validate_mapping(mapping) if problems is None else problems,
         "summary": run.summary,
         "remembered": remembered is not None,
+        "earlier": earlier_upload(db.session, run) if run.status == "uploaded" else None,
     }
 
 
