@@ -92,3 +92,25 @@ def test_differences_name_renamed_added_and_gone_columns():
 
 def test_column_letters():
     assert [column_letter(i) for i in (0, 25, 26, 27)] == ["A", "Z", "AA", "AB"]
+
+
+def test_differences_follow_the_headers_not_the_positions():
+    old = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Số định danh", "Họ tên cha",
+           "Họ tên mẹ", "Người giám hộ", "Ghi chú", "Thôn/Xóm"]  # fmt: skip
+    new = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Số định danh", "Họ tên cha",
+           "Họ tên mẹ", "Thôn"]  # fmt: skip
+    notes = mapping_differences(
+        old, new, {1: "full_name", 10: "hamlet"}, {1: "full_name", 8: "hamlet"}
+    )
+    # "Thôn" (column I) is the old "Thôn/Xóm" (column K), mapped to the same field: renamed,
+    # not gone; the columns that only moved are not reported as renamed.
+    assert "Cột I: tên cột đổi từ «Thôn/Xóm» thành «Thôn»." in notes
+    assert not any("Thôn/Xóm» không còn" in n for n in notes)
+    assert any("«Người giám hộ» không còn trong tệp (trước đây ở cột I)" in n for n in notes)
+    assert any("«Ghi chú» không còn trong tệp (trước đây ở cột J)" in n for n in notes)
+    assert len(notes) == 3
+    shifted = mapping_differences(["STT", "Họ và tên"], ["STT", "Mã", "Họ và tên"])
+    assert shifted == [
+        "Cột B: cột mới «Mã».",
+        "Cột C: «Họ và tên» đã đổi vị trí (trước đây ở cột B).",
+    ]

@@ -252,29 +252,62 @@ def detect_header(
     return best
 
 
-def mapping_differences(remembered: Sequence[str], current: Sequence[str]) -> list[str]:
-    """Vietnamese warnings about columns renamed, added or gone since the remembered export."""
-    old = [fold(h) for h in remembered]
-    new = [fold(h) for h in current]
-    notes: list[str] = []
-    for i in range(max(len(old), len(new))):
-        a = old[i] if i < len(old) else ""
-        b = new[i] if i < len(new) else ""
-        if a == b:
-            continue
-        shown_a = remembered[i] if i < len(remembered) else ""
-        shown_b = current[i] if i < len(current) else ""
-        col = column_letter(i)
-        if a and b:
-            if b in old:
-                notes.append(f"Cột {col}: «{shown_b}» đã đổi vị trí (trước đây ở cột khác).")
-            else:
-                notes.append(f"Cột {col}: tên cột đổi từ «{shown_a}» thành «{shown_b}».")
-        elif b:
-            notes.append(f"Cột {col}: cột mới «{shown_b}».")
-        else:
-            notes.append(f"Cột {col}: cột «{shown_a}» không còn trong tệp.")
-    return notes
+def mapping_differences(
+    remembered: Sequence[str],
+    current: Sequence[str],
+    remembered_mapping: dict[int, str] | None = None,
+    current_mapping: dict[int, str] | None = None,
+) -> list[str]:
+    """Vietnamese warnings about columns renamed, moved, added or gone since the remembered export.
+
+    Columns are compared by their header text, not their position: a column inserted before
+    others moves them without renaming them. A header gone and a header new count as one column
+    renamed when both are mapped to the same field (or, without mappings, sit at the same
+    position). Column letters are the current file's; a gone column names where it was.
+    """
+    old = {fold(h): i for i, h in reversed(list(enumerate(remembered))) if fold(h)}
+    new = {fold(h): j for j, h in reversed(list(enumerate(current))) if fold(h)}
+    gone = [i for key, i in old.items() if key not in new]
+    added = [j for key, j in new.items() if key not in old]
+    old_fields = remembered_mapping or {}
+    new_fields = current_mapping or {}
+    renamed: list[tuple[int, int]] = []
+    for i in sorted(gone):
+        partner = next(
+            (j for j in added if old_fields.get(i) and old_fields.get(i) == new_fields.get(j)),
+            None,
+        )
+        if partner is None and not (old_fields and new_fields) and i in added:
+            partner = i  # same position, no mappings to tell: a renamed column
+        if partner is not None:
+            renamed.append((i, partner))
+            added.remove(partner)
+    paired = {i for i, _ in renamed}
+    notes: list[tuple[int, str]] = []
+    for i, j in renamed:
+        notes.append(
+            (j, f"Cột {column_letter(j)}: tên cột đổi từ «{remembered[i]}» thành «{current[j]}».")
+        )
+    for key, j in new.items():
+        i = old.get(key)
+        if i is not None and i != j:
+            notes.append(
+                (
+                    j,
+                    f"Cột {column_letter(j)}: «{current[j]}» đã đổi vị trí "
+                    f"(trước đây ở cột {column_letter(i)}).",
+                )
+            )
+    for j in added:
+        notes.append((j, f"Cột {column_letter(j)}: cột mới «{current[j]}»."))
+    for i in sorted(set(gone) - paired):
+        notes.append(
+            (
+                len(current) + i,
+                f"«{remembered[i]}» không còn trong tệp (trước đây ở cột {column_letter(i)}).",
+            )
+        )
+    return [text for _pos, text in sorted(notes)]
 
 
 def column_letter(index: int) -> str:

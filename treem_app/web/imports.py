@@ -118,7 +118,9 @@ def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problem
     remembered = remembered_mapping(db.session, run.unit_id)
     warnings = []
     if remembered is not None and run.status == "uploaded":
-        warnings = mapping_differences(remembered.headers, run.headers)
+        warnings = mapping_differences(
+            remembered.headers, run.headers, remembered.mapping, run.mapping
+        )
     samples = []
     if run.data_start is not None:
         samples = preview(Path(run.stored_path), run.kind, run.sheet or "", run.data_start, 3)
