@@ -380,3 +380,22 @@ def test_a_person_saved_while_the_import_runs_stops_it_and_nothing_is_written(
     db.session.expire_all()
     assert an.hamlet == "Thôn Mới" and an.ethnicity != "02"  # the officer's save stands
     assert count(PersonEvent) == events
+
+
+def test_rows_after_the_table_are_not_children_and_are_counted_as_skipped(app, make):
+    unit = make.unit()
+    rows = [
+        row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+        HEADER,  # the header printed again (a second page)
+        row(2, "Trần Thị Bích", "07/08/2016", sex="Nữ", father="Trần Văn Cường"),
+        [3],  # an STT alone
+        ["Tổng cộng: 2020 trẻ"],
+        ["", "Người lập biểu", "", "", "", "", "Chủ tịch UBND xã"],
+        ["", "Phước Hưng, ngày 05 tháng 6 năm 2026"],
+        ["Ghi chú: số liệu tạm tính"],
+    ]
+    run, outcome = newer_export(app, unit, rows)
+    db.session.commit()
+    names = sorted(db.session.scalars(select(Person.full_name)))
+    assert names == ["Nguyễn Văn An", "Trần Thị Bích"]
+    assert outcome.summary["rows"] == 2 and outcome.summary["skipped_rows"] == 6

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
-from .headers import SCAN_ROWS, HeaderGuess, detect_header
+from .headers import SCAN_ROWS, HeaderGuess, detect_header, fold
 from .upload_checks import UploadError
 
 HEADER_HELP = (
@@ -178,16 +178,49 @@ def _sample_text(value: object) -> str:
     return str(value)[:40]
 
 
-def data_rows(rows: list[list[object]], header: HeaderGuess) -> list[tuple[int, list[object]]]:
-    """(Excel row number, cells) of every non-empty row below the header."""
+# What starts a row below a roster that is not a child: totals, signature blocks, notes, the
+# place and date line (folded: lower case, no diacritics).
+_FOOTER = re.compile(
+    r"^(tong cong|tong so|cong:|cong so|nguoi lap|lap bieu|chu tich|pho chu tich|thu truong|"
+    r"xac nhan|ghi chu|luu y|ubnd|uy ban nhan dan|can bo|truong thon|kt\.? ?chu tich|tm\.? ?ubnd|"
+    r".{0,40}ngay \.* ?\d* ?\.* ?thang)"
+)
+
+
+def _not_a_record(row: list[object], header_cells: list[object]) -> bool:
+    """A totals or signature row, a note, a repeated header or a lone number (an STT)."""
+    filled = [c for c in row if c != "" and c is not None]
+    if len(filled) > 3:
+        return list(row[: len(header_cells)]) == header_cells  # the header printed again
+    if len(filled) == 1 and isinstance(filled[0], int | float):
+        return True
+    first = next((c for c in filled if isinstance(c, str) and not c.strip().isdigit()), None)
+    return first is not None and bool(_FOOTER.match(fold(first)))
+
+
+def split_rows(
+    rows: list[list[object]], header: HeaderGuess
+) -> tuple[list[tuple[int, list[object]]], int]:
+    """(Excel row number, cells) of every record below the header, and how many non-empty
+    rows were not records (totals, signatures, notes, a repeated header, an STT alone)."""
     out = []
+    skipped = 0
+    header_cells = list(rows[header.header_row]) if header.header_row < len(rows) else []
     for i in range(header.data_start, len(rows)):
         row = rows[i]
         for c in row:
             if c != "" and c is not None:
-                out.append((i + 1, row))
+                if _not_a_record(row, header_cells):
+                    skipped += 1
+                else:
+                    out.append((i + 1, row))
                 break
-    return out
+    return out, skipped
+
+
+def data_rows(rows: list[list[object]], header: HeaderGuess) -> list[tuple[int, list[object]]]:
+    """(Excel row number, cells) of every record below the header (see :func:`split_rows`)."""
+    return split_rows(rows, header)[0]
 
 
 _SHEET_RE = re.compile(rb"<sheet\b[^>]*?>")

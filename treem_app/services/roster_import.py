@@ -28,7 +28,7 @@ from ..domain.findings import Rule
 from ..domain.formatting import vn_number
 from ..domain.screening import screen_columns
 from ..files.headers import HeaderGuess
-from ..files.xlsx_read import data_rows, read_rows
+from ..files.xlsx_read import read_rows, split_rows
 from ..models import ImportRun, JobRun, User
 from . import job_runs
 from .access import in_unit
@@ -200,7 +200,7 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
         raise ImportError_(" ".join(problems))
     all_rows = read_rows(path, run.kind, run.sheet or "")
     header = HeaderGuess(run.header_row or 0, run.data_start or 1)
-    rows = data_rows(all_rows, header)
+    rows, skipped_rows = split_rows(all_rows, header)
     if not rows:
         raise ImportError_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
     if len(rows) > max_rows:
@@ -261,6 +261,7 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
     order = {str(r): n for n, r in enumerate(Rule)}
     summary = {
         "rows": total,
+        "skipped_rows": skipped_rows,
         "created": merge.created,
         "updated": merge.updated,
         "unchanged": merge.unchanged,
