@@ -60,3 +60,8 @@ def test_officer_issues_a_batch_and_the_qr_code_opens_its_verification_page(
     assert batch.content_hash in facts.inner_text()
     assert children[1].full_name not in page.content()
     screenshot("batch-verification-page")
+    # On a phone (360 px wide) the page reads without sideways scrolling.
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert batch.content_hash in facts.inner_text().replace("\n", "")
+    screenshot("batch-verification-page-phone")
