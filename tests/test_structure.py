@@ -18,6 +18,7 @@ RANKS = {
     "config": 1,
     "extensions": 1,
     "database": 1,
+    "clock": 1,
     "models": 2,
     "files": 3,
     "services": 4,

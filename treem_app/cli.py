@@ -10,7 +10,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from . import create_app
+from . import clock, create_app
 from .extensions import db
 from .models import Unit
 
@@ -179,7 +179,7 @@ def roster_import(
     from .services.roster_upload import store_upload
 
     try:
-        day = date.fromisoformat(screening_date) if screening_date else date.today()
+        day = date.fromisoformat(screening_date) if screening_date else clock.today()
     except ValueError as exc:
         raise UserInputError("--screening-date phải có dạng YYYY-MM-DD") from exc
     unit = _unit(unit_code)
@@ -253,13 +253,12 @@ def batch() -> None:
 @with_appcontext
 def batch_create(unit_code: str, as_json: bool) -> None:
     """A draft batch of the commune's records ready for the police."""
-    from datetime import date
 
     from .services.batches import BatchError, create_draft
 
     unit = _unit(unit_code)
     try:
-        created = create_draft(db.session, unit, user=None, today=date.today())
+        created = create_draft(db.session, unit, user=None, today=clock.today())
     except BatchError as exc:
         db.session.rollback()
         raise UserInputError(str(exc)) from exc
@@ -287,7 +286,6 @@ def batch_issue(batch_id: int, out_dir: Path) -> None:
 
     A batch already issued gets its two files written again from its locked content.
     """
-    from datetime import date
 
     from flask import current_app
 
@@ -308,7 +306,7 @@ def batch_issue(batch_id: int, out_dir: Path) -> None:
         raise UserInputError(f"{out_dir} không phải là thư mục")
     try:
         if found.state == "draft":
-            issue(db.session, found, user=None, today=date.today())
+            issue(db.session, found, user=None, today=clock.today())
         pdf, xlsx = render_documents(
             db.session,
             found,

@@ -15,6 +15,7 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import clock
 from .domain.screening import screen_rows
 from .models import Unit, User, VolunteerHamlet
 from .services.accounts import create_user
@@ -82,7 +83,7 @@ def seed(
         )
     volunteer = next(u for u in session.scalars(select(User)) if u.username == "ctv.phuochung")
     session.add_all(VolunteerHamlet(user_id=volunteer.id, hamlet=h) for h in HAMLETS["default"][:2])
-    day = screening_date or date.today()
+    day = screening_date or clock.today()
     communes = sorted((u for u in units.values() if u.level == "commune"), key=lambda u: u.code)
     for n, commune in enumerate(communes):
         rows = generate_children(
@@ -141,7 +142,7 @@ def sample_export_rows(
         province_id_code=PROVINCE_ID_CODE,
         hamlets=HAMLETS["default"],
         seed=seed + index,
-        screening_date=screening_date or date.today(),
+        screening_date=screening_date or clock.today(),
     )
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from flask import current_app, has_app_context
 from rq import get_current_job
 
+from . import clock
 from .domain.formatting import vn_number
 from .extensions import db
 from .models import JobRun
@@ -85,7 +86,7 @@ def rebuild_findings(run_id: int, screening_date: str | None = None) -> None:
     from .services.findings import rebuild_findings as service
 
     def work(run: JobRun):
-        day = date.fromisoformat(screening_date) if screening_date else date.today()
+        day = date.fromisoformat(screening_date) if screening_date else clock.today()
         summary = service(db.session, run.unit, day, _progress)
         message = (
             f"Đã rà soát {vn_number(summary['persons'])} hồ sơ: {vn_number(summary['opened'])} "
@@ -142,7 +143,7 @@ def visit_sheets(run_id: int, hamlet: str | None = None) -> None:
     def work(run: JobRun):
         target = Path(current_app.config["TREEM_FILES_DIR"]) / "documents" / f"visit-{run.id}.pdf"
         summary = render_visit_sheets(
-            db.session, run.unit, hamlet, target, today=date.today(), progress=_progress
+            db.session, run.unit, hamlet, target, today=clock.today(), progress=_progress
         )
         run.result_file = str(target)
         message = (

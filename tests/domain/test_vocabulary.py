@@ -96,3 +96,24 @@ def test_templates_ask_can_instead_of_comparing_roles():
         if f'can("{action}")' in path.read_text(encoding="utf-8")
     }
     assert used == set(ACTIONS)
+
+
+def test_today_and_times_are_local_even_late_in_the_utc_evening():
+    from treem_app.domain.formatting import local_today
+
+    late = dt.datetime(2026, 12, 4, 23, 30)  # stored UTC: 06:30 on the 5th in Việt Nam
+    assert local_today(now=late) == dt.date(2026, 12, 5)
+    assert local_today(now=late.replace(tzinfo=dt.UTC)) == dt.date(2026, 12, 5)
+    assert local_today("UTC", now=late) == dt.date(2026, 12, 4)
+    assert vn_datetime(late) == "06:30 05/12/2026"
+    assert vn_datetime(late, "UTC") == "23:30 04/12/2026"
+
+
+def test_nothing_outside_the_domain_asks_the_machine_for_its_date():
+    package = Path(__file__).resolve().parents[2] / "treem_app"
+    offending = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "domain" not in path.parts and "date.today()" in path.read_text(encoding="utf-8")
+    ]
+    assert offending == []

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# Vietnam has one zone, UTC+7, without daylight saving; stored times are UTC.
+# The app's one local time zone (setting TREEM_TIMEZONE); stored times are UTC.
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+# Vietnam has one zone, UTC+7, without daylight saving: what a machine without tzdata uses.
 VIETNAM_OFFSET = timedelta(hours=7)
+
+
+def zone(name: str = DEFAULT_ZONE) -> tzinfo:
+    """The named time zone (UTC+7 when this machine has no zone data for Vietnam)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name != DEFAULT_ZONE:
+            raise
+        return timezone(VIETNAM_OFFSET, "ICT")
+
+
+def local_today(zone_name: str = DEFAULT_ZONE, now: datetime | None = None) -> date:
+    """Today in the local zone: at 23:30 UTC it is already tomorrow in Vietnam."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:  # stored times are naive UTC
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(zone(zone_name)).date()
 
 
 def vn_number(value: float | int | None, decimals: int = 2) -> str:
@@ -24,8 +45,10 @@ def vn_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def vn_datetime(value: datetime | None) -> str:
-    """A stored UTC time shown in Vietnam time: "HH:MM dd/mm/yyyy"."""
+def vn_datetime(value: datetime | None, zone_name: str = DEFAULT_ZONE) -> str:
+    """A stored UTC time shown in the local zone: "HH:MM dd/mm/yyyy"."""
     if not value:
         return ""
-    return (value + VIETNAM_OFFSET).strftime("%H:%M %d/%m/%Y")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone(zone_name)).strftime("%H:%M %d/%m/%Y")

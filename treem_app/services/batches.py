@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..domain.batch_states import OPEN_STATES, BatchState, InvalidTransition, transition
 from ..domain.dates import format_date
 from ..domain.ethnicity import ethnicity_name
-from ..domain.formatting import vn_number
+from ..domain.formatting import local_today, vn_number
 from ..domain.vocabulary import CORRECTION_SOURCES
 from ..models import (
     Batch,
@@ -488,7 +488,7 @@ def document_for(batch: Batch, public_url: str):
         unit_name=batch.unit.name,
         agency=agency,
         governing_agency=governing,
-        place_date=place_date_line(_strip_level(batch.unit.name), batch.issued_on or date.today()),
+        place_date=place_date_line(_strip_level(batch.unit.name), batch.issued_on or local_today()),
         police_name=f"Công an {batch.unit.name[0].lower()}{batch.unit.name[1:]}",
         preparer=batch.issued_by.full_name if batch.issued_by else "",
         verify_url=verify_url(public_url, batch),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..extensions import db
 from ..models import Batch, BatchRow, Unit
 from ..queue import job_view
@@ -41,7 +41,7 @@ def batch_globals():
     def overdue_batches() -> int:
         if not current_user.is_authenticated or current_user.role not in READERS:
             return 0
-        return service.overdue_count(db.session, current_user, date.today())
+        return service.overdue_count(db.session, current_user, clock.today())
 
     return {"overdue_batches": overdue_batches, "is_overdue": service.is_overdue}
 
@@ -49,7 +49,7 @@ def batch_globals():
 @bp.get("/batches")
 @role_required(*READERS)
 def index():
-    today = date.today()
+    today = clock.today()
     batches = db.session.scalars(
         scoped(current_user, Batch).options(selectinload(Batch.unit)).order_by(Batch.id.desc())
     ).all()
@@ -70,7 +70,7 @@ def index():
 def create():
     try:
         batch = service.create_draft(
-            db.session, current_user.unit, user=current_user, today=date.today()
+            db.session, current_user.unit, user=current_user, today=clock.today()
         )
         db.session.commit()
     except service.BatchError as exc:
@@ -86,7 +86,7 @@ def create():
 
 
 def _show_context(batch: Batch) -> dict:
-    today = date.today()
+    today = clock.today()
     handover, due = service.planned_dates(db.session, batch, today)
     rows = db.session.scalars(
         select(BatchRow)
@@ -172,7 +172,7 @@ def remove_rows(batch_id: int):
 def issue(batch_id: int):
     batch = get_or_404(current_user, Batch, batch_id)
     run = _apply(
-        batch, lambda: service.issue(db.session, batch, user=current_user, today=date.today())
+        batch, lambda: service.issue(db.session, batch, user=current_user, today=clock.today())
     )
     start_job(run)
     return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -18,6 +17,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func
 
+from .. import clock
 from ..extensions import db
 from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
 from ..files.upload_checks import UploadError
@@ -170,7 +170,7 @@ def start(run_id: int):
     mapping = _mapping_from_form(request.form) or run.mapping
     try:
         job = queue_import(
-            db.session, run, mapping, current_user, screening_date=date.today(), apply=apply
+            db.session, run, mapping, current_user, screening_date=clock.today(), apply=apply
         )
     except ImportBusy as exc:
         db.session.rollback()
@@ -211,7 +211,7 @@ def sample():
     unit = current_user.unit
     rows = sample_export_rows(db.session, unit)
     buffer = io.BytesIO()
-    write_sample_export(unit, rows, buffer, exported_on=date.today())
+    write_sample_export(unit, rows, buffer, exported_on=clock.today())
     buffer.seek(0)
     current_app.logger.info("download: sample export by user %s", current_user.id)
     return send_file(
@@ -240,7 +240,7 @@ def decide(conflict_id: int):
     conflict = get_or_404(current_user, Conflict, conflict_id)
     try:
         resolve_conflict(
-            db.session, conflict, request.form.get("decision", ""), current_user, date.today()
+            db.session, conflict, request.form.get("decision", ""), current_user, clock.today()
         )
     except ImportError_ as exc:
         db.session.rollback()

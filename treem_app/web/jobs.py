@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..extensions import db
 from ..models import JobRun
 from ..queue import enqueue_run, job_view
@@ -52,7 +52,7 @@ def show(run_id: int):
 def rebuild_findings():
     unit = unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
     run = job_runs.record(
-        db.session, "rebuild_findings", unit, current_user, [date.today().isoformat()]
+        db.session, "rebuild_findings", unit, current_user, [clock.today().isoformat()]
     )
     db.session.commit()
     start_job(run)

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_blocks
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import clock
 from ..domain.ethnicity import ethnic_groups
 from ..extensions import db
 from ..models import Person, Proposal
@@ -103,7 +102,7 @@ def save_fact(person_id: int, field: str):
     value = request.form.get("value", "")
     source = request.form.get("source", "")
     note = request.form.get("note", "")
-    today = date.today()
+    today = clock.today()
     status = 200
     try:
         if current_user.role == "volunteer":
@@ -174,7 +173,7 @@ def mark(person_id: int):
             request.form.get("mark", ""),
             request.form.get("reason", ""),
             user=current_user,
-            today=date.today(),
+            today=clock.today(),
         )
         db.session.commit()
         flash(f"Đã cập nhật trạng thái: {person.status_label}.", "success")
@@ -199,7 +198,7 @@ def new():
                 user=current_user,
                 source=form.get("source", ""),
                 note=form.get("note"),
-                today=date.today(),
+                today=clock.today(),
                 confirmed=form.get("confirm_duplicate") == "1",
             )
             db.session.commit()

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..extensions import db
 from ..models import Person, Proposal, User
 from ..services import review
@@ -52,7 +53,7 @@ def merge():
             other,
             user=current_user,
             note=request.form.get("note"),
-            today=date.today(),
+            today=clock.today(),
         )
         db.session.commit()
         flash(
@@ -69,7 +70,7 @@ def merge():
 @role_required("officer")
 def dismiss():
     a, b = _pair_from_form()
-    dismiss_pair(db.session, a, b, user=current_user, today=date.today())
+    dismiss_pair(db.session, a, b, user=current_user, today=clock.today())
     db.session.commit()
     flash(f"Đã ghi nhận hồ sơ #{a.id} và #{b.id} là hai trẻ khác nhau.", "success")
     return redirect(url_for("review.duplicates"))
@@ -101,7 +102,7 @@ def decide(proposal_id: int):
             officer=current_user,
             approve=approve,
             reason=request.form.get("reason"),
-            today=date.today(),
+            today=clock.today(),
         )
         db.session.commit()
         flash("Đã duyệt và cập nhật hồ sơ." if approve else "Đã từ chối đề xuất.", "success")
