@@ -9,7 +9,9 @@ htmx.config.responseHandling = [
   { code: "[45]..", swap: false, error: true },
 ];
 // A clear message when the server cannot be reached or answers with an error.
-document.addEventListener("htmx:responseError", function () {
+document.addEventListener("htmx:responseError", function (evt) {
+  var xhr = evt.detail.xhr;
+  if (xhr && xhr.status === 401 && xhr.getResponseHeader("X-Treem-Session") === "expired") return;
   showNotice("Máy chủ báo lỗi khi xử lý yêu cầu. Vui lòng tải lại trang.");
 });
 document.addEventListener("htmx:sendError", function () {
@@ -24,3 +26,111 @@ function showNotice(text) {
   div.textContent = text;
   box.appendChild(div);
 }
+
+// An in-place save met an expired session (the server answers 401 with X-Treem-Session:
+// expired and swaps nothing): keep what was typed, ask for the password in a dialog, sign in
+// again, put the new session's CSRF token into the page, then send the same form again.
+(function () {
+  var pending = null; // the form (or element) whose request was refused
+
+  function dialog() { return document.getElementById("relogin"); }
+
+  function setToken(token) {
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+      input.value = token;
+    });
+    var body = document.body;
+    var headers = {};
+    try { headers = JSON.parse(body.getAttribute("hx-headers") || "{}"); } catch (e) { headers = {}; }
+    headers["X-CSRFToken"] = token;
+    body.setAttribute("hx-headers", JSON.stringify(headers));
+  }
+
+  function fail(box, text) {
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function resend() {
+    var elt = pending;
+    pending = null;
+    if (!elt || !document.body.contains(elt)) return;
+    var form = elt.tagName === "FORM" ? elt : elt.closest("form");
+    if (form && form.requestSubmit) {
+      form.requestSubmit();
+    } else {
+      htmx.trigger(elt, "click");
+    }
+  }
+
+  function close(box) {
+    var d = dialog();
+    box.hidden = true;
+    d.close();
+  }
+
+  function signIn(d) {
+    var box = d.querySelector(".error");
+    var username = d.querySelector("#relogin-username").value;
+    var password = d.querySelector("#relogin-password").value;
+    if (!password) { fail(box, "Vui lòng nhập mật khẩu."); return; }
+    fetch(d.dataset.tokenUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var body = new URLSearchParams();
+        body.set("username", username);
+        body.set("password", password);
+        body.set("csrf_token", data.csrf_token);
+        return fetch(d.dataset.loginUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-Treem-Relogin": "1", "X-CSRFToken": data.csrf_token },
+          body: body,
+        });
+      })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (!data.ok) { fail(box, data.error || "Đăng nhập không thành công."); return; }
+        d.querySelector("#relogin-password").value = "";
+        if (String(data.user_id) !== document.body.dataset.userId) {
+          // Another account: this page belongs to someone else's view. Start afresh.
+          window.location.reload();
+          return;
+        }
+        setToken(data.csrf_token);
+        close(box);
+        resend();
+      })
+      .catch(function () { fail(box, "Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại."); });
+  }
+
+  document.addEventListener("htmx:responseError", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (!xhr || xhr.status !== 401 || xhr.getResponseHeader("X-Treem-Session") !== "expired") return;
+    var d = dialog();
+    if (!d) return;
+    pending = evt.detail.elt;
+    d.querySelector(".error").hidden = true;
+    if (!d.open) d.showModal();
+    d.querySelector("#relogin-password").focus();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var d = dialog();
+    if (!d) return;
+    d.querySelector("form").addEventListener("submit", function (evt) {
+      evt.preventDefault();
+      signIn(d);
+    });
+    d.querySelector('button[value="cancel"]').addEventListener("click", function () {
+      close(d.querySelector(".error"));
+      showNotice("Phiên làm việc đã hết hạn: nội dung vừa nhập chưa được lưu. Đăng nhập lại để lưu.");
+    });
+    d.addEventListener("close", function () {
+      if (pending && document.body.contains(pending)) {
+        var field = pending.querySelector ? pending.querySelector("input, select, textarea") : null;
+        (field || pending).focus();
+      }
+    });
+  });
+})();

@@ -102,7 +102,8 @@ def test_post_without_csrf_token_is_refused(make, client):
 def test_htmx_post_needs_the_csrf_header(make, client, login):
     login(make.user("officer"))
     resp = client.post("/jobs/rebuild-findings", headers={"HX-Request": "true"})
-    assert resp.status_code == 400
+    assert resp.status_code == 401  # the page asks to sign in again and keeps what was typed
+    assert resp.headers["X-Treem-Session"] == "expired"
     token = csrf_token(client, "/home")
     assert 'hx-headers=\'{"X-CSRFToken": "' in client.get("/home").get_data(as_text=True)
     resp = client.post(
@@ -155,3 +156,58 @@ def test_password_is_hashed(make):
     user = make.user("officer")
     assert TEST_PASSWORD not in user.password_hash
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_an_htmx_save_after_the_session_ended_keeps_the_page_and_says_so(make, client, login):
+    """Issue 11, bug 8: not a 400 with a generic error, not a redirect that loses the value."""
+    user = make.user("officer")
+    person = make.person(user.unit)
+    login(user)
+    token = csrf_token(client, "/home")
+    client.delete_cookie("session")  # the session expired
+    resp = client.post(
+        f"/records/{person.id}/facts/mother_name",
+        data={"value": "Trần Thị Hoa", "source": "household_visit", "csrf_token": token},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert resp.status_code == 401
+    assert resp.headers["X-Treem-Session"] == "expired"
+    assert "HX-Redirect" not in resp.headers
+    assert "đăng nhập lại" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert person.mother_name != "Trần Thị Hoa"
+
+
+def test_an_htmx_read_after_the_session_ended_goes_back_to_the_page_after_login(make, client):
+    person = make.person(make.unit())
+    resp = client.get(
+        f"/records/{person.id}/facts/mother_name?edit=1",
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://localhost/records/{person.id}"},
+    )
+    assert resp.status_code == 204
+    assert resp.headers["HX-Redirect"] == f"/login?next=/records/{person.id}"
+
+
+def test_signing_in_again_in_place_returns_the_new_sessions_token(make, client):
+    user = make.user("officer")
+    token = client.get("/session/token").get_json()["csrf_token"]
+    wrong = client.post(
+        "/login",
+        data={"username": user.username, "password": "sai-mat-khau-1", "csrf_token": token},
+        headers={"X-Treem-Relogin": "1"},
+    )
+    assert wrong.status_code == 401
+    assert wrong.get_json() == {"ok": False, "error": "Tên đăng nhập hoặc mật khẩu không đúng."}
+    resp = client.post(
+        "/login",
+        data={"username": user.username, "password": TEST_PASSWORD, "csrf_token": token},
+        headers={"X-Treem-Relogin": "1"},
+    )
+    body = resp.get_json()
+    assert body["ok"] is True and body["user_id"] == user.id and body["csrf_token"]
+    assert client.get("/home").status_code == 200
+    # The new token is the session's: an HTMX write with it passes the CSRF check.
+    again = client.post(
+        "/login", headers={"X-Treem-Relogin": "1", "X-CSRFToken": body["csrf_token"]}
+    )
+    assert again.get_json()["user_id"] == user.id  # already signed in: the same answer

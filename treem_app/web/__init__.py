@@ -24,7 +24,7 @@ from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
 from . import admin, auth, batches, imports, jobs, main, records, review
-from .htmx import hx_redirect, is_htmx
+from .htmx import hx_redirect, is_htmx, page_path, session_expired
 from .nav import menu_for
 
 _USER_WITH_UNIT = select(User).options(joinedload(User.unit)).where(User.id == bindparam("id"))
@@ -51,9 +51,11 @@ def init_app(app: Flask) -> None:
     def unauthorized():
         from flask import flash, redirect, url_for
 
-        target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
         if is_htmx():
-            return hx_redirect(target)
+            if request.method != "GET":
+                return session_expired()  # keep what was typed; the page signs in again in place
+            return hx_redirect(url_for("auth.login", next=page_path()))
+        target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
         flash(login_manager.login_message, "warning")
         return redirect(target)
 
@@ -109,14 +111,17 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(
         413, error_page(413, "Tệp quá lớn", "Tệp tải lên vượt quá dung lượng cho phép.")
     )
-    app.register_error_handler(
-        CSRFError,
-        error_page(
-            400,
-            "Phiên làm việc đã hết hạn",
-            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.",
-        ),
+    expired_page = error_page(
+        400,
+        "Phiên làm việc đã hết hạn",
+        "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.",
     )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        # An in-place (HTMX) save whose session expired: the page keeps the typed value and
+        # asks the person to sign in again, then saves with the new session's token.
+        return session_expired() if is_htmx() else expired_page(exc)
 
     @app.after_request
     def security_headers(resp):

@@ -2,8 +2,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from ..services.accounts import AccountError, authenticate, change_password
@@ -22,9 +32,31 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
+def _relogin() -> bool:
+    """The page's "sign in again" dialog (an in-place edit met an expired session) asks in JSON."""
+    return request.headers.get("X-Treem-Relogin") == "1"
+
+
+def _relogin_answer(user):
+    """The new session's CSRF token, for the page to put into its forms before saving again."""
+    resp = jsonify(ok=True, user_id=user.id, csrf_token=generate_csrf())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/session/token")
+def session_token():
+    """A CSRF token for a page whose session has expired, so that it can sign in again in place."""
+    resp = jsonify(csrf_token=generate_csrf())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
+        if request.method == "POST" and _relogin():
+            return _relogin_answer(current_user)
         return redirect(url_for("main.home"))
     error = None
     username = ""
@@ -40,8 +72,12 @@ def login():
         db.session.commit()
         if result.user is not None:
             login_user(result.user)
+            if _relogin():
+                return _relogin_answer(result.user)
             return redirect(_safe_next(request.args.get("next")))
         error = result.error
+        if _relogin():
+            return jsonify(ok=False, error=error), 401
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username), status
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
@@ -28,3 +30,26 @@ def hx_redirect(url: str):
     resp = make_response("", 204)
     resp.headers["HX-Redirect"] = url
     return resp
+
+
+SESSION_EXPIRED = "Phiên làm việc đã hết hạn. Nội dung bạn vừa nhập vẫn còn: đăng nhập lại để lưu."
+
+
+def session_expired():
+    """401 for an HTMX request whose session is gone: static/js/app.js opens the sign-in dialog
+    (the header names it), nothing is swapped, so what the person typed stays on the page."""
+    resp = make_response(SESSION_EXPIRED, 401)
+    resp.headers["X-Treem-Session"] = "expired"
+    resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+    return resp
+
+
+def page_path() -> str | None:
+    """The path of the page an HTMX request came from (not the fragment's), for `next`."""
+    current = request.headers.get("HX-Current-URL")
+    if not current:
+        return None
+    parts = urlsplit(current)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
