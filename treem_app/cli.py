@@ -116,11 +116,23 @@ def users_create(
 
 @main.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
-@click.option("--children-per-commune", default=300, show_default=True)
+@click.option(
+    "--children-per-commune",
+    type=int,
+    default=None,
+    help="Synthetic children per commune [default: 850, or 300 with --shape 2024].",
+)
 @click.option("--seed", default=2026, show_default=True)
+@click.option(
+    "--shape",
+    type=click.Choice(["2025", "2024"]),
+    default="2025",
+    show_default=True,
+    help="2025: communes directly under the province; 2024: province, districts, communes.",
+)
 @with_appcontext
-def seed_demo(if_empty: bool, children_per_commune: int, seed: int) -> None:
-    """A demo province with districts and communes, one user per role, synthetic children."""
+def seed_demo(if_empty: bool, children_per_commune: int | None, seed: int, shape: str) -> None:
+    """A demo province with its communes, one user per role, synthetic children."""
     from flask import current_app
 
     from .demo import DEMO_ACCOUNTS_FILE
@@ -129,10 +141,12 @@ def seed_demo(if_empty: bool, children_per_commune: int, seed: int) -> None:
     if if_empty and db.session.scalar(select(Unit.id).limit(1)) is not None:
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.", err=True)
         return
-    accounts = seed_database(db.session, children_per_commune=children_per_commune, seed=seed)
+    accounts = seed_database(
+        db.session, children_per_commune=children_per_commune, seed=seed, shape=shape
+    )
     db.session.commit()
     lines = [
-        f"{a['username']:<17} {a['password']:<20} {a['role']:<10} {a['unit']}" for a in accounts
+        f"{a['username']:<19} {a['password']:<20} {a['role']:<10} {a['unit']}" for a in accounts
     ]
     path = Path(current_app.instance_path) / DEMO_ACCOUNTS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

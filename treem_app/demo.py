@@ -1,5 +1,9 @@
-"""`treem seed-demo`: a demo province (Bình Định, real unit names and codes), one account per
-role and several hundred synthetic children per commune, screened like a real import.
+"""`treem seed-demo`: a demo province (real unit names and codes), one account per role and
+several hundred synthetic children per commune, screened like a real import.
+
+The demo is the shape in force since 1 July 2025: Tỉnh Gia Lai (52) holding its communes
+directly (the seven formed from the former Tuy Phước and Vân Canh districts). `shape="2024"`
+loads the same area as it was before: Tỉnh Bình Định with two districts and 20 communes.
 
 Only synthetic people: names are drawn from common Vietnamese name parts, ID numbers are built
 with random serials.
@@ -12,19 +16,21 @@ import string
 from datetime import date
 from importlib import resources
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import clock
 from .domain.screening import screen_rows
-from .models import Unit, User, VolunteerHamlet
+from .models import Person, Unit, User, VolunteerHamlet
 from .services.accounts import create_user
 from .services.persons import create_screened_person
 from .services.units import import_units, parse_units_csv
 from .synthetic import generate_children
 
 DEMO_ACCOUNTS_FILE = "demo-accounts.txt"
-PROVINCE_ID_CODE = "052"  # ID-number birth-registration code of Bình Định (province_codes.csv)
+# ID-number birth-registration code of the children's birthplace (province_codes.csv): the
+# former Bình Định (its code 52 is also the merged Gia Lai's GSO code; numbers keep "052").
+PROVINCE_ID_CODE = "052"
 
 HAMLETS = {
     "default": [
@@ -36,15 +42,35 @@ HAMLETS = {
     ],
 }
 
-# One account per role; the officer, volunteer and police work in Xã Phước Hưng.
-DEMO_USERS = [
-    ("admin", "admin", "52", "Quản trị Hệ thống"),
-    ("tinh.binhdinh", "reporter", "52", "Trần Thị Mỹ Hạnh"),
-    ("huyen.tuyphuoc", "reporter", "550", "Lê Văn Quang"),
-    ("canbo.phuochung", "officer", "21961", "Nguyễn Thị Thu Hà"),
-    ("ctv.phuochung", "volunteer", "21961", "Phạm Minh Khôi"),
-    ("congan.phuochung", "police", "21961", "Võ Đức Thịnh"),
-]
+# One account per role (user name, role, unit code, full name), per shape. The first officer,
+# the volunteer and the police work in the same commune.
+SHAPES = {
+    "2025": {
+        "units": "demo_units_gia_lai.csv",
+        "children_per_commune": 850,
+        "users": [
+            ("admin", "admin", "52", "Quản trị Hệ thống"),
+            ("tinh.gialai", "reporter", "52", "Trần Thị Mỹ Hạnh"),
+            ("canbo.tuyphuocbac", "officer", "21964", "Nguyễn Thị Thu Hà"),
+            ("ctv.tuyphuocbac", "volunteer", "21964", "Phạm Minh Khôi"),
+            ("congan.tuyphuocbac", "police", "21964", "Võ Đức Thịnh"),
+            ("canbo.vancanh", "officer", "21994", "Đinh Thị Lan"),
+        ],
+    },
+    "2024": {
+        "units": "demo_units_binh_dinh.csv",
+        "children_per_commune": 300,
+        "users": [
+            ("admin", "admin", "52", "Quản trị Hệ thống"),
+            ("tinh.binhdinh", "reporter", "52", "Trần Thị Mỹ Hạnh"),
+            ("huyen.tuyphuoc", "reporter", "550", "Lê Văn Quang"),
+            ("canbo.phuochung", "officer", "21961", "Nguyễn Thị Thu Hà"),
+            ("ctv.phuochung", "volunteer", "21961", "Phạm Minh Khôi"),
+            ("congan.phuochung", "police", "21961", "Võ Đức Thịnh"),
+        ],
+    },
+}
+DEFAULT_SHAPE = "2025"
 
 
 def demo_password() -> str:
@@ -59,16 +85,20 @@ def demo_password() -> str:
 def seed(
     session: Session,
     *,
-    children_per_commune: int = 300,
+    children_per_commune: int | None = None,
     seed: int = 2026,
     screening_date: date | None = None,
+    shape: str = DEFAULT_SHAPE,
 ) -> list[dict]:
     """Load the demo units, users and children; returns the accounts with their passwords."""
-    text = resources.files("treem_app.data").joinpath("demo_units_binh_dinh.csv").read_text("utf-8")
+    plan = SHAPES[shape]
+    if children_per_commune is None:
+        children_per_commune = plan["children_per_commune"]
+    text = resources.files("treem_app.data").joinpath(plan["units"]).read_text("utf-8")
     import_units(session, parse_units_csv(text))
     units = {u.code: u for u in session.scalars(select(Unit))}
     accounts = []
-    for username, role, unit_code, full_name in DEMO_USERS:
+    for username, role, unit_code, full_name in plan["users"]:
         password = demo_password()
         create_user(
             session, username, password, role=role, unit=units[unit_code], full_name=full_name
@@ -81,7 +111,7 @@ def seed(
                 "unit": units[unit_code].name,
             }
         )
-    volunteer = next(u for u in session.scalars(select(User)) if u.username == "ctv.phuochung")
+    volunteer = next(u for u in session.scalars(select(User)) if u.role == "volunteer")
     session.add_all(VolunteerHamlet(user_id=volunteer.id, hamlet=h) for h in HAMLETS["default"][:2])
     day = screening_date or clock.today()
     communes = sorted((u for u in units.values() if u.level == "commune"), key=lambda u: u.code)
@@ -125,13 +155,18 @@ def sample_export_rows(
     session: Session,
     unit: Unit,
     *,
-    children: int = 300,
+    children: int | None = None,
     new_children: int = 30,
     seed: int = 2026,
     screening_date: date | None = None,
 ) -> list[dict]:
     """The synthetic rows of a commune's sample export: the demo's children (same seed as
-    `seed-demo`, so a re-import merges) followed by `new_children` the registry does not know."""
+    `seed-demo`, so a re-import merges) followed by `new_children` the registry does not know.
+    `children` defaults to the commune's demo children (the persons it holds): a sample with
+    fewer would report the rest as no longer in the export; an empty commune gets 300."""
+    if children is None:
+        held = select(func.count()).select_from(Person).where(Person.unit_id == unit.id)
+        children = session.scalar(held) or 300
     communes = sorted(
         session.scalars(select(Unit).where(Unit.level == "commune")), key=lambda u: u.code
     )

@@ -114,15 +114,18 @@ def test_fresh_sqlite_upgrade_seed_and_list_in_subprocesses(tmp_path):
     assert treem("db", "upgrade").returncode == 0
     seeded = treem("seed-demo", "--children-per-commune", "15")
     assert seeded.returncode == 0, seeded.stderr
-    assert "canbo.phuochung" in seeded.stdout
+    assert "canbo.tuyphuocbac" in seeded.stdout
     assert (tmp_path / "demo-accounts.txt").stat().st_mode & 0o777 == 0o600
     again = treem("seed-demo", "--if-empty")
     assert again.returncode == 0 and "bỏ qua" in again.stderr
     listed = treem("units", "list", "--json")
     rows = json.loads(listed.stdout)
+    # Since 1 July 2025: the province holds its communes directly, no district in between.
+    assert {r["level"] for r in rows} == {"province", "commune"}
+    assert {"code": "52", "name": "Tỉnh Gia Lai", "level": "province", "parent": None} in rows
     communes = [r for r in rows if r["level"] == "commune"]
-    assert len([r for r in communes if r["parent"] == "550"]) == 13  # Tuy Phước's 13 communes
-    assert {"code": "21961", "name": "Xã Phước Hưng", "level": "commune", "parent": "550"} in rows
+    assert len(communes) == 7 and {r["parent"] for r in communes} == {"52"}
+    assert {"code": "21964", "name": "Xã Tuy Phước Bắc", "level": "commune", "parent": "52"} in rows
 
 
 def test_seed_demo_makes_messy_children_in_every_commune(app, ctx):
@@ -134,8 +137,23 @@ def test_seed_demo_makes_messy_children_in_every_commune(app, ctx):
     per_unit = dict(
         db.session.execute(select(Person.unit_id, func.count()).group_by(Person.unit_id)).all()
     )
-    assert len(per_unit) == 20 and set(per_unit.values()) == {40}
+    assert len(per_unit) == 7 and set(per_unit.values()) == {40}
+    officer = db.session.scalar(select(User).where(User.username == "canbo.tuyphuocbac"))
+    assert officer.unit.name == "Xã Tuy Phước Bắc" and officer.unit.parent.name == "Tỉnh Gia Lai"
     from treem_app.models import Finding
 
     rules = set(db.session.scalars(select(Finding.rule).distinct()))
     assert {"ID_MISSING", "ID_FORMAT", "GUARDIAN_MISSING", "NAME_NORMALIZED"} <= rules
+
+
+def test_seed_demo_keeps_the_three_level_shape_on_request(app, ctx):
+    """`--shape 2024`: the same area before the 2025 reorganisation (province, districts)."""
+    from treem_app.demo import seed
+    from treem_app.models import Unit
+
+    accounts = seed(db.session, children_per_commune=3, shape="2024")
+    db.session.commit()
+    assert {a["username"] for a in accounts} >= {"huyen.tuyphuoc", "canbo.phuochung"}
+    phuoc_hung = db.session.scalar(select(Unit).where(Unit.code == "21961"))
+    assert phuoc_hung.parent.name == "Huyện Tuy Phước" and phuoc_hung.parent.parent.code == "52"
+    assert db.session.scalar(select(func.count()).select_from(Person)) == 20 * 3
