@@ -16,7 +16,11 @@ LEGAL = {
     ("draft", "issued"),
     ("draft", "cancelled"),
     ("issued", "returned"),
+    ("issued", "partly_returned"),
     ("issued", "cancelled"),
+    ("partly_returned", "returned"),
+    ("partly_returned", "closed"),  # the open rows go back to the work queue
+    ("returned", "partly_returned"),  # a later sheet raised a conflict to decide
     ("returned", "closed"),
 }
 ALL = [s.value for s in BatchState]
@@ -46,5 +50,5 @@ def test_messages_name_the_states_in_vietnamese():
 
 
 def test_open_states():
-    assert OPEN_STATES == {"draft", "issued", "returned"}
+    assert OPEN_STATES == {"draft", "issued", "partly_returned", "returned"}
     assert "closed" not in OPEN_STATES and "cancelled" not in OPEN_STATES

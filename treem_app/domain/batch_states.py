@@ -1,6 +1,9 @@
 """The handover batch's life cycle as a pure state machine (no Flask, no SQLAlchemy).
 
-draft → issued → returned → closed, and cancelled (with a reason) from draft or issued.
+draft → issued → (partly returned →) returned → closed, and cancelled (with a reason) from draft
+or issued. A batch is partly returned while some of its rows have no answer from the police yet
+(or a conflict the officer has not decided); it can be closed then, its open rows going back to
+the work queue.
 Every state change in the services goes through `transition()`, so an illegal move is refused
 here whatever the caller (view, job or CLI) is.
 """
@@ -13,6 +16,7 @@ from enum import StrEnum
 class BatchState(StrEnum):
     DRAFT = "draft"
     ISSUED = "issued"
+    PARTLY_RETURNED = "partly_returned"
     RETURNED = "returned"
     CLOSED = "closed"
     CANCELLED = "cancelled"
@@ -21,6 +25,7 @@ class BatchState(StrEnum):
 STATE_LABELS = {
     BatchState.DRAFT: "Đang soạn",
     BatchState.ISSUED: "Đã chuyển công an",
+    BatchState.PARTLY_RETURNED: "Công an trả một phần",
     BatchState.RETURNED: "Công an đã trả",
     BatchState.CLOSED: "Đã hoàn tất",
     BatchState.CANCELLED: "Đã hủy",
@@ -30,14 +35,23 @@ STATE_LABELS = {
 # cancelled; closed and cancelled are final.
 TRANSITIONS: dict[BatchState, frozenset[BatchState]] = {
     BatchState.DRAFT: frozenset({BatchState.ISSUED, BatchState.CANCELLED}),
-    BatchState.ISSUED: frozenset({BatchState.RETURNED, BatchState.CANCELLED}),
-    BatchState.RETURNED: frozenset({BatchState.CLOSED}),
+    BatchState.ISSUED: frozenset(
+        {BatchState.PARTLY_RETURNED, BatchState.RETURNED, BatchState.CANCELLED}
+    ),
+    BatchState.PARTLY_RETURNED: frozenset({BatchState.RETURNED, BatchState.CLOSED}),
+    BatchState.RETURNED: frozenset({BatchState.PARTLY_RETURNED, BatchState.CLOSED}),
     BatchState.CLOSED: frozenset(),
     BatchState.CANCELLED: frozenset(),
 }
 
 # A record in a batch in one of these states is in no other batch.
-OPEN_STATES = frozenset({BatchState.DRAFT, BatchState.ISSUED, BatchState.RETURNED})
+OPEN_STATES = frozenset(
+    {BatchState.DRAFT, BatchState.ISSUED, BatchState.PARTLY_RETURNED, BatchState.RETURNED}
+)
+# The police's answers (a returned sheet, keyed entry) are taken in these states.
+RETURNABLE_STATES = frozenset(
+    {BatchState.ISSUED, BatchState.PARTLY_RETURNED, BatchState.RETURNED}
+)
 # The content (rows) may change only while drafting.
 EDITABLE_STATES = frozenset({BatchState.DRAFT})
 

@@ -34,6 +34,8 @@ class Rule(StrEnum):
     ETHNICITY_UNKNOWN = "ETHNICITY_UNKNOWN"
     GUARDIAN_MISSING = "GUARDIAN_MISSING"
     DUPLICATE_PERSON = "DUPLICATE_PERSON"
+    POLICE_MISMATCH = "POLICE_MISMATCH"
+    POLICE_NOT_FOUND = "POLICE_NOT_FOUND"
 
 
 class Severity(StrEnum):
@@ -67,6 +69,8 @@ SEVERITY: dict[Rule, Severity] = {
     Rule.ETHNICITY_UNKNOWN: Severity.ERROR,
     Rule.GUARDIAN_MISSING: Severity.ERROR,
     Rule.DUPLICATE_PERSON: Severity.WARNING,
+    Rule.POLICE_MISMATCH: Severity.ERROR,
+    Rule.POLICE_NOT_FOUND: Severity.ERROR,
 }
 
 RULE_LABELS: dict[Rule, str] = {
@@ -92,6 +96,8 @@ RULE_LABELS: dict[Rule, str] = {
     Rule.ETHNICITY_UNKNOWN: "Dân tộc không xác định",
     Rule.GUARDIAN_MISSING: "Thiếu thông tin cha, mẹ hoặc người giám hộ",
     Rule.DUPLICATE_PERSON: "Có thể trùng người",
+    Rule.POLICE_MISMATCH: "Công an trả lời: không khớp thông tin",
+    Rule.POLICE_NOT_FOUND: "Công an trả lời: không tìm thấy",
 }
 
 # Canonical field names: raw-row keys, normalised fact keys and Person model columns.

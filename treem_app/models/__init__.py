@@ -1,6 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on db.metadata."""
 
-from .batch import Batch, BatchRow, HandoverSettings
+from .batch import Batch, BatchReturn, BatchRow, HandoverSettings
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
 from .person import Finding, Person, PersonEvent
@@ -11,6 +11,7 @@ from .user import User
 __all__ = [
     "AccessLog",
     "Batch",
+    "BatchReturn",
     "BatchRow",
     "ColumnMapping",
     "Conflict",

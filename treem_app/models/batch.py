@@ -95,6 +95,16 @@ class BatchRow(db.Model):
     row_key: Mapped[str | None] = mapped_column(String(12))
     person_version: Mapped[int | None]
     snapshot_json: Mapped[str | None] = mapped_column(Text)
+    # The police's answer (step 3): verified / rejected / conflict, None while none came back.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    police_id: Mapped[str | None] = mapped_column(String(32))
+    police_result: Mapped[str | None] = mapped_column(String(64))
+    police_note: Mapped[str | None] = mapped_column(Text)
+    outcome_message: Mapped[str | None] = mapped_column(Text)
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("batch_returns.id"))
+    outcome_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -104,6 +114,36 @@ class BatchRow(db.Model):
     @property
     def snapshot(self) -> dict:
         return json.loads(self.snapshot_json) if self.snapshot_json else {}
+
+
+class BatchReturn(db.Model):
+    """One returned sheet (or keyed entry) for a batch: the stored file, who sent it, when, and
+    what ingesting it did (``summary_json``: counts and every row's outcome)."""
+
+    __tablename__ = "batch_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="sheet")
+    original_name: Mapped[str | None] = mapped_column(String(255))
+    stored_path: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(default=0)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # queued -> applied | unchanged | refused | failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    message: Mapped[str | None] = mapped_column(Text)
+    summary_json: Mapped[str | None] = mapped_column(Text)
+    job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id"))
+
+    batch: Mapped[Batch] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    job_run: Mapped[JobRun | None] = relationship()
+
+    @property
+    def summary(self) -> dict:
+        return json.loads(self.summary_json) if self.summary_json else {}
 
 
 class HandoverSettings(db.Model):

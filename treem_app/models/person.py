@@ -59,6 +59,11 @@ class Person(db.Model):
     open_rank: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     status_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    # The police's last negative answer (mismatch / not_found, step 3) and a digest of the facts
+    # they checked: it stands as a finding until those facts change (domain.police_returns).
+    police_answer: Mapped[str | None] = mapped_column(String(16))
+    police_note: Mapped[str | None] = mapped_column(Text)
+    police_facts: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,113 @@
+"""Read back the return sheet the police filled in (written by :mod:`.return_sheet`).
+
+The sheet is recognised by its very hidden "_treem" sheet (batch id, content hash, row keys with
+their record ids and versions); the fixed cells (row key, STT, facts) are returned as text so the
+caller can compare them with the issued list, and the police's three cells as they are (a number
+typed into the ID column of a re-saved sheet arrives as an int or a float).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .return_sheet import COLUMNS, FIRST_ROW, META_SHEET, SHEET
+
+FIXED = tuple(attr for _, _, attr in COLUMNS if attr is not None)
+FIXED_HEADINGS = {attr: heading for heading, _, attr in COLUMNS if attr is not None}
+COLUMN_LETTERS = {attr: chr(ord("A") + i) for i, (_, _, attr) in enumerate(COLUMNS) if attr}
+POLICE_COLUMNS = len(FIXED)  # 0-based index of the police's ID cell in a row
+
+
+class ReturnSheetError(ValueError):
+    """The file is not a readable return sheet; the message is Vietnamese."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    excel_row: int
+    fixed: dict[str, str]
+    number: object
+    result: object
+    note: object
+
+
+@dataclass
+class ReturnedSheet:
+    batch_id: int | None
+    content_hash: str | None
+    number: str | None
+    keys: list[tuple[str, int, int | None, int]] = field(default_factory=list)
+    rows: list[SheetRow] = field(default_factory=list)
+
+
+def cell_text(value: object) -> str:
+    """A fixed cell as the text it showed (dates dd/mm/yyyy, whole floats without ".0")."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def read_return_sheet(path: Path) -> ReturnedSheet:
+    """Read a returned sheet; ReturnSheetError when it is not one treem wrote."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ReturnSheetError(
+            "Không đọc được tệp: đây không phải tệp Excel (.xlsx) hoặc tệp đã bị hỏng."
+        ) from exc
+    try:
+        if META_SHEET not in wb.sheetnames or SHEET not in wb.sheetnames:
+            raise ReturnSheetError(
+                "Đây không phải tệp trả kết quả do treem tạo cho danh sách chuyển công an "
+                f"(không có trang «{SHEET}» và phần nhận dạng của treem). Hãy tải lên tệp .xlsx "
+                "đã tải xuống cùng danh sách, sau khi công an ghi kết quả."
+            )
+        sheet = ReturnedSheet(None, None, None)
+        meta = list(wb[META_SHEET].iter_rows(values_only=True))
+        info = {str(r[0]): r[1] for r in meta[:7] if r and r[0] is not None and len(r) > 1}
+        try:
+            sheet.batch_id = int(info.get("batch_id"))
+        except (TypeError, ValueError):
+            sheet.batch_id = None
+        sheet.content_hash = cell_text(info.get("content_hash")) or None
+        sheet.number = cell_text(info.get("number")) or None
+        for r in meta[8:]:
+            if not r or r[0] is None:
+                continue
+            try:
+                version = int(r[2]) if r[2] is not None else None
+                sheet.keys.append((cell_text(r[0]), int(r[1]), version, int(r[3])))
+            except (TypeError, ValueError, IndexError) as exc:
+                raise ReturnSheetError(
+                    "Phần nhận dạng của tệp đã bị sửa: không đọc được danh sách mã dòng."
+                ) from exc
+        ws = wb[SHEET]
+        for excel_row, values in enumerate(
+            ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True),
+            start=FIRST_ROW,
+        ):
+            values = tuple(values) + (None,) * (len(COLUMNS) - len(values))
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue
+            fixed = {attr: cell_text(values[i]) for i, attr in enumerate(FIXED)}
+            sheet.rows.append(
+                SheetRow(
+                    excel_row,
+                    fixed,
+                    values[POLICE_COLUMNS],
+                    values[POLICE_COLUMNS + 1],
+                    values[POLICE_COLUMNS + 2],
+                )
+            )
+        return sheet
+    finally:
+        wb.close()
