@@ -336,3 +336,47 @@ def batch_issue(batch_id: int, out_dir: Path) -> None:
     db.session.commit()
     click.echo(str(pdf))
     click.echo(str(xlsx))
+
+
+@batch.command("ingest")
+@click.argument("batch_id", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@with_appcontext
+def batch_ingest(batch_id: int, file: Path, as_json: bool) -> None:
+    """Step 3: apply the police's returned sheet (.xlsx) to the batch's records."""
+    from flask import current_app
+
+    from .models import Batch
+    from .services.access import get_scoped
+    from .services.batch_ingest import ReturnRefused, ingest_file, store_return
+
+    found = get_scoped(db.session, None, Batch, batch_id)
+    if found is None:
+        raise UserInputError(f"không có danh sách #{batch_id}")
+    try:
+        ret = store_return(
+            db.session,
+            found,
+            file.read_bytes(),
+            file.name,
+            user=None,
+            files_dir=Path(current_app.config["TREEM_FILES_DIR"]),
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
+        )
+        summary = ingest_file(db.session, found, Path(ret.stored_path), user=None,
+                              today=clock.today(), ret=ret)  # fmt: skip
+    except ReturnRefused as exc:
+        db.session.rollback()
+        raise UserInputError(str(exc)) from exc
+    db.session.commit()
+    if as_json:
+        keys = ("rows", "verified", "rejected", "conflicts", "empty", "unchanged")
+        out = {k: summary[k] for k in keys}
+        out["results"] = [
+            {"row": r["row"], "status": r["status"], "reason": r["reason"]}
+            for r in summary["results"]
+        ]
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    click.echo(ret.message)

@@ -49,9 +49,7 @@ OPEN_STATES = frozenset(
     {BatchState.DRAFT, BatchState.ISSUED, BatchState.PARTLY_RETURNED, BatchState.RETURNED}
 )
 # The police's answers (a returned sheet, keyed entry) are taken in these states.
-RETURNABLE_STATES = frozenset(
-    {BatchState.ISSUED, BatchState.PARTLY_RETURNED, BatchState.RETURNED}
-)
+RETURNABLE_STATES = frozenset({BatchState.ISSUED, BatchState.PARTLY_RETURNED, BatchState.RETURNED})
 # The content (rows) may change only while drafting.
 EDITABLE_STATES = frozenset({BatchState.DRAFT})
 

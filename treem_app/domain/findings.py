@@ -36,6 +36,7 @@ class Rule(StrEnum):
     DUPLICATE_PERSON = "DUPLICATE_PERSON"
     POLICE_MISMATCH = "POLICE_MISMATCH"
     POLICE_NOT_FOUND = "POLICE_NOT_FOUND"
+    POLICE_ID_INVALID = "POLICE_ID_INVALID"
 
 
 class Severity(StrEnum):
@@ -71,6 +72,7 @@ SEVERITY: dict[Rule, Severity] = {
     Rule.DUPLICATE_PERSON: Severity.WARNING,
     Rule.POLICE_MISMATCH: Severity.ERROR,
     Rule.POLICE_NOT_FOUND: Severity.ERROR,
+    Rule.POLICE_ID_INVALID: Severity.WARNING,
 }
 
 RULE_LABELS: dict[Rule, str] = {
@@ -98,6 +100,7 @@ RULE_LABELS: dict[Rule, str] = {
     Rule.DUPLICATE_PERSON: "Có thể trùng người",
     Rule.POLICE_MISMATCH: "Công an trả lời: không khớp thông tin",
     Rule.POLICE_NOT_FOUND: "Công an trả lời: không tìm thấy",
+    Rule.POLICE_ID_INVALID: "Số công an ghi không dùng được",
 }
 
 # Canonical field names: raw-row keys, normalised fact keys and Person model columns.
@@ -127,6 +130,7 @@ FIELD_LABELS: dict[str, str] = {
     "hamlet": "Thôn, tổ dân phố",
     "guardians": "Cha, mẹ, người giám hộ",
     "person": "Hồ sơ",
+    "police_answer": "Kết quả xác thực của công an",
 }
 
 

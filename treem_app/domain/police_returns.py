@@ -172,9 +172,7 @@ def judge(
             f"Số «{number}» không phải 12 chữ số.{said}",
         )
     problems = [
-        f
-        for f in check_id(number, record.sex, record.birth_year)
-        if f.severity == Severity.ERROR
+        f for f in check_id(number, record.sex, record.birth_year) if f.severity == Severity.ERROR
     ]
     if problems:
         return Outcome(REJECTED, str(problems[0].rule), number, problems[0].message)
@@ -219,11 +217,23 @@ def facts_digest(facts: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+# What a negative answer leaves on the record. The police's "mismatch" and "not found" are
+# errors (the officer checks the facts with the family; the record is in review until they
+# change); a number the police wrote that could not be used is a warning (the record goes to
+# the police again with the next list).
+STANDING_RULES = {**ANSWER_RULES, "invalid": Rule.POLICE_ID_INVALID}
+ADVICE = {
+    Rule.POLICE_MISMATCH: " Kiểm tra lại thông tin với gia đình rồi sửa hồ sơ.",
+    Rule.POLICE_NOT_FOUND: " Kiểm tra lại thông tin với gia đình (đã đăng ký khai sinh chưa).",
+    Rule.POLICE_ID_INVALID: " Hồ sơ sẽ được chuyển công an lại trong danh sách sau.",
+}
+
+
 def answer_findings(answer: str | None, note: str | None, answered: str | None, now: str):
     """The finding a negative police answer leaves on the record while the facts the police
-    checked are unchanged (``answered`` and ``now`` are :func:`facts_digest` values)."""
-    rule = ANSWER_RULES.get(answer or "")
+    checked are unchanged (``answered`` and ``now`` are :func:`facts_digest` values); ``note``
+    is the outcome's message."""
+    rule = STANDING_RULES.get(answer or "")
     if rule is None or answered != now:
         return []
-    text = f"{RULE_LABELS[rule]}." + (f" Ghi chú: {note}" if note else "")
-    return [finding(rule, "id_number", text + " Kiểm tra lại thông tin với gia đình.")]
+    return [finding(rule, "id_number", (note or f"{RULE_LABELS[rule]}.") + ADVICE[rule])]

@@ -20,7 +20,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..domain.batch_states import OPEN_STATES, BatchState, InvalidTransition, transition
+from ..domain.batch_states import (
+    OPEN_STATES,
+    RETURNABLE_STATES,
+    BatchState,
+    InvalidTransition,
+    transition,
+)
 from ..domain.dates import format_date
 from ..domain.ethnicity import ethnicity_name
 from ..domain.formatting import local_today, vn_number
@@ -520,7 +526,7 @@ def render_documents(
     from ..files.batch_pdf import render_batch_pdf
     from ..files.return_sheet import write_return_sheet
 
-    if batch.state not in (BatchState.ISSUED, BatchState.RETURNED, BatchState.CLOSED):
+    if batch.state not in RETURNABLE_STATES | {BatchState.CLOSED}:
         raise BatchError("Chỉ tạo tệp cho danh sách đã chuyển công an.")
     rows = sorted(batch.rows, key=lambda r: r.position)
     if compute_hash(batch, rows) != batch.content_hash:

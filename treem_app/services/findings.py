@@ -15,12 +15,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.ethnicity import ethnicity_name
+from ..domain.police_returns import answer_findings, facts_digest
 from ..domain.screening import screen_rows
 from ..domain.vocabulary import INACTIVE_STATUSES, SEX_LABELS
 from ..models import Finding, NotDuplicate, Person, Unit
 from ..models._common import utcnow
 from .access import subtree_ids
-from .persons import open_rank_of, workflow_status
+from .persons import facts_of, open_rank_of, workflow_status
 
 Progress = Callable[[int, int, str], None]
 
@@ -115,6 +116,18 @@ def person_as_row(p: Person) -> dict:
         "guardian_name": p.guardian_name,
         "hamlet": p.hamlet,
     }
+
+
+def police_findings(person: Person) -> list:
+    """The finding a negative police answer leaves while the facts it was about stand."""
+    if not person.police_answer:
+        return []
+    return answer_findings(
+        person.police_answer,
+        person.police_note,
+        person.police_facts,
+        facts_digest(facts_of(person)),
+    )
 
 
 def kept_findings(
@@ -300,7 +313,7 @@ def rescreen(
     opened = resolved = 0
     by_rule: dict[str, int] = {}
     for n, (person, record) in enumerate(zip(active, result.records, strict=True), start=1):
-        found = [
+        found = police_findings(person) + [
             f
             for f in kept_findings(person.id, record.findings, other_id, registry.dismissed)
             # Pairs are decided within a commune (the duplicates page, merges).

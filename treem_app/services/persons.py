@@ -178,12 +178,19 @@ def set_fact(
 
     The name key follows the name, the precision the date of birth, and the ID number's source
     (``id_source``, else the event's ``source``) the ID number. Returns the event, or None
-    when the stored value is already the same (nothing written).
+    when the stored value is already the same (nothing written); the same ID number confirmed
+    under another ``id_source`` (the police verifying the number on record) is an event too.
     """
     values = {field: facts.get(field)}
     for column in DERIVED_COLUMNS.get(field, ()):
         values[column] = facts.get(column)
-    if all(getattr(person, k) == v for k, v in values.items()):
+    confirmed = (
+        field == "id_number"
+        and id_source is not None
+        and person.id_number
+        and person.id_source != id_source
+    )
+    if all(getattr(person, k) == v for k, v in values.items()) and not confirmed:
         return None
     old_text = fact_text(person, field)
     for k, v in values.items():

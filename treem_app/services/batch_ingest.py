@@ -1,0 +1,517 @@
+"""Step 3: the police's answers reach the records (SPEC section 5 "Return", section 6
+`batch ingest`).
+
+A returned sheet is stored like an import (file, SHA-256, uploader, time), recognised (its batch,
+its content hash, every fixed cell, the rows' order), then every row is judged by
+:func:`treem_app.domain.police_returns.judge` and applied in one transaction: a verified number
+through the one way to change a person (source "police", naming the batch), a negative answer
+kept on the record as a finding, a conflict left for the officer. Functions flush; the job, the
+request or the CLI commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..domain.batch_states import RETURNABLE_STATES, BatchState, can_transition, label
+from ..domain.formatting import vn_number
+from ..domain.police_returns import (
+    ANSWER_CHANGED,
+    ANSWER_RULES,
+    CONFLICT,
+    EMPTY,
+    REJECTED,
+    VERIFIED,
+    Answer,
+    Outcome,
+    RecordNow,
+    clean_number,
+    facts_digest,
+    judge,
+    read_result,
+    text_of,
+)
+from ..domain.vocabulary import VERIFIED_ID_SOURCES
+from ..files.return_read import (
+    COLUMN_LETTERS,
+    FIXED,
+    FIXED_HEADINGS,
+    ReturnedSheet,
+    ReturnSheetError,
+    read_return_sheet,
+)
+from ..files.upload_checks import UploadError, check_upload
+from ..files.xlsx_write import safe_text
+from ..models import Batch, BatchReturn, BatchRow, Person, PersonEvent, User
+from ..models._common import utcnow
+from ..models.person import FIELD_LABELS
+from .batches import snapshot_of
+from .findings import rescreen
+from .persons import facts_of, set_fact
+
+Progress = Callable[[int, int, str], None]
+MAX_PROBLEMS = 12  # a refusal names this many places, then counts the rest
+
+
+class ReturnRefused(ValueError):
+    """The sheet is refused as a whole; the message (Vietnamese) says what is wrong. Nothing was
+    written."""
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def require_returnable(batch: Batch) -> None:
+    if batch.state not in RETURNABLE_STATES:
+        raise ReturnRefused(
+            f"Danh sách số {batch.number} đang ở trạng thái “{label(batch.state)}”: "
+            "không nhận kết quả của công an cho danh sách này."
+        )
+
+
+def earlier_return(session: Session, batch: Batch, sha256: str) -> BatchReturn | None:
+    """The return of this batch already taken from the very same file, if any."""
+    return session.scalar(
+        select(BatchReturn)
+        .where(
+            BatchReturn.batch_id == batch.id,
+            BatchReturn.sha256 == sha256,
+            BatchReturn.status.in_(("applied", "unchanged")),
+        )
+        .order_by(BatchReturn.id)
+        .limit(1)
+    )
+
+
+def store_return(
+    session: Session,
+    batch: Batch,
+    data: bytes,
+    filename: str,
+    *,
+    user: User | None,
+    files_dir: Path,
+    max_bytes: int,
+) -> BatchReturn:
+    """Check and keep an uploaded returned sheet; ReturnRefused when it cannot be one."""
+    require_returnable(batch)
+    try:
+        checked = check_upload(data, filename, max_bytes=max_bytes)
+    except UploadError as exc:
+        raise ReturnRefused(str(exc)) from exc
+    if checked.kind != "xlsx":
+        raise ReturnRefused(
+            "Tệp trả kết quả phải là tệp Excel (.xlsx) tải xuống cùng danh sách, "
+            "sau khi công an ghi kết quả."
+        )
+    digest = hashlib.sha256(checked.data).hexdigest()
+    folder = Path(files_dir) / "returns" / str(batch.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.xlsx"
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(checked.data)
+        tmp.replace(path)
+    ret = BatchReturn(
+        batch_id=batch.id,
+        kind="sheet",
+        original_name=filename[-255:],
+        stored_path=str(path),
+        sha256=digest,
+        size=len(checked.data),
+        uploaded_by_id=user.id if user else None,
+        status="queued",
+    )
+    session.add(ret)
+    session.flush()
+    return ret
+
+
+# --------------------------------------------------------------------------- recognising
+
+
+def _expected(row: BatchRow) -> dict[str, str]:
+    snap = row.snapshot
+    out = {"row_key": row.row_key or "", "position": str(row.position)}
+    for attr in FIXED:
+        if attr not in out:
+            out[attr] = " ".join(str(safe_text(snap.get(attr) or "") or "").split())
+    return out
+
+
+def recognise(batch: Batch, sheet: ReturnedSheet, rows: list[BatchRow]) -> list[str]:
+    """What makes the sheet not this batch's untouched list (empty: it is)."""
+    if sheet.batch_id != batch.id:
+        other = f"danh sách số {sheet.number}" if sheet.number else "một danh sách khác"
+        return [
+            f"Tệp này là tệp trả kết quả của {other}, không phải của danh sách số "
+            f"{batch.number}. Hãy tải lên đúng tệp của danh sách này."
+        ]
+    if sheet.content_hash != batch.content_hash:
+        return [
+            "Mã kiểm tra nội dung trong tệp khác với danh sách đã ký: tệp không phải bản "
+            "được tạo khi chuyển danh sách này."
+        ]
+    wanted = [(r.row_key or "", r.person_id, r.person_version, r.position) for r in rows]
+    if sheet.keys != wanted:
+        return ["Phần nhận dạng ẩn của tệp đã bị sửa: không thể đối chiếu các dòng."]
+    problems: list[str] = []
+    expected = [_expected(r) for r in rows]
+    keys_expected = [e["row_key"] for e in expected]
+    keys_found = [r.fixed["row_key"] for r in sheet.rows]
+    missing = [k for k in keys_expected if k not in keys_found]
+    added = [r for r in sheet.rows if r.fixed["row_key"] not in keys_expected]
+    if missing:
+        problems.append(
+            f"Thiếu {len(missing)} dòng của danh sách (mã dòng {', '.join(missing[:8])}"
+            + ("…" if len(missing) > 8 else "")
+            + "): không được xóa dòng."
+        )
+    for r in added[:MAX_PROBLEMS]:
+        problems.append(
+            f"Dòng {r.excel_row} không có trong danh sách (mã dòng «{r.fixed['row_key']}»): "
+            "không được thêm dòng."
+        )
+    if problems:
+        return problems
+    if len(keys_found) != len(keys_expected):
+        problems.append(
+            f"Tệp có {len(keys_found)} dòng trẻ em, danh sách có {len(keys_expected)}: "
+            "có dòng bị nhân đôi."
+        )
+        return problems
+    for found, want in zip(sheet.rows, expected, strict=True):
+        if found.fixed["row_key"] != want["row_key"]:
+            problems.append(
+                f"Dòng {found.excel_row}: mã dòng {found.fixed['row_key']} lẽ ra ở vị trí khác "
+                "(thứ tự các dòng đã bị thay đổi)."
+            )
+            continue
+        for attr in FIXED:
+            if attr == "row_key" or found.fixed[attr] == want[attr]:
+                continue
+            problems.append(
+                f"Dòng {found.excel_row}, ô {COLUMN_LETTERS[attr]}{found.excel_row} "
+                f"({FIXED_HEADINGS[attr]}): «{found.fixed[attr]}» khác «{want[attr]}» "
+                "trong danh sách đã ký."
+            )
+    return problems
+
+
+def _refusal(problems: list[str]) -> str:
+    shown = problems[:MAX_PROBLEMS]
+    more = len(problems) - len(shown)
+    text = "Không nhận tệp này, chưa có gì thay đổi. " + " ".join(shown)
+    if more > 0:
+        text += f" … và {vn_number(more)} chỗ khác."
+    return text
+
+
+# --------------------------------------------------------------------------- judging
+
+
+def _record_now(row: BatchRow) -> RecordNow:
+    person = row.person
+    snap = row.snapshot
+    now = snapshot_of(person, ())
+    changed = tuple(
+        k
+        for k in ("full_name", "dob", "sex", "ethnicity", "guardians", "id_number")
+        if (now.get(k) or "") != (snap.get(k) or "")
+    )
+    return RecordNow(
+        person_id=person.id,
+        sex=person.sex,
+        birth_year=person.dob.year if person.dob else None,
+        id_number=person.id_number,
+        id_verified=bool(person.id_number) and person.id_source in VERIFIED_ID_SOURCES,
+        changed_fields=tuple(FIELD_LABELS.get(k, k) for k in changed),
+    )
+
+
+def _holders(session: Session, numbers: set[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    ordered = sorted(numbers)
+    for i in range(0, len(ordered), 900):
+        chunk = ordered[i : i + 900]
+        for number, pid in session.execute(
+            select(Person.id_number, Person.id).where(
+                Person.id_number.in_(chunk),
+                Person.status.not_in(("moved", "deceased", "duplicate")),
+            )
+        ):
+            out.setdefault(number, pid)
+    return out
+
+
+def judge_sheet(
+    session: Session, sheet: ReturnedSheet, rows: list[BatchRow]
+) -> list[tuple[BatchRow, int, Answer, Outcome]]:
+    """Every row's answer judged against the record as it is now and the whole registry."""
+    answers = [Answer(r.number, r.result, r.note) for r in sheet.rows]
+    cleaned = [clean_number(a.number) for a in answers]
+    by_number: dict[str, list[int]] = {}
+    for r, (number, ok) in zip(sheet.rows, cleaned, strict=True):
+        if number and ok:
+            by_number.setdefault(number, []).append(r.excel_row)
+    holders = _holders(session, set(by_number))
+    out = []
+    for row, found, answer, (number, _) in zip(rows, sheet.rows, answers, cleaned, strict=True):
+        record = _record_now(row)
+        others = tuple(n for n in by_number.get(number or "", ()) if n != found.excel_row)
+        holder = holders.get(number or "")
+        if holder == record.person_id:
+            holder = None
+        outcome = judge(answer, record, holder=holder, sheet_rows=others)
+        out.append((row, found.excel_row, answer, outcome))
+    return out
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def _same_answer(row: BatchRow, outcome: Outcome) -> bool:
+    """The row already holds this answer (the same sheet again, or the same number twice)."""
+    if row.outcome is None or (row.police_id or None) != outcome.number:
+        return False
+    return row.outcome != REJECTED or row.reason == outcome.reason
+
+
+def apply_outcomes(
+    session: Session,
+    batch: Batch,
+    judged: list[tuple[BatchRow, int, Answer, Outcome]],
+    *,
+    user: User | None,
+    today: date,
+    ret: BatchReturn | None,
+    progress: Progress | None = None,
+) -> dict:
+    """Write the judged answers; returns the summary (counts and every row's result)."""
+    counts = Counter()
+    results = []
+    touched: list[Person] = []
+    released: list[tuple[Person, str]] = []
+    now = utcnow()
+    note = f"Danh sách số {batch.number}"
+    total = len(judged)
+    for n, (row, excel_row, answer, outcome) in enumerate(judged, start=1):
+        status, reason, message = outcome.status, outcome.reason, outcome.message
+        if _same_answer(row, outcome) or (row.outcome is not None and status == EMPTY):
+            counts["unchanged"] += 1
+            continue
+        if row.outcome in (VERIFIED, CONFLICT):
+            # A later sheet fills only rows still empty or rejected.
+            status, reason = CONFLICT, ANSWER_CHANGED
+            message = (
+                f"Dòng đã có kết quả “{row.outcome_message or row.outcome}”; tệp này ghi khác "
+                f"({outcome.message}). Giữ kết quả đã nhận; kiểm tra lại với công an."
+            )
+            counts[CONFLICT] += 1
+            results.append(_result(row, excel_row, status, reason, message))
+            continue
+        if status == EMPTY:
+            counts[EMPTY] += 1
+            continue
+        person = row.person
+        row.outcome, row.reason, row.outcome_message = status, reason, message
+        row.police_id = outcome.number
+        row.police_result = text_of(answer.result)
+        row.police_note = text_of(answer.note)
+        row.return_id = ret.id if ret else None
+        row.outcome_at = now
+        row.decided_by_id = None
+        if status == VERIFIED:
+            _verify(session, person, outcome.number, user, note)
+        elif status == REJECTED:
+            _keep_answer(session, person, answer, outcome, user, note)
+        if status in (VERIFIED, REJECTED):
+            row.open_person_id = None
+            released.append((person, person.status))
+            if person.status == "in_batch":
+                person.status = "ready"  # not a kept status: the re-screen decides it
+        touched.append(person)
+        counts[status] += 1
+        results.append(_result(row, excel_row, status, reason, message))
+        if progress and (n % 200 == 0 or n == total):
+            progress(n, total, "Đang ghi kết quả vào hồ sơ")
+    session.flush()
+    if touched:
+        rescreen(session, touched, today)
+    for person, old in released:
+        if old != person.status:
+            session.add(
+                PersonEvent(
+                    person_id=person.id,
+                    user_id=user.id if user else None,
+                    field="status",
+                    old_value=old,
+                    new_value=person.status,
+                    source="police",
+                    note=f"Công an trả kết quả, {note}",
+                )
+            )
+    _move_state(session, batch)
+    session.flush()
+    return {
+        "batch_id": batch.id,
+        "rows": len(judged),
+        "verified": counts[VERIFIED],
+        "rejected": counts[REJECTED],
+        "conflicts": counts[CONFLICT],
+        "empty": counts[EMPTY],
+        "unchanged": counts["unchanged"],
+        "results": results,
+    }
+
+
+def _result(row: BatchRow, excel_row: int, status: str, reason: str | None, message: str):
+    return {
+        "row": excel_row,
+        "status": status,
+        "reason": reason or "",
+        "message": message,
+        "row_key": row.row_key,
+        "person_id": row.person_id,
+        "position": row.position,
+    }
+
+
+def _verify(session: Session, person: Person, number: str, user: User | None, note: str) -> None:
+    set_fact(
+        session,
+        person,
+        "id_number",
+        {"id_number": number},
+        source="police",
+        user_id=user.id if user else None,
+        note=note,
+        id_source="police",
+    )
+    person.police_answer = person.police_note = person.police_facts = None
+
+
+def _keep_answer(
+    session: Session,
+    person: Person,
+    answer: Answer,
+    outcome: Outcome,
+    user: User | None,
+    note: str,
+) -> None:
+    """A negative answer stays on the record (as a finding) while the facts it was about do."""
+    result = read_result(answer.result)
+    kind = result if result in ANSWER_RULES else "invalid"
+    person.police_answer = kind
+    person.police_note = outcome.message
+    person.police_facts = facts_digest(facts_of(person))
+    session.add(
+        PersonEvent(
+            person_id=person.id,
+            user_id=user.id if user else None,
+            field="police_answer",
+            old_value=None,
+            new_value=outcome.message[:500],
+            source="police",
+            note=note,
+        )
+    )
+
+
+def open_rows(session: Session, batch: Batch) -> int:
+    """Rows still waiting for an answer, or with a conflict the officer has not decided."""
+    return sum(1 for r in batch.rows if r.outcome not in (VERIFIED, REJECTED))
+
+
+def _move_state(session: Session, batch: Batch) -> None:
+    session.flush()
+    session.expire(batch, ["rows"])
+    target = BatchState.RETURNED if open_rows(session, batch) == 0 else BatchState.PARTLY_RETURNED
+    answered = any(r.outcome for r in batch.rows)
+    if not answered or batch.state == target:
+        return
+    if can_transition(batch.state, target):
+        batch.state = target
+        if batch.returned_at is None:
+            batch.returned_at = utcnow()
+
+
+# --------------------------------------------------------------------------- the whole step
+
+
+def batch_rows(session: Session, batch: Batch) -> list[BatchRow]:
+    return list(
+        session.scalars(
+            select(BatchRow)
+            .where(BatchRow.batch_id == batch.id)
+            .order_by(BatchRow.position, BatchRow.id)
+            .options(selectinload(BatchRow.person).selectinload(Person.findings))
+        )
+    )
+
+
+def ingest_file(
+    session: Session,
+    batch: Batch,
+    path: Path,
+    *,
+    user: User | None,
+    today: date,
+    ret: BatchReturn | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Recognise, judge and apply one returned sheet; ReturnRefused when it is not this
+    batch's untouched list (nothing written then)."""
+    require_returnable(batch)
+    try:
+        sheet = read_return_sheet(Path(path))
+    except ReturnSheetError as exc:
+        raise ReturnRefused(str(exc)) from exc
+    rows = batch_rows(session, batch)
+    problems = recognise(batch, sheet, rows)
+    if problems:
+        raise ReturnRefused(_refusal(problems))
+    if progress:
+        progress(0, len(rows), "Đang kiểm tra từng dòng")
+    judged = judge_sheet(session, sheet, rows)
+    summary = apply_outcomes(
+        session, batch, judged, user=user, today=today, ret=ret, progress=progress
+    )
+    if ret is not None:
+        ret.status = "applied" if summary["rows"] != summary["unchanged"] else "unchanged"
+        ret.summary_json = json.dumps(summary, ensure_ascii=False)
+        ret.message = result_message(summary)
+    return summary
+
+
+def result_message(summary: dict) -> str:
+    if summary["rows"] and summary["unchanged"] == summary["rows"]:
+        return "Tệp này không mang kết quả nào mới: không có gì thay đổi."
+    parts = [
+        f"{vn_number(summary['verified'])} đã xác thực",
+        f"{vn_number(summary['rejected'])} bị trả lại",
+        f"{vn_number(summary['conflicts'])} cần cán bộ quyết định",
+    ]
+    if summary.get("empty"):
+        parts.append(f"{vn_number(summary['empty'])} chưa có kết quả")
+    if summary.get("unchanged"):
+        parts.append(f"{vn_number(summary['unchanged'])} không đổi")
+    return "Đã nhận kết quả của công an: " + ", ".join(parts) + "."
+
+
+def unchanged_message(earlier: BatchReturn) -> str:
+    from ..domain.formatting import vn_datetime
+
+    who = earlier.uploaded_by.full_name if earlier.uploaded_by else "một người dùng"
+    return (
+        f"Tệp này đã được nhận lúc {vn_datetime(earlier.uploaded_at)} ({who}): "
+        "không có gì thay đổi."
+    )
