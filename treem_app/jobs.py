@@ -182,3 +182,38 @@ def batch_documents(run_id: int, batch_id: int) -> None:
         return record_documents(db.session, batch, pdf, xlsx)
 
     _run(run_id, work)
+
+
+@with_app_context
+def batch_ingest(run_id: int, return_id: int) -> None:
+    """Step 3 for one returned sheet: recognise it, judge every row, apply, in one transaction."""
+    from .models import Batch, BatchReturn
+    from .services.batch_ingest import ReturnRefused, ingest_file
+
+    def work(run: JobRun):
+        ret = db.session.get(BatchReturn, return_id)
+        batch = in_unit(db.session, Batch, ret.batch_id, run.unit_id) if ret else None
+        if batch is None:  # a job never crosses its unit
+            raise JobError("Không tìm thấy danh sách này.")
+        try:
+            summary = ingest_file(
+                db.session,
+                batch,
+                ret.stored_path,
+                user=run.created_by,
+                today=clock.today(),
+                ret=ret,
+                progress=_progress,
+            )
+        except ReturnRefused as exc:
+            raise JobError(str(exc)) from exc
+        summary = {**summary, "return_id": ret.id}
+        return summary, ret.message
+
+    _run(run_id, work)
+    run = get_scoped(db.session, None, JobRun, run_id)
+    if run is not None and run.status == "failed":
+        ret = db.session.get(BatchReturn, return_id)
+        if ret is not None and ret.status == "queued":
+            ret.status, ret.message = "refused", run.message
+            db.session.commit()

@@ -33,6 +33,7 @@ JOBS = {
     "roster_import": JobKind("treem_app.jobs.roster_import", "imports"),
     "visit_sheets": JobKind("treem_app.jobs.visit_sheets", "documents"),
     "batch_documents": JobKind("treem_app.jobs.batch_documents", "documents"),
+    "batch_ingest": JobKind("treem_app.jobs.batch_ingest", "imports"),
 }
 
 

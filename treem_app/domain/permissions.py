@@ -18,6 +18,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "view_batches": frozenset({"officer", "police", "reporter"}),
     # Download the documents a job or a batch produced (PDF lists, return sheets).
     "download_documents": frozenset({"officer", "police"}),
+    # Hand in the police's answers for a batch: the returned sheet (officer or commune police).
+    "return_batches": frozenset({"officer", "police"}),
     # Open a child's record from a list (a batch's rows).
     "open_records": frozenset({"officer", "reporter"}),
     # Re-screen the records of a unit.

@@ -111,3 +111,27 @@ def read_return_sheet(path: Path) -> ReturnedSheet:
         return sheet
     finally:
         wb.close()
+
+
+def annotate_return(source: Path, target, outcomes: dict[int, tuple[str, str]]) -> None:
+    """A copy of a returned sheet with what treem did with each row (two columns after the
+    police's): {Excel row: (outcome label, reason)}. ``target`` is a path or a binary stream."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Font
+
+    from .xlsx_write import safe_text
+
+    wb = load_workbook(source)
+    ws = wb[SHEET]
+    first = len(COLUMNS) + 1
+    header = FIRST_ROW - 1
+    for offset, heading in enumerate(("Kết quả nhận vào treem", "Lý do")):
+        cell = ws.cell(header, first + offset, heading)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.column_dimensions[ws.cell(header, first).column_letter].width = 22
+    ws.column_dimensions[ws.cell(header, first + 1).column_letter].width = 60
+    for excel_row, (label, reason) in outcomes.items():
+        ws.cell(excel_row, first, label)
+        ws.cell(excel_row, first + 1, safe_text(reason)).alignment = Alignment(wrap_text=True)
+    wb.save(target)

@@ -515,3 +515,54 @@ def unchanged_message(earlier: BatchReturn) -> str:
         f"Tệp này đã được nhận lúc {vn_datetime(earlier.uploaded_at)} ({who}): "
         "không có gì thay đổi."
     )
+
+
+# --------------------------------------------------------------------------- the officer decides
+
+
+def decide_conflict(
+    session: Session, row: BatchRow, accept: bool, *, user: User | None, today: date
+) -> str:
+    """The officer's decision on a conflict: apply the police's number (through the one way to
+    change a person) or keep the record as it is (it goes back to the work queue). Returns the
+    Vietnamese message."""
+    if row.outcome != CONFLICT or not row.police_id:
+        raise ReturnRefused("Dòng này không còn chờ quyết định.")
+    batch = row.batch
+    person = row.person
+    old = person.status
+    note = f"Danh sách số {batch.number}, cán bộ quyết định khi công an trả kết quả"
+    if accept:
+        _verify(session, person, row.police_id, user, note)
+        row.outcome = VERIFIED
+        row.outcome_message = f"Cán bộ chấp nhận số {row.police_id} công an ghi."
+    else:
+        row.outcome = REJECTED
+        row.outcome_message = f"Cán bộ giữ nguyên hồ sơ, không dùng số {row.police_id}."
+    row.decided_by_id = user.id if user else None
+    row.outcome_at = utcnow()
+    row.open_person_id = None
+    if person.status == "in_batch":
+        person.status = "ready"
+    session.flush()
+    rescreen(session, [person], today)
+    if old != person.status:
+        session.add(
+            PersonEvent(
+                person_id=person.id,
+                user_id=user.id if user else None,
+                field="status",
+                old_value=old,
+                new_value=person.status,
+                source="officer",
+                note=note,
+            )
+        )
+    _move_state(session, batch)
+    session.flush()
+    return row.outcome_message
+
+
+def outcome_counts(batch: Batch) -> dict[str, int]:
+    counts = Counter(r.outcome or EMPTY for r in batch.rows)
+    return {k: counts.get(k, 0) for k in (VERIFIED, REJECTED, CONFLICT, EMPTY)}

@@ -19,12 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..domain.police_returns import REASON_LABELS
 from ..extensions import db
-from ..models import Batch, BatchRow, Unit
+from ..models import Batch, BatchReturn, BatchRow, Unit
 from ..queue import job_view
 from ..services import batches as service
 from ..services.access import scoped, units_in_scope
 from ..services.audit import log_access
+from ..services.batch_ingest import outcome_counts
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
@@ -104,6 +106,14 @@ def _show_context(batch: Batch) -> dict:
         "ready": [],
         "errors": {},
         "verify_url": url_for("batches.verify", token=batch.token, _external=True),
+        "outcome_counts": outcome_counts(batch),
+        "returns": db.session.scalars(
+            select(BatchReturn)
+            .where(BatchReturn.batch_id == batch.id)
+            .order_by(BatchReturn.id.desc())
+        ).all(),
+        "conflicts": [r for r in batch.rows if r.outcome == "conflict"],
+        "reason_labels": REASON_LABELS,
     }
     if batch.state == "draft" and current_user.role == "officer":
         ctx["ready"] = db.session.scalars(service.ready_persons_query(batch.unit)).all()

@@ -1,0 +1,115 @@
+"""Step 3 pages: upload of the returned sheet, the job, the results, the conflicts (issue 12)."""
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from treem_app.extensions import db
+from treem_app.models import Batch, BatchReturn, JobRun
+
+from ..returns import fill, issued_batch, right_id
+
+
+def upload(post, batch_id, path, name="tra-ket-qua.xlsx"):
+    return post(
+        f"/batches/{batch_id}/returns",
+        {"file": (io.BytesIO(path.read_bytes()), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_police_upload_the_sheet_and_the_officer_decides_the_conflict(
+    app, make, client, login, post, run_jobs, tmp_path
+):
+    tree = make.tree()
+    police = make.user("police", tree["a"])
+    officer = make.user("officer", tree["a"])
+    batch, children, sheet = issued_batch(app, make, tree["a"], 3, tmp_path)
+    a, b, c = children
+    other = make.person(tree["a"], full_name="Lê Văn Khác", id_number=right_id(c, 777))
+    db.session.commit()
+    answers = {
+        1: (right_id(a), "Đã xác thực", None),
+        2: (None, "Không khớp thông tin", "Sai ngày sinh"),
+        3: (right_id(c, 777), "Đã xác thực", None),
+    }
+    path = fill(sheet, tmp_path / "back.xlsx", answers)
+    login(police)
+    page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert "Tải lên kết quả của công an" in page
+    resp = upload(post, batch.id, path)
+    assert resp.status_code == 302 and "/returns/" in resp.headers["Location"]
+    run_jobs()
+    result = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "1 đã xác thực, 1 bị trả lại, 1 cần cán bộ quyết định" in result
+    assert "Công an trả lời: không khớp thông tin" in result and "Sai ngày sinh" in result
+    assert "POLICE_MISMATCH" not in result  # labels, never codes
+    ret = db.session.scalar(select(BatchReturn))
+    assert ret.status == "applied" and ret.uploaded_by_id == police.id
+    # The annotated copy: each row's outcome beside the police's cells.
+    copy = client.get(f"/batches/{batch.id}/returns/{ret.id}/ket-qua.xlsx")
+    ws = load_workbook(io.BytesIO(copy.data))["Kết quả xác thực"]
+    assert ws["M6"].value == "Đã xác thực" and ws["M7"].value == "Bị trả lại"
+    # The same file again: nothing happens, and the page says when and by whom.
+    again = upload(post, batch.id, path)
+    flashes = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "đã được nhận lúc" in flashes
+    assert db.session.scalar(select(db.func.count()).select_from(BatchReturn)) == 1
+    # The police cannot decide a conflict; the officer can.
+    row = next(r for r in db.session.get(Batch, batch.id).rows if r.outcome == "conflict")
+    assert (
+        post(f"/batches/{batch.id}/rows/{row.id}/decision", {"decision": "accept"}).status_code
+        == 403
+    )
+    post("/logout")
+    login(officer)
+    page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert "Cần cán bộ quyết định (1)" in page and "Số định danh đang thuộc hồ sơ khác" in page
+    assert "Dùng số công an ghi" in page and "Giữ nguyên hồ sơ" in page
+    post(f"/batches/{batch.id}/rows/{row.id}/decision", {"decision": "keep"})
+    db.session.expire_all()
+    assert c.id_number is None and other.id_number == right_id(c, 777)
+    batch = db.session.get(Batch, batch.id)
+    assert batch.state == "returned"
+
+
+def test_a_wrong_file_is_refused_with_a_message_and_nothing_changes(
+    app, make, client, login, post, run_jobs, tmp_path
+):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    batch, children, sheet = issued_batch(app, make, tree["a"], 2, tmp_path)
+    login(officer)
+    resp = post(
+        f"/batches/{batch.id}/returns",
+        {"file": (io.BytesIO(b"STT,Ho ten\n1,A\n"), "ket-qua.csv")},
+        content_type="multipart/form-data",
+    )
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "phải là tệp Excel (.xlsx)" in page
+
+    # A tampered sheet: refused by the job, the page names the cell.
+    def edit(ws):
+        ws["C6"] = "Tên Đã Sửa"
+
+    path = fill(sheet, tmp_path / "t.xlsx", {1: (right_id(children[0]),)}, edit=edit)
+    resp = upload(post, batch.id, path)
+    run_jobs()
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "ô C6 (Họ và tên)" in page and "Không nhận tệp này" in page
+    db.session.expire_all()
+    assert children[0].id_number is None
+    assert db.session.scalar(select(BatchReturn)).status == "refused"
+    assert db.session.scalar(select(JobRun).where(JobRun.kind == "batch_ingest")).status == "failed"
+
+
+def test_police_of_another_commune_get_404(app, make, client, login, post, tmp_path):
+    tree = make.tree()
+    batch, children, sheet = issued_batch(app, make, tree["a"], 1, tmp_path)
+    login(make.user("police", tree["b"]))
+    path = fill(sheet, tmp_path / "x.xlsx", {1: (right_id(children[0]),)})
+    assert upload(post, batch.id, path).status_code == 404
+    assert client.get(f"/batches/{batch.id}/returns/1").status_code == 404
+    db.session.expire_all()
+    assert children[0].id_number is None
