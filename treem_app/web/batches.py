@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..domain.police_returns import REASON_LABELS
+from ..domain.police_returns import OUTCOME_LABELS, REASON_LABELS
 from ..extensions import db
 from ..models import Batch, BatchReturn, BatchRow, Unit
 from ..queue import job_view
@@ -114,6 +114,7 @@ def _show_context(batch: Batch) -> dict:
         ).all(),
         "conflicts": [r for r in batch.rows if r.outcome == "conflict"],
         "reason_labels": REASON_LABELS,
+        "outcome_labels": OUTCOME_LABELS,
     }
     if batch.state == "draft" and current_user.role == "officer":
         ctx["ready"] = db.session.scalars(service.ready_persons_query(batch.unit)).all()
