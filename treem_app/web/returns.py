@@ -83,6 +83,10 @@ def show(batch_id: int, return_id: int):
 
     batch = get_or_404(current_user, Batch, batch_id)
     ret = _return_of(batch, return_id)
+    view = job_view(ret.job_run) if ret.job_run else None
+    if ret.status == "queued" and view is not None and view.status == "failed":
+        ret.status, ret.message = "failed", ret.job_run.message  # its worker died
+        db.session.commit()
     conflicts = db.session.scalars(
         select(BatchRow)
         .where(BatchRow.batch_id == batch.id, BatchRow.outcome == CONFLICT)
@@ -94,7 +98,7 @@ def show(batch_id: int, return_id: int):
         batch=batch,
         ret=ret,
         summary=ret.summary,
-        view=job_view(ret.job_run) if ret.job_run else None,
+        view=view,
         conflicts=conflicts,
         people={r.person_id: r.person for r in batch.rows},
         outcome_labels=OUTCOME_LABELS,
