@@ -32,8 +32,11 @@ def police_events() -> int:
 
 
 def queue_sheet(app, batch, path, user):
-    ret = store_return(db.session, batch, path.read_bytes(), path.name, user=user,
-                       files_dir=Path(app.config["TREEM_FILES_DIR"]), max_bytes=25 << 20)  # fmt: skip
+    files = Path(app.config["TREEM_FILES_DIR"])
+    data = path.read_bytes()
+    ret = store_return(
+        db.session, batch, data, path.name, user=user, files_dir=files, max_bytes=25 << 20
+    )
     run = job_runs.record(db.session, "batch_ingest", batch.unit, user, [ret.id])
     ret.job_run_id = run.id
     db.session.commit()
