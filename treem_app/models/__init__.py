@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on db.metadata."""
 
 from .batch import Batch, BatchRow, HandoverSettings
+from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
 from .person import Finding, Person, PersonEvent
@@ -15,6 +16,8 @@ __all__ = [
     "ColumnMapping",
     "Conflict",
     "Finding",
+    "Hamlet",
+    "HamletMerge",
     "HandoverSettings",
     "ImportRun",
     "JobRun",

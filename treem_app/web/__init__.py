@@ -23,7 +23,7 @@ from ..domain.vocabulary import (
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
-from . import admin, auth, batches, imports, jobs, main, records, review
+from . import admin, auth, batches, hamlets, imports, jobs, main, records, review
 from .htmx import hx_redirect, is_htmx
 from .nav import menu_for
 
@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "warning")
         return redirect(target)
 
-    for module in (auth, main, records, review, imports, jobs, admin, batches):
+    for module in (auth, main, records, review, hamlets, imports, jobs, admin, batches):
         app.register_blueprint(module.bp)
 
     @app.context_processor
