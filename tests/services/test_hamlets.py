@@ -312,3 +312,35 @@ def test_the_migration_normalises_existing_hamlets(app, make):
         ]
     )
     assert {e.source for e in events} == {"normalisation"}
+
+
+def test_taking_the_exports_hamlet_from_a_conflict_follows_a_merge(app, make):
+    from treem_app.models import Conflict
+    from treem_app.services.conflicts import resolve_conflict
+
+    unit = make.unit()
+    officer = make.user("officer", unit)
+    import_rows(app, unit, rows_in(["Thôn A", "Thôn D"]))
+    person = db.session.scalars(select(Person).where(Person.hamlet == "Thôn A")).one()
+    review.update_fact(
+        db.session,
+        person,
+        "hamlet",
+        "Thôn B",
+        user=officer,
+        source="officer",
+        note=None,
+        expected_version=None,
+        today=DAY,
+    )
+    db.session.commit()
+    import_rows(app, unit, rows_in(["Thôn C", "Thôn D"]), name="again.xlsx")
+    conflict = db.session.scalars(select(Conflict).where(Conflict.field == "hamlet")).one()
+    assert conflict.export_value == "Thôn C"
+    by_name = {h.name: h.id for h in db.session.scalars(select(Hamlet))}
+    hamlets.merge_hamlets(
+        db.session, unit, [by_name["Thôn C"]], by_name["Thôn D"], user=officer, today=DAY
+    )
+    resolve_conflict(db.session, conflict, "export", officer, DAY)
+    db.session.commit()
+    assert person.hamlet == "Thôn D"
