@@ -76,12 +76,15 @@ def resolve_records(
     Returns how many rows were written another way than in the file.
     """
     index = HamletIndex(session, unit_id)
+    names: dict[str, str | None] = {}  # per distinct value (a commune has a few hamlets)
     changed = 0
     for record in records:
         value = record.facts.get("hamlet")
         if value is None:
             continue
-        name = index.resolve(value, register=register)
+        if value not in names:
+            names[value] = index.resolve(value, register=register)
+        name = names[value]
         if name == value:
             continue
         record.facts["hamlet"] = name
