@@ -100,3 +100,14 @@ def test_officers_find_the_page_from_the_menu_and_the_volunteers_page(make, clie
     login(make.user("officer"))
     assert 'href="/hamlets"' in client.get("/home").get_data(as_text=True)
     assert 'href="/hamlets"' in client.get("/volunteers").get_data(as_text=True)
+
+
+def test_hamlets_persons_hold_join_the_list_once(make, client, login):
+    unit = make.unit()
+    make.person(unit, hamlet="Thôn Chưa Có")
+    login(make.user("officer", unit))
+    for _ in range(2):
+        page = client.get("/hamlets").get_data(as_text=True)
+        assert page.count(">Thôn Chưa Có</label>") == 1
+    db.session.expire_all()
+    assert db.session.scalars(select(Hamlet.name)).all() == ["Thôn Chưa Có"]

@@ -147,12 +147,13 @@ def register_held(session: Session, unit_id: int) -> None:
         .where(Person.unit_id == unit_id, Person.hamlet.is_not(None))
         .distinct()
     )
+    listed = set(index.by_key.values())
     for name in held:
-        if name and hamlet_key(name) not in index.by_key:
-            key = hamlet_key(name)
-            if key is not None:
-                session.add(Hamlet(unit_id=unit_id, name=name, key=key))
-                index.by_key[key] = name
+        key = hamlet_key(name)
+        if key is not None and name not in listed and key not in index.by_key:
+            session.add(Hamlet(unit_id=unit_id, name=name, key=key))
+            index.by_key[key] = name
+            listed.add(name)
     session.flush()
 
 
