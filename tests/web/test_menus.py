@@ -7,6 +7,7 @@ MENU_LABELS = {
         "Nhập dữ liệu",
         "Đề xuất chờ duyệt",
         "Cộng tác viên",
+        "Thôn, tổ dân phố",
         "Bàn giao công an",
         "Công việc nền",
     ],

@@ -19,12 +19,12 @@ from treem_app.domain import dates as dates_mod
 from treem_app.domain._memo import on_clear
 from treem_app.domain.ethnicity import normalize_ethnicity
 from treem_app.domain.findings import Finding, Rule, finding
+from treem_app.domain.hamlets import normalize_hamlet
 from treem_app.domain.names import (
     analyse_name,
     canonical_keys,
     is_canonical_name,
     normalize_name,
-    normalize_text,
 )
 from treem_app.domain.sex import normalize_sex
 
@@ -163,8 +163,11 @@ def ethnicity_outcome(raw: object) -> tuple[str | None, tuple[Finding, ...]]:
 
 
 def hamlet_outcome(raw: object) -> tuple[str | None, bool]:
-    """(normalised hamlet, whether the change is worth a Fix: more than spacing)."""
-    hamlet = normalize_text(raw)
+    """(normalised hamlet, whether the change is worth a Fix: more than spacing).
+
+    The hamlet's written form (:func:`treem_app.domain.hamlets.normalize_hamlet`): case, tone
+    placement and the abbreviations of "Thôn", "Tổ dân phố"... are recorded fixes."""
+    hamlet = normalize_hamlet(raw)
     fix = (
         hamlet is not None
         and hamlet != raw

@@ -22,6 +22,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "return_batches": frozenset({"officer", "police"}),
     # Open a child's record from a list (a batch's rows).
     "open_records": frozenset({"officer", "reporter"}),
+    # See the commune's list of hamlets and merge hamlets into one ("gộp thôn").
+    "manage_hamlets": frozenset({"officer"}),
     # Re-screen the records of a unit.
     "rebuild_findings": frozenset({"officer", "admin"}),
 }

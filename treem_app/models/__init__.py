@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on db.metadata."""
 
 from .batch import Batch, BatchReturn, BatchRow, HandoverSettings
+from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
 from .person import Finding, Person, PersonEvent
@@ -16,6 +17,8 @@ __all__ = [
     "ColumnMapping",
     "Conflict",
     "Finding",
+    "Hamlet",
+    "HamletMerge",
     "HandoverSettings",
     "ImportRun",
     "JobRun",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..models import (
     Batch,
     Conflict,
+    Hamlet,
     ImportRun,
     JobRun,
     Person,
@@ -31,7 +32,7 @@ from ..models import (
 M = TypeVar("M")
 
 # Models scoped through their own unit_id column.
-UNIT_SCOPED = (Person, Batch, JobRun, ImportRun, Conflict, User)
+UNIT_SCOPED = (Person, Batch, JobRun, ImportRun, Conflict, User, Hamlet)
 # Models scoped through the person they are about.
 PERSON_SCOPED = (Proposal,)
 SCOPED = UNIT_SCOPED + PERSON_SCOPED

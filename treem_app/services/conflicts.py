@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from ..domain.screening import screen_one
 from ..models import Conflict, User
 from ..models._common import utcnow
+from . import hamlets
 from .findings import person_as_row, rescreen
 from .persons import released_numbers, set_fact
 from .roster_upload import ImportError_
@@ -32,6 +33,8 @@ def resolve_conflict(
         row = person_as_row(person)
         row[conflict.field] = conflict.export_value
         facts = screen_one(row, screening_date).facts
+        if conflict.field == "hamlet":  # merged since the import: the hamlet it went into
+            facts["hamlet"] = hamlets.resolve(session, person.unit_id, facts["hamlet"])
         event = set_fact(
             session,
             person,

@@ -12,6 +12,7 @@ from ..models import Person, Proposal, User, VolunteerHamlet
 from ..models._common import utcnow
 from ..models.person import FIELD_LABELS
 from .access import scoped
+from .hamlets import HamletIndex
 from .persons import DERIVED_COLUMNS, fact_text
 from .review import EDIT_SOURCES, ReviewError, normalise_value, update_fact
 
@@ -20,7 +21,8 @@ def set_volunteer_hamlets(session: Session, volunteer: User, hamlets: list[str])
     """Replace the hamlets assigned to a volunteer."""
     if volunteer.role != "volunteer":
         raise ReviewError("Chỉ phân công thôn cho cộng tác viên.")
-    wanted = {h.strip() for h in hamlets if h and h.strip()}
+    index = HamletIndex(session, volunteer.unit_id)
+    wanted = {name for h in hamlets if (name := index.resolve(h, register=True))}
     current = {
         vh.hamlet: vh
         for vh in session.scalars(

@@ -20,6 +20,7 @@ from ..domain.screening import screen_one
 from ..domain.vocabulary import EDIT_SOURCES, MARKS
 from ..models import Person, PersonEvent, Unit, User
 from ..models.person import FACT_FIELDS, FIELD_LABELS
+from . import hamlets
 from .access import subtree_ids
 from .findings import person_as_row, rescreen, resolve_open_findings
 from .persons import create_screened_person, fact_text, facts_of, released_numbers, set_fact
@@ -106,6 +107,8 @@ def update_fact(
     if expected_version is not None and person.version != expected_version:
         raise StaleRecord(person, field_name)
     facts = normalise_value(person, field_name, raw, today)
+    if field_name == "hamlet":  # a hamlet of the commune's list (an unknown one joins it)
+        facts["hamlet"] = hamlets.resolve(session, person.unit_id, facts["hamlet"])
     event = set_fact(
         session,
         person,
@@ -190,6 +193,8 @@ def add_child(
     refused = [f for f in record.findings if str(f.rule) in REFUSED_ON_EDIT]
     if refused:
         raise ReviewError(refused[0].message)
+    # A hamlet of the commune's list (an unknown one joins it).
+    hamlets.resolve_records(session, unit.id, [record], [row.get("hamlet")], register=True)
     facts = record.facts
     candidates = []
     if facts.get("dob") is not None:

@@ -30,7 +30,7 @@ from ..domain.screening import screen_columns
 from ..files.headers import HeaderGuess
 from ..files.xlsx_read import read_rows, split_rows
 from ..models import ImportRun, JobRun, User
-from . import job_runs
+from . import hamlets, job_runs
 from .access import in_unit
 from .roster_merge import RosterMerge
 from .roster_upload import ImportError_, confirm_mapping, validate_mapping
@@ -223,6 +223,10 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
     t1 = time.perf_counter()
     result = screen_columns(columns, screening_date)
     records = result.records
+    # Spellings of the commune's hamlets (and of the hamlets merged away) take their name.
+    hamlets.resolve_records(
+        session, run.unit_id, records, columns.get("hamlet", [None] * total), register=apply
+    )
     timings["screen"] = time.perf_counter() - t1
     report(total // 3, total, "Đang đối chiếu với hồ sơ đã có")
 

@@ -35,6 +35,7 @@ from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_STATUSES
 from ..domain.vocabulary import SEVERITY_LABELS as ALL_SEVERITIES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
 from .access import get_scoped, subtree_ids
+from .hamlets import filter_name, unit_hamlet_names
 
 STATUS_FILTERS = {
     "open": "Còn lỗi hoặc cảnh báo",
@@ -342,6 +343,8 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     conn = session.connection()
     dialect = conn.dialect.name
     units = conn.scalars(_UNIT_IDS, {"path": _like_pattern(user.unit.path, prefix=True)}).all()
+    if filt.hamlet:  # any spelling of a listed hamlet (or of one merged into it) filters on it
+        filt.hamlet = filter_name(session, units, filt.hamlet)
     shape = _Shape.of(dialect, user, units, filt)
     params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
               "rule": filt.rule, "severity": filt.severity}  # fmt: skip
@@ -393,11 +396,5 @@ _UNIT_IDS = select(Unit.__table__.c.id).where(
 
 
 def unit_hamlets(session: Session, unit: Unit) -> list[str]:
-    """The hamlets on record in a unit (and below), for pickers."""
-    rows = session.scalars(
-        select(Person.hamlet)
-        .where(Person.unit_id.in_(subtree_ids(unit)), Person.hamlet.is_not(None))
-        .distinct()
-        .order_by(Person.hamlet)
-    )
-    return [h for h in rows if h]
+    """The hamlets of a unit (and below), for pickers: its list and those its persons hold."""
+    return unit_hamlet_names(session, subtree_ids(unit))

@@ -17,13 +17,14 @@ JOBS = MenuItem("jobs.index", "Công việc nền")
 IMPORTS = MenuItem("imports.index", "Nhập dữ liệu")
 PROPOSALS = MenuItem("review.proposals", "Đề xuất chờ duyệt")
 VOLUNTEERS = MenuItem("review.volunteers", "Cộng tác viên")
+HAMLETS = MenuItem("hamlets.index", "Thôn, tổ dân phố")
 UNITS = MenuItem("admin.units", "Đơn vị hành chính")
 USERS = MenuItem("admin.users", "Tài khoản")
 BATCHES = MenuItem("batches.index", "Bàn giao công an")
 HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 
 MENUS = {
-    "officer": [HOME, RECORDS, IMPORTS, PROPOSALS, VOLUNTEERS, BATCHES, JOBS],
+    "officer": [HOME, RECORDS, IMPORTS, PROPOSALS, VOLUNTEERS, HAMLETS, BATCHES, JOBS],
     "volunteer": [HOME, RECORDS],
     "police": [HOME],
     "reporter": [HOME, RECORDS, JOBS],
