@@ -134,3 +134,39 @@ function showNotice(text) {
     });
   });
 })();
+
+// Select many rows at once: [data-select="all"|"none"|<kind>] ticks the checkboxes that belong
+// to the form named by data-select-form (all of them, none, or exactly those of one kind).
+function updateSelectedCount(formId) {
+  var out = document.getElementById(formId + "-count");
+  if (!out) return;
+  var n = document.querySelectorAll('input[type=checkbox][form="' + formId + '"]:checked').length;
+  out.textContent = "Đã chọn " + n.toLocaleString("vi-VN") + " mục";
+}
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-select]");
+  if (button) {
+    var formId = button.getAttribute("data-select-form");
+    var which = button.getAttribute("data-select");
+    document.querySelectorAll('input[type=checkbox][form="' + formId + '"]').forEach(function (box) {
+      box.checked = which === "all" || box.getAttribute("data-kind") === which;
+    });
+    updateSelectedCount(formId);
+    return;
+  }
+  // [data-close="id"] empties that region and gives the focus back to [data-focus].
+  var close = event.target.closest("[data-close]");
+  if (close) {
+    var focusId = close.getAttribute("data-focus");
+    var region = document.getElementById(close.getAttribute("data-close"));
+    if (region) region.innerHTML = "";
+    var target = focusId && document.getElementById(focusId);
+    if (target) target.focus();
+  }
+});
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (box.matches && box.matches("input[type=checkbox][form]")) {
+    updateSelectedCount(box.getAttribute("form"));
+  }
+});

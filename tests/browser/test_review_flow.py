@@ -112,11 +112,63 @@ def test_volunteer_proposes_officer_approves_edits_adds_and_merges(
     # The duplicate pair, merged.
     page.goto("/duplicates")
     screenshot("review-duplicates")
-    page.get_by_role("button", name=f"Gộp, giữ hồ sơ #{dup_b.id}").click()
+    page.get_by_role("link", name=f"Giữ bản B (#{dup_b.id}), gộp bản A vào").click()
+    page.get_by_role("button", name=f"Xác nhận gộp: giữ hồ sơ #{dup_b.id}").click()
     assert "Đã gộp" in page.locator("#flash").inner_text()
     db.session.expire_all()
     assert db.session.get(Person, dup_a.id).status == "duplicate"
     assert db.session.scalar(select(Person).where(Person.full_name == "Võ Gia Hân")) is not None
+
+
+def test_merge_waits_for_confirmation_and_cancel_changes_nothing(make, page, screenshot):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    facts = dict(full_name="Hồ Quốc An", name_key="ho quoc an", dob=date(2019, 11, 19),
+                 father_name="Hồ Anh Đạt")  # fmt: skip
+    a = _person(
+        make, tree["a"], hamlet="Thôn Hai", id_number=None, mother_name="Lê Thị Na", **facts
+    )
+    b = _person(make, tree["a"], hamlet="Thôn 2", id_number="052219000123", mother_name=None,
+                **facts)  # fmt: skip
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    page.goto("/duplicates")
+    keep_a = page.get_by_role("link", name=f"Giữ bản A (#{a.id}), gộp bản B vào")
+    keep_b = page.get_by_role("link", name=f"Giữ bản B (#{b.id}), gộp bản A vào")
+    assert keep_a.is_visible() and keep_b.is_visible()
+    screenshot("review-duplicates-choose")
+
+    # Keyboard: focus the first choice and press Enter; the confirmation page names the record.
+    keep_a.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/duplicates/merge?*")
+    summary = page.locator("#merge-summary").inner_text()
+    assert "Giữ lại: bản A" in summary and "Hồ Quốc An" in summary
+    assert "19/11/2019" in summary and "Thôn Hai" in summary
+    taken = page.locator("#merge-taken").inner_text()
+    assert "Số định danh" in taken and "052219000123" in taken and "Lê Thị Na" not in taken
+    assert "Thôn 2" in page.locator("#merge-kept").inner_text()
+    screenshot("review-merge-confirm")
+    db.session.expire_all()
+    assert db.session.get(Person, b.id).status != "duplicate"  # nothing happened yet
+
+    # Cancel: back to the pairs, nothing changed.
+    page.get_by_role("link", name="Hủy, không gộp").click()
+    page.wait_for_url("**/duplicates#pair-*")
+    db.session.expire_all()
+    assert db.session.get(Person, b.id).status != "duplicate"
+    assert db.session.get(Person, a.id).id_number is None
+    assert keep_b.is_visible()
+
+    # Keep B this time, and confirm.
+    keep_b.click()
+    taken = page.locator("#merge-taken").inner_text()
+    assert "Họ tên mẹ" in taken and "Lê Thị Na" in taken
+    page.get_by_role("button", name=f"Xác nhận gộp: giữ hồ sơ #{b.id}").click()
+    assert "Đã gộp" in page.locator("#flash").inner_text()
+    db.session.expire_all()
+    assert db.session.get(Person, a.id).status == "duplicate"
+    assert db.session.get(Person, b.id).mother_name == "Lê Thị Na"
 
 
 def test_queue_filters_update_in_place_and_the_url_can_be_shared(make, page, screenshot):

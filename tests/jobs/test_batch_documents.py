@@ -1,6 +1,7 @@
 """The documents job of an issued batch: the PDF list (text, headers, pages, QR code that leads
 to the verification page) and the return sheet (protection, validation, hidden identifiers)."""
 
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -189,3 +190,54 @@ def test_long_batch_paginates_and_numbers_every_page(make, tmp_path):
     )
     for r in batch.rows:
         assert r.snapshot["full_name"] in flat
+
+
+def test_progress_moves_with_each_rendered_slice(make, client, login, post, run_jobs, monkeypatch):
+    """A long list renders in slices; the job reports progress after each one (the bar no
+    longer sits at 0 % until the end), and the joined PDF keeps every row, in order, and the
+    page numbering."""
+    from treem_app import jobs
+
+    reported: list[tuple[int, int, str]] = []
+    real = jobs._progress
+
+    def spy(done: int, total: int, stage: str) -> None:
+        reported.append((done, total, stage))
+        real(done, total, stage)
+
+    monkeypatch.setattr(jobs, "_progress", spy)
+    tree, officer, children, batch = issue_through_web(
+        make, client, login, post, 130, hamlets=("Thôn Một", "Thôn Hai", "Tổ dân phố 3")
+    )
+    run_jobs()
+    db.session.refresh(batch)
+    assert batch.job_run.status == "finished", batch.job_run.message
+    assert {total for _, total, _ in reported} == {130}
+    percents = [done * 100 // total for done, total, _ in reported]
+    assert percents[0] == 0 and percents[-1] == 100
+    between = [p for p in percents if 0 < p < 100]
+    assert len(between) >= 2, reported  # several slices reported on the way
+    assert percents == sorted(percents)
+    assert any("Đang dựng danh sách PDF: trang" in stage for _, _, stage in reported)
+
+    pdf = Path(batch.pdf_path)
+    pages = pdf_pages(pdf)
+    assert pages >= 8  # more than one slice
+    text = pdf_text(pdf.read_bytes(), pdf.parent, "copy.pdf")
+    flat = " ".join(text.split())
+    assert "Tổng số: 130 trẻ em." in flat
+    assert [n for n in range(1, pages + 1) if f"Trang {n}/{pages}" in flat] == list(
+        range(1, pages + 1)
+    )
+    assert flat.count("Danh sách số 01/DS-UBND") == pages
+    assert flat.count("NGƯỜI LẬP DANH SÁCH") == 1
+    rows = sorted(batch.rows, key=lambda r: r.position)
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    printed = [
+        (int(m[1]), m[2])
+        for m in re.finditer(r"^\s*(\d+)\s+(\S.*?)\s{2,}\d\d/\d\d/\d{4}", layout, re.M)
+    ]
+    # Every row, once, in the order of the list, across the slices.
+    assert printed == [(r.position, r.snapshot["full_name"]) for r in rows]

@@ -210,6 +210,46 @@ def test_duplicates_page_merge(make, client, login, post):
     assert "Không còn cặp" in client.get("/duplicates").get_data(as_text=True)
 
 
+def test_merge_asks_first_naming_the_kept_record_and_what_is_taken(make, client, login, post):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    a = _person(make, tree["a"], id_number=None, hamlet="Thôn Hai")
+    b = _person(make, tree["a"], id_number="052215000123", hamlet="Thôn 2")
+    page = client.get("/duplicates").get_data(as_text=True)
+    assert f"Giữ bản A (#{a.id}), gộp bản B vào" in page
+    assert f"Giữ bản B (#{b.id}), gộp bản A vào" in page
+    assert 'action="/duplicates/merge"' not in page  # no one-click merge on the list
+    resp = client.get(f"/duplicates/merge?keep={a.id}&other={b.id}")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    summary = body[body.index('id="merge-summary"') :]
+    assert a.full_name in summary and "Thôn Hai" in summary and a.dob.strftime("%d/%m/%Y") in body
+    taken = body[body.index('id="merge-taken"') : body.index("</ul>", body.index("merge-taken"))]
+    assert "Số định danh" in taken and "052215000123" in taken
+    kept = body[body.index('id="merge-kept"') :]
+    assert "giữ <strong>Thôn Hai</strong>" in kept and "ghi: Thôn 2" in kept
+    assert f"Xác nhận gộp: giữ hồ sơ #{a.id}" in body
+    db.session.expire_all()
+    assert db.session.get(Person, b.id).status != "duplicate"  # asking changed nothing
+    assert db.session.get(Person, a.id).id_number is None
+    assert post("/duplicates/merge", {"keep": a.id, "other": b.id}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Person, a.id).id_number == "052215000123"
+    assert db.session.get(Person, b.id).status == "duplicate"
+    # A merge that cannot be done says why on the confirmation page, with nothing to press.
+    resp = client.get(f"/duplicates/merge?keep={a.id}&other={b.id}")
+    assert resp.status_code == 409 and "đã được đánh dấu" in resp.get_data(as_text=True)
+    assert "Xác nhận gộp:" not in resp.get_data(as_text=True)
+
+
+def test_merge_confirmation_of_another_commune_is_not_found(make, client, login):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    a = _person(make, tree["a"])
+    b = _person(make, tree["b"])
+    assert client.get(f"/duplicates/merge?keep={a.id}&other={b.id}").status_code == 404
+
+
 def test_merge_refuses_records_of_another_commune(make, client, login, post):
     tree = make.tree()
     login(make.user("officer", tree["a"]))

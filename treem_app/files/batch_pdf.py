@@ -2,10 +2,11 @@
 
 Speed (issue 6 benchmark): WeasyPrint spends most of its time laying out boxes, on one core.
 So the list is paginated here, before rendering, from the bundled font's own advance widths:
-every page's rows are known in advance, "Trang x/y" is plain text, and page-sized slices of the
-document are rendered in parallel worker processes and joined. A slice that comes back with
-more pages than planned (a row taller than measured) makes the whole document fall back to one
-ordinary render with the same pagination rules, so the output is always complete.
+every page's rows are known in advance, "Trang x/y" is plain text, and slices of a few pages
+are rendered in parallel worker processes and joined; each finished slice reports progress. A
+slice that comes back with more pages than planned (a row taller than measured) makes the whole
+document fall back to one ordinary render with the same pagination rules, so the output is
+always complete.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import tempfile
 import unicodedata
 from base64 import b64encode
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing import get_context
@@ -72,6 +73,10 @@ LAST_PAGE_END_MM = 52.0
 SAFETY = 0.96  # of the page height, for rounding in the real layout
 
 TEMPLATE = "documents/batch_list.html"
+# Pages per rendered slice: each slice costs about 0.1 s of set-up (measured on 66 pages:
+# 6.5 s whole, 7.0 s in slices of 8), and each finished slice moves the progress bar.
+SLICE_PAGES = 8
+SLICE_MIN_PAGES = 4
 
 
 # --------------------------------------------------------------------------- data
@@ -343,35 +348,56 @@ def render_batch_pdf(
     doc: BatchDocument,
     *,
     workers: int | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
     side_work: Callable[[], object] | None = None,
 ) -> bytes:
     """Render the list to PDF bytes.
 
-    With several workers, the pages are split into contiguous slices rendered in parallel
-    (forked processes) and joined; `side_work` (the return sheet) runs meanwhile in this
-    process. One worker renders the whole document in this process.
+    The pages are split into contiguous slices of a few pages (:func:`_slices`), rendered in
+    parallel forked processes (one worker: one after the other, in this process) and joined;
+    `side_work` (the return sheet) runs meanwhile in this process. After each slice,
+    ``progress(rows done, rows in all, stage)`` tells how far the list is, so a long list's
+    progress bar moves while it renders.
     """
     pages = _prepare(doc)
     workers = default_workers() if workers is None else workers
     slices = _slices(pages, workers)
-    if len(slices) == 1:
+    total = len(doc.rows)
+    results: list[tuple[bytes, int] | None] = [None] * len(slices)
+    done_rows = done_pages = 0
+
+    def slice_done(i: int, result: tuple[bytes, int]) -> None:
+        nonlocal done_rows, done_pages
+        results[i] = result
+        done_rows += sum(len(page.rows) for page in slices[i])
+        done_pages += len(slices[i])
+        if progress:
+            progress(done_rows, total, f"Đang dựng danh sách PDF: trang {done_pages}/{len(pages)}")
+
+    if workers <= 1 or len(slices) == 1:
         if side_work:
             side_work()
-        data, n = _render_slice(doc, pages)
-        return data if n == len(pages) else render_flowing(doc)
-    with ProcessPoolExecutor(len(slices), mp_context=get_context("fork")) as pool:
-        futures = [pool.submit(_render_slice, doc, part) for part in slices]
-        if side_work:
-            side_work()
-        results = [f.result() for f in futures]
-    if progress:
-        progress("Đang ghép các trang")
-    if any(n != len(part) for (_, n), part in zip(results, slices, strict=True)):
+        for i, part in enumerate(slices):
+            slice_done(i, _render_slice(doc, part))
+    else:
+        with ProcessPoolExecutor(min(workers, len(slices)), mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(_render_slice, doc, part): i for i, part in enumerate(slices)}
+            if side_work:
+                side_work()
+            for future in as_completed(futures):
+                slice_done(futures[future], future.result())
+    rendered = [r for r in results if r is not None]
+    if any(n != len(part) for (_, n), part in zip(rendered, slices, strict=True)):
         # A row was taller than measured: the planned numbering is off, so render the whole
         # list as one flowing table numbered by the layout engine itself.
+        if progress:
+            progress(0, total, "Đang dựng lại danh sách PDF")
         return render_flowing(doc)
-    return _join([data for data, _ in results])
+    if len(rendered) == 1:
+        return rendered[0][0]
+    if progress:
+        progress(total, total, "Đang ghép các trang")
+    return _join([data for data, _ in rendered])
 
 
 def render_flowing(doc: BatchDocument) -> bytes:
@@ -381,8 +407,10 @@ def render_flowing(doc: BatchDocument) -> bytes:
 
 
 def _slices(pages: list[Page], workers: int) -> list[list[Page]]:
-    if workers <= 1 or len(pages) < 4:
+    """Contiguous slices of the pages: at most SLICE_PAGES each (a slice is also a step of the
+    progress bar), at least four of them (or one per worker) when the list has SLICE_MIN_PAGES
+    pages or more; a short list renders whole."""
+    if len(pages) < SLICE_MIN_PAGES:
         return [pages]
-    n = min(workers, len(pages) // 2)
-    size = math.ceil(len(pages) / n)
+    size = max(2, min(SLICE_PAGES, math.ceil(len(pages) / max(workers, 4))))
     return [pages[i : i + size] for i in range(0, len(pages), size)]

@@ -544,7 +544,7 @@ def render_documents(
         write_return_sheet(tmp, batch, doc, password=sheet_password)
         tmp.replace(xlsx_path)
 
-    data = render_batch_pdf(doc, workers=workers, side_work=sheet)
+    data = render_batch_pdf(doc, workers=workers, progress=progress, side_work=sheet)
     if progress:
         progress(total, total, "Đang lưu tệp")
     tmp = pdf_path.with_suffix(".part")

@@ -24,11 +24,11 @@ class DuplicatePair:
 
     @property
     def differences(self) -> set[str]:
-        return {
-            f
-            for f in EDITABLE_FIELDS + ("national_key",)
-            if getattr(self.a, f) != getattr(self.b, f)
-        }
+        return {f for f in MERGED_FIELDS if getattr(self.a, f) != getattr(self.b, f)}
+
+
+# The facts a merge looks at: every editable fact and the national software's key.
+MERGED_FIELDS = EDITABLE_FIELDS + ("national_key",)
 
 
 DUPLICATE_REASONS = {
@@ -54,31 +54,55 @@ def duplicate_pairs(session: Session, user: User) -> list[DuplicatePair]:
     return pairs
 
 
-def merge_persons(
-    session: Session, keep: Person, other: Person, *, user: User, note: str | None, today: date
-) -> None:
-    """Merge `other` into `keep`: facts `keep` lacks are copied (each an event), `other` is
-    marked a duplicate pointing at `keep`; every event of both stays in the history."""
+def check_merge(keep: Person, other: Person) -> None:
+    """ReviewError (in Vietnamese) when `other` cannot be merged into `keep`."""
     if keep.id == other.id or keep.unit_id != other.unit_id:
         raise ReviewError("Chỉ gộp được hai hồ sơ khác nhau của cùng một xã.")
     if keep.status in MARKS or other.status in MARKS:
         raise ReviewError("Một trong hai hồ sơ đã được đánh dấu; không gộp được.")
     if "in_batch" in (keep.status, other.status):
         raise ReviewError("Hồ sơ đang nằm trong danh sách chuyển công an; không gộp được.")
+
+
+def taken_from_other(keep: Person, other: Person) -> list[str]:
+    """The facts a merge copies from `other`: those `keep` lacks and `other` has."""
+    return [
+        f
+        for f in MERGED_FIELDS
+        if getattr(keep, f) in (None, "") and getattr(other, f) not in (None, "")
+    ]
+
+
+def kept_differences(keep: Person, other: Person) -> list[str]:
+    """The facts both records have with different values: `keep`'s value stays."""
+    return [
+        f
+        for f in MERGED_FIELDS
+        if getattr(keep, f) not in (None, "")
+        and getattr(other, f) not in (None, "")
+        and getattr(keep, f) != getattr(other, f)
+    ]
+
+
+def merge_persons(
+    session: Session, keep: Person, other: Person, *, user: User, note: str | None, today: date
+) -> None:
+    """Merge `other` into `keep`: facts `keep` lacks are copied (each an event), `other` is
+    marked a duplicate pointing at `keep`; every event of both stays in the history."""
+    check_merge(keep, other)
     text = f"Gộp từ hồ sơ #{other.id}" + (f": {note.strip()}" if note and note.strip() else "")
     copied = facts_of(other)
-    for f in EDITABLE_FIELDS + ("national_key",):
-        if getattr(keep, f) in (None, "") and getattr(other, f) not in (None, ""):
-            set_fact(
-                session,
-                keep,
-                f,
-                copied,
-                source="officer",
-                user_id=user.id,
-                note=text,
-                id_source=other.id_source,
-            )
+    for f in taken_from_other(keep, other):
+        set_fact(
+            session,
+            keep,
+            f,
+            copied,
+            source="officer",
+            user_id=user.id,
+            note=text,
+            id_source=other.id_source,
+        )
     old_status = other.status
     other.status = "duplicate"
     other.merged_into = keep

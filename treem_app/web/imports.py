@@ -18,13 +18,21 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from .. import clock
+from ..domain.formatting import vn_number
 from ..extensions import db
 from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
 from ..files.upload_checks import UploadError
 from ..files.xlsx_read import preview
 from ..models import Conflict, ImportRun, Unit
+from ..models.imports import CONFLICT_KINDS
 from ..services.access import scoped, unit_by_code
-from ..services.conflicts import resolve_conflict
+from ..services.conflicts import (
+    DECISION_KINDS,
+    DECISIONS,
+    check_decision,
+    resolve_conflict,
+    resolve_conflicts,
+)
 from ..services.roster_import import ImportBusy, queue_import
 from ..services.roster_upload import (
     ImportError_,
@@ -222,16 +230,71 @@ def sample():
     )
 
 
-@bp.get("/imports/conflicts")
-@role_required(*READERS)
-def conflicts():
-    rows = db.session.scalars(
+def _open_conflicts() -> list[Conflict]:
+    return db.session.scalars(
         scoped(current_user, Conflict)
         .where(Conflict.status == "open")
         .order_by(Conflict.id)
         .limit(500)
     ).all()
-    return render("imports/conflicts.html", None, conflicts=rows)
+
+
+def _conflicts_page(rows: list[Conflict], **extra):
+    counts = {kind: sum(1 for c in rows if c.kind == kind) for kind in CONFLICT_KINDS}
+    return {
+        "conflicts": rows,
+        "kinds": [(k, label, counts[k]) for k, label in CONFLICT_KINDS.items() if counts[k]],
+        "decisions": DECISIONS,
+        "decision_kinds": DECISION_KINDS,
+        "kind_labels": CONFLICT_KINDS,
+        "selected": set(),
+        **extra,
+    }
+
+
+@bp.get("/imports/conflicts")
+@role_required(*READERS)
+def conflicts():
+    return render("imports/conflicts.html", None, **_conflicts_page(_open_conflicts()))
+
+
+@bp.post("/imports/conflicts/bulk")
+@role_required("officer")
+def decide_many():
+    """One decision for the selected conflicts: first a confirmation naming how many (nothing
+    changes), then, with confirm=1, each conflict through the same service as one by one."""
+    ids = {i for i in request.form.getlist("conflict", type=int) if i}
+    chosen = db.session.scalars(scoped(current_user, Conflict).where(Conflict.id.in_(ids))).all()
+    if len(chosen) != len(ids):
+        abort(404)
+    chosen = sorted(chosen, key=lambda c: c.id)
+    decision = request.form.get("decision", "")
+    try:
+        check_decision([c for c in chosen if c.status == "open"] or chosen, decision)
+    except ImportError_ as exc:
+        ctx = _conflicts_page(_open_conflicts(), selected=ids, bulk_error=str(exc))
+        resp = render("imports/conflicts.html", "bulk_confirm", **ctx)
+        return resp, 422
+    if request.form.get("confirm") != "1":
+        counts = {k: sum(1 for c in chosen if c.kind == k) for k in CONFLICT_KINDS}
+        ctx = _conflicts_page(
+            _open_conflicts(),
+            selected=ids,
+            bulk={"ids": [c.id for c in chosen], "decision": decision, "counts": counts},
+        )
+        return render("imports/conflicts.html", "bulk_confirm", **ctx)
+    try:
+        done = resolve_conflicts(db.session, chosen, decision, current_user, clock.today())
+    except ImportError_ as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.conflicts"))
+    db.session.commit()
+    current_app.logger.info(
+        "conflicts: %s decided %s for %s items", current_user.id, decision, done
+    )
+    flash(f"Đã áp dụng “{DECISIONS[decision]}” cho {vn_number(done)} mục.", "success")
+    return redirect(url_for("imports.conflicts"))
 
 
 @bp.post("/imports/conflicts/<int:conflict_id>")

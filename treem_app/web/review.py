@@ -10,7 +10,16 @@ from ..extensions import db
 from ..models import Person, Proposal, User
 from ..services import review
 from ..services.access import scoped
-from ..services.duplicates import DUPLICATE_REASONS, dismiss_pair, duplicate_pairs, merge_persons
+from ..services.duplicates import (
+    DUPLICATE_REASONS,
+    MERGED_FIELDS,
+    check_merge,
+    dismiss_pair,
+    duplicate_pairs,
+    kept_differences,
+    merge_persons,
+    taken_from_other,
+)
 from ..services.proposals import (
     decide_proposal,
     pending_proposals,
@@ -31,7 +40,7 @@ def duplicates():
     return render_template(
         "review/duplicates.html",
         pairs=pairs,
-        fields=review.EDITABLE_FIELDS + ("national_key",),
+        fields=MERGED_FIELDS,
         reasons=DUPLICATE_REASONS,
     )
 
@@ -40,6 +49,28 @@ def _pair_from_form() -> tuple[Person, Person]:
     a = get_or_404(current_user, Person, request.form.get("keep", type=int) or 0)
     b = get_or_404(current_user, Person, request.form.get("other", type=int) or 0)
     return a, b
+
+
+@bp.get("/duplicates/merge")
+@role_required("officer")
+def confirm_merge():
+    """What a merge will do, before it is done: the kept record, the facts taken from the other
+    and those that differ (the kept record's value stays). Nothing changes here."""
+    keep = get_or_404(current_user, Person, request.args.get("keep", type=int) or 0)
+    other = get_or_404(current_user, Person, request.args.get("other", type=int) or 0)
+    try:
+        check_merge(keep, other)
+        error = None
+    except review.ReviewError as exc:
+        error = str(exc)
+    return render_template(
+        "review/merge_confirm.html",
+        keep=keep,
+        other=other,
+        taken=taken_from_other(keep, other),
+        differing=kept_differences(keep, other),
+        error=error,
+    ), (409 if error else 200)
 
 
 @bp.post("/duplicates/merge")
