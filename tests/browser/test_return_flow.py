@@ -2,6 +2,7 @@
 
 from treem_app.extensions import db
 
+from ..files.test_signed_copy import pdf_bytes
 from ..returns import fill, issued_batch, right_id
 from .test_login_flow import sign_in
 
@@ -43,3 +44,21 @@ def test_the_returned_sheet_is_uploaded_and_its_results_read(
     page.get_by_role("button", name="Dùng số công an ghi").click()
     page.wait_for_load_state()
     assert "Cán bộ chấp nhận số" in page.locator("#flash").inner_text()
+    # The signed, stamped paper: its scan is attached with the keyboard, and the public
+    # verification page says a copy is on file.
+    scan = tmp_path / "ban-ky-dong-dau.pdf"
+    scan.write_bytes(pdf_bytes(2))
+    page.locator("#signed-file").focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(scan))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "upload-signed"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Đã lưu bản đã ký «ban-ky-dong-dau.pdf»" in page.locator("#flash").inner_text()
+    assert "Bản quét PDF, 2 trang" in page.locator("#signed-copy").inner_text()
+    page.locator("#signed-copy").scroll_into_view_if_needed()
+    screenshot("return-signed-copy")
+    page.goto(f"/v/{batch.token}")
+    assert "Đã lưu tại xã (1 tệp" in page.locator("#signed-copy-on-file").inner_text()

@@ -1,6 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on db.metadata."""
 
-from .batch import Batch, BatchReturn, BatchRow, HandoverSettings
+from .batch import Batch, BatchReturn, BatchRow, HandoverSettings, SignedCopy
 from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
@@ -26,6 +26,7 @@ __all__ = [
     "Person",
     "PersonEvent",
     "Proposal",
+    "SignedCopy",
     "Unit",
     "User",
     "VolunteerHamlet",

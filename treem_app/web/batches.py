@@ -19,11 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..domain.formatting import local_today
 from ..domain.police_returns import OUTCOME_LABELS, REASON_LABELS
 from ..extensions import db
 from ..models import Batch, BatchReturn, BatchRow, Unit
 from ..queue import job_view
 from ..services import batches as service
+from ..services import signed_copies
 from ..services.access import scoped, units_in_scope
 from ..services.audit import log_access
 from ..services.batch_ingest import outcome_counts
@@ -113,6 +115,8 @@ def _show_context(batch: Batch) -> dict:
             .order_by(BatchReturn.id.desc())
         ).all(),
         "conflicts": [r for r in batch.rows if r.outcome == "conflict"],
+        "signed_copies": signed_copies.copies_of(db.session, batch),
+        "signed_kind_labels": signed_copies.KIND_LABELS,
         "reason_labels": REASON_LABELS,
         "outcome_labels": OUTCOME_LABELS,
     }
@@ -235,7 +239,17 @@ def verify(token: str):
     batch = db.session.scalar(select(Batch).where(Batch.token == token))
     if batch is None or batch.state == "draft":
         abort(404)
-    resp = current_app.make_response(render_template("batches/verify.html", batch=batch))
+    copies = signed_copies.copies_of(db.session, batch)
+    resp = current_app.make_response(
+        render_template(
+            "batches/verify.html",
+            batch=batch,
+            signed_count=len(copies),
+            signed_last=(
+                local_today(clock.zone_name(), copies[-1].uploaded_at) if copies else None
+            ),
+        )
+    )
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp
 

@@ -11,10 +11,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
+from ..domain.formatting import vn_datetime
 from ..domain.police_returns import CONFLICT, OUTCOME_LABELS, REASON_LABELS
 from ..extensions import db
+from ..files.signed_copy import SignedCopyError
 from ..models import Batch, BatchReturn, BatchRow
-from ..services import job_runs
+from ..services import job_runs, signed_copies
 from ..services.audit import log_access
 from ..services.batch_ingest import (
     ReturnRefused,
@@ -152,3 +154,59 @@ def decide(batch_id: int, row_id: int):
     if target and target.startswith("/") and not target.startswith("//"):
         return redirect(target)
     return redirect(url_for("batches.show", batch_id=batch.id) + "#police-results")
+
+
+# --------------------------------------------------------------------------- the signed copy
+
+
+@bp.post("/batches/<int:batch_id>/signed")
+@role_required(*RETURNERS)
+def upload_signed(batch_id: int):
+    batch = get_or_404(current_user, Batch, batch_id)
+    back = redirect(url_for("batches.show", batch_id=batch.id) + "#signed-copy")
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("Vui lòng chọn tệp quét hoặc ảnh chụp bản đã ký để tải lên.", "warning")
+        return back
+    try:
+        copy, new = signed_copies.store_signed_copy(
+            db.session,
+            batch,
+            file.read(),
+            file.filename,
+            user=current_user,
+            files_dir=Path(current_app.config["TREEM_FILES_DIR"]),
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
+        )
+    except SignedCopyError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return back
+    if not new:
+        who = copy.uploaded_by.full_name if copy.uploaded_by else "hệ thống"
+        when = vn_datetime(copy.uploaded_at, clock.zone_name())
+        flash(f"Tệp này đã được lưu trước đó ({who}, {when}); không lưu thêm bản nữa.", "info")
+        return back
+    db.session.commit()
+    flash(f"Đã lưu bản đã ký «{copy.original_name}».", "success")
+    return back
+
+
+@bp.get("/batches/<int:batch_id>/signed/<int:copy_id>")
+@role_required(*RETURNERS)
+def signed_copy(batch_id: int, copy_id: int):
+    batch = get_or_404(current_user, Batch, batch_id)
+    copies = signed_copies.copies_of(db.session, batch)
+    index = next((i for i, c in enumerate(copies, 1) if c.id == copy_id), None)
+    if index is None or not Path(copies[index - 1].stored_path).is_file():
+        abort(404)
+    copy = copies[index - 1]
+    name = signed_copies.download_name(batch, copy, index)
+    log_access(db.session, current_user, None, "download", f"batch {batch.id} signed {copy.id}")
+    db.session.commit()
+    return send_file(
+        Path(copy.stored_path),
+        mimetype=signed_copies.MIMETYPES[copy.kind],
+        as_attachment=True,
+        download_name=name,
+    )
