@@ -21,10 +21,6 @@ from .htmx import hx_redirect, is_htmx
 
 bp = Blueprint("auth", __name__)
 
-MUST_CHANGE = (
-    "Quản trị đã đặt lại mật khẩu của bạn. Hãy đặt mật khẩu mới của riêng bạn để tiếp tục."
-)
-
 
 def _safe_next(target: str | None) -> str:
     if (
@@ -97,7 +93,6 @@ def login():
             if _relogin():
                 return _relogin_answer(result.user)
             if result.user.must_change_password:
-                flash(MUST_CHANGE, "warning")
                 return redirect(url_for("auth.password"))
             return redirect(_safe_next(request.args.get("next")))
         error = result.error
