@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
+    # Set when an administrator reset the password: the next pages are the change-password form.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     locked_until: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]

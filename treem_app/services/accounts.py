@@ -1,8 +1,9 @@
-"""Accounts: creating users, signing in with throttling, changing passwords."""
+"""Accounts: creating users, signing in with throttling, changing and resetting passwords."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,9 +13,13 @@ from sqlalchemy.orm import Session
 from ..models import Unit, User
 from ..models._common import utcnow
 from ..models.user import ROLES
+from .audit import log_account
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
+# One-time passwords are read aloud or copied from a screen: no 0/o, 1/l/i look-alikes.
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+ONE_TIME_LENGTH = 10
 
 
 class AccountError(ValueError):
@@ -121,3 +126,33 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
         raise AccountError("Mật khẩu mới phải khác mật khẩu hiện tại.")
     check_password_strength(new)
     user.set_password(new)
+    user.must_change_password = False
+
+
+def one_time_password(length: int = ONE_TIME_LENGTH) -> str:
+    """A random password without look-alike characters, with letters and digits."""
+    while True:
+        password = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(length))
+        if not (password.isalpha() or password.isdigit()):
+            return password
+
+
+def reset_password(session: Session, admin: User, user: User) -> str:
+    """Give `user` a one-time password chosen here and return it (the only copy in clear).
+
+    Only its hash is stored. The account must choose a new password at its next sign-in (and
+    any session it already has leads to the same form, which asks for the one-time password);
+    the failed-login lock is lifted so the person can sign in at once. An audit entry names
+    the administrator and the account, never the password. The caller checks that `user` is
+    in the administrator's scope. Raises AccountError for the administrator's own account.
+    """
+    if user.id == admin.id:
+        raise AccountError("Không thể tự đặt lại mật khẩu của chính mình: hãy dùng Đổi mật khẩu.")
+    password = one_time_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    log_account(session, admin, user, "password_reset")
+    session.flush()
+    return password

@@ -1,4 +1,4 @@
-"""Who opened a record or downloaded what, and a record's full history."""
+"""Who opened a record or downloaded what, who changed whose account, and a record's history."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import AccessLog, Person, PersonEvent, User
+
+ACCOUNT_ACTIONS = ("password_reset",)
 
 
 def log_access(
@@ -15,6 +17,34 @@ def log_access(
     session.add(
         AccessLog(
             user_id=user.id, person_id=person.id if person else None, action=action, detail=detail
+        )
+    )
+
+
+def log_account(session: Session, admin: User, user: User, action: str) -> None:
+    """Record that `admin` acted on `user`'s account (e.g. "password_reset"); never a secret."""
+    session.add(
+        AccessLog(
+            user_id=admin.id,
+            person_id=None,
+            action=action,
+            detail=f"user {user.id} {user.username}",
+        )
+    )
+
+
+def account_log(session: Session, user: User, limit: int = 50) -> list[AccessLog]:
+    """The administrators' actions on `user`'s account, newest first."""
+    return list(
+        session.scalars(
+            select(AccessLog)
+            .where(
+                AccessLog.person_id.is_(None),
+                AccessLog.action.in_(ACCOUNT_ACTIONS),
+                AccessLog.detail == f"user {user.id} {user.username}",
+            )
+            .order_by(AccessLog.id.desc())
+            .limit(limit)
         )
     )
 

@@ -64,7 +64,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def globals_():
-        menu = menu_for(current_user) if current_user.is_authenticated else []
+        signed_in = current_user.is_authenticated
+        # Until a reset password is replaced, the menu would only lead back to that form.
+        menu = menu_for(current_user) if signed_in and not current_user.must_change_password else []
         role = current_user.role if current_user.is_authenticated else None
         return {
             "menu": menu,

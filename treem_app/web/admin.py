@@ -10,7 +10,7 @@ from ..models import User
 from ..models.unit import LEVEL_LABELS
 from ..models.user import ROLE_LABELS
 from ..services.access import scoped, units_in_scope
-from ..services.accounts import AccountError, create_user
+from ..services.accounts import AccountError, create_user, reset_password
 from ..services.units import UnitImportError, add_unit
 from .decorators import role_required
 from .scope import get_or_404, unit_or_404
@@ -96,3 +96,21 @@ def toggle_user(user_id: int):
         db.session.commit()
         flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@role_required("admin")
+def reset_user_password(user_id: int):
+    """GET asks "Đặt lại mật khẩu cho …?"; POST resets and shows the one-time password once."""
+    user = get_or_404(current_user, User, user_id)
+    if request.method == "GET":
+        return render_template("admin/reset_password.html", user=user, password=None)
+    try:
+        password = reset_password(db.session, current_user, user)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    # Rendered, never flashed: the flash would carry it in the (signed, not encrypted) cookie.
+    return render_template("admin/reset_password.html", user=user, password=password)

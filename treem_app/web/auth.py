@@ -17,6 +17,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from ..services.accounts import AccountError, authenticate, change_password
+from .htmx import hx_redirect, is_htmx
 
 bp = Blueprint("auth", __name__)
 
@@ -42,6 +43,23 @@ def _relogin_answer(user):
     resp = jsonify(ok=True, user_id=user.id, csrf_token=generate_csrf())
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+# What an account that must change its password may still open.
+OPEN_WHILE_CHANGING = frozenset(
+    {"auth.password", "auth.logout", "auth.login", "auth.session_token", "static"}
+)
+
+
+@bp.before_app_request
+def require_new_password():
+    """After an administrator's reset, every page leads to the change-password form."""
+    if request.endpoint in OPEN_WHILE_CHANGING or not current_user.is_authenticated:
+        return None
+    if not current_user.must_change_password:
+        return None
+    target = url_for("auth.password")
+    return hx_redirect(target) if is_htmx() else redirect(target)
 
 
 @bp.get("/session/token")
@@ -74,6 +92,8 @@ def login():
             login_user(result.user)
             if _relogin():
                 return _relogin_answer(result.user)
+            if result.user.must_change_password:
+                return redirect(url_for("auth.password"))
             return redirect(_safe_next(request.args.get("next")))
         error = result.error
         if _relogin():
@@ -108,4 +128,6 @@ def password():
             db.session.commit()
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("main.home"))
-    return render_template("auth/password.html", error=error), 422 if error else 200
+    return render_template(
+        "auth/password.html", error=error, forced=current_user.must_change_password
+    ), (422 if error else 200)
