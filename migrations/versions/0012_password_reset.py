@@ -4,8 +4,8 @@ Adds ``users.must_change_password`` (false for every existing account). An admin
 "Đặt lại mật khẩu" sets it with a one-time password; until the user chooses a new password every
 page leads to the change-password form.
 
-Revision ID: 0011_password_reset
-Revises: 0010_hamlets
+Revision ID: 0012_password_reset
+Revises: 0011_signed_copies
 Create Date: 2026-11-24 09:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0011_password_reset"
-down_revision = "0010_hamlets"
+revision = "0012_password_reset"
+down_revision = "0011_signed_copies"
 branch_labels = None
 depends_on = None
 
