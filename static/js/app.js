@@ -170,3 +170,16 @@ document.addEventListener("change", function (event) {
     updateSelectedCount(box.getAttribute("form"));
   }
 });
+
+// File fields in Vietnamese (file_input in templates/_macros/forms.html): the browser's own button
+// reads "Choose File / No file chosen" in its language, so the real input is hidden (still
+// focusable) behind a label, and this names the chosen file beside it.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input.file-input")) return;
+  var out = document.getElementById(input.id + "-name");
+  if (!out) return;
+  var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+  out.textContent = names.length ? names.join(", ") : out.getAttribute("data-empty");
+});
+
