@@ -4,6 +4,7 @@ language)."""
 
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -212,3 +213,16 @@ def test_a_bad_volunteer_end_date_changes_nothing(make, client, login, post, typ
     db.session.expire_all()
     assert db.session.get(User, volunteer.id).expires_at == end
     assert proposals.volunteer_hamlets(db.session, db.session.get(User, volunteer.id)) == []
+
+
+def test_no_template_uses_the_browsers_own_date_or_file_widget():
+    """Their words (mm/dd/yyyy, "Choose File") follow the browser's language, not the app's."""
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    macros = templates / "_macros" / "forms.html"
+    offending = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if path != macros
+        and ('type="date"' in (text := path.read_text(encoding="utf-8")) or 'type="file"' in text)
+    ]
+    assert offending == []
