@@ -3,11 +3,11 @@ the CLI. Services take the day as an argument; this is where the boundary reads 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app, has_app_context
 
-from .domain.formatting import DEFAULT_ZONE, local_today
+from .domain.formatting import DEFAULT_ZONE, end_of_local_day, local_today
 
 
 def zone_name() -> str:
@@ -20,3 +20,8 @@ def zone_name() -> str:
 def today() -> date:
     """Today in the local zone."""
     return local_today(zone_name())
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of a local day as a stored (naive UTC) time."""
+    return end_of_local_day(day, zone_name())

@@ -170,3 +170,50 @@ document.addEventListener("change", function (event) {
     updateSelectedCount(box.getAttribute("form"));
   }
 });
+
+// File fields in Vietnamese (file_input in templates/_macros/forms.html): the browser's own button
+// reads "Choose File / No file chosen" in its language, so the real input is hidden (still
+// focusable) behind a label, and this names the chosen file beside it.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input.file-input")) return;
+  var out = document.getElementById(input.id + "-name");
+  if (!out) return;
+  var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+  out.textContent = names.length ? names.join(", ") : out.getAttribute("data-empty");
+});
+
+// Validation bubbles in Vietnamese: the browser words its own ("Please fill out this field.") in
+// its language. Each field's message is set when it is found invalid and re-checked as the user
+// types; a pattern field says its format (data-pattern-message). The server checks everything
+// again.
+function vietnameseValidity(field) {
+  if (!field.setCustomValidity) return;
+  field.setCustomValidity("");
+  var v = field.validity;
+  if (v.valid) return;
+  var message = "Giá trị chưa hợp lệ.";
+  if (v.valueMissing) {
+    if (field.tagName === "SELECT") message = "Vui lòng chọn một mục trong danh sách.";
+    else if (field.type === "file") message = "Vui lòng chọn tệp.";
+    else if (field.type === "checkbox") message = "Vui lòng đánh dấu ô này để tiếp tục.";
+    else if (field.type === "radio") message = "Vui lòng chọn một trong các lựa chọn.";
+    else message = "Vui lòng điền vào ô này.";
+  } else if (v.patternMismatch) {
+    message = field.getAttribute("data-pattern-message") || "Giá trị chưa đúng định dạng yêu cầu.";
+  } else if (v.tooShort) {
+    message = "Vui lòng nhập ít nhất " + field.minLength + " ký tự.";
+  } else if (v.tooLong) {
+    message = "Vui lòng nhập tối đa " + field.maxLength + " ký tự.";
+  } else if (v.rangeUnderflow || v.rangeOverflow || v.stepMismatch || v.badInput || v.typeMismatch) {
+    message = "Giá trị chưa hợp lệ.";
+  }
+  field.setCustomValidity(message);
+}
+document.addEventListener("invalid", function (event) { vietnameseValidity(event.target); }, true);
+["input", "change"].forEach(function (type) {
+  document.addEventListener(type, function (event) {
+    var field = event.target;
+    if (field.willValidate && field.validity && field.validity.customError) vietnameseValidity(field);
+  }, true);
+});

@@ -18,6 +18,7 @@ from treem_app.domain.dates import (
     min_age_on,
     out_of_scope,
     parse_date,
+    parse_day,
 )
 
 TODAY = dt.date(2026, 6, 18)
@@ -184,3 +185,25 @@ def test_age_matches_counting_birthdays(dob, on):
         if (on.month, on.day) >= (dob.month, dob.day) or y < on.year
     )
     assert age == birthdays
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("31/12/2025", dt.date(2025, 12, 31)),
+        (" 5/3/25 ", dt.date(2025, 3, 5)),
+        ("05.03.2025", dt.date(2025, 3, 5)),
+        ("05032025", dt.date(2025, 3, 5)),
+        ("", None),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_parse_day_reads_a_typed_day(text, value):
+    assert parse_day(text, today=dt.date(2025, 6, 1)) == value
+
+
+@pytest.mark.parametrize("text", ["2020-13-45", "abc", "31/02/2025", "03/2025", "2025", "45000"])
+def test_parse_day_refuses_anything_but_a_whole_real_day(text):
+    with pytest.raises(ValueError, match="dd/mm/yyyy"):
+        parse_day(text, today=dt.date(2025, 6, 1))

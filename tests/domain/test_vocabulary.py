@@ -117,3 +117,16 @@ def test_nothing_outside_the_domain_asks_the_machine_for_its_date():
         if "domain" not in path.parts and "date.today()" in path.read_text(encoding="utf-8")
     ]
     assert offending == []
+
+
+def test_a_local_day_ends_at_midnight_in_vietnam():
+    from treem_app.domain.formatting import end_of_local_day, local_date
+
+    end = end_of_local_day(dt.date(2026, 12, 31))
+    assert end == dt.datetime(2026, 12, 31, 16, 59, 59, 999999)  # naive UTC, as stored
+    assert local_date(end) == dt.date(2026, 12, 31)
+    assert local_date(end + dt.timedelta(microseconds=1)) == dt.date(2027, 1, 1)
+    assert end_of_local_day(dt.date(2026, 12, 31), "UTC") == dt.datetime(
+        2026, 12, 31, 23, 59, 59, 999999
+    )
+    assert local_date(None) is None

@@ -210,3 +210,21 @@ def format_date(value: dt.date | None, precision: str | None = DAY) -> str:
     if precision == MONTH:
         return f"{value.month:02d}/{value.year}"
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
+
+
+DAY_FORMAT_HINT = "Ngày phải theo dạng dd/mm/yyyy."
+
+
+def parse_day(text: str | None, *, today: dt.date | None = None) -> dt.date | None:
+    """A whole day typed into a form field (dd/mm/yyyy, d/m/yy, ddmmyyyy...); None when blank.
+
+    Read by :func:`parse_date`, day first; a month or a year alone, an Excel serial number or
+    a day that does not exist is refused. Raises ValueError with a Vietnamese message.
+    """
+    s = (text or "").strip()
+    if not s:
+        return None
+    parsed = parse_date(s, today=today)
+    if parsed.precision != DAY or (s.isdigit() and len(s) != 8):
+        raise ValueError(f"“{s}” không phải một ngày có thật. {DAY_FORMAT_HINT}")
+    return parsed.value

@@ -52,3 +52,19 @@ def vn_datetime(value: datetime | None, zone_name: str = DEFAULT_ZONE) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(zone(zone_name)).strftime("%H:%M %d/%m/%Y")
+
+
+def end_of_local_day(day: date, zone_name: str = DEFAULT_ZONE) -> datetime:
+    """The last instant of a local day, as a stored (naive UTC) time: an account "ending on
+    31/12/2025" works until midnight in Vietnam, not until 07:00 the next morning."""
+    start_next = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone(zone_name))
+    return (start_next - timedelta(microseconds=1)).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_date(value: datetime | None, zone_name: str = DEFAULT_ZONE) -> date | None:
+    """The local day of a stored UTC time (None for none)."""
+    if not value:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone(zone_name)).date()

@@ -39,6 +39,17 @@ REFUSED_ON_EDIT = {
     "ID_FORMAT",
     "ID_PROVINCE",
 }
+# What to type instead, after the finding's own message (a form, unlike an import, can ask).
+REFUSED_HINTS = {
+    "DOB_INVALID": (
+        "Ghi ngày sinh theo dạng dd/mm/yyyy; chỉ biết tháng: mm/yyyy; chỉ biết năm: yyyy."
+    ),
+}
+
+
+def _refusal(finding) -> str:
+    hint = REFUSED_HINTS.get(str(finding.rule))
+    return f"{finding.message} {hint}" if hint else finding.message
 
 
 class ReviewError(ValueError):
@@ -78,7 +89,7 @@ def normalise_value(person: Person, field_name: str, raw: str | None, today: dat
     record = screen_one(row, today)
     for f in record.findings:
         if f.field == field_name and str(f.rule) in REFUSED_ON_EDIT:
-            raise ReviewError(f.message)
+            raise ReviewError(_refusal(f))
     return record.facts
 
 
@@ -192,7 +203,7 @@ def add_child(
     record = screen_one(row, today)
     refused = [f for f in record.findings if str(f.rule) in REFUSED_ON_EDIT]
     if refused:
-        raise ReviewError(refused[0].message)
+        raise ReviewError(_refusal(refused[0]))
     # A hamlet of the commune's list (an unknown one joins it).
     hamlets.resolve_records(session, unit.id, [record], [row.get("hamlet")], register=True)
     facts = record.facts

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from ..domain.findings import RULE_LABELS
-from ..domain.formatting import DEFAULT_ZONE, vn_date, vn_datetime, vn_number
+from ..domain.formatting import DEFAULT_ZONE, local_date, vn_date, vn_datetime, vn_number
 from ..domain.idnumber import looks_like_id
 from ..domain.permissions import can
 from ..domain.vocabulary import (
@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = vn_date
     local_zone = app.config.get("TREEM_TIMEZONE", DEFAULT_ZONE)
     app.jinja_env.filters["vn_datetime"] = lambda value: vn_datetime(value, local_zone)
+    app.jinja_env.filters["vn_local_date"] = lambda value: vn_date(local_date(value, local_zone))
     app.jinja_env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
     app.jinja_env.filters["fact_value"] = fact_value
     app.jinja_env.filters["explain_id"] = explain_id_text

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
+from ..domain.dates import parse_day
 from ..extensions import db
 from ..models import User
 from ..models.unit import LEVEL_LABELS
@@ -55,7 +55,7 @@ def users():
     if request.method == "POST":
         try:
             unit = unit_or_404(current_user, form.get("unit", ""))
-            expires = form.get("expires_at") or None
+            expires = parse_day(form.get("expires_at"), today=clock.today())
             create_user(
                 db.session,
                 form.get("username", ""),
@@ -63,14 +63,14 @@ def users():
                 role=form.get("role", ""),
                 unit=unit,
                 full_name=form.get("full_name") or None,
-                expires_at=datetime.fromisoformat(expires) if expires else None,
+                expires_at=clock.end_of_day(expires) if expires else None,
             )
             db.session.commit()
             flash(f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.", "success")
             return redirect(url_for("admin.users"))
         except (AccountError, ValueError) as exc:
             db.session.rollback()
-            error = str(exc) if isinstance(exc, AccountError) else "Ngày hết hạn không hợp lệ."
+            error = str(exc) if isinstance(exc, AccountError) else f"Ngày hết hạn: {exc}"
     scope_units = db.session.scalars(units_in_scope(current_user)).all()
     all_users = db.session.scalars(scoped(current_user, User).order_by(User.username)).all()
     return render_template(

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
+from ..domain.dates import parse_day
 from ..extensions import db
 from ..models import Person, Proposal, User
 from ..services import review
@@ -154,14 +153,25 @@ def _volunteers() -> list[User]:
 @bp.get("/volunteers")
 @role_required("officer")
 def volunteers():
+    return _volunteers_page()
+
+
+def _volunteers_page(refused: User | None = None, error: str | None = None):
     people = _volunteers()
     assigned = {v.id: volunteer_hamlets(db.session, v) for v in people}
+    typed, errors = {}, {}
+    if refused is not None:  # the refused card shows what was typed, and why
+        assigned[refused.id] = request.form.getlist("hamlet")
+        typed[refused.id] = request.form.get("expires_at", "")
+        errors[refused.id] = error
     return render_template(
         "review/volunteers.html",
         volunteers=people,
         assigned=assigned,
+        typed=typed,
+        errors=errors,
         hamlets=unit_hamlets(db.session, current_user.unit),
-    )
+    ), (422 if errors else 200)
 
 
 @bp.post("/volunteers/<int:user_id>")
@@ -171,12 +181,12 @@ def update_volunteer(user_id: int):
     if volunteer.role != "volunteer":
         abort(404)
     try:
+        end = parse_day(request.form.get("expires_at"), today=clock.today())
         set_volunteer_hamlets(db.session, volunteer, request.form.getlist("hamlet"))
-        end = request.form.get("expires_at")
-        volunteer.expires_at = datetime.combine(date.fromisoformat(end), time.max) if end else None
+        volunteer.expires_at = clock.end_of_day(end) if end else None
         db.session.commit()
-        flash(f"Đã cập nhật phân công cho {volunteer.full_name}.", "success")
-    except (review.ReviewError, ValueError) as exc:
+    except ValueError as exc:  # a ReviewError too: nothing is changed, the card says why
         db.session.rollback()
-        flash(str(exc) if isinstance(exc, review.ReviewError) else "Ngày không hợp lệ.", "danger")
+        return _volunteers_page(refused=volunteer, error=str(exc))
+    flash(f"Đã cập nhật phân công cho {volunteer.full_name}.", "success")
     return redirect(url_for("review.volunteers"))
