@@ -1,6 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on db.metadata."""
 
-from .batch import Batch, BatchReturn, BatchRow, HandoverSettings
+from .batch import Batch, BatchReturn, BatchRow, HandoverSettings, ReturnEntry, ReturnKeying
 from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
@@ -26,6 +26,8 @@ __all__ = [
     "Person",
     "PersonEvent",
     "Proposal",
+    "ReturnEntry",
+    "ReturnKeying",
     "Unit",
     "User",
     "VolunteerHamlet",
