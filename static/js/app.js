@@ -217,3 +217,24 @@ document.addEventListener("invalid", function (event) { vietnameseValidity(event
     if (field.willValidate && field.validity && field.validity.customError) vietnameseValidity(field);
   }, true);
 });
+
+// The keyed-entry grid ([data-keyed-grid]): Enter never submits the page; in a row it moves to
+// the next row's number (the numeric keypad's Enter too), after the last row to the review
+// button. Each row checks itself as it is typed (HTMX, the message beside the row).
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter" || event.isComposing) return;
+  var field = event.target;
+  if (!field.matches || !field.matches("input, select")) return;
+  var grid = field.closest("[data-keyed-grid]");
+  if (!grid || !field.closest("tr")) return;
+  event.preventDefault();
+  var numbers = Array.prototype.slice.call(grid.querySelectorAll("input.keyed-number"));
+  var next = numbers[numbers.indexOf(field.closest("tr").querySelector("input.keyed-number")) + 1];
+  if (next) {
+    next.focus();
+    next.select();
+  } else {
+    var done = grid.querySelector("#keyed-review");
+    if (done) done.focus();
+  }
+});

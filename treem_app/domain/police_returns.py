@@ -68,6 +68,7 @@ _RESULTS = {_plain(text): key for key, text in POLICE_RESULT_TEXTS.items()} | {
     "da xac thuc": RESULT_VERIFIED,
     "xac thuc": RESULT_VERIFIED,
     "dung": RESULT_VERIFIED,
+    "khop": RESULT_VERIFIED,
     "khong khop": RESULT_MISMATCH,
     "sai thong tin": RESULT_MISMATCH,
     "khong tim thay": RESULT_NOT_FOUND,
@@ -141,9 +142,11 @@ def judge(
     *,
     holder: int | None = None,
     sheet_rows: tuple[int, ...] = (),
+    within: str = "trong tệp (cả dòng {rows})",
 ) -> Outcome:
     """One row's outcome. ``holder``: another person who holds the number in the registry;
-    ``sheet_rows``: the other rows of the sheet (Excel row numbers) with the same number."""
+    ``sheet_rows``: the other rows of the sheet (Excel row numbers) with the same number;
+    ``within`` names where they are (a keyed entry says "trong bảng nhập (cả STT …)")."""
     number, well_formed = clean_number(answer.number)
     result = read_result(answer.result)
     note = text_of(answer.note)
@@ -182,7 +185,7 @@ def judge(
             REJECTED,
             str(Rule.ID_DUPLICATE),
             number,
-            f"Số {number} được ghi cho nhiều trẻ trong tệp (cả dòng {rows}).",
+            f"Số {number} được ghi cho nhiều trẻ {within.format(rows=rows)}.",
         )
     if holder is not None and holder != record.person_id:
         return Outcome(

@@ -1,6 +1,14 @@
 """SQLAlchemy models; importing this package registers every table on db.metadata."""
 
-from .batch import Batch, BatchReturn, BatchRow, HandoverSettings, SignedCopy
+from .batch import (
+    Batch,
+    BatchReturn,
+    BatchRow,
+    HandoverSettings,
+    ReturnEntry,
+    ReturnKeying,
+    SignedCopy,
+)
 from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
@@ -26,6 +34,8 @@ __all__ = [
     "Person",
     "PersonEvent",
     "Proposal",
+    "ReturnEntry",
+    "ReturnKeying",
     "SignedCopy",
     "Unit",
     "User",

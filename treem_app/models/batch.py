@@ -181,3 +181,41 @@ class SignedCopy(db.Model):
 
     batch: Mapped[Batch] = relationship()
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+
+
+class ReturnKeying(db.Model):
+    """The police's answers keyed from the signed paper list of a batch: started once, as single
+    or double entry (keyed twice, only the rows both passes agree on are applied)."""
+
+    __tablename__ = "return_keyings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), unique=True)
+    double: Mapped[bool] = mapped_column(default=False)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    started_by: Mapped[User | None] = relationship()
+
+
+class ReturnEntry(db.Model):
+    """One row of a batch as keyed in one pass (1, or 2 with double entry): a draft kept on the
+    server until it is applied, so the keying survives a reload."""
+
+    __tablename__ = "return_entries"
+    __table_args__ = (
+        UniqueConstraint("row_id", "pass_no", name="uq_return_entries_row_pass"),
+        Index("ix_return_entries_batch_pass", "batch_id", "pass_no"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    pass_no: Mapped[int] = mapped_column(default=1)
+    row_id: Mapped[int] = mapped_column(ForeignKey("batch_rows.id"))
+    number: Mapped[str | None] = mapped_column(String(32))
+    result: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship()

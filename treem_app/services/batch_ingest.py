@@ -219,6 +219,8 @@ def _refusal(problems: list[str]) -> str:
 
 
 def _record_now(row: BatchRow) -> RecordNow:
+    """What a row's answer is judged against: the record as it is now, and what changed since
+    the list was issued."""
     person = row.person
     snap = row.snapshot
     now = snapshot_of(person, ())
@@ -252,27 +254,43 @@ def _holders(session: Session, numbers: set[str]) -> dict[str, int]:
     return out
 
 
-def judge_sheet(
-    session: Session, sheet: ReturnedSheet, rows: list[BatchRow]
-) -> list[tuple[BatchRow, int, Answer, Outcome]]:
-    """Every row's answer judged against the record as it is now and the whole registry."""
-    answers = [Answer(r.number, r.result, r.note) for r in sheet.rows]
-    cleaned = [clean_number(a.number) for a in answers]
-    by_number: dict[str, list[int]] = {}
-    for r, (number, ok) in zip(sheet.rows, cleaned, strict=True):
+Judged = list[tuple[BatchRow, int, Answer, Outcome]]
+
+
+def judge_answers(
+    session: Session,
+    rows: list[BatchRow],
+    answers: list[tuple[int, Answer]],
+    *,
+    elsewhere: dict[str, list[int]] | None = None,
+    within: str = "trong tệp (cả dòng {rows})",
+) -> Judged:
+    """Every row's answer judged against the record as it is now and the whole registry, by
+    the domain's judge. ``answers``: (where the row is, its answer) for each of ``rows``:
+    the sheet's Excel row, or a keyed row's position; ``elsewhere``: where each number is
+    written in the rest of the entry, when only part of it is judged (the live check)."""
+    cleaned = [clean_number(a.number) for _, a in answers]
+    by_number: dict[str, list[int]] = {k: list(v) for k, v in (elsewhere or {}).items()}
+    for (place, _), (number, ok) in zip(answers, cleaned, strict=True):
         if number and ok:
-            by_number.setdefault(number, []).append(r.excel_row)
+            by_number.setdefault(number, []).append(place)
     holders = _holders(session, set(by_number))
     out = []
-    for row, found, answer, (number, _) in zip(rows, sheet.rows, answers, cleaned, strict=True):
+    for row, (place, answer), (number, _) in zip(rows, answers, cleaned, strict=True):
         record = _record_now(row)
-        others = tuple(n for n in by_number.get(number or "", ()) if n != found.excel_row)
+        others = tuple(n for n in by_number.get(number or "", ()) if n != place)
         holder = holders.get(number or "")
         if holder == record.person_id:
             holder = None
-        outcome = judge(answer, record, holder=holder, sheet_rows=others)
-        out.append((row, found.excel_row, answer, outcome))
+        outcome = judge(answer, record, holder=holder, sheet_rows=others, within=within)
+        out.append((row, place, answer, outcome))
     return out
+
+
+def judge_sheet(session: Session, sheet: ReturnedSheet, rows: list[BatchRow]) -> Judged:
+    """Every row of a returned sheet judged (:func:`judge_answers`)."""
+    answers = [(r.excel_row, Answer(r.number, r.result, r.note)) for r in sheet.rows]
+    return judge_answers(session, rows, answers)
 
 
 # --------------------------------------------------------------------------- applying
@@ -285,10 +303,26 @@ def _same_answer(row: BatchRow, outcome: Outcome) -> bool:
     return row.outcome != REJECTED or row.reason == outcome.reason
 
 
+def effect(row: BatchRow, outcome: Outcome) -> tuple[str, str | None, str]:
+    """What applying ``outcome`` to ``row`` does, as (status, reason, message): "unchanged"
+    (the row holds this answer already, or nothing new came), an ANSWER_CHANGED conflict (a
+    row verified or in conflict keeps its first answer), or the outcome itself."""
+    if _same_answer(row, outcome) or (row.outcome is not None and outcome.status == EMPTY):
+        return "unchanged", None, ""
+    if row.outcome in (VERIFIED, CONFLICT):
+        return (
+            CONFLICT,
+            ANSWER_CHANGED,
+            f"Dòng đã có kết quả “{row.outcome_message or row.outcome}”; tệp này ghi khác "
+            f"({outcome.message}). Giữ kết quả đã nhận; kiểm tra lại với công an.",
+        )
+    return outcome.status, outcome.reason, outcome.message
+
+
 def apply_outcomes(
     session: Session,
     batch: Batch,
-    judged: list[tuple[BatchRow, int, Answer, Outcome]],
+    judged: Judged,
     *,
     user: User | None,
     today: date,
@@ -304,17 +338,11 @@ def apply_outcomes(
     note = f"Danh sách số {batch.number}"
     total = len(judged)
     for n, (row, excel_row, answer, outcome) in enumerate(judged, start=1):
-        status, reason, message = outcome.status, outcome.reason, outcome.message
-        if _same_answer(row, outcome) or (row.outcome is not None and status == EMPTY):
+        status, reason, message = effect(row, outcome)
+        if status == "unchanged":
             counts["unchanged"] += 1
             continue
-        if row.outcome in (VERIFIED, CONFLICT):
-            # A later sheet fills only rows still empty or rejected.
-            status, reason = CONFLICT, ANSWER_CHANGED
-            message = (
-                f"Dòng đã có kết quả “{row.outcome_message or row.outcome}”; tệp này ghi khác "
-                f"({outcome.message}). Giữ kết quả đã nhận; kiểm tra lại với công an."
-            )
+        if row.outcome in (VERIFIED, CONFLICT):  # a later answer fills only open rows
             counts[CONFLICT] += 1
             results.append(_result(row, excel_row, status, reason, message))
             continue

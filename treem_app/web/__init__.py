@@ -23,7 +23,7 @@ from ..domain.vocabulary import (
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
-from . import admin, auth, batches, hamlets, imports, jobs, main, records, returns, review
+from . import admin, auth, batches, hamlets, imports, jobs, keyed, main, records, returns, review
 from .htmx import hx_redirect, is_htmx, page_path, session_expired
 from .nav import menu_for
 
@@ -59,7 +59,19 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "warning")
         return redirect(target)
 
-    for module in (auth, main, records, review, hamlets, imports, jobs, admin, batches, returns):
+    for module in (
+        auth,
+        main,
+        records,
+        review,
+        hamlets,
+        imports,
+        jobs,
+        admin,
+        batches,
+        returns,
+        keyed,
+    ):
         app.register_blueprint(module.bp)
 
     @app.context_processor
