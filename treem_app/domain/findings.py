@@ -103,6 +103,17 @@ RULE_LABELS: dict[Rule, str] = {
     Rule.POLICE_ID_INVALID: "Số công an ghi không dùng được",
 }
 
+
+def rule_label(code: object) -> str:
+    """The Vietnamese label of a rule code; any other text is returned unchanged (history notes
+    hold a rule code for automatic fixes and free text otherwise)."""
+    text = "" if code is None else str(code)
+    try:
+        return RULE_LABELS[Rule(text)]
+    except ValueError:
+        return text
+
+
 # Canonical field names: raw-row keys, normalised fact keys and Person model columns.
 FIELDS: tuple[str, ...] = (
     "national_key",
