@@ -204,6 +204,12 @@ def test_duplicates_page_merge(make, client, login, post):
     b = _person(make, tree["a"], id_number="052215000123")
     page = client.get("/duplicates").get_data(as_text=True)
     assert "1 cặp" in page and 'class="diff"' in page
+    # The difference is said in words, not by colour alone.
+    assert "ô được tô nền vàng" in page and "ô tô màu" not in page
+    assert (
+        page.count('<span class="badge warning">khác nhau</span>')
+        == page.count('class="diff"') // 2
+    )
     assert post("/duplicates/merge", {"keep": a.id, "other": b.id}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Person, b.id).status == "duplicate"
