@@ -68,8 +68,8 @@ def _run(run_id: int, work) -> None:
         db.session.rollback()
         _fail(
             run_id,
-            "Lỗi hệ thống khi chạy công việc; chưa có thay đổi nào được lưu. "
-            "Quản trị viên có thể xem chi tiết trong nhật ký của tiến trình nền.",
+            "Lỗi hệ thống trong khi xử lý; chưa có thay đổi nào được lưu. "
+            "Quản trị viên có thể xem chi tiết trong nhật ký hệ thống.",
         )
         current_app.logger.exception("job run %s failed", run_id)
         raise

@@ -161,7 +161,7 @@ def job_view(run: JobRun) -> JobView:
             job_runs.fail(
                 run,
                 run.message
-                or "Công việc bị dừng giữa chừng; chưa có thay đổi nào được lưu. Có thể chạy lại.",
+                or "Việc xử lý bị dừng giữa chừng; chưa có thay đổi nào được lưu. Có thể chạy lại.",
             )
             db.session.commit()
             status = "failed"

@@ -45,7 +45,7 @@ def test_officer_imports_the_demo_export_end_to_end(make, page, run_jobs, screen
     assert red, "faulty cells are highlighted"
     wb.close()
     # Follow a rule's link into the list of affected records.
-    page.locator("#job-status a", has_text="ID_MISSING").click()
+    page.locator("#job-status a", has_text="Thiếu số định danh").click()
     page.wait_for_url("**/records?rule=ID_MISSING&status=all&import=*")
     assert "lần nhập #" in page.locator(".flash-info").inner_text()
     assert page.locator("#queue-count").inner_text().startswith("15 hồ sơ")  # as summarised

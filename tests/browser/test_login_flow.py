@@ -62,4 +62,5 @@ def test_officer_runs_a_rebuild_job_and_watches_it_finish(make, page, run_jobs):
     page.wait_for_timeout(1500)  # let the page poll at least once while queued
     run_jobs()  # the browser keeps polling on its own meanwhile
     page.locator('#job-status[data-status="finished"]').wait_for(timeout=15000)
-    assert "ID_MISSING" in page.locator("#job-status").inner_text()
+    text = page.locator("#job-status").inner_text()
+    assert "Thiếu số định danh" in text and "ID_MISSING" not in text

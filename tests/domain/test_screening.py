@@ -6,7 +6,16 @@ import datetime as dt
 
 import pytest
 
-from treem_app.domain.findings import RULE_LABELS, SEVERITY, Finding, Rule, Severity
+from treem_app.domain.findings import (
+    FIX_NOTES,
+    RULE_LABELS,
+    SEVERITY,
+    Finding,
+    Rule,
+    Severity,
+    event_note,
+    rule_label,
+)
 from treem_app.domain.idnumber import make_id, province_codes
 from treem_app.domain.legacy_text import to_tcvn3, to_vni
 from treem_app.domain.screening import (
@@ -734,6 +743,23 @@ def test_by_rule_and_labels():
     assert set(RULE_LABELS) == set(Rule) == set(SEVERITY)
     assert RULE_LABELS[Rule.ID_MISSING] == "Thiếu số định danh"
     assert SEX_LABELS["F"] == "Nữ"
+
+
+def test_codes_read_in_words_and_free_text_stays():
+    assert rule_label("ID_MISSING") == "Thiếu số định danh"
+    assert rule_label("Gộp từ hồ sơ #3") == "Gộp từ hồ sơ #3" and rule_label(None) == ""
+    # A history note: what the automatic fix did, never the finding's code.
+    assert event_note("NAME_NORMALIZED") == FIX_NOTES[Rule.NAME_NORMALIZED]
+    assert "chuẩn hóa" in event_note("NAME_NORMALIZED")
+    assert event_note("ID_FORMAT") != RULE_LABELS[Rule.ID_FORMAT]  # repaired, not wrong
+    assert event_note("ID_MISSING") == "Thiếu số định danh"
+    assert event_note("Danh sách số 3, dòng 7") == "Danh sách số 3, dòng 7"
+    assert event_note(None) == ""
+    # Every rule a fix can carry has its note.
+    rec = screen_one(
+        {**BASE, "full_name": "  nguyễn   thị AN ", "id_number": " 0523 1500 0123"}, TODAY
+    )
+    assert {f.rule for f in rec.fixes} <= set(FIX_NOTES)
 
 
 def test_national_key_and_unusual_cells():

@@ -59,8 +59,11 @@ def test_values_styles_and_the_findings_column(tmp_path):
     assert ws["C6"].value is None and ws["C6"].fill.fill_type is None
     assert ws["D6"].value is None and ws["D6"].fill.start_color.rgb.endswith("FFC7CE")
     summary = wb["Tổng hợp"]
-    assert [c.value for c in summary[2]] == ["SEX_MISSING", "Thiếu giới tính", 1]
-    assert summary.column_dimensions["B"].width == 48
+    assert [c.value for c in summary[1]] == ["Loại lỗi", "Số lượng", "Mã tra cứu"]
+    # The label is what an officer reads; the code is a last-column hint only.
+    assert [c.value for c in summary[2]] == ["Thiếu giới tính", 1, "SEX_MISSING"]
+    assert summary.column_dimensions["A"].width == 48
+    assert "Ô được tô nền đỏ" in summary["A4"].value
     wb.close()
 
 

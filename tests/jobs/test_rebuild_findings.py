@@ -67,7 +67,8 @@ def test_rebuild_job_runs_on_a_real_worker_and_shows_progress_and_result(
     assert "HX-Request" in fragment.headers["Vary"]
     assert body.lstrip().startswith('<div id="job-status"')  # only the component
     assert "Hoàn thành" in body and "hx-trigger" not in body  # polling stops
-    assert "ID_MISSING" in body and "Đã rà soát 3 hồ sơ" in body
+    assert "Thiếu số định danh" in body and "Đã rà soát 3 hồ sơ" in body
+    assert ">ID_MISSING<" not in body  # the code is only a hint (a title, a filter link)
 
 
 def test_rebuild_resolves_findings_that_no_longer_apply(make, ctx, redis, run_jobs):

@@ -5,6 +5,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
+from treem_app.domain.findings import RULE_LABELS
 from treem_app.extensions import db
 from treem_app.files.upload_checks import UploadError
 from treem_app.models import ColumnMapping, Conflict, Finding, ImportRun, Person, PersonEvent
@@ -192,7 +193,10 @@ def test_the_annotated_copy_highlights_faulty_cells(app, make, tmp_path):
     assert ws.cell(3, 6).fill.start_color.rgb.endswith("FFC7CE")  # the ID cell
     assert ws.cell(2, 3).fill.fill_type is None
     assert ws.cell(3, 2).value == "'@Nguyễn An"  # never a formula
-    assert wb["Tổng hợp"].cell(2, 1).value
+    summary = wb["Tổng hợp"]
+    assert summary.cell(1, 1).value == "Loại lỗi"
+    labels = set(RULE_LABELS.values())
+    assert summary.cell(2, 1).value in labels  # a label, not a code
     wb.close()
 
 

@@ -97,3 +97,16 @@ def test_one_absent_record_marked_moved(app, make, client, login, post):
     assert post(f"/imports/conflicts/{conflicts[0].id}", {"decision": "moved"}).status_code == 302
     assert _open() == []
     assert db.session.get(Person, gone[0].id).status == "moved"
+
+
+def test_differences_show_values_in_words(app, make, client, login):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    _, _, conflicts = make_conflicts(app, tree["a"], officer, absent=0, values=1)
+    conflicts[0].field, conflicts[0].export_value, conflicts[0].current_value = "sex", "F", "M"
+    db.session.commit()
+    login(officer)
+    page = client.get("/imports/conflicts").get_data(as_text=True)
+    table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "<td>Nữ" in table and "<td>Nam</td>" in table
+    assert "<td>F" not in table and "<td>M</td>" not in table

@@ -58,6 +58,7 @@ def test_officer_uploads_confirms_dry_runs_then_applies(make, client, login, pos
     assert created == 330
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Kết quả nhập dữ liệu" in page and "/records?rule=ID_MISSING" in page
+    assert ">Thiếu số định danh</a>" in page and ">ID_MISSING<" not in page
 
 
 def test_bad_files_get_a_vietnamese_message_and_nothing_is_written(make, login, post):

@@ -9,12 +9,12 @@ MENU_LABELS = {
         "Cộng tác viên",
         "Thôn, tổ dân phố",
         "Bàn giao công an",
-        "Công việc nền",
+        "Tiến trình xử lý",
     ],
     "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
     "police": ["Trang chủ"],
-    "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Công việc nền"],
-    "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Lịch bàn giao", "Công việc nền"],
+    "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Tiến trình xử lý"],
+    "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Lịch bàn giao", "Tiến trình xử lý"],
 }
 ALL_LABELS = {label for labels in MENU_LABELS.values() for label in labels}
 

@@ -204,6 +204,12 @@ def test_duplicates_page_merge(make, client, login, post):
     b = _person(make, tree["a"], id_number="052215000123")
     page = client.get("/duplicates").get_data(as_text=True)
     assert "1 cặp" in page and 'class="diff"' in page
+    # The difference is said in words, not by colour alone.
+    assert "ô được tô nền vàng" in page and "ô tô màu" not in page
+    assert (
+        page.count('<span class="badge warning">khác nhau</span>')
+        == page.count('class="diff"') // 2
+    )
     assert post("/duplicates/merge", {"keep": a.id, "other": b.id}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Person, b.id).status == "duplicate"
@@ -268,3 +274,24 @@ def test_status_changes_read_in_words_in_the_history(make, client, login, post):
     page = client.get(f"/records/{person.id}").get_data(as_text=True)
     history = page.split('id="history"', 1)[1]
     assert "Đã chuyển đi" in history and ">moved<" not in history
+
+
+def test_automatic_fixes_read_in_words_in_the_history(make, client, login):
+    from treem_app.domain.findings import FIX_NOTES, Rule
+    from treem_app.domain.screening import screen_one
+    from treem_app.services.persons import create_screened_person
+
+    tree = make.tree()
+    row = {"full_name": "  nguyễn   thị AN ", "dob": date(2015, 3, 5), "sex": "Nữ",
+           "id_number": " 0523 1500 0123", "mother_name": "Trần Thị Cúc",
+           "hamlet": "thôn  an hòa"}  # fmt: skip
+    person = create_screened_person(
+        db.session, tree["a"], screen_one(row, TODAY), source="export", note="Tệp xuất tháng 11"
+    )
+    db.session.commit()
+    login(make.user("officer", tree["a"]))
+    page = client.get(f"/records/{person.id}").get_data(as_text=True)
+    history = page.split('id="history"', 1)[1]
+    assert FIX_NOTES[Rule.NAME_NORMALIZED] in history  # the name and the hamlet
+    assert FIX_NOTES[Rule.ID_FORMAT] in history and "Tệp xuất tháng 11" in history
+    assert not re.search(r"\b[A-Z]{2,}_[A-Z_]+\b", history)

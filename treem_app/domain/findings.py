@@ -103,6 +103,38 @@ RULE_LABELS: dict[Rule, str] = {
     Rule.POLICE_ID_INVALID: "Số công an ghi không dùng được",
 }
 
+
+def rule_label(code: object) -> str:
+    """The Vietnamese label of a rule code; any other text is returned unchanged."""
+    text = "" if code is None else str(code)
+    try:
+        return RULE_LABELS[Rule(text)]
+    except ValueError:
+        return text
+
+
+# What an automatic fix did, said as a history note: the event of a fix stores its rule code as
+# its note (`persons.create_screened_person`, `roster_merge`); a finding's label would misread
+# there (ID_FORMAT on a repaired number is not an error, NAME_NORMALIZED also fixes hamlets).
+FIX_NOTES: dict[Rule, str] = {
+    Rule.NAME_NORMALIZED: "Tự động chuẩn hóa cách viết (chữ hoa, khoảng trắng, dấu, bảng mã)",
+    Rule.ID_LEADING_ZERO_RESTORED: "Tự động bổ sung số 0 bị mất ở đầu số định danh",
+    Rule.ID_FORMAT: "Tự động bỏ dấu cách, dấu chấm và ký tự thừa trong số định danh",
+}
+
+
+def event_note(note: object) -> str:
+    """A history event's note as an officer reads it: an automatic fix's rule code in words,
+    another rule code as its label, free text (typed by a person, or written in Vietnamese by
+    the app) unchanged."""
+    text = "" if note is None else str(note)
+    try:
+        rule = Rule(text)
+    except ValueError:
+        return text
+    return FIX_NOTES.get(rule) or RULE_LABELS[rule]
+
+
 # Canonical field names: raw-row keys, normalised fact keys and Person model columns.
 FIELDS: tuple[str, ...] = (
     "national_key",

@@ -79,12 +79,16 @@ def write_annotated(
             _write_rows(fh, rows, width, header_row, data_start, columns_of, findings_by_row,
                         styles)  # fmt: skip
         if by_rule is not None:
-            summary: list[list[object]] = [["Mã lỗi", "Nội dung", "Số lượng"]]
+            # Officers read the label; the code stays, last and apart, for whoever supports them.
+            summary: list[list[object]] = [["Loại lỗi", "Số lượng", "Mã tra cứu"]]
             for rule, n in by_rule.items():
-                summary.append([rule, (rule_labels or {}).get(rule, ""), n])
+                summary.append([(rule_labels or {}).get(rule) or rule, n, rule])
             summary.append([])
-            summary.append(["Ô tô đỏ: lỗi; ô tô vàng: cần xem lại; cột cuối: kết quả rà soát."])
-            zf.writestr("xl/worksheets/sheet2.xml", _simple_sheet(summary, {1: 30, 2: 48}))
+            summary.append([
+                "Ô được tô nền đỏ: lỗi; ô được tô nền vàng: cần xem lại; "
+                "cột cuối: kết quả rà soát."
+            ])  # fmt: skip
+            zf.writestr("xl/worksheets/sheet2.xml", _simple_sheet(summary, {1: 48, 2: 12, 3: 28}))
         zf.writestr("xl/styles.xml", styles.xml())
         zf.writestr("xl/workbook.xml", _workbook_xml(sheets))
         zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
-from ..domain.findings import RULE_LABELS
+from ..domain.findings import RULE_LABELS, event_note, rule_label
 from ..domain.formatting import DEFAULT_ZONE, local_date, vn_date, vn_datetime, vn_number
 from ..domain.idnumber import looks_like_id
 from ..domain.permissions import can
@@ -103,6 +103,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_local_date"] = lambda value: vn_date(local_date(value, local_zone))
     app.jinja_env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
     app.jinja_env.filters["fact_value"] = fact_value
+    app.jinja_env.filters["rule_label"] = rule_label
+    app.jinja_env.filters["event_note"] = event_note
     app.jinja_env.filters["explain_id"] = explain_id_text
 
     def error_page(code: int, title: str, text: str):

@@ -19,8 +19,8 @@ from .scope import get_or_404, unit_or_404
 bp = Blueprint("jobs", __name__)
 
 QUEUE_DOWN = (
-    "Hàng đợi công việc tạm thời không kết nối được. Công việc đã được ghi nhận "
-    "và sẽ chạy khi hàng đợi hoạt động trở lại."
+    "Hệ thống xử lý tạm thời chưa sẵn sàng. Yêu cầu của bạn đã được ghi nhận "
+    "và sẽ được xử lý khi hệ thống hoạt động trở lại."
 )
 
 

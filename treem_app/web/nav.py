@@ -13,7 +13,7 @@ class MenuItem:
 
 HOME = MenuItem("main.home", "Trang chủ")
 RECORDS = MenuItem("records.index", "Hồ sơ trẻ em")
-JOBS = MenuItem("jobs.index", "Công việc nền")
+JOBS = MenuItem("jobs.index", "Tiến trình xử lý")
 IMPORTS = MenuItem("imports.index", "Nhập dữ liệu")
 PROPOSALS = MenuItem("review.proposals", "Đề xuất chờ duyệt")
 VOLUNTEERS = MenuItem("review.volunteers", "Cộng tác viên")
