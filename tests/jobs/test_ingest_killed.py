@@ -31,6 +31,37 @@ def police_events() -> int:
     )
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc): RQ's work horse puts itself in a process group of
+    its own (os.setpgrp), so killing the worker's group alone would let the horse run on."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_all(pid: int) -> None:
+    """SIGKILL the worker and everything it forked, as a power cut or the OOM killer would."""
+    for child in descendants(pid):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.killpg(pid, signal.SIGKILL)
+
+
 def queue_sheet(app, batch, path, user):
     files = Path(app.config["TREEM_FILES_DIR"])
     data = path.read_bytes()
@@ -81,7 +112,7 @@ def test_a_killed_worker_leaves_nothing_half_applied(
         else:
             raise AssertionError("the job never reached the writing stage")
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
+        kill_all(worker.pid)
         worker.wait(timeout=30)
 
     db.session.expire_all()
