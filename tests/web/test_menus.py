@@ -5,6 +5,7 @@ MENU_LABELS = {
         "Trang chủ",
         "Hồ sơ trẻ em",
         "Nhập dữ liệu",
+        "Khác biệt khi nhập",
         "Đề xuất chờ duyệt",
         "Cộng tác viên",
         "Thôn, tổ dân phố",

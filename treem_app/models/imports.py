@@ -91,6 +91,11 @@ class ImportRun(db.Model):
     def status_label(self) -> str:
         return IMPORT_STATUSES.get(self.status, self.status)
 
+    @property
+    def is_dry_run(self) -> bool:
+        """The last run asked of this upload only screens (a dry run), queued, done or failed."""
+        return self.dry_run and self.status != "uploaded"
+
 
 class ColumnMapping(db.Model):
     """The column mapping an officer last confirmed for a unit, reused for its next export."""

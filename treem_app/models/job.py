@@ -64,5 +64,13 @@ class JobRun(db.Model):
         return JOB_STATUSES.get(self.status, self.status)
 
     @property
+    def is_dry_run(self) -> bool:
+        """A roster import that only screens: its recorded `apply` argument is false."""
+        if self.kind != "roster_import" or not self.params:
+            return False
+        args = json.loads(self.params)  # [import id, screening date, apply]
+        return len(args) >= 3 and not args[2]
+
+    @property
     def done(self) -> bool:
         return self.status in ("finished", "failed")

@@ -77,6 +77,7 @@ def queue_import(
     )
     run.job_run_id = job.id
     run.status = "queued"
+    run.dry_run = not apply  # lists tell a dry run from a real import while it runs
     session.flush()
     return job
 

@@ -150,6 +150,7 @@ def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problem
         "warnings": warnings,
         "problems": validate_mapping(mapping) if problems is None else problems,
         "summary": run.summary,
+        "apply_run": run,
         "remembered": remembered is not None,
         "earlier": earlier_upload(db.session, run) if run.status == "uploaded" else None,
     }

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..extensions import db
-from ..models import JobRun
+from ..models import ImportRun, JobRun
 from ..queue import enqueue_run, job_view
 from ..services import job_runs
-from ..services.access import scoped
+from ..services.access import get_scoped, scoped
 from ..services.audit import log_access
 from .decorators import role_required
 from .htmx import render
@@ -43,8 +43,11 @@ def index():
 @login_required
 def show(run_id: int):
     run = get_or_404(current_user, JobRun, run_id)
-    resp = render("jobs/show.html", "status", view=job_view(run))
-    return resp
+    apply_run = None
+    if run.kind == "roster_import" and run.status == "finished":
+        # A dry run's page offers the real import of the same upload.
+        apply_run = get_scoped(db.session, current_user, ImportRun, run.result.get("import_id"))
+    return render("jobs/show.html", "status", view=job_view(run), apply_run=apply_run)
 
 
 @bp.post("/jobs/rebuild-findings")

@@ -15,6 +15,7 @@ HOME = MenuItem("main.home", "Trang chủ")
 RECORDS = MenuItem("records.index", "Hồ sơ trẻ em")
 JOBS = MenuItem("jobs.index", "Tiến trình xử lý")
 IMPORTS = MenuItem("imports.index", "Nhập dữ liệu")
+CONFLICTS = MenuItem("imports.conflicts", "Khác biệt khi nhập")
 PROPOSALS = MenuItem("review.proposals", "Đề xuất chờ duyệt")
 VOLUNTEERS = MenuItem("review.volunteers", "Cộng tác viên")
 HAMLETS = MenuItem("hamlets.index", "Thôn, tổ dân phố")
@@ -24,7 +25,7 @@ BATCHES = MenuItem("batches.index", "Bàn giao công an")
 HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 
 MENUS = {
-    "officer": [HOME, RECORDS, IMPORTS, PROPOSALS, VOLUNTEERS, HAMLETS, BATCHES, JOBS],
+    "officer": [HOME, RECORDS, IMPORTS, CONFLICTS, PROPOSALS, VOLUNTEERS, HAMLETS, BATCHES, JOBS],
     "volunteer": [HOME, RECORDS],
     "police": [HOME],
     "reporter": [HOME, RECORDS, JOBS],
