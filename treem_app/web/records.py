@@ -64,7 +64,7 @@ def _record_context(person: Person, **extra) -> dict:
         "mode": "show",
         "error": None,
         "value": None,
-        "batch_rows": batches_of_person(db.session, person),
+        "batch_rows": batches_of_person(db.session, person, current_user),
     }
     ctx.update(extra)
     return ctx
