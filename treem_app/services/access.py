@@ -114,10 +114,22 @@ def _rule(user: User, model) -> object:
     return true()
 
 
+def _proposed_children(user: User) -> ColumnElement[bool]:
+    """Proposals of a new child not created yet (no person): those of the user's units, and
+    only their own for a volunteer; none for the police."""
+    if user.role == "police":
+        return false()
+    rule = and_(Proposal.person_id.is_(None), Proposal.unit_id.in_(subtree_ids(user.unit)))
+    if user.role == "volunteer":
+        rule = and_(rule, Proposal.user_id == user.id)
+    return rule
+
+
 def scoped(user: User | None, model: type[M]) -> Select:
     """`select(model)` restricted to the rows the user may see.
 
-    Rows of the user's unit subtree, and proposals about the persons the user sees; volunteers
+    Rows of the user's unit subtree, and proposals about the persons the user sees (or of a new
+    child not created yet: in the user's units, a volunteer's own); volunteers
     see only the persons of the hamlets assigned to them (and their proposals; no batches,
     jobs, imports, conflicts or users); the police see the lists handed to them, the children
     on those lists and the jobs that made their documents, nothing else. Raises TypeError for
@@ -129,7 +141,7 @@ def scoped(user: User | None, model: type[M]) -> Select:
         if user is None:
             return select(model)
         persons = scoped(user, Person).with_only_columns(Person.id)
-        return select(model).where(model.person_id.in_(persons))
+        return select(model).where(or_(model.person_id.in_(persons), _proposed_children(user)))
     stmt = select(model)
     if user is None:
         return stmt
