@@ -123,6 +123,10 @@ def propose_child(
             "Vui lòng chọn thôn của trẻ trong các thôn được phân công cho bạn"
             + (f": {', '.join(theirs)}." if theirs else " (bạn chưa được phân công thôn nào).")
         )
+    # The names, number and hamlet as the record will hold them (what the officer reads); the
+    # rest as typed (the date as the volunteer wrote it, its precision kept).
+    for f in ("full_name", "father_name", "mother_name", "guardian_name", "id_number"):
+        typed[f] = record.facts.get(f) or ""
     typed["hamlet"] = hamlet
     proposal = Proposal(
         kind=NEW_PERSON,

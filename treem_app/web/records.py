@@ -195,7 +195,7 @@ def new():
         raw = {f: form.get(f, "") for f in review.EDITABLE_FIELDS}
         try:
             if volunteer:
-                proposals.propose_child(
+                proposal = proposals.propose_child(
                     db.session,
                     current_user.unit,
                     raw,
@@ -206,7 +206,7 @@ def new():
                 )
                 db.session.commit()
                 flash(
-                    f"Đã gửi đề xuất thêm trẻ {raw['full_name'].strip()}; cán bộ xã sẽ kiểm tra "
+                    f"Đã gửi đề xuất thêm trẻ {proposal.new_value}; cán bộ xã sẽ kiểm tra "
                     "và duyệt trước khi thêm vào danh sách.",
                     "success",
                 )
