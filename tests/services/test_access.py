@@ -83,7 +83,9 @@ def test_rows_of_another_commune_are_none_for_every_role(world, make, role):
         ("officer", set(MODELS)),
         ("reporter", set(MODELS)),
         ("admin", set(MODELS)),
-        ("police", set(MODELS)),
+        # The list handed to them; not the commune's children on no list, its jobs, imports,
+        # conflicts or proposals.
+        ("police", {Batch}),
         ("volunteer", {Person, Proposal}),  # the persons of their hamlets, and proposals
     ],
 )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -8,9 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ._common import utcnow
 from .person import Person
+from .unit import Unit
 from .user import User
 
 PROPOSAL_STATUSES = {"pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Từ chối"}
+# A correction of one fact of a person, or a child the volunteer found who is on no record.
+PROPOSAL_KINDS = ("fact", "new_person")
 
 
 class AccessLog(db.Model):
@@ -41,13 +45,23 @@ class VolunteerHamlet(db.Model):
 
 
 class Proposal(db.Model):
-    """A volunteer's proposed correction of one fact, waiting for an officer's decision."""
+    """A volunteer's proposal waiting for an officer's decision: the correction of one fact
+    (kind "fact", about `person`), or a newly found child (kind "new_person": the typed facts
+    in `facts_json`, no person until an officer approves; `person` is then the one created)."""
 
     __tablename__ = "proposals"
-    __table_args__ = (Index("ix_proposals_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_proposals_person_status", "person_id", "status"),
+        Index("ix_proposals_unit_status", "unit_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="fact", server_default="fact")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    # The commune the proposal is about (a new child's, who has no person yet).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # A new child's facts as the volunteer typed them (the officer's "new record" form fields).
+    facts_json: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     field: Mapped[str] = mapped_column(String(32))
     old_value: Mapped[str | None] = mapped_column(Text)
@@ -60,13 +74,19 @@ class Proposal(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     @property
     def status_label(self) -> str:
         return PROPOSAL_STATUSES.get(self.status, self.status)
+
+    @property
+    def facts(self) -> dict:
+        """A new child's typed facts (empty for a correction)."""
+        return json.loads(self.facts_json) if self.facts_json else {}
 
 
 class NotDuplicate(db.Model):

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import Select, false, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from ..domain.batch_states import BatchState
 from ..models import (
     Batch,
+    BatchRow,
     Conflict,
     Hamlet,
     ImportRun,
@@ -56,26 +58,82 @@ def assigned_hamlets(user: User) -> Select:
     return select(VolunteerHamlet.hamlet).where(VolunteerHamlet.user_id == user.id)
 
 
+# The batches addressed to the police: handed over, answered or closed (not a draft, which the
+# officer is still writing, nor a cancelled list).
+HANDED_STATES = (
+    BatchState.ISSUED.value,
+    BatchState.PARTLY_RETURNED.value,
+    BatchState.RETURNED.value,
+    BatchState.CLOSED.value,
+)
+# The jobs the police see: the documents of a list and the reading of their returned sheet.
+POLICE_JOBS = ("batch_documents", "batch_ingest")
+
+
+def handed_to_police(person_id=Person.id) -> ColumnElement[bool]:
+    """The person is on a list handed to the police (a correlated EXISTS on batch_rows, read
+    through its index on person_id): the children the police may see."""
+    return exists().where(
+        BatchRow.person_id == person_id,
+        BatchRow.batch_id == Batch.id,
+        Batch.state.in_(HANDED_STATES),
+    )
+
+
+def person_rule(user: User | None) -> ColumnElement[bool]:
+    """The role's restriction on persons beyond the unit subtree (a SQL condition): a
+    volunteer's hamlets, the police's handed lists, nothing for the other roles. Every read of
+    persons that does not go through :func:`scoped` (the work queue, the home counts) adds it."""
+    if user is None:
+        return true()
+    if user.role == "volunteer":
+        return Person.hamlet.in_(assigned_hamlets(user))
+    if user.role == "police":
+        return handed_to_police()
+    return true()
+
+
 def _rule(user: User, model) -> object:
     """The role's restriction on a model beyond the unit subtree (a SQL condition)."""
+    if model is Person:
+        return person_rule(user)
     if user.role == "volunteer":
         # Volunteers see the persons of the hamlets assigned to them, and nothing else.
-        if model is Person:
-            return Person.hamlet.in_(assigned_hamlets(user))
         return false()
-    if user.role == "police" and model is Batch:
-        # The police see a list once it is handed to them, not while the officer drafts it.
-        return Batch.state != "draft"
+    if user.role == "police":
+        # The police see the lists handed to them (a list cancelled after it was handed too,
+        # marked so), the jobs of those lists, and none of the commune's other rows.
+        if model is Batch:
+            return or_(
+                Batch.state.in_(HANDED_STATES),
+                and_(Batch.state == BatchState.CANCELLED.value, Batch.issued_at.is_not(None)),
+            )
+        if model is JobRun:
+            return JobRun.kind.in_(POLICE_JOBS)
+        return false()
     return true()
+
+
+def _proposed_children(user: User) -> ColumnElement[bool]:
+    """Proposals of a new child not created yet (no person): those of the user's units, and
+    only their own for a volunteer; none for the police."""
+    if user.role == "police":
+        return false()
+    rule = and_(Proposal.person_id.is_(None), Proposal.unit_id.in_(subtree_ids(user.unit)))
+    if user.role == "volunteer":
+        rule = and_(rule, Proposal.user_id == user.id)
+    return rule
 
 
 def scoped(user: User | None, model: type[M]) -> Select:
     """`select(model)` restricted to the rows the user may see.
 
-    Rows of the user's unit subtree, and proposals about the persons the user sees; volunteers
+    Rows of the user's unit subtree, and proposals about the persons the user sees (or of a new
+    child not created yet: in the user's units, a volunteer's own); volunteers
     see only the persons of the hamlets assigned to them (and their proposals; no batches,
-    jobs, imports, conflicts or users); the police see no draft batch. Raises TypeError for a
-    model that is not scoped.
+    jobs, imports, conflicts or users); the police see the lists handed to them, the children
+    on those lists and the jobs that made their documents, nothing else. Raises TypeError for
+    a model that is not scoped.
     """
     if model not in SCOPED:
         raise TypeError(f"{model!r} is not a unit-scoped model")
@@ -83,7 +141,7 @@ def scoped(user: User | None, model: type[M]) -> Select:
         if user is None:
             return select(model)
         persons = scoped(user, Person).with_only_columns(Person.id)
-        return select(model).where(model.person_id.in_(persons))
+        return select(model).where(or_(model.person_id.in_(persons), _proposed_children(user)))
     stmt = select(model)
     if user is None:
         return stmt

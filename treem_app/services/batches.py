@@ -425,15 +425,13 @@ def _close_rows(session: Session, batch: Batch, user: User | None, note: str) ->
     session.flush()
 
 
-def batches_of_person(session: Session, person: Person) -> list[BatchRow]:
-    """The batches a record has been in, newest first."""
+def batches_of_person(session: Session, person: Person, user: User | None = None) -> list[BatchRow]:
+    """The batches a record has been in, newest first (those `user` may see, when given)."""
+    stmt = select(BatchRow).where(BatchRow.person_id == person.id)
+    if user is not None:
+        stmt = stmt.where(BatchRow.batch_id.in_(scoped(user, Batch).with_only_columns(Batch.id)))
     return list(
-        session.scalars(
-            select(BatchRow)
-            .where(BatchRow.person_id == person.id)
-            .options(selectinload(BatchRow.batch))
-            .order_by(BatchRow.id.desc())
-        )
+        session.scalars(stmt.options(selectinload(BatchRow.batch)).order_by(BatchRow.id.desc()))
     )
 
 

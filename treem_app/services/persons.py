@@ -115,9 +115,11 @@ def create_screened_person(
     user: User | None = None,
     note: str | None = None,
     kind: str = "child",
+    approved_by: User | None = None,
 ) -> Person:
     """Insert a person from a ScreenedRecord: facts, one event per fact and per automatic fix,
     and the findings. Flushes nothing by itself beyond what the caller's session does.
+    ``approved_by``: the officer who approved a volunteer's proposal (``user``) of this child.
     """
     facts = record.facts
     person = Person(kind=kind, unit=unit, **{k: facts.get(k) for k in PERSON_COLUMNS})
@@ -128,6 +130,7 @@ def create_screened_person(
     person.events = [
         PersonEvent(
             user=user,
+            approved_by=approved_by,
             field=k,
             old_value=None,
             new_value=fact_text(facts, k),

@@ -1,20 +1,34 @@
-"""Volunteers: their hamlets, and their corrections waiting for an officer's decision."""
+"""Volunteers: their hamlets, and their proposals waiting for an officer's decision: the
+correction of one fact of a child, or a child found on no record (created, on approval, by the
+officer's own "new record" service with its duplicate check)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..domain.ethnicity import ethnicity_name
-from ..models import Person, Proposal, User, VolunteerHamlet
+from ..models import Person, Proposal, Unit, User, VolunteerHamlet
 from ..models._common import utcnow
 from ..models.person import FIELD_LABELS
 from .access import scoped
 from .hamlets import HamletIndex
 from .persons import DERIVED_COLUMNS, fact_text
-from .review import EDIT_SOURCES, ReviewError, normalise_value, update_fact
+from .review import (
+    EDIT_SOURCES,
+    EDITABLE_FIELDS,
+    ReviewError,
+    add_child,
+    duplicate_candidates,
+    normalise_value,
+    screen_child,
+    update_fact,
+)
+
+NEW_PERSON = "new_person"
 
 
 def set_volunteer_hamlets(session: Session, volunteer: User, hamlets: list[str]) -> None:
@@ -70,6 +84,7 @@ def propose(
         setattr(probe, k, v)
     proposal = Proposal(
         person=person,
+        unit_id=person.unit_id,
         user_id=user.id,
         field=field_name,
         old_value=fact_text(person, field_name),
@@ -82,6 +97,70 @@ def propose(
     return proposal
 
 
+def propose_child(
+    session: Session,
+    unit: Unit,
+    raw: dict,
+    *,
+    user: User,
+    source: str,
+    note: str | None,
+    today: date,
+) -> Proposal:
+    """A volunteer's newly found child, in one of their hamlets, checked like the officer's
+    "new record" form (unreadable values refused), waiting for an officer: no person is created
+    until then. A probable duplicate is the officer's to judge when approving."""
+    if source not in EDIT_SOURCES:
+        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+    typed = {f: (raw.get(f) or "").strip() for f in EDITABLE_FIELDS}
+    if not typed["full_name"]:
+        raise ReviewError("Vui lòng nhập họ và tên của trẻ.")
+    record = screen_child(session, unit, typed, today, register=False)
+    theirs = volunteer_hamlets(session, user)
+    hamlet = record.facts.get("hamlet")
+    if hamlet not in theirs:
+        raise ReviewError(
+            "Vui lòng chọn thôn của trẻ trong các thôn được phân công cho bạn"
+            + (f": {', '.join(theirs)}." if theirs else " (bạn chưa được phân công thôn nào).")
+        )
+    # The names, number and hamlet as the record will hold them (what the officer reads); the
+    # rest as typed (the date as the volunteer wrote it, its precision kept).
+    for f in ("full_name", "father_name", "mother_name", "guardian_name", "id_number"):
+        typed[f] = record.facts.get(f) or ""
+    typed["hamlet"] = hamlet
+    proposal = Proposal(
+        kind=NEW_PERSON,
+        unit_id=unit.id,
+        user_id=user.id,
+        field=NEW_PERSON,
+        new_value=record.facts.get("full_name"),
+        facts_json=json.dumps({k: v for k, v in typed.items() if v}, ensure_ascii=False),
+        source=source,
+        note=(note or "").strip() or None,
+    )
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
+def _typed(proposal: Proposal) -> dict:
+    """A proposed child's facts as the "new record" form sends them (every field)."""
+    facts = proposal.facts
+    return {f: facts.get(f, "") for f in EDITABLE_FIELDS}
+
+
+def child_candidates(session: Session, proposal: Proposal, today: date) -> list[Person]:
+    """The children on record a proposed new child probably is (the officer's duplicate check,
+    on the records as they are now)."""
+    if proposal.kind != NEW_PERSON or proposal.status != "pending":
+        return []
+    try:
+        record = screen_child(session, proposal.unit, _typed(proposal), today, register=False)
+    except ReviewError:
+        return []
+    return duplicate_candidates(session, proposal.unit, record.facts)
+
+
 def decide_proposal(
     session: Session,
     proposal: Proposal,
@@ -90,12 +169,29 @@ def decide_proposal(
     approve: bool,
     reason: str | None,
     today: date,
+    confirmed: bool = False,
 ) -> None:
-    """Approve (apply, the volunteer named in the history) or reject (with a reason)."""
+    """Approve (apply, the volunteer named in the history) or reject (with a reason).
+
+    Approving a new child creates the person through the officer's own "new record" service
+    (:func:`.review.add_child`): DuplicateWarning, nothing created, while the child probably is
+    one on record and the officer has not `confirmed` it is another."""
     if proposal.status != "pending":
         raise ReviewError("Đề xuất này đã được xử lý.")
     reason = (reason or "").strip()
-    if approve:
+    if approve and proposal.kind == NEW_PERSON:
+        proposal.person = add_child(
+            session,
+            proposal.unit,
+            _typed(proposal),
+            user=proposal.user,
+            source=proposal.source,
+            note=proposal.note,
+            today=today,
+            confirmed=confirmed,
+            approved_by=officer,
+        )
+    elif approve:
         current = fact_text(proposal.person, proposal.field)
         if current != proposal.old_value:
             raise ReviewError(
@@ -129,6 +225,9 @@ def decide_proposal(
 def pending_proposals(session: Session, officer: User) -> list[Proposal]:
     return list(
         session.scalars(
-            scoped(officer, Proposal).where(Proposal.status == "pending").order_by(Proposal.id)
+            scoped(officer, Proposal)
+            .where(Proposal.status == "pending")
+            .options(selectinload(Proposal.person), selectinload(Proposal.user))
+            .order_by(Proposal.id)
         )
     )

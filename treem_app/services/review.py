@@ -181,32 +181,21 @@ def set_mark(
 # --------------------------------------------------------------------------- new children
 
 
-def add_child(
-    session: Session,
-    unit: Unit,
-    raw: dict,
-    *,
-    user: User,
-    source: str,
-    note: str | None,
-    today: date,
-    confirmed: bool = False,
-) -> Person:
-    """Add a child found during household visits, with the same checks as an import.
-
-    Raises DuplicateWarning (nothing saved) when the child looks like one already on record
-    and the officer has not confirmed; ReviewError for unreadable values.
-    """
-    if source not in EDIT_SOURCES:
-        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+def screen_child(session: Session, unit: Unit, raw: dict, today: date, *, register: bool):
+    """A new child's typed facts screened like an import's row (the hamlet one of the commune's
+    list; ``register``: an unknown one joins it). Raises ReviewError for an unreadable value."""
     row = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in raw.items()}
     record = screen_one(row, today)
     refused = [f for f in record.findings if str(f.rule) in REFUSED_ON_EDIT]
     if refused:
         raise ReviewError(_refusal(refused[0]))
-    # A hamlet of the commune's list (an unknown one joins it).
-    hamlets.resolve_records(session, unit.id, [record], [row.get("hamlet")], register=True)
-    facts = record.facts
+    hamlets.resolve_records(session, unit.id, [record], [row.get("hamlet")], register=register)
+    return record
+
+
+def duplicate_candidates(session: Session, unit: Unit, facts: dict) -> list[Person]:
+    """The children on record a new child with these facts probably is: same date of birth and
+    a matching name and parent in the commune, or the same ID number in the unit's tree."""
     candidates = []
     if facts.get("dob") is not None:
         same_dob = list(
@@ -227,9 +216,36 @@ def add_child(
             )
         ).all()
         candidates += [p for p in same_id if p not in candidates]
+    return candidates
+
+
+def add_child(
+    session: Session,
+    unit: Unit,
+    raw: dict,
+    *,
+    user: User,
+    source: str,
+    note: str | None,
+    today: date,
+    confirmed: bool = False,
+    approved_by: User | None = None,
+) -> Person:
+    """Add a child found during household visits, with the same checks as an import (an
+    officer's own, or a volunteer's proposal `approved_by` an officer: `user` proposed).
+
+    Raises DuplicateWarning (nothing saved) when the child looks like one already on record
+    and the officer has not confirmed; ReviewError for unreadable values.
+    """
+    if source not in EDIT_SOURCES:
+        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+    record = screen_child(session, unit, raw, today, register=True)
+    candidates = duplicate_candidates(session, unit, record.facts)
     if candidates and not confirmed:
         raise DuplicateWarning(candidates)
-    person = create_screened_person(session, unit, record, source=source, user=user, note=note)
+    person = create_screened_person(
+        session, unit, record, source=source, user=user, note=note, approved_by=approved_by
+    )
     session.flush()
     rescreen(session, [person], today)
     return person

@@ -34,7 +34,7 @@ from ..domain.names import name_key
 from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_STATUSES
 from ..domain.vocabulary import SEVERITY_LABELS as ALL_SEVERITIES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
-from .access import get_scoped, subtree_ids
+from .access import get_scoped, handed_to_police, subtree_ids
 from .hamlets import filter_name, unit_hamlet_names
 
 STATUS_FILTERS = {
@@ -152,6 +152,7 @@ class _Shape:
     dialect: str
     units: str  # "one" (a commune) or "many" (a district or a province)
     volunteer: bool
+    police: bool
     search: str  # "", "name" or "number" (the search condition), "ids" (the persons it found)
     status: str
     hamlet: bool
@@ -165,7 +166,7 @@ class _Shape:
         if filt.q:
             search = "number" if filt.q.replace(" ", "").isdigit() else "name"
         return cls(dialect, "one" if len(units) == 1 else "many", user.role == "volunteer",
-                   search, filt.status, bool(filt.hamlet), bool(filt.rule),
+                   user.role == "police", search, filt.status, bool(filt.hamlet), bool(filt.rule),
                    filt.severity, bool(filt.imp))  # fmt: skip
 
 
@@ -206,6 +207,8 @@ def _scope(shape: _Shape) -> list:
             VolunteerHamlet.user_id == bindparam("user_id")
         )
         conditions.append(P.hamlet.in_(hamlets))
+    if shape.police:  # the children of the lists handed to them (services.access)
+        conditions.append(handed_to_police(P.id))
     if shape.imported:
         conditions.append(_id_list(P.id, "import_ids", shape.dialect, unbounded=True))
     if shape.search == "number":

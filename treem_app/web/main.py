@@ -9,7 +9,7 @@ from sqlalchemy import select
 from .. import clock
 from ..extensions import db
 from ..models import Batch, JobRun
-from ..services.access import assigned_hamlets, scoped
+from ..services.access import person_rule, scoped
 from ..services.dashboard import child_counts, unit_counts
 from ..services.waiting_work import Waiting, waiting_work
 
@@ -112,9 +112,8 @@ def index():
 @login_required
 def home():
     user = current_user
-    # A volunteer works in their hamlets only: their home counts those, not the commune.
-    hamlets = assigned_hamlets(user) if user.role == "volunteer" else None
-    counts = unit_counts(db.session, user.unit, hamlets)
+    # The persons the user sees, not the commune's: a volunteer's hamlets, the police's lists.
+    counts = unit_counts(db.session, user.unit, where=person_rule(user))
     children = child_counts(db.session, user.unit) if user.role in ("reporter", "admin") else []
     recent_jobs = db.session.scalars(scoped(user, JobRun).order_by(JobRun.id.desc()).limit(5)).all()
     batches = (

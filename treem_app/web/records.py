@@ -64,7 +64,7 @@ def _record_context(person: Person, **extra) -> dict:
         "mode": "show",
         "error": None,
         "value": None,
-        "batch_rows": batches_of_person(db.session, person),
+        "batch_rows": batches_of_person(db.session, person, current_user),
     }
     ctx.update(extra)
     return ctx
@@ -184,13 +184,33 @@ def mark(person_id: int):
 
 
 @bp.route("/records/new", methods=["GET", "POST"])
-@role_required("officer")
+@role_required(*EDITOR_ROLES)
 def new():
+    """A child found on no record: the officer adds them; a volunteer proposes them (in their
+    hamlets), and the officer decides on "Đề xuất chờ duyệt"."""
     form = request.form
+    volunteer = current_user.role == "volunteer"
     candidates, error = [], None
     if request.method == "POST":
         raw = {f: form.get(f, "") for f in review.EDITABLE_FIELDS}
         try:
+            if volunteer:
+                proposal = proposals.propose_child(
+                    db.session,
+                    current_user.unit,
+                    raw,
+                    user=current_user,
+                    source=form.get("source", ""),
+                    note=form.get("note"),
+                    today=clock.today(),
+                )
+                db.session.commit()
+                flash(
+                    f"Đã gửi đề xuất thêm trẻ {proposal.new_value}; cán bộ xã sẽ kiểm tra "
+                    "và duyệt trước khi thêm vào danh sách.",
+                    "success",
+                )
+                return redirect(url_for("records.index"))
             person = review.add_child(
                 db.session,
                 current_user.unit,
@@ -211,6 +231,11 @@ def new():
             db.session.rollback()
             error = str(exc)
     status = 422 if error else 200
+    hamlets = (
+        proposals.volunteer_hamlets(db.session, current_user)
+        if volunteer
+        else work_queue.unit_hamlets(db.session, current_user.unit)
+    )
     return render_template(
         "records/new.html",
         form=form,
@@ -220,5 +245,6 @@ def new():
         labels=FIELD_LABELS,
         sources=review.EDIT_SOURCES,
         ethnic_groups=ethnic_groups(),
-        hamlets=work_queue.unit_hamlets(db.session, current_user.unit),
+        hamlets=hamlets,
+        volunteer=volunteer,
     ), status

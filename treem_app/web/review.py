@@ -7,6 +7,7 @@ from .. import clock
 from ..domain.dates import parse_day
 from ..extensions import db
 from ..models import Person, Proposal, User
+from ..models.person import FIELD_LABELS
 from ..services import review
 from ..services.access import scoped
 from ..services.duplicates import (
@@ -20,6 +21,8 @@ from ..services.duplicates import (
     taken_from_other,
 )
 from ..services.proposals import (
+    NEW_PERSON,
+    child_candidates,
     decide_proposal,
     pending_proposals,
     set_volunteer_hamlets,
@@ -109,10 +112,15 @@ def dismiss():
 @bp.get("/proposals")
 @role_required("officer")
 def proposals():
+    pending = pending_proposals(db.session, current_user)
+    today = clock.today()
     return render_template(
         "review/proposals.html",
-        proposals=pending_proposals(db.session, current_user),
+        proposals=pending,
+        # A proposed new child's probable duplicates, to check before approving.
+        candidates={p.id: child_candidates(db.session, p, today) for p in pending},
         sources=review.EDIT_SOURCES,
+        labels=FIELD_LABELS,
     )
 
 
@@ -133,9 +141,16 @@ def decide(proposal_id: int):
             approve=approve,
             reason=request.form.get("reason"),
             today=clock.today(),
+            confirmed=request.form.get("confirm_duplicate") == "1",
         )
         db.session.commit()
-        flash("Đã duyệt và cập nhật hồ sơ." if approve else "Đã từ chối đề xuất.", "success")
+        if not approve:
+            message = "Đã từ chối đề xuất."
+        elif proposal.kind == NEW_PERSON:
+            message = f"Đã duyệt và thêm trẻ {proposal.person.full_name} vào danh sách."
+        else:
+            message = "Đã duyệt và cập nhật hồ sơ."
+        flash(message, "success")
     except review.ReviewError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
