@@ -144,7 +144,16 @@ def normalize_hamlet(raw: object) -> str | None:
     text = raw if isinstance(raw, str) else str(raw)
     if not text.strip():
         return None
-    return _normalize(text)
+    # Normalising may uncover what the next pass repairs again (dropping "A." from junk such
+    # as "A.â" leaves text that reads as a legacy encoding): go on until the form is stable,
+    # so the stored form never changes on a second pass.
+    name = _normalize(text)
+    for _ in range(4):
+        again = _normalize(name) if name else name
+        if again == name:
+            break
+        name = again
+    return name or None
 
 
 @memo(1 << 14)
