@@ -18,11 +18,10 @@ value, so the history stays complete.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from operator import itemgetter
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from ..domain import software_sync as sync
 from ..domain.findings import Rule, finding
@@ -59,6 +58,7 @@ from .persons import (
     sync_texts,
     workflow_status,
 )
+from .roster_sync import show_cell, software_texts, sync_software
 from .roster_upload import ImportError_
 
 # Facts whose unreadable export value screening reports (and stores as empty).
@@ -243,7 +243,7 @@ class RosterMerge:
             changed: list[tuple[str, object, object]] = []
             disputes: list[tuple[str, str | None, str | None]] = []
             before = sync.load(person.software_facts)
-            after = software_texts(records[n], columns, n) if before is not None else None
+            after = software_texts(records[n], columns.get, n) if before is not None else None
             for f in fields:
                 new = facts.get(f)
                 old = getattr(person, f)
@@ -410,7 +410,7 @@ class RosterMerge:
         # one re-screen, once the new persons are in, so a pair with a new child is seen from
         # both sides.
         changed_persons += self._load_others(standing)
-        changed_persons += self._sync_software(records, columns, objects, now, user_id, note)
+        changed_persons += sync_software(self, records, columns, objects, now, note)
         if self.other_holders:
             changed_persons += self._load_others(sorted(self.other_holders))
         if changed_persons:
@@ -420,101 +420,6 @@ class RosterMerge:
                 self.screening_date,
                 released=released_numbers(events),
             )
-
-    def _sync_software(self, records, columns, objects, now, user_id, note) -> list[Person]:
-        """Step 4: what this export shows the software holds, for every matched person; the
-        records ticked as entered are confirmed, found not taken, or changed to a third value.
-        Returns the persons whose standing finding (SOFTWARE_NOT_UPDATED) opens or closes."""
-        session = self.session
-        counts = self.software
-        writes: list[dict] = []
-        rescreen_ids: list[int] = []
-        for n, row in enumerate(self.matched):
-            if row is None:
-                continue
-            person = objects.get(row.id)
-            if row.status in INACTIVE_STATUSES:
-                continue
-            # What the record was before this import (a changed person's object already
-            # carries its new facts; its state is decided here, against the new export).
-            get = row._mapping.get
-            current = sync_texts(
-                {k: getattr(person, k) for k in PERSON_COLUMNS}
-                if person is not None
-                else dict(row._mapping)
-            )
-            after = software_texts(records[n], columns, n)
-            before = sync.load(get("software_facts"))
-            was = get("sync_state")
-            digest = get("entered_digest")
-            missed = get("sync_missed")
-            state = sync.state_of(after, current, digest)
-            event = None
-            if was == sync.ENTERED:
-                outcome = sync.reconcile(before, after, current)
-                if state == sync.SYNCED:
-                    counts["confirmed"] += 1
-                    event = sync.CONFIRMED_TEXT
-                else:
-                    state, digest = sync.PENDING, None
-                    not_taken = [f for f, o in outcome.items() if o == sync.NOT_TAKEN]
-                    if not_taken:
-                        counts["not_taken"] += 1
-                        missed = ",".join(not_taken)[:200]
-                        event = sync.NOT_TAKEN_TEXT
-                    else:
-                        counts["changed"] += 1
-            elif state == sync.SYNCED and was == sync.PENDING and before is not None:
-                counts["confirmed"] += 1  # typed in without a tick: the export shows it
-                event = sync.CONFIRMED_TEXT
-            if state == sync.SYNCED:
-                missed, digest = None, None
-            facts_text = sync.dump(after)
-            values = {
-                "software_facts": facts_text,
-                "sync_state": state,
-                "entered_digest": digest,
-                "sync_missed": missed,
-            }
-            if person is None and all(get(k) == v for k, v in values.items()):
-                continue  # most rows of a weekly re-import: nothing to write
-            if (missed or None) != (get("sync_missed") or None):
-                rescreen_ids.append(row.id)
-            if digest is None and get("entered_digest") is not None:
-                values.update(entered_at=None, entered_by_id=None)
-            if person is not None:
-                for k, v in values.items():
-                    setattr(person, k, v)
-            else:
-                writes.append({"pid": row.id, **{f"b_{k}": v for k, v in values.items()}})
-            if event:
-                session.add(
-                    PersonEvent(
-                        person_id=row.id,
-                        user_id=user_id,
-                        at=now,
-                        field=sync.SOFTWARE_FIELD,
-                        old_value=sync.ENTERED_TEXT if was == sync.ENTERED else None,
-                        new_value=event,
-                        source="export",
-                        note=note,
-                    )
-                )
-        table = Person.__table__
-        for keys in {tuple(sorted(w)) for w in writes}:
-            batch = [w for w in writes if tuple(sorted(w)) == keys]
-            session.execute(
-                table.update()
-                .where(table.c.id == bindparam("pid"))
-                .values({k[2:]: bindparam(k) for k in keys if k != "pid"}),
-                batch,
-            )
-        loaded = [objects[i] for i in rescreen_ids if i in objects]
-        ids = [i for i in rescreen_ids if i not in objects]
-        for i in range(0, len(ids), CHUNK):  # as just written (some may be in the session)
-            query = select(Person).where(Person.id.in_(ids[i : i + CHUNK]))
-            loaded += session.scalars(query.execution_options(populate_existing=True))
-        return loaded
 
     def person_ids(self) -> list[int]:
         """The person each row became (matched, or created by :meth:`persist`), by row."""
@@ -632,7 +537,7 @@ class RosterMerge:
                 status = "clean" if id_number else "ready"
             rank = open_rank_of(found) if found else 2
             # As the software holds it: equal to treem's facts unless screening repaired one.
-            shown = software_texts(record, columns, n)
+            shown = software_texts(record, columns.get, n)
             software = sync.dump(shown)
             sync_state = sync.state_of(shown, sync_texts(facts), None)
             if sqlite and dob is not None:
@@ -648,13 +553,13 @@ class RosterMerge:
             excel_rows.append(excel_row)
             for fix in record.fixes:
                 shown = fact_text(facts, fix.field)
-                add_event((pid, user_id, ts, fix.field, _show(fix.old), shown, "normalisation",
+                add_event((pid, user_id, ts, fix.field, show_cell(fix.old), shown, "normalisation",
                            str(fix.rule)))  # fmt: skip
             # READ_CHECKED are the date of birth, the sex and the ethnicity.
             for f in READ_CHECKED if dob is None or sex is None or ethnicity is None else ():
                 if facts.get(f) is None and (raw := _raw(columns, f, n)) != "":
                     add_event((pid, user_id, ts, f, None, None, "export",
-                               f"Giá trị trên tệp không đọc được: «{_show(raw)}» "
+                               f"Giá trị trên tệp không đọc được: «{show_cell(raw)}» "
                                f"(dòng {excel_row})"))  # fmt: skip
             for f in found:
                 add_finding((pid, str(f.rule), f.field, str(f.severity), f.message, "open", ts))
@@ -673,33 +578,8 @@ _PERSON_FACT_NAMES = (
 _PERSON_FACTS = itemgetter(*_PERSON_FACT_NAMES)
 
 
-def software_texts(record, columns: dict[str, list], n: int) -> dict:
-    """The facts as the national software holds them, from an export's row: treem's reading,
-    except where screening repaired a value or could not read it (then the cell as written)."""
-    texts = sync_texts(record.facts)
-    for fix in record.fixes:
-        if fix.field in texts:
-            texts[fix.field] = _show(fix.old)
-    for f in READ_CHECKED:
-        if record.facts.get(f) is None and (raw := _raw(columns, f, n)) != "":
-            texts[f] = _show(raw)
-    return texts
-
-
 def _raw(columns: dict[str, list], field: str, n: int) -> object:
     """The cell of ``field`` on row ``n`` as read ("" when empty or not mapped)."""
     column = columns.get(field)
     value = column[n] if column is not None else ""
     return "" if value is None else value
-
-
-def _show(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M") if value.time() else value.strftime("%d/%m/%Y")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
