@@ -24,7 +24,7 @@ def test_officer_ticks_records_with_the_keyboard(make, page, browser, live_serve
             make,
             tree["a"],
             full_name="Phạm Gia An",
-            hamlet="Thôn Một",
+            hamlet="Thôn An Hòa",
             national_key="KEY-0001",
             software={"father_name": "Phạm Văn Tú"},
             sources={"father_name": "civil_registry"},
@@ -33,7 +33,7 @@ def test_officer_ticks_records_with_the_keyboard(make, page, browser, live_serve
             make,
             tree["a"],
             full_name="Lê Văn Bình",
-            hamlet="Thôn Một",
+            hamlet="Thôn An Hòa",
             national_key="KEY-0002",
             ethnicity="02",
             id_number="052215000123",
@@ -46,12 +46,14 @@ def test_officer_ticks_records_with_the_keyboard(make, page, browser, live_serve
             tree["a"],
             full_name="Trần Thị Lan",
             sex="F",
-            hamlet="Thôn Hai",
+            hamlet="Thôn Bình Lâm",
             national_key="KEY-0003",
             software={"full_name": "Tran Thi Lan", "sex": "M"},
             sources={"full_name": "household_visit", "sex": "birth_certificate"},
         ),
-        on_change_list(make, tree["a"], full_name="Đỗ Minh Khôi", hamlet="Thôn Hai", software=None),
+        on_change_list(
+            make, tree["a"], full_name="Đỗ Minh Khôi", hamlet="Thôn Bình Lâm", software=None
+        ),
     ]
     ids = [f"entered-{p.id}" for p in children]
 

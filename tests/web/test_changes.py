@@ -16,6 +16,11 @@ def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
+def _record(html: str, person) -> str:
+    """The text of one record's card on the page."""
+    return _text(html[html.index(f'id="change-{person.id}"') :].split("</article>")[0])
+
+
 @pytest.fixture
 def commune(make):
     tree = make.tree()
@@ -82,16 +87,16 @@ def test_change_list_groups_by_hamlet_and_says_what_to_type(commune, client, log
     assert "Vũ Đức Hải" not in text  # synced: nothing to type
     assert "Hồ Thị Mai" not in text  # another commune
     # What to type, in words, with the source of each correction.
-    lan = _text(html[html.index('id="change-%d"' % commune["lan"].id) :].split("</article>")[0])
+    lan = _record(html, commune["lan"])
     assert "Họ và tên Tran Thi Lan Trần Thị Lan Xác minh tại hộ gia đình" in lan
     assert "Giới tính Nam Nữ Giấy khai sinh" in lan
     assert "Ngày sinh" not in lan.split("Mã trên phần mềm")[1].split("Thông tin")[1]
-    binh = _text(html[html.index('id="change-%d"' % commune["binh"].id) :].split("</article>")[0])
+    binh = _record(html, commune["binh"])
     assert "Dân tộc Kinh (01) Tày (02) Xác minh tại hộ gia đình" in binh
     assert "Số định danh cá nhân (trống) 052215000123 Công an xác thực" in binh
     assert "Chưa nhập vào phần mềm" in binh
     # A child added in treem: said so, and every fact to enter.
-    new = _text(html[html.index('id="change-%d"' % commune["new"].id) :].split("</article>")[0])
+    new = _record(html, commune["new"])
     assert "Trẻ mới, chưa có trên phần mềm" in new
     for fact in ("Đỗ Minh Khôi", "05/03/2015", "Nam", "Kinh (01)", "Nguyễn Văn Bình", "Thôn Hai"):
         assert fact in new
@@ -141,7 +146,7 @@ def test_ticking_writes_the_event_and_the_state(commune, client, login):
     assert row.startswith("Phạm Gia An")
     assert "Đã nhập vào phần mềm bởi Nguyễn Thị Thu Hà lúc" in row
     assert re.search(r"lúc \d\d:\d\d \d\d/\d\d/\d{4}", row)
-    assert 'checked' in resp.get_data(as_text=True)
+    assert "checked" in resp.get_data(as_text=True)
     db.session.expire_all()
     person = db.session.get(Person, an.id)
     assert person.sync_state == "entered" and person.entered_by_id == officer.id
@@ -152,9 +157,12 @@ def test_ticking_writes_the_event_and_the_state(commune, client, login):
     assert event.user_id == officer.id and event.source == "officer"
     # Ticking again changes nothing (a double click).
     client.post(f"/changes/{an.id}/entered", data={"entered": "1"}, headers=headers)
-    assert db.session.scalar(
-        select(db.func.count()).select_from(PersonEvent).where(PersonEvent.field == "software")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(db.func.count()).select_from(PersonEvent).where(PersonEvent.field == "software")
+        )
+        == 1
+    )
     # Untick: back to pending, with its own event.
     resp = client.post(f"/changes/{an.id}/entered", data={}, headers=headers)
     assert resp.status_code == 200 and "checked" not in resp.get_data(as_text=True)

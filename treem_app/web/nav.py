@@ -26,7 +26,18 @@ HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 CHANGES = MenuItem("changes.index", "Cập nhật lên phần mềm")
 
 MENUS = {
-    "officer": [HOME, RECORDS, IMPORTS, CONFLICTS, PROPOSALS, VOLUNTEERS, HAMLETS, BATCHES, CHANGES, JOBS],
+    "officer": [
+        HOME,
+        RECORDS,
+        IMPORTS,
+        CONFLICTS,
+        PROPOSALS,
+        VOLUNTEERS,
+        HAMLETS,
+        BATCHES,
+        CHANGES,
+        JOBS,
+    ],
     "volunteer": [HOME, RECORDS],
     "police": [HOME],
     "reporter": [HOME, RECORDS, JOBS],
