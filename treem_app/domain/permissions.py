@@ -28,8 +28,6 @@ ACTIONS: dict[str, frozenset[str]] = {
     "manage_hamlets": frozenset({"officer"}),
     # Re-screen the records of a unit.
     "rebuild_findings": frozenset({"officer", "admin"}),
-    # Step 4: the change list, ticking records as typed into the national software.
-    "sync_software": frozenset({"officer"}),
 }
 
 

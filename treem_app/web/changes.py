@@ -8,6 +8,7 @@ from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Person
@@ -55,7 +56,7 @@ def index():
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     offset = (page - 1) * PAGE_SIZE
-    query = sync.change_query(unit, only)
+    query = sync.change_query(unit, only).options(selectinload(Person.entered_by))
     persons = list(db.session.scalars(query.offset(offset).limit(PAGE_SIZE)))
     previous = None
     if offset and persons:
