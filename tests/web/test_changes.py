@@ -201,3 +201,35 @@ def test_other_roles_are_refused(commune, make, client, login, post, role):
     assert post(f"/changes/{commune['an'].id}/entered", {"entered": "1"}).status_code == 403
     assert post("/changes/sheet", {"only": "all"}).status_code == 403
     assert "Cập nhật lên phần mềm" not in client.get("/home").get_data(as_text=True)
+
+
+def test_a_correction_through_set_fact_lands_on_the_list(make, client, login):
+    """The real path: a record as the export showed it (synced), corrected after a household
+    visit, is on the list with that source; and with what the last export missed."""
+    from treem_app.domain import software_sync
+    from treem_app.services import persons
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    child = make.person(tree["a"], full_name="Ngô Thị Hoa", sex="F", national_key="KEY-0100")
+    child.software_facts = software_sync.dump(persons.sync_texts(child))
+    persons.refresh_sync(child)
+    db.session.commit()
+    assert child.sync_state == "synced"
+    login(officer)
+    assert "Ngô Thị Hoa" not in client.get("/changes").get_data(as_text=True)
+
+    persons.set_fact(
+        db.session,
+        child,
+        "mother_name",
+        {"mother_name": "Lý Thị Thu"},
+        source="household_visit",
+        user_id=officer.id,
+    )
+    child.sync_missed = "mother_name"
+    db.session.commit()
+    assert child.sync_state == "pending"
+    card = _record(client.get("/changes").get_data(as_text=True), child)
+    assert "Họ tên mẹ (trống) Lý Thị Thu Xác minh tại hộ gia đình" in card
+    assert "Chưa được cập nhật trên phần mềm" in card and "chưa nhận: Họ tên mẹ" in card

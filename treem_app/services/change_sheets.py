@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Unit, User
 from . import software_sync as sync
-from .batches import _strip_level, agency_names, place_date_line
+from .batches import agency_names, place_date_line, place_name
 
 Progress = Callable[[int, int, str], None]
 
@@ -81,7 +81,7 @@ def render_change_sheet(
         only=only,
         agency=agency,
         governing_agency=governing,
-        place_date=place_date_line(_strip_level(unit.name), today),
+        place_date=place_date_line(place_name(unit.name), today),
         preparer=preparer.full_name if preparer else "",
         today=today,
     )
