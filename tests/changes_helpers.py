@@ -8,18 +8,6 @@ from datetime import date
 from treem_app.extensions import db
 from treem_app.models import Person, PersonEvent
 
-SYNC_FIELDS = (
-    "hamlet",
-    "full_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "id_number",
-    "father_name",
-    "mother_name",
-    "guardian_name",
-)
-
 
 def facts_text(p: Person) -> dict:
     dob = p.dob.strftime("%d/%m/%Y") if p.dob else None
