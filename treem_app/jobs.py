@@ -156,6 +156,34 @@ def visit_sheets(run_id: int, hamlet: str | None = None) -> None:
 
 
 @with_app_context
+def change_sheet(run_id: int, only: str = "all") -> None:
+    """Render the work sheet of step 4 (PDF): the commune's change list under one filter."""
+    from pathlib import Path
+
+    from .services.change_sheets import render_change_sheet
+
+    def work(run: JobRun):
+        target = Path(current_app.config["TREEM_FILES_DIR"]) / "documents" / f"changes-{run.id}.pdf"
+        summary = render_change_sheet(
+            db.session,
+            run.unit,
+            only,
+            target,
+            today=clock.today(),
+            preparer=run.created_by,
+            progress=_progress,
+        )
+        run.result_file = str(target)
+        message = (
+            f"Đã tạo phiếu cập nhật lên phần mềm cho {vn_number(summary['children'])} hồ sơ "
+            f"ở {summary['hamlets']} thôn."
+        )
+        return summary, message
+
+    _run(run_id, work)
+
+
+@with_app_context
 def batch_documents(run_id: int, batch_id: int) -> None:
     """Render an issued batch's PDF list and return sheet into the files folder."""
     from pathlib import Path

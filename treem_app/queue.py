@@ -34,6 +34,7 @@ JOBS = {
     "visit_sheets": JobKind("treem_app.jobs.visit_sheets", "documents"),
     "batch_documents": JobKind("treem_app.jobs.batch_documents", "documents"),
     "batch_ingest": JobKind("treem_app.jobs.batch_ingest", "imports"),
+    "change_sheet": JobKind("treem_app.jobs.change_sheet", "documents"),
 }
 
 

@@ -238,3 +238,25 @@ document.addEventListener("keydown", function (event) {
     if (done) done.focus();
   }
 });
+
+// The change list of step 4 ([data-change-list]): ticking "Đã nhập vào phần mềm" record after
+// record without the mouse. Space ticks (the browser's own), Enter ticks too; once a record is
+// ticked the focus moves on to the next record's box (after the page's last, to "Trang sau"),
+// while HTMX sends the tick and swaps the record back with who ticked it and when. Unticking
+// leaves the focus on the same box (HTMX keeps the focus of an element with an id in a swap).
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter" || event.isComposing) return;
+  var box = event.target;
+  if (!box.matches || !box.matches("[data-change-list] input.entered-box")) return;
+  event.preventDefault();
+  box.click();
+});
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("[data-change-list] input.entered-box") || !box.checked) return;
+  var boxes = Array.prototype.slice.call(
+    document.querySelectorAll("[data-change-list] input.entered-box")
+  );
+  var next = boxes[boxes.indexOf(box) + 1] || document.querySelector("[data-next-page]");
+  if (next) next.focus();
+});

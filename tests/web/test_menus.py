@@ -10,6 +10,7 @@ MENU_LABELS = {
         "Cộng tác viên",
         "Thôn, tổ dân phố",
         "Bàn giao công an",
+        "Cập nhật lên phần mềm",
         "Tiến trình xử lý",
     ],
     "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],

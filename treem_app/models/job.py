@@ -20,6 +20,7 @@ JOB_STATUSES = {
 JOB_KINDS = {
     "batch_documents": "Danh sách chuyển công an (PDF, tệp trả kết quả)",
     "batch_ingest": "Nhận kết quả xác thực của công an",
+    "change_sheet": "Phiếu cập nhật lên phần mềm",
     "rebuild_findings": "Rà soát lại hồ sơ",
     "roster_import": "Nhập dữ liệu từ phần mềm",
     "visit_sheets": "Phiếu xác minh tại hộ gia đình",

@@ -455,7 +455,8 @@ def verify_url(public_url: str, batch: Batch) -> str:
     return f"{public_url.rstrip('/')}/v/{batch.token}"
 
 
-def _strip_level(name: str) -> str:
+def place_name(name: str) -> str:
+    """A commune's name as a place, without its level ("Xã Phước Hưng" -> "Phước Hưng")."""
     for prefix in ("Thị trấn ", "Xã ", "Phường ", "Đặc khu "):
         if name.startswith(prefix):
             return name[len(prefix) :]
@@ -492,7 +493,7 @@ def document_for(batch: Batch, public_url: str):
         unit_name=batch.unit.name,
         agency=agency,
         governing_agency=governing,
-        place_date=place_date_line(_strip_level(batch.unit.name), batch.issued_on or local_today()),
+        place_date=place_date_line(place_name(batch.unit.name), batch.issued_on or local_today()),
         police_name=f"Công an {batch.unit.name[0].lower()}{batch.unit.name[1:]}",
         preparer=batch.issued_by.full_name if batch.issued_by else "",
         verify_url=verify_url(public_url, batch),

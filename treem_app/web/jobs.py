@@ -81,5 +81,8 @@ def download(run_id: int):
     path = Path(run.result_file)
     log_access(db.session, current_user, None, "download", f"job {run.id}: {path.name}")
     db.session.commit()
-    names = {"visit_sheets": f"phieu-xac-minh-{run.unit.code}-{run.id}.pdf"}
+    names = {
+        "visit_sheets": f"phieu-xac-minh-{run.unit.code}-{run.id}.pdf",
+        "change_sheet": f"phieu-cap-nhat-phan-mem-{run.unit.code}-{run.id}.pdf",
+    }
     return send_file(path, as_attachment=True, download_name=names.get(run.kind, path.name))

@@ -23,9 +23,21 @@ UNITS = MenuItem("admin.units", "Đơn vị hành chính")
 USERS = MenuItem("admin.users", "Tài khoản")
 BATCHES = MenuItem("batches.index", "Bàn giao công an")
 HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
+CHANGES = MenuItem("changes.index", "Cập nhật lên phần mềm")
 
 MENUS = {
-    "officer": [HOME, RECORDS, IMPORTS, CONFLICTS, PROPOSALS, VOLUNTEERS, HAMLETS, BATCHES, JOBS],
+    "officer": [
+        HOME,
+        RECORDS,
+        IMPORTS,
+        CONFLICTS,
+        PROPOSALS,
+        VOLUNTEERS,
+        HAMLETS,
+        BATCHES,
+        CHANGES,
+        JOBS,
+    ],
     "volunteer": [HOME, RECORDS],
     "police": [HOME],
     "reporter": [HOME, RECORDS, JOBS],
