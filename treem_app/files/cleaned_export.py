@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -106,9 +107,10 @@ def export_text(field_name: str, value: str | None) -> str | None:
 
 
 def write_cleaned(
-    out_path: Path, layout: Layout, records: Sequence[Mapping[str, str | None]]
+    out: Path | BinaryIO, layout: Layout, records: Sequence[Mapping[str, str | None]]
 ) -> int:
-    """Write the header rows of ``layout`` and one row per record; return the rows written.
+    """Write the header rows of ``layout`` and one row per record to a path or a binary
+    stream; return the rows written.
 
     ``records`` map fields to text in treem's history form (dob "05/03/2015", sex "M"/"F",
     ethnicity "01"); fields no column is mapped to are left out.
@@ -154,8 +156,9 @@ def write_cleaned(
         ws.column_dimensions[get_column_letter(c + 1)].width = _width(layout, c)
     if layout.data_start:
         ws.freeze_panes = ws.cell(layout.data_start + 1, 1)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out_path)
+    if isinstance(out, Path):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
     return len(records)
 
 

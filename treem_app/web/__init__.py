@@ -23,7 +23,20 @@ from ..domain.vocabulary import (
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
-from . import admin, auth, batches, hamlets, imports, jobs, keyed, main, records, returns, review
+from . import (
+    admin,
+    auth,
+    batches,
+    exports,
+    hamlets,
+    imports,
+    jobs,
+    keyed,
+    main,
+    records,
+    returns,
+    review,
+)
 from .htmx import hx_redirect, is_htmx, page_path, session_expired
 from .nav import menu_for
 
@@ -71,6 +84,7 @@ def init_app(app: Flask) -> None:
         batches,
         returns,
         keyed,
+        exports,
     ):
         app.register_blueprint(module.bp)
 
