@@ -50,7 +50,14 @@ def make_conflicts(app, unit, officer, *, absent: int, values: int, kept: int = 
                            source="household_visit", note=None, expected_version=None,
                            today=DAY)  # fmt: skip
     db.session.commit()
-    _import(app, unit, rows[absent:], "lan-2.xlsx")
+    # The second export gives those dates a third way (neither the first export's nor the
+    # officer's): the software changed them, a conflict to decide. (An export that still gives
+    # the old date is no conflict: the correction waits on step 4's change list.)
+    second = [
+        row(i + 1, name, f"{1 + i % 28:02d}/06/2015") if absent <= i < absent + values else r
+        for i, (name, r) in enumerate(zip(names, rows, strict=True))
+    ]
+    _import(app, unit, second[absent:], "lan-2.xlsx")
     conflicts = db.session.scalars(
         select(Conflict).where(Conflict.status == "open").order_by(Conflict.id)
     ).all()

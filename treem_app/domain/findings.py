@@ -37,6 +37,7 @@ class Rule(StrEnum):
     POLICE_MISMATCH = "POLICE_MISMATCH"
     POLICE_NOT_FOUND = "POLICE_NOT_FOUND"
     POLICE_ID_INVALID = "POLICE_ID_INVALID"
+    SOFTWARE_NOT_UPDATED = "SOFTWARE_NOT_UPDATED"
 
 
 class Severity(StrEnum):
@@ -73,6 +74,7 @@ SEVERITY: dict[Rule, Severity] = {
     Rule.POLICE_MISMATCH: Severity.ERROR,
     Rule.POLICE_NOT_FOUND: Severity.ERROR,
     Rule.POLICE_ID_INVALID: Severity.WARNING,
+    Rule.SOFTWARE_NOT_UPDATED: Severity.WARNING,
 }
 
 RULE_LABELS: dict[Rule, str] = {
@@ -101,6 +103,7 @@ RULE_LABELS: dict[Rule, str] = {
     Rule.POLICE_MISMATCH: "Công an trả lời: không khớp thông tin",
     Rule.POLICE_NOT_FOUND: "Công an trả lời: không tìm thấy",
     Rule.POLICE_ID_INVALID: "Số công an ghi không dùng được",
+    Rule.SOFTWARE_NOT_UPDATED: "Chưa được cập nhật trên phần mềm",
 }
 
 
@@ -163,6 +166,7 @@ FIELD_LABELS: dict[str, str] = {
     "guardians": "Cha, mẹ, người giám hộ",
     "person": "Hồ sơ",
     "police_answer": "Kết quả xác thực của công an",
+    "software": "Phần mềm quốc gia",
 }
 
 

@@ -20,6 +20,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "download_documents": frozenset({"officer", "police"}),
     # Hand in the police's answers for a batch: the returned sheet (officer or commune police).
     "return_batches": frozenset({"officer", "police"}),
+    # Step 4: the change list, ticking records typed into the national software, its export.
+    "sync_software": frozenset({"officer"}),
     # Open a child's record from a list (a batch's rows).
     "open_records": frozenset({"officer", "reporter"}),
     # See the commune's list of hamlets and merge hamlets into one ("gộp thôn").

@@ -34,6 +34,8 @@ class Person(db.Model):
         Index("ix_persons_unit_rank", "unit_id", "open_rank", "name_key", "id", "status"),
         Index("ix_persons_unit_hamlet", "unit_id", "status", "hamlet", "open_rank"),
         Index("ix_persons_unit_name_key", "unit_id", "name_key"),
+        # Step 4's change list: a commune's records to type into the national software.
+        Index("ix_persons_unit_sync", "unit_id", "sync_state", "hamlet", "national_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,12 +66,22 @@ class Person(db.Model):
     police_answer: Mapped[str | None] = mapped_column(String(16))
     police_note: Mapped[str | None] = mapped_column(Text)
     police_facts: Mapped[str | None] = mapped_column(String(32))
+    # Step 4 (domain/software_sync.py): the facts as the national software showed them in the
+    # last export (JSON; NULL: never in one), the record's state against them, the officer's
+    # tick ("đã nhập vào phần mềm") and the fields a later export showed were not taken.
+    software_facts: Mapped[str | None] = mapped_column(Text)
+    sync_state: Mapped[str | None] = mapped_column(String(12))
+    entered_digest: Mapped[str | None] = mapped_column(String(32))
+    entered_at: Mapped[datetime | None]
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sync_missed: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit] = relationship()
     merged_into: Mapped[Person | None] = relationship(remote_side=[id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     findings: Mapped[list[Finding]] = relationship(
         back_populates="person", order_by="Finding.id", passive_deletes=True
     )

@@ -15,11 +15,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.ethnicity import ethnicity_name
+from ..domain.findings import Rule, finding
 from ..domain.police_returns import answer_findings, facts_digest
 from ..domain.screening import screen_rows
 from ..domain.vocabulary import INACTIVE_STATUSES, SEX_LABELS
 from ..models import Finding, NotDuplicate, Person, Unit
 from ..models._common import utcnow
+from ..models.person import FIELD_LABELS
 from .access import subtree_ids
 from .persons import facts_of, open_rank_of, workflow_status
 
@@ -128,6 +130,23 @@ def police_findings(person: Person) -> list:
         person.police_facts,
         facts_digest(facts_of(person)),
     )
+
+
+def software_findings(person) -> list:
+    """The finding a record keeps while a later export showed the officer's entry did not take
+    (``sync_missed``: the fields), until the software holds treem's facts or it is ticked again."""
+    missed = [f for f in (person.sync_missed or "").split(",") if f]
+    if not missed:
+        return []
+    labels = ", ".join(FIELD_LABELS.get(f, f).lower() for f in missed)
+    return [
+        finding(
+            Rule.SOFTWARE_NOT_UPDATED,
+            missed[0],
+            f"Đã đánh dấu nhập vào phần mềm nhưng tệp xuất sau vẫn ghi giá trị cũ ({labels}). "
+            "Hãy nhập lại và kiểm tra trên phần mềm.",
+        )
+    ]
 
 
 def kept_findings(
@@ -313,16 +332,20 @@ def rescreen(
     opened = resolved = 0
     by_rule: dict[str, int] = {}
     for n, (person, record) in enumerate(zip(active, result.records, strict=True), start=1):
-        found = police_findings(person) + [
-            f
-            for f in kept_findings(person.id, record.findings, other_id, registry.dismissed)
-            # Pairs are decided within a commune (the duplicates page, merges).
-            if not (
-                str(f.rule) == "DUPLICATE_PERSON"
-                and f.related is not None
-                and active[f.related].unit_id != person.unit_id
-            )
-        ]
+        found = (
+            police_findings(person)
+            + software_findings(person)
+            + [
+                f
+                for f in kept_findings(person.id, record.findings, other_id, registry.dismissed)
+                # Pairs are decided within a commune (the duplicates page, merges).
+                if not (
+                    str(f.rule) == "DUPLICATE_PERSON"
+                    and f.related is not None
+                    and active[f.related].unit_id != person.unit_id
+                )
+            ]
+        )
         o, r, open_now = sync_findings(session, person, found, existing[person.id])
         opened += o
         resolved += r

@@ -12,8 +12,9 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from ..domain import software_sync as sync
 from ..domain.dates import format_date
-from ..domain.vocabulary import KEPT_STATUSES, SEX_LABELS, VERIFIED_ID_SOURCES
+from ..domain.vocabulary import INACTIVE_STATUSES, KEPT_STATUSES, SEX_LABELS, VERIFIED_ID_SOURCES
 from ..models import Finding, Person, PersonEvent, Unit, User
 from ..models.person import FACT_FIELDS
 
@@ -42,6 +43,27 @@ def fact_text(obj, field: str) -> str | None:
 def facts_of(person: Person) -> dict:
     """A stored person's normalised facts, keyed like the screening domain's facts."""
     return {f: getattr(person, f) for f in PERSON_COLUMNS}
+
+
+def sync_texts(obj) -> dict:
+    """A person's (or facts dict's) facts as compared with the national software's."""
+    return {f: fact_text(obj, f) for f in sync.SYNC_FIELDS}
+
+
+def refresh_sync(person: Person) -> None:
+    """The record's state against the national software (step 4), after its facts changed: a
+    tick given for other facts no longer holds; matching the software clears what was missed."""
+    if person.status in INACTIVE_STATUSES:
+        person.sync_state = None
+        return
+    current = sync_texts(person)
+    software = sync.load(person.software_facts)
+    state = sync.state_of(software, current, person.entered_digest)
+    if state != sync.ENTERED and person.entered_digest is not None:
+        person.entered_digest = person.entered_at = person.entered_by_id = None
+    if state == sync.SYNCED:
+        person.sync_missed = None
+    person.sync_state = state
 
 
 def sex_text(person: Person) -> str:
@@ -127,6 +149,7 @@ def create_screened_person(
         person.id_source = source
     person.status = workflow_status(person, record.findings)
     person.open_rank = open_rank_of(record.findings)
+    refresh_sync(person)  # not in the national software yet: every fact is to be entered
     person.events = [
         PersonEvent(
             user=user,
@@ -211,6 +234,7 @@ def set_fact(
     )
     if at is not None:
         event.at = at
+    refresh_sync(person)
     if person.id is None:
         event.person = person
     else:

@@ -273,6 +273,8 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
         "conflicts": merge.conflicts,
         "disappeared": merge.disappeared,
         "reappeared": merge.reappeared,
+        # Step 4: records ticked as typed into the software, against what this export shows.
+        "software": dict(merge.software),
         "rows_with_errors": rows_with_errors,
         "by_rule": dict(sorted(by_rule.items(), key=lambda kv: order.get(kv[0], 99))),
         "dry_run": not apply,

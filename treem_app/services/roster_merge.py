@@ -22,8 +22,9 @@ from datetime import date, datetime
 from operator import itemgetter
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from ..domain import software_sync as sync
 from ..domain.findings import Rule, finding
 from ..domain.formatting import vn_number
 from ..domain.matching import strong_merge_keys, weak_merge_keys
@@ -55,6 +56,7 @@ from .persons import (
     open_rank_of,
     released_numbers,
     set_fact,
+    sync_texts,
     workflow_status,
 )
 from .roster_upload import ImportError_
@@ -97,6 +99,11 @@ _STORED = (
     Person.id_source,
     Person.open_rank,
     Person.version,
+    Person.software_facts,
+    Person.sync_state,
+    Person.entered_digest,
+    Person.sync_missed,
+    Person.police_answer,
     *(getattr(Person, c) for c in PERSON_COLUMNS),
 )
 
@@ -113,6 +120,7 @@ class RosterMerge:
         self.screening_date = screening_date
         self.created = self.updated = self.unchanged = self.conflicts = 0
         self.disappeared = self.reappeared = 0
+        self.software = {"confirmed": 0, "not_taken": 0, "changed": 0}
         self.matched: list = []  # per record: the stored person's row, or None (a new person)
         self.new_ids: list[int] = []  # of the new persons, in row order (once persisted)
         self.read_versions: dict[int, int] = {}
@@ -234,6 +242,8 @@ class RosterMerge:
             facts = records[n].facts
             changed: list[tuple[str, object, object]] = []
             disputes: list[tuple[str, str | None, str | None]] = []
+            before = sync.load(person.software_facts)
+            after = software_texts(records[n], columns, n) if before is not None else None
             for f in fields:
                 new = facts.get(f)
                 old = getattr(person, f)
@@ -241,6 +251,15 @@ class RosterMerge:
                 if new is None and f == "national_key":
                     continue  # an export without the key column never erases a known key
                 corrected = latest.get((person.id, f), "export") not in EXPORT_SOURCES
+                if (
+                    corrected
+                    and after is not None
+                    and f in after
+                    and sync.canonical(after[f]) == sync.canonical(before.get(f))
+                ):
+                    # The software still says what it said: treem's correction waits on the
+                    # change list (step 4) to be typed in; nothing for the officer to decide.
+                    continue
                 if unreadable:
                     if old is not None:
                         disputes.append((f, str(_raw(columns, f, n)), fact_text(person, f)))
@@ -293,6 +312,7 @@ class RosterMerge:
         changed_persons: list[Person] = []
         events: list = []
         direct: list[tuple[object, list]] = []
+        standing: list[int] = []
         for row, changed, disputes, excel_row, n in self.changes:
             absent = self.open_conflicts.get((row.id, "#absent"))
             if absent is not None:  # back in the export
@@ -300,7 +320,10 @@ class RosterMerge:
                 absent.decision = "reappeared"
                 absent.resolved_at = now
             if not (changed or disputes):
-                direct.append((row, records[n].findings))
+                if row.police_answer or row.sync_missed:
+                    standing.append(row.id)  # findings the row alone does not give
+                else:
+                    direct.append((row, records[n].findings))
                 continue
             person = objects[row.id]
             for f, _old, _new in changed:
@@ -386,6 +409,8 @@ class RosterMerge:
         # Persons whose facts in treem differ from the row (changed, or a correction kept): the
         # one re-screen, once the new persons are in, so a pair with a new child is seen from
         # both sides.
+        changed_persons += self._load_others(standing)
+        changed_persons += self._sync_software(records, columns, objects, now, user_id, note)
         if self.other_holders:
             changed_persons += self._load_others(sorted(self.other_holders))
         if changed_persons:
@@ -395,6 +420,101 @@ class RosterMerge:
                 self.screening_date,
                 released=released_numbers(events),
             )
+
+    def _sync_software(self, records, columns, objects, now, user_id, note) -> list[Person]:
+        """Step 4: what this export shows the software holds, for every matched person; the
+        records ticked as entered are confirmed, found not taken, or changed to a third value.
+        Returns the persons whose standing finding (SOFTWARE_NOT_UPDATED) opens or closes."""
+        session = self.session
+        counts = self.software
+        writes: list[dict] = []
+        rescreen_ids: list[int] = []
+        for n, row in enumerate(self.matched):
+            if row is None:
+                continue
+            person = objects.get(row.id)
+            if row.status in INACTIVE_STATUSES:
+                continue
+            # What the record was before this import (a changed person's object already
+            # carries its new facts; its state is decided here, against the new export).
+            get = row._mapping.get
+            current = sync_texts(
+                {k: getattr(person, k) for k in PERSON_COLUMNS}
+                if person is not None
+                else dict(row._mapping)
+            )
+            after = software_texts(records[n], columns, n)
+            before = sync.load(get("software_facts"))
+            was = get("sync_state")
+            digest = get("entered_digest")
+            missed = get("sync_missed")
+            state = sync.state_of(after, current, digest)
+            event = None
+            if was == sync.ENTERED:
+                outcome = sync.reconcile(before, after, current)
+                if state == sync.SYNCED:
+                    counts["confirmed"] += 1
+                    event = sync.CONFIRMED_TEXT
+                else:
+                    state, digest = sync.PENDING, None
+                    not_taken = [f for f, o in outcome.items() if o == sync.NOT_TAKEN]
+                    if not_taken:
+                        counts["not_taken"] += 1
+                        missed = ",".join(not_taken)[:200]
+                        event = sync.NOT_TAKEN_TEXT
+                    else:
+                        counts["changed"] += 1
+            elif state == sync.SYNCED and was == sync.PENDING and before is not None:
+                counts["confirmed"] += 1  # typed in without a tick: the export shows it
+                event = sync.CONFIRMED_TEXT
+            if state == sync.SYNCED:
+                missed, digest = None, None
+            facts_text = sync.dump(after)
+            values = {
+                "software_facts": facts_text,
+                "sync_state": state,
+                "entered_digest": digest,
+                "sync_missed": missed,
+            }
+            if person is None and all(get(k) == v for k, v in values.items()):
+                continue  # most rows of a weekly re-import: nothing to write
+            if (missed or None) != (get("sync_missed") or None):
+                rescreen_ids.append(row.id)
+            if digest is None and get("entered_digest") is not None:
+                values.update(entered_at=None, entered_by_id=None)
+            if person is not None:
+                for k, v in values.items():
+                    setattr(person, k, v)
+            else:
+                writes.append({"pid": row.id, **{f"b_{k}": v for k, v in values.items()}})
+            if event:
+                session.add(
+                    PersonEvent(
+                        person_id=row.id,
+                        user_id=user_id,
+                        at=now,
+                        field=sync.SOFTWARE_FIELD,
+                        old_value=sync.ENTERED_TEXT if was == sync.ENTERED else None,
+                        new_value=event,
+                        source="export",
+                        note=note,
+                    )
+                )
+        table = Person.__table__
+        for keys in {tuple(sorted(w)) for w in writes}:
+            batch = [w for w in writes if tuple(sorted(w)) == keys]
+            session.execute(
+                table.update()
+                .where(table.c.id == bindparam("pid"))
+                .values({k[2:]: bindparam(k) for k in keys if k != "pid"}),
+                batch,
+            )
+        loaded = [objects[i] for i in rescreen_ids if i in objects]
+        ids = [i for i in rescreen_ids if i not in objects]
+        for i in range(0, len(ids), CHUNK):  # as just written (some may be in the session)
+            query = select(Person).where(Person.id.in_(ids[i : i + CHUNK]))
+            loaded += session.scalars(query.execution_options(populate_existing=True))
+        return loaded
 
     def person_ids(self) -> list[int]:
         """The person each row became (matched, or created by :meth:`persist`), by row."""
@@ -511,13 +631,17 @@ class RosterMerge:
             else:  # what workflow_status gives a new person without findings
                 status = "clean" if id_number else "ready"
             rank = open_rank_of(found) if found else 2
+            # As the software holds it: equal to treem's facts unless screening repaired one.
+            shown = software_texts(record, columns, n)
+            software = sync.dump(shown)
+            sync_state = sync.state_of(shown, sync_texts(facts), None)
             if sqlite and dob is not None:
                 dob = dob.isoformat()
             add_person(
                 (
                     pid, "child", unit_id, hamlet, full_name, name_key, dob, dob_precision, sex,
                     ethnicity, id_number, id_source, father, mother, guardian, national_key,
-                    status, rank, 1, ts, ts,
+                    status, rank, 1, ts, ts, software, sync_state,
                 )
             )  # fmt: skip
             excel_row = rows[n][0]
@@ -547,6 +671,19 @@ _PERSON_FACT_NAMES = (
     "father_name", "mother_name", "guardian_name", "national_key",
 )  # fmt: skip
 _PERSON_FACTS = itemgetter(*_PERSON_FACT_NAMES)
+
+
+def software_texts(record, columns: dict[str, list], n: int) -> dict:
+    """The facts as the national software holds them, from an export's row: treem's reading,
+    except where screening repaired a value or could not read it (then the cell as written)."""
+    texts = sync_texts(record.facts)
+    for fix in record.fixes:
+        if fix.field in texts:
+            texts[fix.field] = _show(fix.old)
+    for f in READ_CHECKED:
+        if record.facts.get(f) is None and (raw := _raw(columns, f, n)) != "":
+            texts[f] = _show(raw)
+    return texts
 
 
 def _raw(columns: dict[str, list], field: str, n: int) -> object:
