@@ -23,11 +23,8 @@ from ..files.cleaned_export import read_layout, write_cleaned
 from ..files.upload_checks import UploadError
 from ..models import ImportRun, Person, PersonEvent, Unit, User
 from .audit import log_access
-from .persons import fact_text
+from .persons import sync_texts
 from .software_sync import change_query
-
-# The facts written: the ones the software holds, and its own key for the record.
-EXPORT_FIELDS = ("national_key", *SYNC_FIELDS)
 
 
 class ExportRefused(ValueError):
@@ -112,7 +109,8 @@ def export_cleaned(
     except UploadError as exc:
         raise ExportRefused(f"Không đọc được tệp của lần nhập gần nhất: {exc}") from exc
     persons = export_records(session, unit, since=since, zone_name=zone_name)
-    records = [{f: fact_text(p, f) for f in EXPORT_FIELDS} for p in persons]
+    # The facts the software holds, and its own key for the record.
+    records = [sync_texts(p) | {"national_key": p.national_key} for p in persons]
     if isinstance(out, Path):
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.part")
