@@ -51,7 +51,7 @@ def upgrade():
         "persons",
         ["unit_id", "sync_state", "hamlet", "national_key", "id"],
     )
-    _fill()
+    fill(op.get_bind())
 
 
 def _texts(row) -> dict:
@@ -70,8 +70,8 @@ def _texts(row) -> dict:
     return out
 
 
-def _fill():
-    conn = op.get_bind()
+def fill(conn):
+    """The data step (a function of a connection, so a test can run it on stored records)."""
     last = 0
     columns = ", ".join(("id", "status", "dob_precision", *SYNC_FIELDS))
     while True:

@@ -222,3 +222,34 @@ def test_report_columns_read_the_states(app, make):
     db.session.commit()
     # Two in the software (the new child is not), one of them clean and synced.
     assert progress_counts(db.session, [unit.id]) == {"in_software": 2, "cleaned": 1}
+
+
+def test_the_migration_rebuilds_the_software_facts_from_history(app, make):
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    unit = make.unit()
+    officer = make.user("officer", unit)
+    _rows, p = first_export(app, unit)
+    correct(p[NAMES[0]], "dob", "15/03/2015", officer)
+    correct(p[NAMES[0]], "dob", "16/03/2015", officer)  # corrected twice
+    correct(p[NAMES[1]], "mother_name", "Lê Thị Hoa", officer)
+    review.add_child(db.session, unit, {"full_name": "Đỗ Minh Tâm", "dob": "03/04/2021",
+                     "sex": "Nam", "ethnicity": "Kinh", "father_name": "Đỗ Văn Sáu"},
+                     user=officer, source="household_visit", note=None, today=DAY)  # fmt: skip
+    db.session.commit()
+    live = {x.id: (x.software_facts, x.sync_state) for x in db.session.scalars(select(Person))}
+    db.session.execute(text("UPDATE persons SET software_facts = NULL, sync_state = NULL"))
+    db.session.commit()
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0015_software_sync.py"
+    spec = importlib.util.spec_from_file_location("migration_0015", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with db.engine.begin() as conn:
+        module.fill(conn)
+    db.session.expire_all()
+    rebuilt = {x.id: (x.software_facts, x.sync_state) for x in db.session.scalars(select(Person))}
+    assert rebuilt == live
+    assert sum(1 for facts, state in rebuilt.values() if state == PENDING) == 3
