@@ -380,3 +380,47 @@ def batch_ingest(batch_id: int, file: Path, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
     click.echo(ret.message)
+
+
+@main.group()
+def export() -> None:
+    """Exports for the national software (step 4)."""
+
+
+@export.command("cleaned")
+@click.option("--unit", "unit_code", required=True, help="Code of the commune")
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx to write",
+)
+@click.option("--since", default=None, help="YYYY-MM-DD: only records changed since that day")
+@with_appcontext
+def export_cleaned(unit_code: str, out_file: Path, since: str | None) -> None:
+    """Step 4: the commune's changed records as .xlsx, laid out like its last imported export."""
+    from datetime import date
+
+    from .services.cleaned_export import ExportRefused
+    from .services.cleaned_export import export_cleaned as write_export
+
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise UserInputError("--since phải có dạng YYYY-MM-DD") from exc
+    if out_file.suffix.lower() != ".xlsx":
+        raise UserInputError("--out phải là tệp .xlsx")
+    if out_file.parent.exists() and not out_file.parent.is_dir():
+        raise UserInputError(f"{out_file.parent} không phải là thư mục")
+    unit = _unit(unit_code)
+    if unit.children:
+        raise UserInputError(f"{unit.name} ({unit_code}) không phải xã/phường")
+    try:
+        summary = write_export(db.session, unit, out_file, since=day, zone_name=clock.zone_name())
+    except ExportRefused as exc:
+        db.session.rollback()
+        raise UserInputError(str(exc)) from exc
+    db.session.commit()
+    click.echo(str(out_file))
+    click.echo(f"Đã xuất {summary['rows']} hồ sơ.", err=True)

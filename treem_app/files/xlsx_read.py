@@ -146,6 +146,22 @@ def read_rows(path: Path, kind: str, sheet: str) -> list[list[object]]:
         wb.close()
 
 
+def read_head(
+    path: Path, kind: str, sheet: str, nrows: int
+) -> tuple[list[list[object]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """The first ``nrows`` rows of the chosen sheet, as read, and the sheet's merged ranges
+    ((row, col), (row, col), 0-based and inclusive; none for a CSV). Reads only those rows."""
+    if kind == "csv":
+        return read_csv(path)[:nrows], []
+    wb = _open(path)
+    try:
+        ws = wb.get_sheet_by_name(sheet)
+        rows = ws.to_python(skip_empty_area=False, nrows=nrows) if nrows > 0 else []
+        return rows[:nrows], list(ws.merged_cell_ranges or ())
+    finally:
+        wb.close()
+
+
 def preview(path: Path, kind: str, sheet: str, data_start: int, n: int = 3) -> list[list[str]]:
     """The first `n` rows from `data_start` (0-based) as short text, for the mapping form.
 

@@ -24,13 +24,14 @@ class AccessLog(db.Model):
     __table_args__ = (Index("ix_access_logs_person_at", "person_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: done from the console (``treem export cleaned``), where nobody is signed in.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class VolunteerHamlet(db.Model):

@@ -11,12 +11,19 @@ ACCOUNT_ACTIONS = ("password_reset",)
 
 
 def log_access(
-    session: Session, user: User, person: Person | None, action: str, detail: str | None = None
+    session: Session,
+    user: User | None,
+    person: Person | None,
+    action: str,
+    detail: str | None = None,
 ) -> None:
-    """Record that `user` opened a person's data or downloaded something."""
+    """Record that `user` (None: the console) opened a person's data or downloaded something."""
     session.add(
         AccessLog(
-            user_id=user.id, person_id=person.id if person else None, action=action, detail=detail
+            user_id=user.id if user else None,
+            person_id=person.id if person else None,
+            action=action,
+            detail=detail,
         )
     )
 

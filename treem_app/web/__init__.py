@@ -28,6 +28,7 @@ from . import (
     auth,
     batches,
     changes,
+    exports,
     hamlets,
     imports,
     jobs,
@@ -85,6 +86,7 @@ def init_app(app: Flask) -> None:
         returns,
         keyed,
         changes,
+        exports,
     ):
         app.register_blueprint(module.bp)
 
