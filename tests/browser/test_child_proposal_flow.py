@@ -63,7 +63,7 @@ def test_volunteer_proposes_a_new_child_and_the_officer_approves_by_keyboard(
     # The officer sees it with the probable duplicate, confirms and approves by keyboard.
     sign_in(page, officer.username)
     page.wait_for_url("**/home")
-    page.get_by_role("link", name="Đề xuất chờ duyệt").click()
+    page.get_by_role("link", name="Đề xuất chờ duyệt", exact=True).click()
     row = page.locator("tr", has_text="Thêm trẻ mới")
     assert "Có thể trùng với trẻ đã có" in row.inner_text()
     assert "Phạm Minh Khôi" in row.inner_text()
