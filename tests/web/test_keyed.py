@@ -125,3 +125,45 @@ def test_the_police_of_another_commune_get_404_and_a_volunteer_403(
     client.delete_cookie("session")
     login(volunteer)
     assert call().status_code == 403
+
+
+def test_double_entry_mismatch_is_settled_on_the_page_and_only_agreed_rows_apply(
+    app, make, client, login, post, tmp_path
+):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    police = make.user("police", tree["a"])
+    batch, children, _ = issued_batch(app, make, tree["a"], 2, tmp_path)
+    a, b = children
+    r1, r2 = (r.id for r in sorted(batch.rows, key=lambda r: r.position))
+    login(officer)
+    post(f"/batches/{batch.id}/keyed", {"mode": "double"})
+    first = {f"number-{r1}": right_id(a), f"result-{r1}": "verified",
+             f"number-{r2}": right_id(b), f"result-{r2}": "verified"}  # fmt: skip
+    post(f"/batches/{batch.id}/keyed/1", {**first, "next": "stay"})
+    post("/logout")
+    login(police)  # another person keys the paper a second time, one digit misread
+    misread = right_id(b)[:-1] + ("0" if right_id(b)[-1] != "0" else "1")
+    second = {**first, f"number-{r2}": misread}
+    review = client.get(post(f"/batches/{batch.id}/keyed/2", second).headers["Location"]).get_data(
+        as_text=True
+    )
+    assert f"({b.full_name}): lần 1 {right_id(b)} · Khớp, lần 2 {misread} · Khớp" in review
+    digest = review.split('name="digest" value="')[1].split('"')[0]
+    applied = post(f"/batches/{batch.id}/keyed/apply", {"digest": digest})
+    db.session.expire_all()
+    assert a.id_number == right_id(a) and b.id_number is None  # only the agreed row
+    assert "/returns/" in applied.headers["Location"]
+    # Read again on the paper and typed once: it settles the row, and it applies next time.
+    settled = post(
+        f"/batches/{batch.id}/keyed/resolve/{r2}",
+        {f"number-{r2}": right_id(b), f"result-{r2}": "verified"},
+    )
+    page = client.get(settled.headers["Location"]).get_data(as_text=True)
+    assert "STT 2: đã ghi giá trị đọc lại trên bản giấy" in page
+    assert f"lần 2 {misread}" not in page
+    digest = page.split('name="digest" value="')[1].split('"')[0]
+    post(f"/batches/{batch.id}/keyed/apply", {"digest": digest})
+    db.session.expire_all()
+    assert b.id_number == right_id(b)
+    assert db.session.get(Batch, batch.id).state == "returned"

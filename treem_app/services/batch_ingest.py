@@ -313,8 +313,8 @@ def effect(row: BatchRow, outcome: Outcome) -> tuple[str, str | None, str]:
         return (
             CONFLICT,
             ANSWER_CHANGED,
-            f"Dòng đã có kết quả “{row.outcome_message or row.outcome}”; tệp này ghi khác "
-            f"({outcome.message}). Giữ kết quả đã nhận; kiểm tra lại với công an.",
+            f"Dòng đã có kết quả “{row.outcome_message or row.outcome}”; lần trả kết quả này "
+            f"ghi khác ({outcome.message}). Giữ kết quả đã nhận; kiểm tra lại với công an.",
         )
     return outcome.status, outcome.reason, outcome.message
 
