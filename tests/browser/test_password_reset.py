@@ -24,7 +24,8 @@ def tab_to(page, name: str, limit: int = 60) -> None:
 
 def sign_in_by_keyboard(page, username: str, password: str) -> None:
     page.goto("/login")
-    assert page.evaluate("document.activeElement.id") == "username"
+    # The login page puts the cursor in the username (autofocus; wait for it under load).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
