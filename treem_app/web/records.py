@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..domain.ethnicity import ethnic_groups
+from ..domain.permissions import can
 from ..extensions import db
 from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
@@ -64,7 +65,11 @@ def _record_context(person: Person, **extra) -> dict:
         "mode": "show",
         "error": None,
         "value": None,
-        "batch_rows": batches_of_person(db.session, person, current_user),
+        "batch_rows": (
+            batches_of_person(db.session, person, current_user)
+            if can(current_user.role, "view_batches")
+            else []
+        ),
     }
     ctx.update(extra)
     return ctx
