@@ -58,3 +58,27 @@ def test_select_by_kind_and_mark_moved_in_one_decision(app, make, page, screensh
     db.session.expire_all()
     assert {db.session.get(Person, p.id).status for p in gone} == {"moved"}
     assert {db.session.get(Person, p.id).status for p in corrected} != {"moved"}
+
+
+def test_the_decision_reads_in_full_at_1366_and_at_200_percent(app, make, page):
+    """The bulk decision's choices are sentences: the chosen one is not cut off in the field."""
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    make_conflicts(app, tree["a"], officer, absent=2, values=1)
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    for width in (1366, 683):  # 683 css px: a 1366 px screen at 200 % zoom
+        page.set_viewport_size({"width": width, "height": 768})
+        page.goto("/imports/conflicts")
+        decision = page.get_by_label("Quyết định")
+        for value in ("keep", "export", "moved"):
+            decision.select_option(value)
+            text_width, box_width = decision.evaluate(
+                """(s) => { const c = document.createElement('canvas').getContext('2d');
+                   c.font = getComputedStyle(s).font;
+                   const text = s.options[s.selectedIndex].text;
+                   return [c.measureText(text).width, s.clientWidth]; }"""
+            )
+            if width == 1366:
+                assert text_width < box_width, (value, text_width, box_width)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -253,3 +253,32 @@ def test_the_migration_rebuilds_the_software_facts_from_history(app, make):
     rebuilt = {x.id: (x.software_facts, x.sync_state) for x in db.session.scalars(select(Person))}
     assert rebuilt == live
     assert sum(1 for facts, state in rebuilt.values() if state == PENDING) == 3
+
+
+def test_an_export_still_showing_the_old_value_leaves_the_records_findings_its_own(app, make):
+    """A correction waiting on the change list: the next export (the software's old ID number)
+    changes nothing, and the record's findings stay those of its corrected facts, not the row's
+    (found in the walk-through: an approved ID number got back the old number's "9 chữ số")."""
+    unit = make.unit()
+    officer = make.user("officer", unit)
+    rows = [row(1, NAMES[0], "05/03/2015", idn="359434679"), row(2, NAMES[1], "07/08/2016")]
+    newer_export(app, unit, rows)
+    db.session.commit()
+    an = db.session.scalar(select(Person).where(Person.full_name == NAMES[0]))
+
+    def open_rules():
+        db.session.expire_all()
+        return {f.rule for f in db.session.scalars(select(Finding).where(
+            Finding.person_id == an.id, Finding.status == "open"))}  # fmt: skip
+
+    assert "ID_FORMAT" in open_rules()
+    correct(an, "id_number", "052215000123", officer, source="birth_certificate")
+    db.session.commit()
+    corrected = open_rules()
+    assert "ID_FORMAT" not in corrected
+    _run, outcome = newer_export(app, unit, rows)  # the software not yet updated
+    db.session.commit()
+    assert outcome.summary["conflicts"] == 0
+    db.session.expire_all()
+    assert an.id_number == "052215000123"
+    assert open_rules() == corrected

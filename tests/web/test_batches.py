@@ -157,3 +157,26 @@ def test_issuing_enqueues_the_recorded_run_with_its_arguments(make, client, logi
     db.session.refresh(batch)
     job = Job.fetch(f"treem-batch_documents-{batch.job_run.id}", connection=redis)
     assert job.args == (batch.job_run.id, batch.id) and job.timeout == 3600
+
+
+def test_a_volunteer_is_not_told_a_handed_record_is_in_no_list(make, client, login, post):
+    """Volunteers see no lists: the record page leaves the lists out rather than say "in none"
+    of a child handed to the police (found in the walk-through)."""
+    from treem_app.services import proposals
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    volunteer = make.user("volunteer", tree["a"])
+    (child,) = ready_children(make, tree["a"], 1)
+    proposals.set_volunteer_hamlets(db.session, volunteer, [child.hamlet])
+    batch = service.create_draft(db.session, tree["a"], user=officer, today=date.today())
+    db.session.commit()
+    login(officer)
+    assert "Hồ sơ chưa nằm trong danh sách" not in client.get(f"/records/{child.id}").text
+    post("/logout")
+    login(volunteer)
+    page = client.get(f"/records/{child.id}").text
+    assert child.full_name in page
+    assert "<h2>Danh sách chuyển công an</h2>" not in page
+    assert "chưa nằm trong danh sách" not in page
+    assert f"/batches/{batch.id}" not in page

@@ -33,7 +33,7 @@ def test_officer_sees_every_kind_with_its_count_and_link(seeded, make, client, l
     for kind in ("imports_running", "imports_failed", "imports_uploaded", "imports_dry_run"):
         assert links[kind] == f"/imports/{ids['a'][kind]}"  # the single run itself
     assert links["conflicts"] == "/imports/conflicts"
-    assert links["records_with_errors"] == "/records?open=1"
+    assert links["records_with_errors"] == "/records?status=errors"
     assert links["proposals"] == "/proposals"
     assert links["duplicates"] == "/duplicates"
     assert links["ready_records"] == "/batches"
@@ -45,6 +45,26 @@ def test_officer_sees_every_kind_with_its_count_and_link(seeded, make, client, l
         assert f'<h3 class="todo-group">{heading}</h3>' in page
     assert "Đề xuất chờ duyệt</span>" in page and "Khác biệt khi nhập chờ quyết định" in page
     _opens(client, items)
+
+
+@pytest.mark.parametrize("role", ["officer", "volunteer", "reporter"])
+def test_the_records_link_opens_a_list_of_as_many_records_as_counted(
+    seeded, make, client, login, role
+):
+    """The home's "Hồ sơ còn lỗi" opens the records with an open error, not every record with
+    an open warning too: the list says as many records as the home counted."""
+    import re
+
+    tree, ids = seeded
+    user = {"officer": lambda: make.user("officer", tree["a"]),
+            "volunteer": lambda: ids["volunteer_a"],
+            "reporter": lambda: make.user("reporter", tree["district"])}[role]()  # fmt: skip
+    login(user)
+    items = waiting_items(client.get("/home").get_data(as_text=True))
+    count, href = items["records_to_verify" if role == "volunteer" else "records_with_errors"]
+    listing = client.get(href).get_data(as_text=True)
+    assert re.search(rf"\b{count} hồ sơ\b", listing), (count, href)
+    assert '<option value="errors" selected' in listing
 
 
 def test_officer_with_nothing_waiting_sees_every_kind_at_zero(make, client, login):
@@ -73,7 +93,7 @@ def test_volunteer_sees_the_records_of_their_hamlets_to_verify(seeded, client, l
     _tree, ids = seeded
     login(ids["volunteer_a"])
     items = waiting_items(client.get("/home").get_data(as_text=True))
-    assert items == {"records_to_verify": (1, "/records?open=1")}
+    assert items == {"records_to_verify": (1, "/records?status=errors")}
     _opens(client, items)
 
 

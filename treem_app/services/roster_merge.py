@@ -236,12 +236,13 @@ class RosterMerge:
                 open_conflicts[(c.person_id, c.field if c.kind == "value" else "#absent")] = c
         self.latest = latest
         self.open_conflicts = open_conflicts
-        self.changes: list[tuple[object, list, list, int, int]] = []
+        self.changes: list[tuple[object, list, list, int, int, bool]] = []
         for n, person, fields in differing:
             excel_row = rows[n][0]
             facts = records[n].facts
             changed: list[tuple[str, object, object]] = []
             disputes: list[tuple[str, str | None, str | None]] = []
+            waiting = False  # a correction kept while the software still shows the old value
             before = sync.load(person.software_facts)
             after = software_texts(records[n], columns.get, n) if before is not None else None
             for f in fields:
@@ -259,6 +260,7 @@ class RosterMerge:
                 ):
                     # The software still says what it said: treem's correction waits on the
                     # change list (step 4) to be typed in; nothing for the officer to decide.
+                    waiting = True
                     continue
                 if unreadable:
                     if old is not None:
@@ -268,7 +270,7 @@ class RosterMerge:
                     disputes.append((f, fact_text(facts, f), fact_text(person, f)))
                     continue
                 changed.append((f, old, new))
-            self.changes.append((person, changed, disputes, excel_row, n))
+            self.changes.append((person, changed, disputes, excel_row, n, waiting))
             if changed:
                 self.updated += 1
             else:
@@ -313,15 +315,17 @@ class RosterMerge:
         events: list = []
         direct: list[tuple[object, list]] = []
         standing: list[int] = []
-        for row, changed, disputes, excel_row, n in self.changes:
+        for row, changed, disputes, excel_row, n, waiting in self.changes:
             absent = self.open_conflicts.get((row.id, "#absent"))
             if absent is not None:  # back in the export
                 absent.status = "resolved"
                 absent.decision = "reappeared"
                 absent.resolved_at = now
             if not (changed or disputes):
-                if row.police_answer or row.sync_missed:
-                    standing.append(row.id)  # findings the row alone does not give
+                if row.police_answer or row.sync_missed or waiting:
+                    # Findings the row alone does not give (the police's answer, a missed
+                    # update), or facts that are not the row's (a correction kept): re-screened.
+                    standing.append(row.id)
                 else:
                     direct.append((row, records[n].findings))
                 continue

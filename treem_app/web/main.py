@@ -37,8 +37,12 @@ KINDS = {
     "imports_uploaded": Kind("Tệp đã tải lên, chờ xác nhận cột", "imports.index", single=_IMPORT),
     "imports_dry_run": Kind("Đã chạy thử, chờ nhập thật", "imports.index", single=_IMPORT),
     "conflicts": Kind("Khác biệt khi nhập chờ quyết định", "imports.conflicts", tone="warn"),
-    "records_with_errors": Kind("Hồ sơ còn lỗi", "records.index", (("open", "1"),), tone="bad"),
-    "records_to_verify": Kind("Hồ sơ cần xác minh", "records.index", (("open", "1"),), tone="bad"),
+    "records_with_errors": Kind(
+        "Hồ sơ còn lỗi", "records.index", (("status", "errors"),), tone="bad"
+    ),
+    "records_to_verify": Kind(
+        "Hồ sơ cần xác minh", "records.index", (("status", "errors"),), tone="bad"
+    ),
     "proposals": Kind("Đề xuất chờ duyệt", "review.proposals", tone="warn"),
     "duplicates": Kind("Hồ sơ có thể trùng người", "review.duplicates", tone="warn"),
     "ready_records": Kind("Hồ sơ sẵn sàng, chưa vào danh sách", "batches.index"),

@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..domain.ethnicity import ethnic_groups
+from ..domain.permissions import can
 from ..extensions import db
 from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
@@ -64,7 +65,11 @@ def _record_context(person: Person, **extra) -> dict:
         "mode": "show",
         "error": None,
         "value": None,
-        "batch_rows": batches_of_person(db.session, person, current_user),
+        "batch_rows": (
+            batches_of_person(db.session, person, current_user)
+            if can(current_user.role, "view_batches")
+            else []
+        ),
     }
     ctx.update(extra)
     return ctx
@@ -90,7 +95,9 @@ def fact(person_id: int, field: str):
     if field not in review.EDITABLE_FIELDS:
         abort(404)
     mode = "edit" if request.args.get("edit") and _can_edit(person) else "show"
-    return render_template("records/_fact.html", **_record_context(person, field=field, mode=mode))
+    # Back from an edit ("Hủy"): the focus returns to the field's edit button.
+    ctx = _record_context(person, field=field, mode=mode, focus=mode == "show")
+    return render_template("records/_fact.html", **ctx)
 
 
 @bp.post("/records/<int:person_id>/facts/<field>")
@@ -154,7 +161,7 @@ def save_fact(person_id: int, field: str):
         flash(message, "success")
         return redirect(url_for("records.show", person_id=person.id))
     db.session.refresh(person)
-    ctx = _record_context(person, field=field, saved=message)
+    ctx = _record_context(person, field=field, saved=message, focus=True)
     row = render_template("records/_fact.html", **ctx)
     oob = render_blocks(
         "records/show.html", ["status_badge", "findings", "history"], **dict(ctx, oob=True)
