@@ -8,7 +8,6 @@ from treem_app.services import findings
 
 from .test_login_flow import sign_in
 
-
 FOCUSED = (
     "() => { const e = document.activeElement;"
     " return (e.closest('[id^=fact-]') || {}).id + ' ' + e.textContent.trim(); }"
