@@ -7,6 +7,7 @@ MENU_LABELS = {
         "Nhập dữ liệu",
         "Khác biệt khi nhập",
         "Đề xuất chờ duyệt",
+        "Hồ sơ có thể trùng",
         "Cộng tác viên",
         "Thôn, tổ dân phố",
         "Bàn giao công an",
@@ -14,7 +15,7 @@ MENU_LABELS = {
         "Tiến trình xử lý",
     ],
     "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
-    "police": ["Trang chủ"],
+    "police": ["Trang chủ", "Danh sách cần xác thực", "Trẻ em trong danh sách"],
     "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Tiến trình xử lý"],
     "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Lịch bàn giao", "Tiến trình xử lý"],
 }

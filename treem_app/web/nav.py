@@ -24,6 +24,10 @@ USERS = MenuItem("admin.users", "Tài khoản")
 BATCHES = MenuItem("batches.index", "Bàn giao công an")
 HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 CHANGES = MenuItem("changes.index", "Cập nhật lên phần mềm")
+DUPLICATES = MenuItem("review.duplicates", "Hồ sơ có thể trùng")
+# The police see the lists handed to them and the children on them, nothing else.
+POLICE_BATCHES = MenuItem("batches.index", "Danh sách cần xác thực")
+POLICE_RECORDS = MenuItem("records.index", "Trẻ em trong danh sách")
 
 MENUS = {
     "officer": [
@@ -32,6 +36,7 @@ MENUS = {
         IMPORTS,
         CONFLICTS,
         PROPOSALS,
+        DUPLICATES,
         VOLUNTEERS,
         HAMLETS,
         BATCHES,
@@ -39,7 +44,7 @@ MENUS = {
         JOBS,
     ],
     "volunteer": [HOME, RECORDS],
-    "police": [HOME],
+    "police": [HOME, POLICE_BATCHES, POLICE_RECORDS],
     "reporter": [HOME, RECORDS, JOBS],
     "admin": [HOME, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
 }
