@@ -36,6 +36,16 @@ class Person(db.Model):
         Index("ix_persons_unit_name_key", "unit_id", "name_key"),
         # Step 4's change list: a commune's records to type into the national software.
         Index("ix_persons_unit_sync", "unit_id", "sync_state", "hamlet", "national_key", "id"),
+        # Reports (columns (4) and (6), services/software_sync.py): the records the software
+        # holds, counted per commune from the index alone.
+        Index(
+            "ix_persons_unit_report",
+            "unit_id",
+            "status",
+            "sync_state",
+            postgresql_where=text("software_facts IS NOT NULL"),
+            sqlite_where=text("software_facts IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
