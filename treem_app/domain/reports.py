@@ -332,3 +332,38 @@ class Restatement:
     @property
     def label(self) -> str:
         return COLUMNS[self.column]
+
+
+# --------------------------------------------------------------------------- table layouts
+
+
+def row_values(number: str, name: str, figures: Figures) -> list:
+    """One line of the appendix layout (columns (1) … (8)) as values for a spreadsheet:
+    numbers as numbers (the rate as a float with two decimals), None for a blank cell."""
+    rate = figures.rate
+    return [
+        number,
+        name,
+        figures.reported,
+        figures.in_software,
+        figures.not_updated,
+        figures.cleaned,
+        figures.not_cleaned,
+        float(rate) if rate is not None else None,
+    ]
+
+
+# The Cam Lộ letter's layout, from the same figures: records the software holds (4) and records
+# not yet standardised (7) = (4) - (6).
+SHORT_COLUMNS = (
+    "STT",
+    "Tên đơn vị",
+    "Dữ liệu trẻ em có trên phần mềm",
+    "Số trẻ chưa chuẩn hóa",
+    "Ghi chú",
+)
+
+
+def short_row_values(number: str, name: str, figures: Figures, note: str = "") -> list:
+    """One line of the short layout (Cam Lộ): STT, unit, (4), (7), note."""
+    return [number, name, figures.in_software, figures.not_cleaned, note]
