@@ -16,6 +16,7 @@ from treem_app.services.duplicates import merge_persons
 from treem_app.services.reports import (
     ReportError,
     child_rows,
+    column_query,
     enter_total,
     freeze_week,
     live_figures,
@@ -239,3 +240,17 @@ def test_the_cutoff_is_set_per_province_and_the_month_reads_its_last_frozen_week
     )
     live = monthly_report(db.session, p, "2027-01", now=dt.datetime(2026, 12, 15))
     assert not live.frozen and live.week == "2027-W04"
+
+
+def test_each_live_figure_is_the_count_of_its_list(province):
+    p = province["p"]
+    report = weekly_report(db.session, p, WEEK, now=BEFORE)
+    for r in report.rows:
+        f = r.figures
+        expected = {"in_software": f.in_software, "cleaned": f.cleaned,
+                    "not_cleaned": f.not_cleaned}  # fmt: skip
+        for column, value in expected.items():
+            query = column_query(r.leaf_ids, column)
+            assert len(db.session.scalars(query).all()) == value, (r.unit.code, column)
+    added = db.session.scalars(column_query([province["a"].id], "not_in_software")).all()
+    assert [x.full_name for x in added] == ["Đỗ Minh Tâm"]

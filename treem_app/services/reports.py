@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,6 +138,38 @@ def live_figures(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, 
         for uid, n_software, n_cleaned in session.execute(stmt):
             out[uid] = (int(n_software or 0), int(n_cleaned or 0))
     return out
+
+
+# The lists behind the live figures (drill-down, the "danh sách kèm theo"): each list's count
+# equals the column it makes. (5) is a difference with a typed count, not a list of records:
+# "not_in_software" lists the active children treem knows that the software does not hold.
+COLUMN_LISTS = {
+    "in_software": "Đã cập nhật trên phần mềm",
+    "cleaned": "Đã làm sạch",
+    "not_cleaned": "Chưa làm sạch",
+    "not_in_software": "Chưa có trên phần mềm",
+}
+
+
+def column_condition(column: str):
+    """The SQL condition on persons of a report column (KeyError for an unknown one)."""
+    return {
+        "in_software": in_software,
+        "cleaned": cleaned,
+        "not_cleaned": lambda: in_software() & ~cleaned(),
+        "not_in_software": lambda: (
+            Person.software_facts.is_(None) & Person.status.not_in(INACTIVE_STATUSES)
+        ),
+    }[column]()
+
+
+def column_query(unit_ids: list[int], column: str) -> Select:
+    """The persons of these communes that make a column, by commune, hamlet and name."""
+    return (
+        select(Person)
+        .where(Person.unit_id.in_(unit_ids), column_condition(column))
+        .order_by(Person.unit_id, Person.hamlet, Person.name_key, Person.id)
+    )
 
 
 # --------------------------------------------------------------------------- reported totals
