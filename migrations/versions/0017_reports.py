@@ -4,7 +4,8 @@ Issue 14. ``reported_totals`` keeps every entry of a commune's own child count (
 updated in place); ``week_snapshots`` the figures of a closed week per commune (unique per
 commune and week, never changed); ``report_files`` the built .xlsx/PDF outputs;
 ``handover_settings`` gains the report cut-off (weekday, local hour; default Friday 10:00);
-``ix_persons_unit_report`` counts columns (4) and (6) per commune from an index.
+``ix_persons_unit_report`` counts columns (4) and (6) per commune from an index;
+``ix_person_events_status_marks`` finds the records marked duplicates after a freeze.
 
 Revision ID: 0017_reports
 Revises: 0016_console_access_log
@@ -95,9 +96,17 @@ def upgrade():
         postgresql_where=sa.text("software_facts IS NOT NULL"),
         sqlite_where=sa.text("software_facts IS NOT NULL"),
     )
+    op.create_index(
+        "ix_person_events_status_marks",
+        "person_events",
+        ["new_value", "at"],
+        postgresql_where=sa.text("field = 'status'"),
+        sqlite_where=sa.text("field = 'status'"),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_person_events_status_marks", table_name="person_events")
     op.drop_index("ix_persons_unit_report", table_name="persons")
     with op.batch_alter_table("handover_settings") as batch:
         batch.drop_column("report_hour")

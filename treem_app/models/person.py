@@ -114,6 +114,16 @@ class PersonEvent(db.Model):
     """One change to a person: append-only history (who, when, field, old, new, source, note)."""
 
     __tablename__ = "person_events"
+    __table_args__ = (
+        # Reports' restatements: the records marked (e.g. duplicates) after a week was frozen.
+        Index(
+            "ix_person_events_status_marks",
+            "new_value",
+            "at",
+            postgresql_where=text("field = 'status'"),
+            sqlite_where=text("field = 'status'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
