@@ -424,3 +424,88 @@ def export_cleaned(unit_code: str, out_file: Path, since: str | None) -> None:
     db.session.commit()
     click.echo(str(out_file))
     click.echo(f"Đã xuất {summary['rows']} hồ sơ.", err=True)
+
+
+@main.group()
+def report() -> None:
+    """The weekly and monthly progress tables (issue 14)."""
+
+
+def _report_out(out_file: Path) -> str:
+    fmt = out_file.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "pdf"):
+        raise UserInputError("--out phải là tệp .xlsx hoặc .pdf")
+    if out_file.parent.exists() and not out_file.parent.is_dir():
+        raise UserInputError(f"{out_file.parent} không phải là thư mục")
+    if not out_file.parent.exists():
+        raise UserInputError(f"không có thư mục {out_file.parent}")
+    if fmt == "pdf":
+        raise UserInputError("báo cáo dạng PDF chưa được hỗ trợ")
+    return fmt
+
+
+def _write_report(result, title: str, out_file: Path) -> None:
+    from .domain.formatting import vn_datetime
+    from .files.report_minimal import write_minimal_xlsx
+
+    write_minimal_xlsx(result, title, out_file)
+    state = "đã chốt" if result.frozen else "chưa chốt"
+    click.echo(str(out_file))
+    click.echo(
+        f"{title}: {len(result.leaf_rows)} đơn vị, số liệu {state}, tính đến "
+        f"{vn_datetime(result.as_of, clock.zone_name())}.",
+        err=True,
+    )
+
+
+@report.command("weekly")
+@click.option("--unit", "unit_code", required=True, help="Code of the unit")
+@click.option("--week", required=True, help="ISO week, YYYY-Www (e.g. 2026-W49)")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def report_weekly(unit_code: str, week: str, out_file: Path) -> None:
+    """The weekly progress table of a unit: one row per commune (or district) and the total.
+    The week just closed is frozen first (as the scheduled job does); an older week not frozen
+    is counted as of now."""
+    from .domain import reports as dom
+    from .models._common import utcnow
+    from .services import reports as svc
+
+    _report_out(out_file)
+    try:
+        week = dom.normal_week(week)
+    except dom.PeriodError as exc:
+        raise UserInputError(str(exc)) from exc
+    unit = _unit(unit_code)
+    now = utcnow()
+    if dom.week_bounds(week)[0] > clock.today():
+        raise UserInputError(f"{dom.vn_week(week)} chưa bắt đầu")
+    weekday, hour = svc.cutoff_settings(db.session, unit)
+    if week == dom.last_closed_week(now, weekday, hour, clock.zone_name()):
+        svc.freeze_week(db.session, unit, week, now=now, zone_name=clock.zone_name())
+        db.session.commit()
+    result = svc.weekly_report(db.session, unit, week, now=now, zone_name=clock.zone_name())
+    _write_report(result, f"Báo cáo tiến độ {unit.name}, {dom.vn_week(week)}", out_file)
+
+
+@report.command("monthly")
+@click.option("--unit", "unit_code", required=True, help="Code of the unit")
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def report_monthly(unit_code: str, month: str, out_file: Path) -> None:
+    """The monthly summary: the table of the month's last frozen week (or live as of now)."""
+    from .domain import reports as dom
+    from .models._common import utcnow
+    from .services import reports as svc
+
+    _report_out(out_file)
+    try:
+        month = dom.normal_month(month)
+    except dom.PeriodError as exc:
+        raise UserInputError(str(exc)) from exc
+    unit = _unit(unit_code)
+    if dom.month_bounds(month)[0] > clock.today():
+        raise UserInputError(f"{dom.vn_month(month)} chưa bắt đầu")
+    result = svc.monthly_report(db.session, unit, month, now=utcnow(), zone_name=clock.zone_name())
+    _write_report(result, f"Báo cáo tiến độ {unit.name}, {dom.vn_month(month).lower()}", out_file)

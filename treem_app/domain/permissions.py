@@ -26,6 +26,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "open_records": frozenset({"officer", "reporter"}),
     # See the commune's list of hamlets and merge hamlets into one ("gộp thôn").
     "manage_hamlets": frozenset({"officer"}),
+    # Reports (issue 14): read and download the progress tables of the user's units.
+    "view_reports": frozenset({"officer", "reporter", "admin"}),
+    # Enter a commune's own count of its children (column (3) of the reports).
+    "enter_totals": frozenset({"officer", "reporter"}),
     # Re-screen the records of a unit.
     "rebuild_findings": frozenset({"officer", "admin"}),
 }

@@ -13,6 +13,7 @@ from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
 from .person import Finding, Person, PersonEvent
+from .report import ReportedTotal, ReportFile, WeekSnapshot
 from .review import AccessLog, NotDuplicate, Proposal, VolunteerHamlet
 from .unit import Unit
 from .user import User
@@ -34,10 +35,13 @@ __all__ = [
     "Person",
     "PersonEvent",
     "Proposal",
+    "ReportFile",
+    "ReportedTotal",
     "ReturnEntry",
     "ReturnKeying",
     "SignedCopy",
     "Unit",
     "User",
     "VolunteerHamlet",
+    "WeekSnapshot",
 ]

@@ -148,7 +148,8 @@ class BatchReturn(db.Model):
 
 class HandoverSettings(db.Model):
     """The weekly cadence of a province (its root unit): hand over on one weekday, the return
-    expected on another (Monday = 0). Defaults: Thursday and the following Wednesday."""
+    expected on another (Monday = 0). Defaults: Thursday and the following Wednesday. Also the
+    weekly report's cut-off (default Friday 10:00 local time)."""
 
     __tablename__ = "handover_settings"
 
@@ -156,6 +157,9 @@ class HandoverSettings(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), unique=True)
     handover_weekday: Mapped[int] = mapped_column(default=3)
     return_weekday: Mapped[int] = mapped_column(default=2)
+    # The weekly report's cut-off (issue 14): weekday and local hour, default Friday 10:00.
+    report_weekday: Mapped[int] = mapped_column(default=4, server_default="4")
+    report_hour: Mapped[int] = mapped_column(default=10, server_default="10")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -36,6 +36,16 @@ class Person(db.Model):
         Index("ix_persons_unit_name_key", "unit_id", "name_key"),
         # Step 4's change list: a commune's records to type into the national software.
         Index("ix_persons_unit_sync", "unit_id", "sync_state", "hamlet", "national_key", "id"),
+        # Reports (columns (4) and (6), services/software_sync.py): the records the software
+        # holds, counted per commune from the index alone.
+        Index(
+            "ix_persons_unit_report",
+            "unit_id",
+            "status",
+            "sync_state",
+            postgresql_where=text("software_facts IS NOT NULL"),
+            sqlite_where=text("software_facts IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +114,16 @@ class PersonEvent(db.Model):
     """One change to a person: append-only history (who, when, field, old, new, source, note)."""
 
     __tablename__ = "person_events"
+    __table_args__ = (
+        # Reports' restatements: the records marked (e.g. duplicates) after a week was frozen.
+        Index(
+            "ix_person_events_status_marks",
+            "new_value",
+            "at",
+            postgresql_where=text("field = 'status'"),
+            sqlite_where=text("field = 'status'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)

@@ -1,0 +1,508 @@
+"""Reports (issue 14): the weekly and monthly progress tables of a unit, per child unit, from
+live counts or from frozen weekly snapshots, the locally reported totals, and restatements.
+
+Columns (4) and (6) are step 4's (``services.software_sync.in_software`` / ``cleaned``); this
+module only counts them per commune. A week is *open* until its cut-off (the province's weekday
+and hour, default Friday 10:00 local time); after it the week is *closed*, and once frozen
+(``freeze_week``, run by the scheduled job at the cut-off) its figures are read from
+``week_snapshots`` and never recomputed. Persons sit in communes (the leaves of the unit tree):
+snapshots are kept per commune, district and province rows are sums of them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain import reports as dom
+from ..domain.formatting import DEFAULT_ZONE
+from ..domain.permissions import can
+from ..domain.reports import NO_FIGURES, Figures, PeriodError, Restatement
+from ..domain.software_sync import SYNCED
+from ..domain.vocabulary import INACTIVE_STATUSES
+from ..models import HandoverSettings, Person, PersonEvent, ReportedTotal, Unit, User, WeekSnapshot
+from ..models._common import utcnow
+from .batches import province_of
+from .software_sync import cleaned, in_software
+
+CHUNK = 900
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
+         "XV", "XVI", "XVII", "XVIII", "XIX", "XX")  # fmt: skip
+RESTATED_TOTAL = "Tổng số trẻ em do địa phương nhập sau khi đã chốt tuần"
+RESTATED_DUPLICATES = "Hồ sơ được xác định trùng sau khi đã chốt tuần"
+
+
+class ReportError(ValueError):
+    """A report or an entry that cannot be made; the message is Vietnamese, for the user."""
+
+
+@dataclass
+class ReportRow:
+    """One line of the table: a commune, or a district (a group row summing its communes)."""
+
+    unit: Unit
+    number: str  # column (1): "1", "2" … for communes, "I", "II" … for districts
+    depth: int  # 0: a row under the report's unit; 1: a commune under its district row
+    is_group: bool
+    leaf_ids: list[int]
+    figures: Figures = NO_FIGURES
+
+
+@dataclass
+class WeeklyReport:
+    unit: Unit
+    kind: str  # weekly | monthly
+    period: str  # "2026-W49" | "2026-12"
+    week: str  # the reporting week the figures are of
+    cutoff: datetime  # naive UTC
+    as_of: datetime  # naive UTC: the cut-off's freeze time, or now for live figures
+    closed: bool  # the cut-off has passed
+    frozen: bool  # every commune's figures come from a snapshot
+    rows: list[ReportRow]
+    total: Figures
+    restatements: list[Restatement] = field(default_factory=list)
+
+    @property
+    def missing_reported(self) -> int:
+        """How many communes have no reported total (their (3), (5) and (8) are blank)."""
+        return self.total.missing
+
+    @property
+    def leaf_rows(self) -> list[ReportRow]:
+        return [r for r in self.rows if not r.is_group]
+
+
+# --------------------------------------------------------------------------- the rows
+
+
+def child_rows(session: Session, unit: Unit) -> list[ReportRow]:
+    """The rows of a unit's table, in order: its communes (post-2025 shape), or each district
+    followed by its communes (pre-2025 shape); a commune's own table has its one row. Deeper
+    levels are folded into the communes (leaves) under each direct child."""
+    units = session.scalars(
+        select(Unit).where(Unit.path.startswith(unit.path, autoescape=True))
+    ).all()
+    children: dict[int, list[Unit]] = defaultdict(list)
+    for u in units:
+        if u.parent_id is not None:
+            children[u.parent_id].append(u)
+    for kids in children.values():
+        kids.sort(key=lambda u: u.code)
+
+    def leaves(u: Unit) -> list[Unit]:
+        if not children.get(u.id):
+            return [u]
+        return [leaf for c in children[u.id] for leaf in leaves(c)]
+
+    if not children.get(unit.id):
+        return [ReportRow(unit, "1", 0, False, [unit.id])]
+    rows: list[ReportRow] = []
+    groups = numbers = 0
+    for child in children[unit.id]:
+        if not children.get(child.id):
+            numbers += 1
+            rows.append(ReportRow(child, str(numbers), 0, False, [child.id]))
+            continue
+        below = leaves(child)
+        number = ROMAN[groups] if groups < len(ROMAN) else str(groups + 1)
+        groups += 1
+        rows.append(ReportRow(child, number, 0, True, [u.id for u in below]))
+        rows.extend(ReportRow(u, str(i), 1, False, [u.id]) for i, u in enumerate(below, 1))
+    return rows
+
+
+def _leaf_ids(rows: list[ReportRow]) -> list[int]:
+    return [r.unit.id for r in rows if not r.is_group]
+
+
+# --------------------------------------------------------------------------- live figures
+
+
+def live_figures(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Columns (4) and (6) of each unit, now: {unit_id: (in_software, cleaned)}, 0s for a unit
+    without records. One grouped query (per 900 units) over the persons the software holds,
+    read from ix_persons_unit_report."""
+    out = {uid: (0, 0) for uid in unit_ids}
+    ids = list(out)
+    for i in range(0, len(ids), CHUNK):
+        stmt = (
+            select(Person.unit_id, func.count(), func.sum(case((cleaned(), 1), else_=0)))
+            .where(Person.unit_id.in_(ids[i : i + CHUNK]), in_software())
+            .group_by(Person.unit_id)
+        )
+        for uid, n_software, n_cleaned in session.execute(stmt):
+            out[uid] = (int(n_software or 0), int(n_cleaned or 0))
+    return out
+
+
+# The lists behind the live figures (drill-down, the "danh sách kèm theo"): each list's count
+# equals the column it makes. (5) is a difference with a typed count, not a list of records:
+# "not_in_software" lists the active children treem knows that the software does not hold.
+COLUMN_LISTS = {
+    "in_software": "Đã cập nhật trên phần mềm",
+    "cleaned": "Đã làm sạch",
+    "not_cleaned": "Chưa làm sạch",
+    "not_in_software": "Chưa có trên phần mềm",
+}
+
+
+def column_condition(column: str):
+    """The SQL condition on persons of a report column (KeyError for an unknown one)."""
+    return {
+        "in_software": in_software,
+        "cleaned": cleaned,
+        "not_cleaned": lambda: in_software() & ~cleaned(),
+        "not_in_software": lambda: (
+            Person.software_facts.is_(None) & Person.status.not_in(INACTIVE_STATUSES)
+        ),
+    }[column]()
+
+
+def column_query(unit_ids: list[int], column: str) -> Select:
+    """The persons of these communes that make a column, by commune, hamlet and name."""
+    return (
+        select(Person)
+        .where(Person.unit_id.in_(unit_ids), column_condition(column))
+        .order_by(Person.unit_id, Person.hamlet, Person.name_key, Person.id)
+    )
+
+
+# --------------------------------------------------------------------------- reported totals
+
+
+def reported_totals(
+    session: Session, unit_ids: list[int], day: date, known_at: datetime
+) -> dict[int, ReportedTotal]:
+    """The entry in force for each unit on a local `day`, as known at `known_at`: of the
+    entries made by then, the latest period starting on or before the day, and of its entries
+    the latest. Units without one are absent."""
+    out: dict[int, ReportedTotal] = {}
+    for i in range(0, len(unit_ids), CHUNK):
+        for row in session.scalars(
+            select(ReportedTotal)
+            .where(
+                ReportedTotal.unit_id.in_(unit_ids[i : i + CHUNK]),
+                ReportedTotal.period_start <= day,
+                ReportedTotal.entered_at <= known_at,
+            )
+            .order_by(
+                ReportedTotal.unit_id,
+                ReportedTotal.period_start,
+                ReportedTotal.entered_at,
+                ReportedTotal.id,
+            )
+        ):
+            out[row.unit_id] = row  # the last one of each unit wins
+    return out
+
+
+def reported_total(
+    session: Session, unit: Unit, day: date, known_at: datetime | None = None
+) -> ReportedTotal | None:
+    """The entry in force for one unit on a day (None: the unit has entered none)."""
+    return reported_totals(session, [unit.id], day, known_at or utcnow()).get(unit.id)
+
+
+def total_history(session: Session, unit: Unit) -> list[ReportedTotal]:
+    """Every entry of a unit, newest first (the history the entry page shows)."""
+    return session.scalars(
+        select(ReportedTotal)
+        .where(ReportedTotal.unit_id == unit.id)
+        .order_by(ReportedTotal.entered_at.desc(), ReportedTotal.id.desc())
+    ).all()
+
+
+def _in_scope(user: User, unit: Unit) -> bool:
+    return unit.path.startswith(user.unit.path)
+
+
+def enter_total(
+    session: Session,
+    unit: Unit,
+    period: str,
+    total,
+    user: User,
+    note: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> ReportedTotal:
+    """A commune's own count of its children for a month ("2026-12") or a week ("2026-W49"):
+    a new row, never an update. Raises ReportError (nothing written) for a role that may not
+    enter totals, a unit outside the user's scope, a district or province (its (3) is the sum
+    of its communes), an unreadable period or a count that is not a non-negative integer."""
+    if not can(user.role, "enter_totals"):
+        raise ReportError("Bạn không có quyền nhập tổng số trẻ em.")
+    if not _in_scope(user, unit):
+        raise ReportError("Đơn vị này không thuộc phạm vi của bạn.")
+    if session.scalar(select(func.count()).select_from(Unit).where(Unit.parent_id == unit.id)):
+        raise ReportError(
+            "Tổng số trẻ em được nhập cho từng xã/phường; số của cấp trên là tổng các xã."
+        )
+    try:
+        period = dom.normal_period(period)
+        value = dom.parse_count(total)
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from exc
+    note = (note or "").strip() or None
+    row = ReportedTotal(
+        unit_id=unit.id,
+        period=period,
+        period_start=dom.period_start(period),
+        total=value,
+        entered_by_id=user.id,
+        entered_at=now or utcnow(),
+        note=note,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --------------------------------------------------------------------------- the cut-off
+
+
+def cutoff_settings(session: Session, unit: Unit) -> tuple[int, int]:
+    """(weekday, local hour) of the weekly cut-off of the unit's province (Friday 10:00)."""
+    province = province_of(session, unit)
+    row = session.scalar(select(HandoverSettings).where(HandoverSettings.unit_id == province.id))
+    if row is None:
+        return dom.DEFAULT_CUTOFF_WEEKDAY, dom.DEFAULT_CUTOFF_HOUR
+    return row.report_weekday, row.report_hour
+
+
+def set_report_cutoff(
+    session: Session, province: Unit, weekday: int, hour: int, *, user: User
+) -> HandoverSettings:
+    """Store a province's weekly cut-off. Raises ReportError for a unit that is not a root, a
+    weekday outside 0..6 or an hour outside 0..23."""
+    if province.parent_id is not None:
+        raise ReportError("Giờ chốt số liệu được đặt cho cấp tỉnh.")
+    if not (isinstance(weekday, int) and 0 <= weekday <= 6):
+        raise ReportError("Ngày trong tuần không hợp lệ.")
+    if not (isinstance(hour, int) and 0 <= hour <= 23):
+        raise ReportError("Giờ chốt không hợp lệ (0 đến 23).")
+    row = session.scalar(select(HandoverSettings).where(HandoverSettings.unit_id == province.id))
+    if row is None:
+        row = HandoverSettings(unit_id=province.id)
+        session.add(row)
+    row.report_weekday, row.report_hour = weekday, hour
+    row.updated_by_id = user.id
+    session.flush()
+    return row
+
+
+def week_cutoff(session: Session, unit: Unit, week: str, zone_name: str = DEFAULT_ZONE):
+    """(normalised week, its cut-off as naive UTC, local cut-off day) for the unit's province."""
+    try:
+        week = dom.normal_week(week)
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from exc
+    weekday, hour = cutoff_settings(session, unit)
+    return week, dom.cutoff(week, weekday, hour, zone_name), dom.cutoff_day(week, weekday)
+
+
+# --------------------------------------------------------------------------- freezing
+
+
+def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict[int, WeekSnapshot]:
+    out: dict[int, WeekSnapshot] = {}
+    for i in range(0, len(unit_ids), CHUNK):
+        for snap in session.scalars(
+            select(WeekSnapshot).where(
+                WeekSnapshot.unit_id.in_(unit_ids[i : i + CHUNK]), WeekSnapshot.week == week
+            )
+        ):
+            out[snap.unit_id] = snap
+    return out
+
+
+def _live(session: Session, unit_ids: list[int], day: date, now: datetime):
+    """Live figures and the entry in force for these communes."""
+    counts = live_figures(session, unit_ids)
+    totals = reported_totals(session, unit_ids, day, now)
+    return {
+        uid: (totals.get(uid), Figures(
+            totals[uid].total if uid in totals else None, counts[uid][0], counts[uid][1]))
+        for uid in unit_ids
+    }  # fmt: skip
+
+
+def freeze_week(
+    session: Session, unit: Unit, week: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
+) -> int:
+    """Store the week's figures of every commune under `unit` that has none yet (as of `now`,
+    which must be at or after the cut-off). Returns how many snapshots were written: running
+    it twice writes nothing the second time. Another process freezing at the same moment is
+    tolerated (its rows stand, the unique key refuses ours)."""
+    week, cut, day = week_cutoff(session, unit, week, zone_name)
+    if now < cut:
+        raise ReportError(f"{dom.vn_week(week)} chưa đến giờ chốt số liệu.")
+    leaves = _leaf_ids(child_rows(session, unit))
+    missing = [uid for uid in leaves if uid not in _snapshots(session, leaves, week)]
+    if not missing:
+        return 0
+    live = _live(session, missing, day, now)
+    snaps = [
+        WeekSnapshot(
+            unit_id=uid,
+            week=week,
+            reported=fig.reported,
+            reported_total_id=entry.id if entry else None,
+            in_software=fig.in_software,
+            cleaned=fig.cleaned,
+            frozen_at=now,
+        )
+        for uid, (entry, fig) in live.items()
+    ]
+    try:
+        with session.begin_nested():
+            session.add_all(snaps)
+            session.flush()
+    except IntegrityError:
+        return 0
+    return len(snaps)
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+def weekly_report(
+    session: Session, unit: Unit, week: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
+) -> WeeklyReport:
+    """The weekly table of a unit. A frozen week is read from its snapshots only (as of the
+    freeze); an open week, or a closed one not frozen yet, is counted live as of `now`. Never
+    writes. The restatements are those of the week before (see :func:`restatements`)."""
+    week, cut, day = week_cutoff(session, unit, week, zone_name)
+    rows = child_rows(session, unit)
+    leaves = _leaf_ids(rows)
+    closed = now >= cut
+    snaps = _snapshots(session, leaves, week) if closed else {}
+    figures = {uid: Figures(s.reported, s.in_software, s.cleaned) for uid, s in snaps.items()}
+    unfrozen = [uid for uid in leaves if uid not in snaps]
+    if unfrozen:
+        figures.update({uid: fig for uid, (_e, fig) in _live(session, unfrozen, day, now).items()})
+    frozen = closed and not unfrozen and bool(leaves)
+    as_of = max(s.frozen_at for s in snaps.values()) if frozen else now
+    for row in rows:
+        row.figures = dom.total(figures[uid] for uid in row.leaf_ids)
+    return WeeklyReport(
+        unit=unit,
+        kind="weekly",
+        period=week,
+        week=week,
+        cutoff=cut,
+        as_of=as_of,
+        closed=closed,
+        frozen=frozen,
+        rows=rows,
+        total=dom.total(figures[uid] for uid in leaves),
+        restatements=restatements(session, rows, week, as_of, zone_name),
+    )
+
+
+def restatements(
+    session: Session,
+    rows: list[ReportRow],
+    week: str,
+    as_of: datetime,
+    zone_name: str = DEFAULT_ZONE,
+) -> list[Restatement]:
+    """What is known at `as_of` that changes the frozen figures of the week before `week`.
+
+    Two causes change the past (README "Reports"): (3) a reported total entered after that
+    week was frozen, for a period starting on or before its cut-off day, that changes the
+    total in force for it; (4)/(6) a record of the commune marked a duplicate (merged) after
+    the freeze, that existed and was held by the software then (and was clean and synced, for
+    (6)): the week counted it twice. The snapshot itself is never changed."""
+    previous = dom.shift_week(week, -1)
+    leaf_rows = {r.unit.id: r.unit for r in rows if not r.is_group}
+    snaps = _snapshots(session, list(leaf_rows), previous)
+    if not snaps:
+        return []
+    any_unit = next(iter(leaf_rows.values()))
+    _w, _cut, day = week_cutoff(session, any_unit, previous, zone_name)
+    now_totals = reported_totals(session, list(snaps), day, as_of)
+    dupes = _duplicates_since(session, snaps, as_of)
+    out: list[Restatement] = []
+    for uid in sorted(snaps, key=lambda u: leaf_rows[u].code):
+        snap, name = snaps[uid], leaf_rows[uid].name
+        entry = now_totals.get(uid)
+        restated = entry.total if entry else None
+        if restated != snap.reported:
+            out.append(Restatement(uid, name, previous, 3, snap.reported, restated, RESTATED_TOTAL))
+        n_software, n_cleaned = dupes.get(uid, (0, 0))
+        if n_software:
+            out.append(Restatement(uid, name, previous, 4, snap.in_software,
+                                   snap.in_software - n_software, RESTATED_DUPLICATES))  # fmt: skip
+        if n_cleaned:
+            out.append(Restatement(uid, name, previous, 6, snap.cleaned,
+                                   snap.cleaned - n_cleaned, RESTATED_DUPLICATES))  # fmt: skip
+    return out
+
+
+def _duplicates_since(
+    session: Session, snaps: dict[int, WeekSnapshot], as_of: datetime
+) -> dict[int, tuple[int, int]]:
+    """Per commune: records marked duplicates after its snapshot and by `as_of` that the
+    snapshot counted in (4), and of them in (6)."""
+    since = min(s.frozen_at for s in snaps.values())
+    found: dict[int, tuple[int, str | None, str | None]] = {}  # person -> (unit, old, state)
+    ids = list(snaps)
+    for i in range(0, len(ids), CHUNK):
+        stmt = (
+            select(
+                Person.id,
+                Person.unit_id,
+                Person.created_at,
+                Person.sync_state,
+                PersonEvent.at,
+                PersonEvent.old_value,
+            )  # fmt: skip
+            .join(PersonEvent, PersonEvent.person_id == Person.id)
+            .where(
+                Person.unit_id.in_(ids[i : i + CHUNK]),
+                Person.software_facts.is_not(None),
+                PersonEvent.field == "status",
+                PersonEvent.new_value == "duplicate",
+                PersonEvent.at > since,
+                PersonEvent.at <= as_of,
+            )
+            .order_by(PersonEvent.at)
+        )
+        for pid, uid, created, state, at, old in session.execute(stmt):
+            snap = snaps[uid]
+            if at <= snap.frozen_at or created > snap.frozen_at or old in INACTIVE_STATUSES:
+                continue
+            found.setdefault(pid, (uid, old, state))
+    out: dict[int, tuple[int, int]] = {}
+    for uid, old, state in found.values():
+        n_software, n_cleaned = out.get(uid, (0, 0))
+        out[uid] = (n_software + 1, n_cleaned + (old == "clean" and state == SYNCED))
+    return out
+
+
+def monthly_report(
+    session: Session, unit: Unit, month: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
+) -> WeeklyReport:
+    """The monthly summary: the table of the month's last frozen reporting week (the weeks
+    whose cut-off day is in the month), or, when none is frozen, its last week counted live."""
+    try:
+        month = dom.normal_month(month)
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from exc
+    weekday, _hour = cutoff_settings(session, unit)
+    weeks = dom.weeks_of_month(month, weekday)
+    leaves = _leaf_ids(child_rows(session, unit))
+    chosen = weeks[-1]
+    for week in reversed(weeks):
+        _w, cut, _day = week_cutoff(session, unit, week, zone_name)
+        if now >= cut and leaves and len(_snapshots(session, leaves, week)) == len(leaves):
+            chosen = week
+            break
+    report = weekly_report(session, unit, chosen, now=now, zone_name=zone_name)
+    return replace(report, kind="monthly", period=month)
