@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.batch_states import RETURNABLE_STATES, BatchState, can_transition, label
@@ -343,9 +343,12 @@ def apply_outcomes(
         results.append(_result(row, excel_row, status, reason, message))
         if progress and (n % 200 == 0 or n == total):
             progress(n, total, "Đang ghi kết quả vào hồ sơ")
-    session.flush()
     if touched:
-        rescreen(session, touched, today)
+        # The re-screen decides every touched person's status before anything is written: each
+        # person is then updated once (one versioned UPDATE), in the re-screen's own flush.
+        with session.no_autoflush:
+            rescreen(session, touched, today)
+    session.flush()
     for person, old in released:
         if old != person.status:
             session.add(
@@ -433,9 +436,17 @@ def open_rows(session: Session, batch: Batch) -> int:
 
 def _move_state(session: Session, batch: Batch) -> None:
     session.flush()
-    session.expire(batch, ["rows"])
-    target = BatchState.RETURNED if open_rows(session, batch) == 0 else BatchState.PARTLY_RETURNED
-    answered = any(r.outcome for r in batch.rows)
+    # Counted by the database: reloading a large batch's rows costs more than the answers.
+    counts = dict(
+        session.execute(
+            select(BatchRow.outcome, func.count())
+            .where(BatchRow.batch_id == batch.id)
+            .group_by(BatchRow.outcome)
+        ).all()
+    )
+    waiting = sum(n for outcome, n in counts.items() if outcome not in (VERIFIED, REJECTED))
+    target = BatchState.RETURNED if waiting == 0 else BatchState.PARTLY_RETURNED
+    answered = any(outcome for outcome in counts)
     if not answered or batch.state == target:
         return
     if can_transition(batch.state, target):
