@@ -464,7 +464,8 @@ def batch_rows(session: Session, batch: Batch) -> list[BatchRow]:
             select(BatchRow)
             .where(BatchRow.batch_id == batch.id)
             .order_by(BatchRow.position, BatchRow.id)
-            .options(selectinload(BatchRow.person).selectinload(Person.findings))
+            # The persons, not their findings: the re-screen reads those of the whole set.
+            .options(selectinload(BatchRow.person))
         )
     )
 
