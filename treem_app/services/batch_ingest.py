@@ -11,6 +11,8 @@ request or the CLI commits.
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import json
 from collections import Counter
@@ -470,6 +472,26 @@ def batch_rows(session: Session, batch: Batch) -> list[BatchRow]:
     )
 
 
+def _collector_paused(fn):
+    """Run ``fn`` with Python's cycle collector paused (the job and the CLI call it, never a
+    request thread). A sheet's thousands of ORM objects otherwise trigger full collections
+    that walk the whole process, a third of the time of a 2,000-row sheet; the garbage is
+    collected as usual afterwards."""
+
+    @functools.wraps(fn)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def ingest_file(
     session: Session,
     batch: Batch,
