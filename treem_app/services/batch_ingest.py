@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..domain.batch_states import RETURNABLE_STATES, BatchState, can_transition, label
 from ..domain.formatting import vn_number
@@ -287,6 +288,11 @@ def _same_answer(row: BatchRow, outcome: Outcome) -> bool:
     return row.outcome != REJECTED or row.reason == outcome.reason
 
 
+# A row's answer, written whole: the rows' UPDATEs then have one shape, sent as one executemany.
+ANSWER_COLUMNS = ("outcome", "reason", "outcome_message", "police_id", "police_result",
+                  "police_note", "return_id", "outcome_at", "decided_by_id")  # fmt: skip
+
+
 def apply_outcomes(
     session: Session,
     batch: Batch,
@@ -331,6 +337,8 @@ def apply_outcomes(
         row.return_id = ret.id if ret else None
         row.outcome_at = now
         row.decided_by_id = None
+        for column in ANSWER_COLUMNS:  # also when unchanged: all rows then share one UPDATE
+            flag_modified(row, column)
         if status == VERIFIED:
             _verify(session, person, outcome.number, user, note)
         elif status == REJECTED:
