@@ -512,6 +512,11 @@ def ingest_file(
 ) -> dict:
     """Recognise, judge and apply one returned sheet; ReturnRefused when it is not this
     batch's untouched list (nothing written then)."""
+    # One sheet of a batch at a time (PostgreSQL; SQLite has one writer anyway): a second
+    # ingestion (another upload, a job left by a dead worker) waits for the first to commit,
+    # then finds its answers already there instead of failing on the records' versions.
+    session.flush()
+    session.refresh(batch, with_for_update=True)
     require_returnable(batch)
     try:
         sheet = read_return_sheet(Path(path))
