@@ -62,6 +62,9 @@ from .persons import facts_of, set_fact
 
 Progress = Callable[[int, int, str], None]
 MAX_PROBLEMS = 12  # a refusal names this many places, then counts the rest
+# A row's answer, written whole: the rows' UPDATEs then have one shape, sent as one executemany.
+ANSWER_COLUMNS = ("outcome", "reason", "outcome_message", "police_id", "police_result",
+                  "police_note", "return_id", "outcome_at", "decided_by_id")  # fmt: skip
 
 
 class ReturnRefused(ValueError):
@@ -286,11 +289,6 @@ def _same_answer(row: BatchRow, outcome: Outcome) -> bool:
     if row.outcome is None or (row.police_id or None) != outcome.number:
         return False
     return row.outcome != REJECTED or row.reason == outcome.reason
-
-
-# A row's answer, written whole: the rows' UPDATEs then have one shape, sent as one executemany.
-ANSWER_COLUMNS = ("outcome", "reason", "outcome_message", "police_id", "police_result",
-                  "police_note", "return_id", "outcome_at", "decided_by_id")  # fmt: skip
 
 
 def apply_outcomes(
