@@ -44,24 +44,20 @@ from ..domain.police_returns import (
 )
 from ..domain.vocabulary import VERIFIED_ID_SOURCES
 from ..files.return_read import (
-    COLUMN_LETTERS,
-    FIXED,
-    FIXED_HEADINGS,
     ReturnedSheet,
     ReturnSheetError,
     read_return_sheet,
 )
 from ..files.upload_checks import UploadError, check_upload
-from ..files.xlsx_write import safe_text
 from ..models import Batch, BatchReturn, BatchRow, Person, PersonEvent, User
 from ..models._common import utcnow
 from ..models.person import FIELD_LABELS
 from .batches import snapshot_of
 from .findings import rescreen
 from .persons import facts_of, set_fact
+from .return_recognise import recognise, refusal
 
 Progress = Callable[[int, int, str], None]
-MAX_PROBLEMS = 12  # a refusal names this many places, then counts the rest
 # A row's answer, written whole: the rows' UPDATEs then have one shape, sent as one executemany.
 ANSWER_COLUMNS = ("outcome", "reason", "outcome_message", "police_id", "police_result",
                   "police_note", "return_id", "outcome_at", "decided_by_id")  # fmt: skip
@@ -139,86 +135,6 @@ def store_return(
     session.add(ret)
     session.flush()
     return ret
-
-
-# --------------------------------------------------------------------------- recognising
-
-
-def _expected(row: BatchRow) -> dict[str, str]:
-    snap = row.snapshot
-    out = {"row_key": row.row_key or "", "position": str(row.position)}
-    for attr in FIXED:
-        if attr not in out:
-            out[attr] = " ".join(str(safe_text(snap.get(attr) or "") or "").split())
-    return out
-
-
-def recognise(batch: Batch, sheet: ReturnedSheet, rows: list[BatchRow]) -> list[str]:
-    """What makes the sheet not this batch's untouched list (empty: it is)."""
-    if sheet.batch_id != batch.id:
-        other = f"danh sách số {sheet.number}" if sheet.number else "một danh sách khác"
-        return [
-            f"Tệp này là tệp trả kết quả của {other}, không phải của danh sách số "
-            f"{batch.number}. Hãy tải lên đúng tệp của danh sách này."
-        ]
-    if sheet.content_hash != batch.content_hash:
-        return [
-            "Mã kiểm tra nội dung trong tệp khác với danh sách đã ký: tệp không phải bản "
-            "được tạo khi chuyển danh sách này."
-        ]
-    wanted = [(r.row_key or "", r.person_id, r.person_version, r.position) for r in rows]
-    if sheet.keys != wanted:
-        return ["Phần nhận dạng ẩn của tệp đã bị sửa: không thể đối chiếu các dòng."]
-    problems: list[str] = []
-    expected = [_expected(r) for r in rows]
-    keys_expected = [e["row_key"] for e in expected]
-    keys_found = [r.fixed["row_key"] for r in sheet.rows]
-    missing = [k for k in keys_expected if k not in keys_found]
-    added = [r for r in sheet.rows if r.fixed["row_key"] not in keys_expected]
-    if missing:
-        problems.append(
-            f"Thiếu {len(missing)} dòng của danh sách (mã dòng {', '.join(missing[:8])}"
-            + ("…" if len(missing) > 8 else "")
-            + "): không được xóa dòng."
-        )
-    for r in added[:MAX_PROBLEMS]:
-        problems.append(
-            f"Dòng {r.excel_row} không có trong danh sách (mã dòng «{r.fixed['row_key']}»): "
-            "không được thêm dòng."
-        )
-    if problems:
-        return problems
-    if len(keys_found) != len(keys_expected):
-        problems.append(
-            f"Tệp có {len(keys_found)} dòng trẻ em, danh sách có {len(keys_expected)}: "
-            "có dòng bị nhân đôi."
-        )
-        return problems
-    for found, want in zip(sheet.rows, expected, strict=True):
-        if found.fixed["row_key"] != want["row_key"]:
-            problems.append(
-                f"Dòng {found.excel_row}: mã dòng {found.fixed['row_key']} lẽ ra ở vị trí khác "
-                "(thứ tự các dòng đã bị thay đổi)."
-            )
-            continue
-        for attr in FIXED:
-            if attr == "row_key" or found.fixed[attr] == want[attr]:
-                continue
-            problems.append(
-                f"Dòng {found.excel_row}, ô {COLUMN_LETTERS[attr]}{found.excel_row} "
-                f"({FIXED_HEADINGS[attr]}): «{found.fixed[attr]}» khác «{want[attr]}» "
-                "trong danh sách đã ký."
-            )
-    return problems
-
-
-def _refusal(problems: list[str]) -> str:
-    shown = problems[:MAX_PROBLEMS]
-    more = len(problems) - len(shown)
-    text = "Không nhận tệp này, chưa có gì thay đổi. " + " ".join(shown)
-    if more > 0:
-        text += f" … và {vn_number(more)} chỗ khác."
-    return text
 
 
 # --------------------------------------------------------------------------- judging
@@ -551,7 +467,7 @@ def ingest_file(
     rows = batch_rows(session, batch)
     problems = recognise(batch, sheet, rows)
     if problems:
-        raise ReturnRefused(_refusal(problems))
+        raise ReturnRefused(refusal(problems))
     if progress:
         progress(0, len(rows), "Đang kiểm tra từng dòng")
     judged = judge_sheet(session, sheet, rows)
