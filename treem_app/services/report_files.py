@@ -272,3 +272,51 @@ def last_failures(session: Session, unit: Unit, limit: int = 5) -> list[JobRun]:
             done.add(run.params)  # one warning per period: its latest failure
             out.append(run)
     return out[:limit]
+
+
+# --------------------------------------------------------------------------- the pages
+
+
+def recent_weeks(
+    session: Session, unit: Unit, *, now: datetime, zone_name: str = DEFAULT_ZONE, count: int = 12
+) -> list[tuple[str, str, bool]]:
+    """The reporting weeks a report can be asked for, the open one first, then the closed ones:
+    (week, its Vietnamese label with dates, closed)."""
+    weekday, hour = svc.cutoff_settings(session, unit)
+    open_week = dom.week_of_cutoff(now, weekday, hour, zone_name)
+    weeks = [dom.shift_week(open_week, -i) for i in range(count)]
+    return [(w, dom.vn_week(w), i > 0) for i, w in enumerate(weeks)]
+
+
+def recent_months(today, count: int = 12) -> list[tuple[str, str]]:
+    """The months from the current one back: (month, "Tháng 12/2026")."""
+    year, month = today.year, today.month
+    out = []
+    for _ in range(count):
+        key = f"{year}-{month:02d}"
+        out.append((key, dom.vn_month(key)))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+def stored_reports(session: Session, user: User, limit: int = 100) -> list[ReportFile]:
+    """The report files of the user's units, newest first."""
+    from .access import scoped
+
+    return session.scalars(
+        scoped(user, ReportFile)
+        .order_by(ReportFile.created_at.desc(), ReportFile.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def communes_in_scope(session: Session, user: User) -> list[Unit]:
+    """The units of the user's tree that have none under them (the communes that enter (3))."""
+    from sqlalchemy.orm import aliased
+
+    from .access import units_in_scope
+
+    child = aliased(Unit)
+    return session.scalars(
+        units_in_scope(user).where(~exists().where(child.parent_id == Unit.id))
+    ).all()
