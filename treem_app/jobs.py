@@ -280,6 +280,7 @@ def report_file(run_id: int, kind: str, period: str, fmt: str) -> None:
             raise JobError(str(exc)) from exc
         title = report_files.report_title(run.unit, kind, row.period)
         state = "số liệu đã chốt" if row.frozen else "số liệu chưa chốt"
+        title = title[0].lower() + title[1:]
         return {"report_file_id": row.id}, f"Đã lập {title} ({state})."
 
     _run(run_id, work)
