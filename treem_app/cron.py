@@ -6,7 +6,14 @@ Times are UTC: Vietnam is UTC+7 all year.
 
 from rq import cron
 
-from treem_app.jobs import requeue_pending
+from treem_app.jobs import requeue_pending, scheduled_monthly_reports, scheduled_weekly_reports
 
 # Every five minutes: put back on the queue any job recorded while Redis was unreachable.
 cron.register(requeue_pending, "default", interval=300, name="requeue-pending")
+
+# Issue 14. Hourly at :00 UTC (every cut-off hour of every province, local hours being whole
+# hours from UTC): freeze the week just closed and build its reports where missing. Daily at
+# 18:00 UTC (01:00 in Vietnam): the monthly summary of the month before, due by the 15th; the
+# runs after the first find it stored and do nothing.
+cron.register(scheduled_weekly_reports, "reports", cron="0 * * * *", name="weekly-reports")
+cron.register(scheduled_monthly_reports, "reports", cron="0 18 * * *", name="monthly-reports")

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask import current_app, has_app_context
 from rq import get_current_job
+from sqlalchemy import select
 
 from . import clock
 from .domain.formatting import vn_number
@@ -245,3 +246,111 @@ def batch_ingest(run_id: int, return_id: int) -> None:
         if ret is not None and ret.status == "queued":
             ret.status, ret.message = "refused", run.message
             db.session.commit()
+
+
+@with_app_context
+def report_file(run_id: int, kind: str, period: str, fmt: str) -> None:
+    """Build one weekly or monthly report of the run's unit on demand (a ReportFile row). The
+    week just closed is frozen first, as the schedule would at the cut-off."""
+    from .domain import reports as dom
+    from .models._common import utcnow
+    from .services import report_files
+    from .services import reports as svc
+
+    def work(run: JobRun):
+        now, zone_name = utcnow(), clock.zone_name()
+        try:
+            if kind == "weekly":
+                weekday, hour = svc.cutoff_settings(db.session, run.unit)
+                if dom.normal_week(period) == dom.last_closed_week(now, weekday, hour, zone_name):
+                    svc.freeze_week(db.session, run.unit, period, now=now, zone_name=zone_name)
+            row = report_files.build_report_file(
+                db.session,
+                run.unit,
+                kind,
+                period,
+                fmt,
+                run.created_by,
+                files_dir=current_app.config["TREEM_FILES_DIR"],
+                now=now,
+                zone_name=zone_name,
+                job_run=run,
+            )
+        except (svc.ReportError, dom.PeriodError) as exc:
+            raise JobError(str(exc)) from exc
+        title = report_files.report_title(run.unit, kind, row.period)
+        state = "số liệu đã chốt" if row.frozen else "số liệu chưa chốt"
+        title = title[0].lower() + title[1:]
+        return {"report_file_id": row.id}, f"Đã lập {title} ({state})."
+
+    _run(run_id, work)
+
+
+def _scheduled(kind: str) -> int:
+    """Every province whose scheduled reports of the current period are missing: a JobRun of
+    its own (so a failure is recorded and shown), then the build. Returns how many runs."""
+    from .models import Unit
+    from .models._common import utcnow
+    from .services import report_files
+    from .services import reports as svc
+
+    now, zone_name = utcnow(), clock.zone_name()
+    provinces = db.session.scalars(
+        select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.code)
+    ).all()
+    count = 0
+    for province in provinces:
+        period = report_files.scheduled_period(
+            db.session, province, kind, now=now, zone_name=zone_name
+        )
+        if not report_files.missing_reports(db.session, province, kind, period):
+            continue
+        run = job_runs.record(
+            db.session, report_files.SCHEDULED_KIND, province, None, [kind, period]
+        )
+        db.session.commit()
+        count += 1
+
+        def work(run: JobRun, kind=kind, period=period):
+            when = dom_period_label(kind, period)
+            try:
+                summary = report_files.build_scheduled(
+                    db.session,
+                    run.unit,
+                    kind,
+                    period,
+                    files_dir=current_app.config["TREEM_FILES_DIR"],
+                    now=now,
+                    zone_name=zone_name,
+                    job_run=run,
+                    progress=_progress,
+                )
+            except svc.ReportError as exc:
+                raise JobError(f"Không lập được báo cáo {when} theo lịch: {exc}") from exc
+            return summary, (f"Đã lập {vn_number(summary['built'])} tệp báo cáo {when} theo lịch.")
+
+        try:
+            _run(run.id, work)
+        except Exception:  # recorded on the run and logged by _run; go on with the next province
+            db.session.rollback()
+    return count
+
+
+def dom_period_label(kind: str, period: str) -> str:
+    from .domain import reports as dom
+
+    return dom.vn_week(period).lower() if kind == "weekly" else dom.vn_month(period).lower()
+
+
+@with_app_context
+def scheduled_weekly_reports() -> int:
+    """Scheduled hourly: at each province's cut-off, freeze the week just closed and build the
+    weekly reports of the province and its districts (nothing when they are stored already)."""
+    return _scheduled("weekly")
+
+
+@with_app_context
+def scheduled_monthly_reports() -> int:
+    """Scheduled daily: the monthly summary of the month before, for every province and
+    district, built on the first run of the month (nothing when stored already)."""
+    return _scheduled("monthly")

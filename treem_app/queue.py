@@ -35,6 +35,7 @@ JOBS = {
     "batch_documents": JobKind("treem_app.jobs.batch_documents", "documents"),
     "batch_ingest": JobKind("treem_app.jobs.batch_ingest", "imports"),
     "change_sheet": JobKind("treem_app.jobs.change_sheet", "documents"),
+    "report_file": JobKind("treem_app.jobs.report_file", "reports"),
 }
 
 

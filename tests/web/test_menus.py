@@ -12,11 +12,12 @@ MENU_LABELS = {
         "Thôn, tổ dân phố",
         "Bàn giao công an",
         "Cập nhật lên phần mềm",
+        "Báo cáo",
         "Tiến trình xử lý",
     ],
     "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
     "police": ["Trang chủ", "Danh sách cần xác thực", "Trẻ em trong danh sách"],
-    "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Tiến trình xử lý"],
+    "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Báo cáo", "Tiến trình xử lý"],
     "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Lịch bàn giao", "Tiến trình xử lý"],
 }
 ALL_LABELS = {label for labels in MENU_LABELS.values() for label in labels}

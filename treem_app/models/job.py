@@ -22,7 +22,9 @@ JOB_KINDS = {
     "batch_ingest": "Nhận kết quả xác thực của công an",
     "change_sheet": "Phiếu cập nhật lên phần mềm",
     "rebuild_findings": "Rà soát lại hồ sơ",
+    "report_file": "Lập báo cáo tiến độ",
     "roster_import": "Nhập dữ liệu từ phần mềm",
+    "scheduled_reports": "Lập báo cáo tiến độ theo lịch",
     "visit_sheets": "Phiếu xác minh tại hộ gia đình",
 }
 

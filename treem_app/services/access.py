@@ -26,6 +26,7 @@ from ..models import (
     JobRun,
     Person,
     Proposal,
+    ReportFile,
     Unit,
     User,
     VolunteerHamlet,
@@ -34,7 +35,7 @@ from ..models import (
 M = TypeVar("M")
 
 # Models scoped through their own unit_id column.
-UNIT_SCOPED = (Person, Batch, JobRun, ImportRun, Conflict, User, Hamlet)
+UNIT_SCOPED = (Person, Batch, JobRun, ImportRun, Conflict, User, Hamlet, ReportFile)
 # Models scoped through the person they are about.
 PERSON_SCOPED = (Proposal,)
 SCOPED = UNIT_SCOPED + PERSON_SCOPED

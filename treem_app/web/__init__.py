@@ -35,6 +35,7 @@ from . import (
     keyed,
     main,
     records,
+    reports,
     returns,
     review,
 )
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
         keyed,
         changes,
         exports,
+        reports,
     ):
         app.register_blueprint(module.bp)
 

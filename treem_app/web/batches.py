@@ -29,6 +29,7 @@ from ..services import signed_copies
 from ..services.access import scoped, units_in_scope
 from ..services.audit import log_access
 from ..services.batch_ingest import outcome_counts
+from ..services.reports import cutoff_settings
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
@@ -283,5 +284,7 @@ def settings():
             db.session.rollback()
             flash(str(exc), "warning")
         return redirect(url_for("batches.settings"))
-    rows = [(u, service.cadence_for(db.session, u)) for u in provinces]
+    rows = [
+        (u, service.cadence_for(db.session, u), cutoff_settings(db.session, u)) for u in provinces
+    ]
     return render_template("batches/settings.html", rows=rows, weekdays=service.WEEKDAYS)

@@ -25,6 +25,7 @@ BATCHES = MenuItem("batches.index", "Bàn giao công an")
 HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 CHANGES = MenuItem("changes.index", "Cập nhật lên phần mềm")
 DUPLICATES = MenuItem("review.duplicates", "Hồ sơ có thể trùng")
+REPORTS = MenuItem("reports.index", "Báo cáo")
 # The police see the lists handed to them and the children on them, nothing else.
 POLICE_BATCHES = MenuItem("batches.index", "Danh sách cần xác thực")
 POLICE_RECORDS = MenuItem("records.index", "Trẻ em trong danh sách")
@@ -41,11 +42,12 @@ MENUS = {
         HAMLETS,
         BATCHES,
         CHANGES,
+        REPORTS,
         JOBS,
     ],
     "volunteer": [HOME, RECORDS],
     "police": [HOME, POLICE_BATCHES, POLICE_RECORDS],
-    "reporter": [HOME, RECORDS, JOBS],
+    "reporter": [HOME, RECORDS, REPORTS, JOBS],
     "admin": [HOME, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
 }
 

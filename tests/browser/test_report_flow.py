@@ -1,0 +1,69 @@
+"""Reports by keyboard (issue 14): a reporter enters a commune's own count of its children and
+builds a weekly report on demand; the job page offers the file, the list shows it."""
+
+from sqlalchemy import select
+
+from treem_app.extensions import db
+from treem_app.models import ReportedTotal, ReportFile
+
+from ..report_helpers import give_figures
+from .test_login_flow import sign_in
+
+
+def test_reporter_enters_a_total_and_builds_a_report_by_keyboard(make, page, screenshot, run_jobs):
+    tree = make.tree()
+    give_figures(tree["a"], 2583, 1731)
+    reporter = make.user("reporter", tree["district"], full_name="Lê Thị Báo Cáo")
+    db.session.commit()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, reporter.username)
+    page.wait_for_url("**/home")
+    page.get_by_role("navigation", name="Chức năng").get_by_role("link", name="Báo cáo").click()
+    page.wait_for_url("**/reports")
+    page.get_by_role("link", name="Tổng số trẻ em do địa phương báo cáo").click()
+    page.wait_for_url("**/reports/totals")
+    screenshot("reports-totals-1366")
+    page.get_by_role("link", name=f"Nhập tổng số trẻ em của {tree['a'].name}").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/reports/totals/{tree['a'].code}")
+
+    # A wrong count is told in Vietnamese and the field keeps the focus.
+    page.get_by_label("Tổng số trẻ em", exact=True).focus()
+    page.keyboard.type("3,158")
+    page.keyboard.press("Enter")
+    page.locator("#total-error").wait_for()
+    assert page.evaluate("document.activeElement.id") == "total-value"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3.158")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Theo số liệu của xã")
+    page.keyboard.press("Enter")
+    page.locator(".flash-success").wait_for()
+    assert page.locator("#current-total").inner_text() == "3.158"
+    assert "Lê Thị Báo Cáo" in page.locator("#total-history").inner_text()
+    assert db.session.scalar(select(ReportedTotal.total)) == 3158
+    screenshot("reports-total-1366")
+    page.set_viewport_size({"width": 360, "height": 740})
+    screenshot("reports-total-360")
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    # Build the weekly report of the district by keyboard: the default week (the last closed).
+    page.goto("/reports")
+    page.get_by_label("Đơn vị").focus()
+    page.keyboard.press("Tab")  # weekly (checked)
+    page.keyboard.press("Tab")  # the week
+    assert page.evaluate("document.activeElement.id") == "build-week"
+    page.get_by_role("button", name="Lập báo cáo").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/jobs/*")
+    run_jobs()  # the page keeps polling on its own
+    page.locator("#report-download").wait_for()
+    screenshot("reports-job-1366")
+    row = db.session.scalar(select(ReportFile))
+    assert row.unit_id == tree["district"].id and row.created_by_id == reporter.id
+    page.get_by_role("link", name="Danh sách báo cáo").click()
+    page.wait_for_url("**/reports")
+    assert f"/reports/files/{row.id}" in page.locator("#report-files").inner_html()
+    screenshot("reports-list-1366")
+    page.set_viewport_size({"width": 360, "height": 740})
+    screenshot("reports-list-360")

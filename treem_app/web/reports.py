@@ -1,0 +1,148 @@
+"""Reports (issue 14): the stored weekly and monthly reports, building one on demand, the
+communes' own counts of their children (column (3)) and the province's cut-off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import exists, select
+
+from .. import clock
+from ..domain import reports as dom
+from ..extensions import db
+from ..models import ReportFile, Unit
+from ..models._common import utcnow
+from ..services import job_runs, report_files
+from ..services import reports as svc
+from ..services.access import units_in_scope
+from ..services.audit import log_access
+from .decorators import permission_required, role_required
+from .jobs import start_job
+from .scope import get_or_404, unit_or_404
+
+bp = Blueprint("reports", __name__)
+
+
+def _is_commune(unit: Unit) -> bool:
+    return not db.session.scalar(select(exists().where(Unit.parent_id == unit.id)))
+
+
+@bp.get("/reports")
+@permission_required("view_reports")
+def index():
+    now = utcnow()
+    unit = current_user.unit
+    weekday, hour = svc.cutoff_settings(db.session, unit)
+    return render_template(
+        "reports/index.html",
+        files=report_files.stored_reports(db.session, current_user),
+        units=db.session.scalars(units_in_scope(current_user)).all(),
+        weeks=report_files.recent_weeks(db.session, unit, now=now, zone_name=clock.zone_name()),
+        months=report_files.recent_months(clock.today()),
+        formats=report_files.available_formats(),
+        failures=report_files.last_failures(db.session, unit),
+        cutoff_label=f"{dom.WEEKDAYS[weekday]} {hour:02d}:00",
+        vn_week=dom.vn_week,
+        vn_month=dom.vn_month,
+    )
+
+
+@bp.post("/reports/build")
+@permission_required("view_reports")
+def build():
+    unit = unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
+    kind = request.form.get("kind", "weekly")
+    period = request.form.get("week" if kind == "weekly" else "month", "")
+    if kind == "weekly" and request.form.get("week_text", "").strip():
+        period = request.form["week_text"]
+    try:
+        fmt = request.form.get("format", "")
+        kind, period, fmt = report_files.normal_request(kind, period, fmt)
+    except svc.ReportError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("reports.index"))
+    run = job_runs.record(db.session, "report_file", unit, current_user, [kind, period, fmt])
+    db.session.commit()
+    start_job(run)
+    return redirect(url_for("jobs.show", run_id=run.id))
+
+
+@bp.get("/reports/files/<int:file_id>")
+@permission_required("view_reports")
+def download(file_id: int):
+    row = get_or_404(current_user, ReportFile, file_id)
+    path = Path(row.stored_path)
+    if not path.is_file():
+        abort(404)
+    log_access(db.session, current_user, None, "download", f"report {row.id}: {path.name}")
+    db.session.commit()
+    return send_file(path, as_attachment=True, download_name=report_files.download_name(row))
+
+
+@bp.get("/reports/totals")
+@permission_required("enter_totals")
+def totals():
+    if _is_commune(current_user.unit):
+        return redirect(url_for("reports.total", code=current_user.unit.code))
+    communes = report_files.communes_in_scope(db.session, current_user)
+    in_force = svc.reported_totals(db.session, [u.id for u in communes], clock.today(), utcnow())
+    return render_template(
+        "reports/totals.html", communes=communes, in_force=in_force, period_label=_period_label
+    )
+
+
+def _period_label(period: str) -> str:
+    return dom.vn_week(period) if "W" in period else dom.vn_month(period)
+
+
+@bp.route("/reports/totals/<code>", methods=["GET", "POST"])
+@permission_required("enter_totals")
+def total(code: str):
+    unit = unit_or_404(current_user, code)
+    if not _is_commune(unit):
+        abort(404)
+    form, error = {"period": clock.today().strftime("%Y-%m")}, None
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in ("period", "total", "note")}
+        try:
+            svc.enter_total(
+                db.session, unit, form["period"], form["total"], current_user, form["note"]
+            )
+            db.session.commit()
+            flash(f"Đã ghi tổng số trẻ em của {unit.name}.", "success")
+            return redirect(url_for("reports.total", code=unit.code))
+        except svc.ReportError as exc:
+            db.session.rollback()
+            error = str(exc)
+    return render_template(
+        "reports/total.html",
+        unit=unit,
+        current=svc.reported_total(db.session, unit, clock.today()),
+        history=svc.total_history(db.session, unit),
+        months=report_files.recent_months(clock.today()),
+        form=form,
+        error=error,
+        period_label=_period_label,
+    ), (422 if error else 200)
+
+
+@bp.post("/reports/cutoff")
+@role_required("admin")
+def cutoff():
+    province = unit_or_404(current_user, request.form.get("unit"))
+    try:
+        svc.set_report_cutoff(
+            db.session,
+            province,
+            request.form.get("report_weekday", type=int),
+            request.form.get("report_hour", type=int),
+            user=current_user,
+        )
+        db.session.commit()
+        flash(f"Đã lưu giờ chốt số liệu của {province.name}.", "success")
+    except svc.ReportError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    return redirect(url_for("batches.settings"))
