@@ -62,6 +62,32 @@ _READ_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, In
                 OverflowError)  # fmt: skip
 
 
+NOT_A_RETURN_SHEET = (
+    "Đây không phải tệp trả kết quả do treem tạo cho danh sách chuyển công an "
+    f"(không có trang «{SHEET}» và phần nhận dạng của treem). Hãy tải lên tệp .xlsx "
+    "đã tải xuống cùng danh sách, sau khi công an ghi kết quả."
+)
+
+
+def names_its_sheets(data: bytes) -> bool:
+    """Whether a package (already checked, see :func:`.upload_checks.check_upload`) lists the
+    return sheet's two sheets in its workbook part: a quick look at the upload, so that a file
+    that is no return sheet is refused before anything is kept."""
+    import html
+    import io
+    import re
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error):
+        return False
+    names = {
+        html.unescape(n) for n in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', workbook)
+    }
+    return SHEET in names and META_SHEET in names
+
+
 def read_return_sheet(path: Path) -> ReturnedSheet:
     """Read a returned sheet; ReturnSheetError when it is not one treem wrote (or cannot be
     read at all: every reader error becomes that one Vietnamese message)."""
@@ -83,11 +109,7 @@ def read_return_sheet(path: Path) -> ReturnedSheet:
 
 def _read(wb) -> ReturnedSheet:
     if META_SHEET not in wb.sheetnames or SHEET not in wb.sheetnames:
-        raise ReturnSheetError(
-            "Đây không phải tệp trả kết quả do treem tạo cho danh sách chuyển công an "
-            f"(không có trang «{SHEET}» và phần nhận dạng của treem). Hãy tải lên tệp .xlsx "
-            "đã tải xuống cùng danh sách, sau khi công an ghi kết quả."
-        )
+        raise ReturnSheetError(NOT_A_RETURN_SHEET)
     sheet = ReturnedSheet(None, None, None)
     meta = list(wb[META_SHEET].iter_rows(values_only=True))
     info = {str(r[0]): r[1] for r in meta[:7] if r and r[0] is not None and len(r) > 1}

@@ -241,6 +241,8 @@ def _scan_xml(tail: bytes, chunk: bytes) -> bytes:
             "Tệp có phần khai báo XML bất thường (DOCTYPE/ENTITY, có thể là tệp độc hại); "
             "không đọc tệp này."
         )
+    if b"\x00" in chunk or b"_x0000_" in buf:  # a NUL, raw or as Excel's escape
+        raise UploadError(CONTROL_CHARACTERS)
     return buf[-16:]
 
 
@@ -253,6 +255,11 @@ UNKNOWN_ENCODING = (
 )
 # Valid UTF-8 for Vietnamese letters (precomposed with tone: E1 BA/BB xx; ă đ ơ ư and the
 # Latin-1 vowels: C3/C4/C6 xx). Their bytes read as Windows-1258 give "á»", "Ä‘"...
+CONTROL_CHARACTERS = (
+    "Tệp có ký tự điều khiển hoặc byte 0 (không phải tệp văn bản hay bảng tính bình thường); "
+    "không đọc được. Hãy chọn đúng tệp xuất từ phần mềm."
+)
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _UTF8_VIETNAMESE = re.compile(rb"\xe1[\xba\xbb][\x80-\xbf]|[\xc3\xc4\xc6][\x80-\xbf]")
 _VIETNAMESE_BASES = set("aăâeêioôơuưyđAĂÂEÊIOÔƠUƯYĐ")
 _VIETNAMESE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323",
@@ -274,6 +281,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         encoding = "utf-8-sig"
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    if encoding is None and _CONTROL_BYTES.search(data[:65536]):
+        raise UploadError(CONTROL_CHARACTERS)
     if encoding is not None:
         try:
             text = data.decode(encoding)
@@ -297,10 +306,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             encoding = "cp1258"
     text = unicodedata.normalize("NFC", text)
     if "\x00" in text or _controls(text[:65536]) > 0:
-        raise UploadError(
-            "Tệp CSV có ký tự điều khiển hoặc byte 0 (không phải tệp văn bản); không đọc được. "
-            "Hãy chọn đúng tệp xuất từ phần mềm."
-        )
+        raise UploadError(CONTROL_CHARACTERS)
     if encoding == "cp1258" and not _reads_as_vietnamese(text):
         raise UploadError(UNKNOWN_ENCODING)
     sample = text[:65536]
@@ -347,6 +353,6 @@ def _reads_as_vietnamese(text: str) -> bool:
 
 def _looks_like_html(data: bytes) -> bool:
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) and (
-        b"<html" in data[:65536].lower() or b"<table" in data[:65536].lower()
-    )
+    if head.startswith((b"<!doctype html", b"<html", b"<table")):
+        return True
+    return head.startswith(b"<?xml") and b"<html" in data[:65536].lower()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..domain.formatting import vn_number
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
 from ..files.headers import REQUIRED, fold
-from ..files.upload_checks import UploadError, check_upload
+from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..files.xls_formulas import xls_sheet_has_formulas
 from ..files.xlsx_read import choose_sheet, data_rows, sheet_has_formulas
 from ..models import ColumnMapping, ImportRun, Unit, User
@@ -88,7 +88,7 @@ def store_upload(
     mapping = propose_mapping(choice.header.mapping, headers, remembered)
     run = ImportRun(
         unit=unit,
-        original_name=Path(filename).name[:255] or "tep-tai-len",
+        original_name=shown_name(filename)[:255],
         stored_path=str(path),
         kind=checked.kind,
         sha256=digest,
