@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,63 +55,99 @@ def cell_text(value: object) -> str:
     return " ".join(str(value).split())
 
 
+UNREADABLE = "Không đọc được tệp: đây không phải tệp Excel (.xlsx) hoặc tệp đã bị hỏng."
+# What openpyxl (and the XML parser and zlib under it) raise on a damaged or hostile package.
+_READ_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
+                AttributeError, EOFError, zlib.error, SyntaxError, MemoryError, RecursionError,
+                OverflowError)  # fmt: skip
+
+
+NOT_A_RETURN_SHEET = (
+    "Đây không phải tệp trả kết quả do treem tạo cho danh sách chuyển công an "
+    f"(không có trang «{SHEET}» và phần nhận dạng của treem). Hãy tải lên tệp .xlsx "
+    "đã tải xuống cùng danh sách, sau khi công an ghi kết quả."
+)
+
+
+def names_its_sheets(data: bytes) -> bool:
+    """Whether a package (already checked, see :func:`.upload_checks.check_upload`) lists the
+    return sheet's two sheets in its workbook part: a quick look at the upload, so that a file
+    that is no return sheet is refused before anything is kept."""
+    import html
+    import io
+    import re
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error):
+        return False
+    names = {
+        html.unescape(n) for n in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"', workbook)
+    }
+    return SHEET in names and META_SHEET in names
+
+
 def read_return_sheet(path: Path) -> ReturnedSheet:
-    """Read a returned sheet; ReturnSheetError when it is not one treem wrote."""
+    """Read a returned sheet; ReturnSheetError when it is not one treem wrote (or cannot be
+    read at all: every reader error becomes that one Vietnamese message)."""
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ReturnSheetError(
-            "Không đọc được tệp: đây không phải tệp Excel (.xlsx) hoặc tệp đã bị hỏng."
-        ) from exc
+    except _READ_ERRORS as exc:
+        raise ReturnSheetError(UNREADABLE) from exc
     try:
-        if META_SHEET not in wb.sheetnames or SHEET not in wb.sheetnames:
-            raise ReturnSheetError(
-                "Đây không phải tệp trả kết quả do treem tạo cho danh sách chuyển công an "
-                f"(không có trang «{SHEET}» và phần nhận dạng của treem). Hãy tải lên tệp .xlsx "
-                "đã tải xuống cùng danh sách, sau khi công an ghi kết quả."
-            )
-        sheet = ReturnedSheet(None, None, None)
-        meta = list(wb[META_SHEET].iter_rows(values_only=True))
-        info = {str(r[0]): r[1] for r in meta[:7] if r and r[0] is not None and len(r) > 1}
-        try:
-            sheet.batch_id = int(info.get("batch_id"))
-        except (TypeError, ValueError):
-            sheet.batch_id = None
-        sheet.content_hash = cell_text(info.get("content_hash")) or None
-        sheet.number = cell_text(info.get("number")) or None
-        for r in meta[8:]:
-            if not r or r[0] is None:
-                continue
-            try:
-                version = int(r[2]) if r[2] is not None else None
-                sheet.keys.append((cell_text(r[0]), int(r[1]), version, int(r[3])))
-            except (TypeError, ValueError, IndexError) as exc:
-                raise ReturnSheetError(
-                    "Phần nhận dạng của tệp đã bị sửa: không đọc được danh sách mã dòng."
-                ) from exc
-        ws = wb[SHEET]
-        for excel_row, values in enumerate(
-            ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True),
-            start=FIRST_ROW,
-        ):
-            values = tuple(values) + (None,) * (len(COLUMNS) - len(values))
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue
-            fixed = {attr: cell_text(values[i]) for i, attr in enumerate(FIXED)}
-            sheet.rows.append(
-                SheetRow(
-                    excel_row,
-                    fixed,
-                    values[POLICE_COLUMNS],
-                    values[POLICE_COLUMNS + 1],
-                    values[POLICE_COLUMNS + 2],
-                )
-            )
-        return sheet
+        return _read(wb)
+    except ReturnSheetError:
+        raise
+    except _READ_ERRORS as exc:  # ParseError is a SyntaxError
+        raise ReturnSheetError(UNREADABLE) from exc
     finally:
         wb.close()
+
+
+def _read(wb) -> ReturnedSheet:
+    if META_SHEET not in wb.sheetnames or SHEET not in wb.sheetnames:
+        raise ReturnSheetError(NOT_A_RETURN_SHEET)
+    sheet = ReturnedSheet(None, None, None)
+    meta = list(wb[META_SHEET].iter_rows(values_only=True))
+    info = {str(r[0]): r[1] for r in meta[:7] if r and r[0] is not None and len(r) > 1}
+    try:
+        sheet.batch_id = int(info.get("batch_id"))
+    except (TypeError, ValueError):
+        sheet.batch_id = None
+    sheet.content_hash = cell_text(info.get("content_hash")) or None
+    sheet.number = cell_text(info.get("number")) or None
+    for r in meta[8:]:
+        if not r or r[0] is None:
+            continue
+        try:
+            version = int(r[2]) if r[2] is not None else None
+            sheet.keys.append((cell_text(r[0]), int(r[1]), version, int(r[3])))
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ReturnSheetError(
+                "Phần nhận dạng của tệp đã bị sửa: không đọc được danh sách mã dòng."
+            ) from exc
+    ws = wb[SHEET]
+    for excel_row, values in enumerate(
+        ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True),
+        start=FIRST_ROW,
+    ):
+        values = tuple(values) + (None,) * (len(COLUMNS) - len(values))
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        fixed = {attr: cell_text(values[i]) for i, attr in enumerate(FIXED)}
+        sheet.rows.append(
+            SheetRow(
+                excel_row,
+                fixed,
+                values[POLICE_COLUMNS],
+                values[POLICE_COLUMNS + 1],
+                values[POLICE_COLUMNS + 2],
+            )
+        )
+    return sheet
 
 
 def annotate_return(source: Path, target, outcomes: dict[int, tuple[str, str]]) -> None:

@@ -53,9 +53,11 @@ def check_signed_copy(data: bytes, filename: str, *, max_bytes: int) -> CheckedC
         return _check_image(data, "jpeg")
     if data.startswith(_PNG_MAGIC):
         return _check_image(data, "png")
+    from .upload_checks import shown_name
+
     raise SignedCopyError(
-        f"Tệp «{filename}» không phải tệp PDF, ảnh JPEG hay PNG. Bản đã ký cần là tệp quét "
-        "(PDF) hoặc ảnh chụp (JPEG, PNG) của danh sách có chữ ký và con dấu."
+        f"Tệp «{shown_name(filename)}» không phải tệp PDF, ảnh JPEG hay PNG. Bản đã ký cần là "
+        "tệp quét (PDF) hoặc ảnh chụp (JPEG, PNG) của danh sách có chữ ký và con dấu."
     )
 
 

@@ -12,6 +12,8 @@ import html
 import io
 import re
 import zipfile
+import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
 from .headers import SCAN_ROWS, HeaderGuess, detect_header, fold
-from .upload_checks import UploadError
+from .upload_checks import UploadError, decode_text
 
 HEADER_HELP = (
     "Không tìm thấy dòng tiêu đề cột (ví dụ «Họ và tên», «Ngày sinh», «Số định danh cá nhân») "
@@ -40,34 +42,55 @@ class SheetChoice:
     has_formulas: bool | None = None
 
 
-def _open(path: Path) -> CalamineWorkbook:
+_READ_ERRORS = (
+    CalamineError, ValueError, OSError, KeyError, IndexError, TypeError, EOFError,
+    zipfile.BadZipFile, zlib.error, OverflowError, MemoryError, RecursionError,
+)  # fmt: skip
+
+
+@contextmanager
+def _reading():
+    """Whatever a reader raises on a damaged or hostile file becomes one Vietnamese UploadError
+    (calamine says, in English, e.g. "File is larger than its declared uncompressed size")."""
     try:
-        return CalamineWorkbook.from_path(str(path))
+        yield
+    except UploadError:
+        raise
     except PasswordError as exc:
         raise UploadError(
             "Tệp Excel được đặt mật khẩu. Hãy bỏ mật khẩu trong Excel rồi tải lên lại."
         ) from exc
-    except (CalamineError, ValueError, OSError) as exc:
+    except _READ_ERRORS as exc:
+        raise UploadError("Tệp Excel bị hỏng hoặc không đọc được.") from exc
+    except BaseException as exc:
+        # A Rust panic inside calamine arrives as pyo3's PanicException (a BaseException).
+        if type(exc).__name__ != "PanicException":
+            raise
         raise UploadError("Tệp Excel bị hỏng hoặc không đọc được.") from exc
 
 
+def _open(path: Path) -> CalamineWorkbook:
+    with _reading():
+        return CalamineWorkbook.from_path(str(path))
+
+
 def read_csv(path: Path) -> list[list[object]]:
-    """Every row of a CSV file (UTF-8, UTF-8 with BOM, UTF-16 or Windows-1258), as strings."""
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "utf-16", "cp1258"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes nearly anything
-        raise UploadError("Không đọc được bảng mã của tệp CSV; hãy lưu lại dạng UTF-8.")
+    """Every row of a CSV file (UTF-8, UTF-8 with BOM, UTF-16 or Windows-1258, NFC), as strings;
+    UploadError when its encoding cannot be told (see :func:`.upload_checks.decode_text`)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UploadError("Không còn tệp đã tải lên trên máy chủ; hãy tải tệp lên lại.") from exc
+    text, _encoding = decode_text(raw)
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise UploadError("Tệp CSV bị hỏng (dòng không đọc được); hãy lưu lại từ Excel.") from exc
 
 
 def choose_sheet(path: Path, kind: str) -> SheetChoice:
@@ -104,6 +127,11 @@ def choose_sheet(path: Path, kind: str) -> SheetChoice:
                     scans = {}
     if not scans:
         wb = _open(path)
+    with _reading():
+        return _best_sheet(wb, scans)
+
+
+def _best_sheet(wb: CalamineWorkbook, scans: dict[str, _SheetScan]) -> SheetChoice:
     try:
         best: SheetChoice | None = None
         names: list[str] = []
@@ -141,7 +169,8 @@ def read_rows(path: Path, kind: str, sheet: str) -> list[list[object]]:
         return read_csv(path)
     wb = _open(path)
     try:
-        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        with _reading():
+            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     finally:
         wb.close()
 
@@ -155,9 +184,10 @@ def read_head(
         return read_csv(path)[:nrows], []
     wb = _open(path)
     try:
-        ws = wb.get_sheet_by_name(sheet)
-        rows = ws.to_python(skip_empty_area=False, nrows=nrows) if nrows > 0 else []
-        return rows[:nrows], list(ws.merged_cell_ranges or ())
+        with _reading():
+            ws = wb.get_sheet_by_name(sheet)
+            rows = ws.to_python(skip_empty_area=False, nrows=nrows) if nrows > 0 else []
+            return rows[:nrows], list(ws.merged_cell_ranges or ())
     finally:
         wb.close()
 

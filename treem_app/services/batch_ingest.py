@@ -44,11 +44,13 @@ from ..domain.police_returns import (
 )
 from ..domain.vocabulary import VERIFIED_ID_SOURCES
 from ..files.return_read import (
+    NOT_A_RETURN_SHEET,
     ReturnedSheet,
     ReturnSheetError,
+    names_its_sheets,
     read_return_sheet,
 )
-from ..files.upload_checks import UploadError, check_upload
+from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..models import Batch, BatchReturn, BatchRow, Person, PersonEvent, User
 from ..models._common import utcnow
 from ..models.person import FIELD_LABELS
@@ -114,6 +116,8 @@ def store_return(
             "Tệp trả kết quả phải là tệp Excel (.xlsx) tải xuống cùng danh sách, "
             "sau khi công an ghi kết quả."
         )
+    if not names_its_sheets(checked.data):
+        raise ReturnRefused(NOT_A_RETURN_SHEET)
     digest = hashlib.sha256(checked.data).hexdigest()
     folder = Path(files_dir) / "returns" / str(batch.id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -125,7 +129,7 @@ def store_return(
     ret = BatchReturn(
         batch_id=batch.id,
         kind="sheet",
-        original_name=filename[-255:],
+        original_name=shown_name(filename)[-255:],
         stored_path=str(path),
         sha256=digest,
         size=len(checked.data),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,11 +17,13 @@ from sqlalchemy.orm import Session
 from ..domain.formatting import vn_number
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
 from ..files.headers import REQUIRED, fold
-from ..files.upload_checks import UploadError, check_upload
+from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..files.xls_formulas import xls_sheet_has_formulas
 from ..files.xlsx_read import choose_sheet, data_rows, sheet_has_formulas
 from ..models import ColumnMapping, ImportRun, Unit, User
 from ..models._common import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class ImportError_(UploadError):
@@ -73,15 +76,19 @@ def store_upload(
                 f"Tệp có {vn_number(rows)} dòng, vượt giới hạn {vn_number(max_rows)} dòng "
                 "cho một lần nhập."
             )
-    except Exception:
+    except UploadError:
         path.unlink(missing_ok=True)
         raise
+    except Exception as exc:  # a reader's surprise on a hostile file: refused, never a 500
+        path.unlink(missing_ok=True)
+        log.warning("upload refused: %s while reading", type(exc).__name__)
+        raise UploadError("Tệp Excel bị hỏng hoặc không đọc được.") from exc
     headers = choice.header.headers
     remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit.id))
     mapping = propose_mapping(choice.header.mapping, headers, remembered)
     run = ImportRun(
         unit=unit,
-        original_name=Path(filename).name[:255] or "tep-tai-len",
+        original_name=shown_name(filename)[:255],
         stored_path=str(path),
         kind=checked.kind,
         sha256=digest,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.batch_states import BatchState
 from ..files.signed_copy import SignedCopyError, check_signed_copy
+from ..files.upload_checks import shown_name
 from ..models import Batch, SignedCopy, User
 
 # A signed copy exists once the list was handed over; a draft was never signed, a cancelled list
@@ -68,7 +69,7 @@ def store_signed_copy(
     copy = SignedCopy(
         batch_id=batch.id,
         kind=checked.kind,
-        original_name=(filename or f"ban-ky.{checked.extension}")[-255:],
+        original_name=shown_name(filename or f"ban-ky.{checked.extension}")[-255:],
         stored_path=str(path),
         sha256=digest,
         size=len(checked.data),
