@@ -13,6 +13,7 @@ from sqlalchemy import select
 from . import clock, create_app
 from .extensions import db
 from .models import Unit
+from .models.user import ROLE_LABELS
 
 
 class UserInputError(click.ClickException):
@@ -146,14 +147,16 @@ def seed_demo(if_empty: bool, children_per_commune: int | None, seed: int, shape
     )
     db.session.commit()
     lines = [
-        f"{a['username']:<19} {a['password']:<20} {a['role']:<10} {a['unit']}" for a in accounts
+        f"{a['username']:<19} {a['password']:<20} {ROLE_LABELS.get(a['role'], a['role']):<20} "
+        f"{a['unit']}"
+        for a in accounts
     ]
     path = Path(current_app.instance_path) / DEMO_ACCOUNTS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
     click.echo(
         "Tài khoản dùng thử (mật khẩu chỉ in một lần; "
-        "cũng lưu trong instance/, chỉ chủ máy đọc được):"
+        f"cũng lưu trong {path}, chỉ chủ máy đọc được):"
     )
     for line in lines:
         click.echo("  " + line)

@@ -16,7 +16,7 @@ ROLE_LABELS = {
     "officer": "Cán bộ xã",
     "volunteer": "Cộng tác viên",
     "police": "Công an xã",
-    "reporter": "Cán bộ huyện/tỉnh",
+    "reporter": "Cán bộ theo dõi (tỉnh, huyện)",
     "admin": "Quản trị hệ thống",
 }
 
