@@ -28,6 +28,7 @@ from . import (
     auth,
     batches,
     changes,
+    dashboard,
     exports,
     hamlets,
     imports,
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
         keyed,
         changes,
         exports,
+        dashboard,
     ):
         app.register_blueprint(module.bp)
 

@@ -25,6 +25,8 @@ BATCHES = MenuItem("batches.index", "Bàn giao công an")
 HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 CHANGES = MenuItem("changes.index", "Cập nhật lên phần mềm")
 DUPLICATES = MenuItem("review.duplicates", "Hồ sơ có thể trùng")
+# Reports (issue 14): the progress of the units below, per unit.
+DASHBOARD = MenuItem("dashboard.index", "Theo dõi tiến độ")
 # The police see the lists handed to them and the children on them, nothing else.
 POLICE_BATCHES = MenuItem("batches.index", "Danh sách cần xác thực")
 POLICE_RECORDS = MenuItem("records.index", "Trẻ em trong danh sách")
@@ -45,8 +47,8 @@ MENUS = {
     ],
     "volunteer": [HOME, RECORDS],
     "police": [HOME, POLICE_BATCHES, POLICE_RECORDS],
-    "reporter": [HOME, RECORDS, JOBS],
-    "admin": [HOME, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
+    "reporter": [HOME, DASHBOARD, RECORDS, JOBS],
+    "admin": [HOME, DASHBOARD, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
 }
 
 
