@@ -79,12 +79,20 @@ def scene(app, make):
                                reported=rep, in_software=sw, cleaned=cl + back,
                                frozen_at=old))  # fmt: skip
     db.session.add(
-        JobRun(kind="report_weekly", unit_id=tree["province"].id, status="failed",
-               message="Không ghi được tệp báo cáo.")  # fmt: skip
+        JobRun(
+            kind="report_weekly",
+            unit_id=tree["province"].id,
+            status="failed",
+            message="Không ghi được tệp báo cáo.",
+        )  # fmt: skip
     )
     db.session.add(
-        JobRun(kind="report_weekly", unit_id=tree["province"].id, status="failed",
-               created_at=utcnow() - dt.timedelta(days=30))  # fmt: skip
+        JobRun(
+            kind="report_weekly",
+            unit_id=tree["province"].id,
+            status="failed",
+            created_at=utcnow() - dt.timedelta(days=30),
+        )  # fmt: skip
     )
     db.session.commit()
     return {**tree, "reporter": reporter, "week": week}
