@@ -175,9 +175,16 @@ def test_the_page_says_not_reported_never_a_rate_and_shows_as_of_and_failures(sc
 def test_the_chart_is_valid_svg_with_a_point_per_frozen_week_and_text_labels(scene, client, login):
     login(scene["reporter"])
     html = client.get("/dashboard").get_data(as_text=True)
-    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
-    root = ET.fromstring(svg)
+    svgs, rest = [], html
+    while "<svg" in rest:
+        rest = rest[rest.index("<svg") :]
+        svgs.append(rest[: rest.index("</svg>") + len("</svg>")])
+        rest = rest[len(svgs[-1]) :]
+    assert len(svgs) == 2  # the wide chart and the phone's (CSS shows one)
+    root, phone = (ET.fromstring(svg) for svg in svgs)
     ns = {"s": "http://www.w3.org/2000/svg"}
+    assert len(phone.findall(".//s:text", ns)) == 5 + progress_board.PHONE_WEEKS
+    assert len(phone.findall(".//s:circle", ns)) == 2
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert len(root.findall(".//s:circle", ns)) == 2
     labels = [t.text for t in root.findall(".//s:text", ns)]

@@ -47,10 +47,11 @@ def rate_text(value: Decimal | None) -> str:
     return "chưa có số liệu" if value is None else f"{vn_number(float(value), 2)} %"
 
 
-def rate_chart(series: list[tuple[str, str, Decimal | None]]) -> LineChart:
-    """The chart of (x label, point name, rate in percent or None) in order. The y axis runs
+def rate_chart(series: list[tuple[str, str, Decimal | None]], width: int = WIDTH) -> LineChart:
+    """The chart of (x label, point name, rate in percent or None) in order, `width` units
+    wide (a phone's is narrower, so that its labels keep a readable size). The y axis runs
     from 0 to 100 % (a rate above 100 is drawn at the top edge, its title tells the value)."""
-    plot_w = WIDTH - LEFT - RIGHT
+    plot_w = width - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
 
     def y_of(value: float) -> float:
@@ -71,4 +72,4 @@ def rate_chart(series: list[tuple[str, str, Decimal | None]]) -> LineChart:
             lines.append(" ".join(run))
         run = []
     grid = [(y_of(g), f"{g} %") for g in GRID]
-    return LineChart(WIDTH, HEIGHT, points, grid, lines)
+    return LineChart(width, HEIGHT, points, grid, lines, right=width - RIGHT)

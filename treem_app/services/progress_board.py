@@ -42,6 +42,8 @@ from .reports import (
 )
 
 HISTORY_WEEKS = 12
+PHONE_WEEKS = 6
+PHONE_WIDTH = 340
 FAILED_DAYS = 7
 REPORT_JOB_PREFIX = "report"
 # A handed list whose rows may still wait for the police's answer.
@@ -89,6 +91,7 @@ class Board:
     total: BoardRow
     history: list[HistoryPoint]
     chart: LineChart
+    phone_chart: LineChart  # the last PHONE_WEEKS weeks, narrower
     failed_runs: list[JobRun] = field(default_factory=list)
 
     @property
@@ -257,9 +260,9 @@ def board(
     rows = [_row(r, waiting, overdue, idle) for r in report.rows]
     total = _row(ReportRow(unit, "", 0, True, leaves, report.total), waiting, overdue, idle)
     past = history(session, leaves, week)
-    chart = rate_chart(
-        [(f"T{dom.parse_week(p.week)[1]}", dom.vn_week(p.week), p.rate) for p in past]
-    )
+    series = [(f"T{dom.parse_week(p.week)[1]}", dom.vn_week(p.week), p.rate) for p in past]
+    chart = rate_chart(series)
+    phone_chart = rate_chart(series[-PHONE_WEEKS:], PHONE_WIDTH)
     return Board(
         unit=unit,
         week=week,
@@ -269,6 +272,7 @@ def board(
         total=total,
         history=past,
         chart=chart,
+        phone_chart=phone_chart,
         failed_runs=failed_report_runs(session, user, now),
     )
 
