@@ -1,12 +1,19 @@
 """The reporters' dashboard at 1366x768 and on a 360 px phone: looked at (screenshots), the
 figures reached by keyboard, the district opened by its link."""
 
-from ..web.test_dashboard import scene  # noqa: F401 (the fixture)
+import pytest
+
+from ..web.test_dashboard import build_scene
 from .conftest import ARTIFACTS
 from .test_login_flow import sign_in
 
 
-def test_the_dashboard_at_1366_and_360(scene, page, screenshot):  # noqa: F811
+@pytest.fixture
+def scene(app, make):
+    return build_scene(make)
+
+
+def test_the_dashboard_at_1366_and_360(scene, page, screenshot):
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, scene["reporter"].username)
     page.wait_for_url("**/home")

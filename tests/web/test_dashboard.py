@@ -48,8 +48,7 @@ def parse(html: str) -> Links:
     return p
 
 
-@pytest.fixture
-def scene(app, make):
+def build_scene(make):
     """Province P01: district D01 with communes A (10 in the software, 6 clean, total 20, an
     overdue list of 3) and B (5 and 1, no total, nothing done this week), district D02 with C
     (no figures, total 5, a list of 2 handed today)."""
@@ -96,6 +95,11 @@ def scene(app, make):
     )
     db.session.commit()
     return {**tree, "reporter": reporter, "week": week}
+
+
+@pytest.fixture
+def scene(app, make):
+    return build_scene(make)
 
 
 def by_code(board):
