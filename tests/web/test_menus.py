@@ -17,8 +17,15 @@ MENU_LABELS = {
     ],
     "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
     "police": ["Trang chủ", "Danh sách cần xác thực", "Trẻ em trong danh sách"],
-    "reporter": ["Trang chủ", "Hồ sơ trẻ em", "Báo cáo", "Tiến trình xử lý"],
-    "admin": ["Trang chủ", "Đơn vị hành chính", "Tài khoản", "Lịch bàn giao", "Tiến trình xử lý"],
+    "reporter": ["Trang chủ", "Theo dõi tiến độ", "Hồ sơ trẻ em", "Báo cáo", "Tiến trình xử lý"],
+    "admin": [
+        "Trang chủ",
+        "Theo dõi tiến độ",
+        "Đơn vị hành chính",
+        "Tài khoản",
+        "Lịch bàn giao",
+        "Tiến trình xử lý",
+    ],
 }
 ALL_LABELS = {label for labels in MENU_LABELS.values() for label in labels}
 

@@ -92,6 +92,16 @@ class Figures:
             _TWO_PLACES, rounding=ROUND_HALF_UP
         )
 
+    @property
+    def updated_rate(self) -> Decimal | None:
+        """(4) / (3) x 100, two decimals (half up), the dashboard's first bar; None like
+        :attr:`rate`. Above 100 when the software holds more children than reported."""
+        if not self.complete or not self.reported:
+            return None
+        return (Decimal(self.in_software * 100) / Decimal(self.reported)).quantize(
+            _TWO_PLACES, rounding=ROUND_HALF_UP
+        )
+
     def __add__(self, other: Figures) -> Figures:
         if not isinstance(other, Figures):
             return NotImplemented

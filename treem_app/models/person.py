@@ -46,6 +46,9 @@ class Person(db.Model):
             postgresql_where=text("software_facts IS NOT NULL"),
             sqlite_where=text("software_facts IS NOT NULL"),
         ),
+        # The dashboard's "no activity this week": whether a commune has a record changed since
+        # Monday, one index probe per commune (services/progress_board.py).
+        Index("ix_persons_unit_updated", "unit_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,6 +28,7 @@ from . import (
     auth,
     batches,
     changes,
+    dashboard,
     exports,
     hamlets,
     imports,
@@ -89,6 +90,7 @@ def init_app(app: Flask) -> None:
         changes,
         exports,
         reports,
+        dashboard,
     ):
         app.register_blueprint(module.bp)
 

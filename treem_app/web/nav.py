@@ -26,6 +26,8 @@ HANDOVER_SETTINGS = MenuItem("batches.settings", "Lịch bàn giao")
 CHANGES = MenuItem("changes.index", "Cập nhật lên phần mềm")
 DUPLICATES = MenuItem("review.duplicates", "Hồ sơ có thể trùng")
 REPORTS = MenuItem("reports.index", "Báo cáo")
+# Reports (issue 14): the progress of the units below, per unit.
+DASHBOARD = MenuItem("dashboard.index", "Theo dõi tiến độ")
 # The police see the lists handed to them and the children on them, nothing else.
 POLICE_BATCHES = MenuItem("batches.index", "Danh sách cần xác thực")
 POLICE_RECORDS = MenuItem("records.index", "Trẻ em trong danh sách")
@@ -47,8 +49,8 @@ MENUS = {
     ],
     "volunteer": [HOME, RECORDS],
     "police": [HOME, POLICE_BATCHES, POLICE_RECORDS],
-    "reporter": [HOME, RECORDS, REPORTS, JOBS],
-    "admin": [HOME, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
+    "reporter": [HOME, DASHBOARD, RECORDS, REPORTS, JOBS],
+    "admin": [HOME, DASHBOARD, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
 }
 
 

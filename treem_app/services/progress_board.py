@@ -1,0 +1,322 @@
+"""The reporters' dashboard (issue 14): per child unit, the progress of the open reporting week,
+the records waiting for the police, the overdue lists, the communes without activity this week,
+the clean rate of the past frozen weeks and the failed scheduled report runs.
+
+Every figure is the count of a list (``board_list_query``, ``overdue_batches``, the idle rows of
+the dashboard itself); the count of that list equals the figure. Every statement is grouped over
+the scope (per 900 communes), never one per unit: a province has about 500 communes.
+
+Definitions:
+- *waiting for the police*: a record on a list handed to the police (issued, or partly
+  returned) that has no answer from them yet (the row is open and its outcome empty);
+- *overdue*: a list issued and not returned by its due date (``batches.overdue_query``);
+- *no activity this week*: since Monday 00:00 local time none of the commune's records changed
+  or was added (``persons.updated_at``, bumped by every change and every import), no import was
+  uploaded and no list was made, handed, returned or closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain import reports as dom
+from ..domain.batch_states import BatchState
+from ..domain.charts import LineChart, rate_chart
+from ..domain.formatting import DEFAULT_ZONE, zone
+from ..domain.reports import Figures
+from ..models import Batch, BatchRow, ImportRun, JobRun, Person, Unit, User, WeekSnapshot
+from .access import person_rule, scoped, subtree_ids
+from .batches import overdue_query
+from .reports import (
+    CHUNK,
+    COLUMN_LISTS,
+    ReportRow,
+    column_condition,
+    cutoff_settings,
+    weekly_report,
+)
+
+HISTORY_WEEKS = 12
+PHONE_WEEKS = 6
+PHONE_WIDTH = 340
+FAILED_DAYS = 7
+REPORT_JOB_PREFIX = "report"
+# A handed list whose rows may still wait for the police's answer.
+WAITING_STATES = (BatchState.ISSUED.value, BatchState.PARTLY_RETURNED.value)
+# The lists of records behind the dashboard's figures (the report's, and the police's).
+BOARD_LISTS = {**COLUMN_LISTS, "waiting_police": "Chờ công an xác thực"}
+
+
+@dataclass
+class BoardRow:
+    """A row of the dashboard: a commune, a district (sums its communes), or the total."""
+
+    unit: Unit
+    number: str
+    depth: int
+    is_group: bool
+    leaf_ids: list[int]
+    figures: Figures
+    waiting: int = 0
+    overdue: int = 0
+    idle: int = 0  # communes without activity this week (1 or 0 for a commune)
+
+    @property
+    def communes(self) -> int:
+        return len(self.leaf_ids)
+
+
+@dataclass
+class HistoryPoint:
+    week: str
+    figures: Figures | None  # None: the week is not frozen for every commune
+
+    @property
+    def rate(self) -> Decimal | None:
+        return self.figures.rate if self.figures is not None else None
+
+
+@dataclass
+class Board:
+    unit: Unit
+    week: str  # the open reporting week the figures are of
+    as_of: datetime  # naive UTC
+    week_start: datetime  # Monday 00:00 local of the current ISO week, naive UTC
+    rows: list[BoardRow]
+    total: BoardRow
+    history: list[HistoryPoint]
+    chart: LineChart
+    phone_chart: LineChart  # the last PHONE_WEEKS weeks, narrower
+    failed_runs: list[JobRun] = field(default_factory=list)
+
+    @property
+    def leaf_rows(self) -> list[BoardRow]:
+        return [r for r in self.rows if not r.is_group]
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def local_monday(now: datetime, zone_name: str = DEFAULT_ZONE) -> datetime:
+    """Monday 00:00 local of the ISO week `now` (naive UTC) is in, as naive UTC."""
+    local = now.replace(tzinfo=UTC).astimezone(zone(zone_name))
+    monday = local.date() - timedelta(days=local.weekday())
+    start = datetime.combine(monday, time(0), zone(zone_name))
+    return start.astimezone(UTC).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- counts per commune
+
+
+def waiting_counts(session: Session, leaf_ids: list[int]) -> dict[int, int]:
+    """Records waiting for the police's answer, per commune."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(leaf_ids):
+        stmt = (
+            select(Batch.unit_id, func.count(BatchRow.id))
+            .join(BatchRow, BatchRow.batch_id == Batch.id)
+            .where(
+                Batch.unit_id.in_(chunk),
+                Batch.state.in_(WAITING_STATES),
+                BatchRow.open_person_id.is_not(None),
+                BatchRow.outcome.is_(None),
+            )
+            .group_by(Batch.unit_id)
+        )
+        out.update({uid: n for uid, n in session.execute(stmt)})
+    return out
+
+
+def overdue_counts(session: Session, user: User, leaf_ids: list[int], today: date) -> dict:
+    """Lists issued and not returned by their due date, per commune."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(leaf_ids):
+        stmt = (
+            overdue_query(user, today)
+            .where(Batch.unit_id.in_(chunk))
+            .with_only_columns(Batch.unit_id, func.count(Batch.id))
+            .group_by(Batch.unit_id)
+        )
+        out.update({uid: n for uid, n in session.execute(stmt)})
+    return out
+
+
+def active_units(session: Session, leaf_ids: list[int], since: datetime) -> set[int]:
+    """The communes with some activity since `since` (see the module's definition): one
+    statement per 900 communes, three EXISTS probes per commune, each on an index."""
+    out: set[int] = set()
+    for chunk in _chunks(leaf_ids):
+        records = exists().where(Person.unit_id == Unit.id, Person.updated_at >= since)
+        imports = exists().where(ImportRun.unit_id == Unit.id, ImportRun.uploaded_at >= since)
+        lists = exists().where(
+            Batch.unit_id == Unit.id,
+            or_(
+                Batch.created_at >= since,
+                Batch.issued_at >= since,
+                Batch.returned_at >= since,
+                Batch.closed_at >= since,
+            ),
+        )
+        stmt = select(Unit.id).where(Unit.id.in_(chunk), or_(records, imports, lists))
+        out.update(session.scalars(stmt))
+    return out
+
+
+def history(
+    session: Session, leaf_ids: list[int], week: str, weeks: int = HISTORY_WEEKS
+) -> list[HistoryPoint]:
+    """The `weeks` reporting weeks before `week`, oldest first, with their frozen figures
+    summed over the communes (None for a week some commune has no snapshot of)."""
+    names = [dom.shift_week(week, -k) for k in range(weeks, 0, -1)]
+    sums: dict[str, list[int]] = {w: [0, 0, 0, 0, 0] for w in names}  # n, known, (3), (4), (6)
+    for chunk in _chunks(leaf_ids):
+        stmt = (
+            select(
+                WeekSnapshot.week,
+                func.count(),
+                func.count(WeekSnapshot.reported),
+                func.sum(WeekSnapshot.reported),
+                func.sum(WeekSnapshot.in_software),
+                func.sum(WeekSnapshot.cleaned),
+            )
+            .where(WeekSnapshot.unit_id.in_(chunk), WeekSnapshot.week.in_(names))
+            .group_by(WeekSnapshot.week)
+        )
+        for w, *values in session.execute(stmt):
+            sums[w] = [a + int(b or 0) for a, b in zip(sums[w], values, strict=True)]
+    out = []
+    for w in names:
+        n, known, reported, in_software, cleaned = sums[w]
+        if not leaf_ids or n < len(leaf_ids):
+            out.append(HistoryPoint(w, None))
+            continue
+        out.append(
+            HistoryPoint(w, Figures(reported if known else None, in_software, cleaned, n - known))
+        )
+    return out
+
+
+def failed_report_runs(
+    session: Session, user: User, now: datetime, days: int = FAILED_DAYS
+) -> list[JobRun]:
+    """The report jobs (kinds "report…") in the user's scope that failed in the last days,
+    newest first: a scheduled run that failed is shown, never silent."""
+    return session.scalars(
+        scoped(user, JobRun)
+        .where(
+            JobRun.kind.startswith(REPORT_JOB_PREFIX),
+            JobRun.status == "failed",
+            JobRun.created_at >= now - timedelta(days=days),
+        )
+        .order_by(JobRun.id.desc())
+        .limit(20)
+    ).all()
+
+
+# --------------------------------------------------------------------------- the board
+
+
+def _row(r: ReportRow, waiting, overdue, idle) -> BoardRow:
+    return BoardRow(
+        r.unit,
+        r.number,
+        r.depth,
+        r.is_group,
+        r.leaf_ids,
+        r.figures,
+        sum(waiting.get(u, 0) for u in r.leaf_ids),
+        sum(overdue.get(u, 0) for u in r.leaf_ids),
+        sum(1 for u in r.leaf_ids if u in idle),
+    )
+
+
+def board(
+    session: Session,
+    user: User,
+    unit: Unit,
+    *,
+    now: datetime,
+    today: date,
+    zone_name: str = DEFAULT_ZONE,
+) -> Board:
+    """The dashboard of `unit` (in the user's scope: the caller checks) as of `now`: the open
+    reporting week's live figures per child unit (the weekly table's rows), the records waiting
+    for the police, the overdue lists, the idle communes, the past weeks' clean rate."""
+    weekday, hour = cutoff_settings(session, unit)
+    week = dom.week_of_cutoff(now, weekday, hour, zone_name)
+    report = weekly_report(session, unit, week, now=now, zone_name=zone_name)
+    leaves = [r.unit.id for r in report.leaf_rows]
+    since = local_monday(now, zone_name)
+    waiting = waiting_counts(session, leaves)
+    overdue = overdue_counts(session, user, leaves, today)
+    idle = set(leaves) - active_units(session, leaves, since)
+    rows = [_row(r, waiting, overdue, idle) for r in report.rows]
+    total = _row(ReportRow(unit, "", 0, True, leaves, report.total), waiting, overdue, idle)
+    past = history(session, leaves, week)
+    series = [(f"T{dom.parse_week(p.week)[1]}", dom.vn_week(p.week), p.rate) for p in past]
+    chart = rate_chart(series)
+    phone_chart = rate_chart(series[-PHONE_WEEKS:], PHONE_WIDTH)
+    return Board(
+        unit=unit,
+        week=week,
+        as_of=report.as_of,
+        week_start=since,
+        rows=rows,
+        total=total,
+        history=past,
+        chart=chart,
+        phone_chart=phone_chart,
+        failed_runs=failed_report_runs(session, user, now),
+    )
+
+
+# --------------------------------------------------------------------------- the lists
+
+
+def board_list_query(user: User, leaf_ids: list[int], column: str) -> Select:
+    """The persons behind a figure of the dashboard, in the user's sight (KeyError for an
+    unknown column): a report column (``reports.column_query``'s condition) or the records
+    waiting for the police."""
+    if column == "waiting_police":
+        condition = Person.id.in_(
+            select(BatchRow.open_person_id)
+            .join(Batch, Batch.id == BatchRow.batch_id)
+            .where(
+                Batch.unit_id.in_(leaf_ids),
+                Batch.state.in_(WAITING_STATES),
+                BatchRow.open_person_id.is_not(None),
+                BatchRow.outcome.is_(None),
+            )
+        )
+    else:
+        condition = column_condition(column)
+    return (
+        select(Person)
+        .where(Person.unit_id.in_(leaf_ids), condition, person_rule(user))
+        .order_by(Person.unit_id, Person.hamlet, Person.name_key, Person.id)
+    )
+
+
+def overdue_batches(user: User, leaf_ids: list[int], today: date) -> Select:
+    """The overdue lists of these communes in the user's scope, oldest due date first."""
+    return (
+        overdue_query(user, today)
+        .where(Batch.unit_id.in_(leaf_ids))
+        .order_by(Batch.due_on, Batch.unit_id, Batch.id)
+    )
+
+
+def leaf_ids_under(session: Session, unit: Unit) -> list[int]:
+    """The communes (leaves) under a unit, itself for a commune."""
+    rows = session.execute(
+        select(Unit.id, Unit.parent_id).where(Unit.id.in_(subtree_ids(unit)))
+    ).all()
+    parents = {p for _u, p in rows if p is not None}
+    return [u for u, _p in rows if u not in parents]
