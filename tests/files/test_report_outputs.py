@@ -16,7 +16,7 @@ from treem_app.domain.software_sync import PENDING
 from treem_app.extensions import db
 from treem_app.models import Finding
 from treem_app.services.report_documents import report_document, write_report
-from treem_app.services.reports import enter_total, freeze_week, weekly_report
+from treem_app.services.reports import enter_total, freeze_week, monthly_report, weekly_report
 
 from ..batch_helpers import pdf_text
 from ..report_helpers import give_figures
@@ -210,3 +210,18 @@ def test_document_leaves_out_long_attachments(tree):
     doc = report_document(db.session, report, now=NOW, attachment_limit=100)
     assert doc.attachments == []
     assert doc.attachments_note.startswith("Danh sách kèm theo có 864 trẻ em")
+
+
+def test_monthly_province_pdf_three_levels(tree, tmp_path):
+    report = monthly_report(db.session, tree["p"], "2026-12", now=NOW)
+    out = tmp_path / "thang.pdf"
+    write_report(db.session, report, out, now=NOW)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(out, ARTIFACTS / "report-monthly-province.pdf")  # for a human to look at
+    layout = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert "Tháng 12 năm 2026 (số liệu tuần 52/2026, từ 21/12 đến 27/12/2026)" in layout
+    lines = [ln.split() for ln in layout.splitlines()]
+    assert ["I", "Huyện", "Tuy", "Phước", "3.158", "2.594", "1.734", "860"] in lines
+    assert ["II", "Huyện", "Hai", "0", "0", "0"] in lines
+    assert "Kính gửi" not in layout  # a province reports to no unit above it in treem
