@@ -200,6 +200,9 @@ def test_pdf_text(tree, app, tmp_path):
         "3.158", "2.594", "1.734", "860"]  # fmt: skip
     restated = next(ln for ln in lines if "3.000" in ln)
     assert "Xã Phước Hưng" in restated and "3.158" in restated
+    # Page numbers at the top from the second page; each appendix restarts at 1 (NĐ 30).
+    heads = [page.strip().splitlines()[0].strip() for page in layout.split("\f")[:5]]
+    assert heads[1:] == ["2", "Phụ lục I", "Phụ lục II", "2"]
     assert re.search(r"Số:\s{3,}/BC-UBND", layout)  # room for the number, written by hand
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
     assert "841.89 x 595.276 pts (A4)" in info
