@@ -61,9 +61,11 @@ def rows_of(ws, first, last=None):
 
 
 def test_district_workbook_cells(tree, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
     report = weekly_report(db.session, tree["d"], WEEK, now=NOW)
     out = tmp_path / "tuan.xlsx"
     write_report(db.session, report, out, now=NOW)
+    shutil.copy(out, ARTIFACTS / "report-weekly-district.xlsx")  # for a human to look at
     wb = load_workbook(out)
     assert wb.sheetnames[:2] == ["Báo cáo", "Mẫu rút gọn"]
     ws = wb["Báo cáo"]
