@@ -442,20 +442,19 @@ def _report_out(out_file: Path) -> str:
         raise UserInputError(f"{out_file.parent} không phải là thư mục")
     if not out_file.parent.exists():
         raise UserInputError(f"không có thư mục {out_file.parent}")
-    if fmt == "pdf":
-        raise UserInputError("báo cáo dạng PDF chưa được hỗ trợ")
     return fmt
 
 
-def _write_report(result, title: str, out_file: Path) -> None:
+def _write_report(result, out_file: Path, now) -> None:
+    """Write the formatted .xlsx or the PDF (by the suffix) and say what it holds."""
     from .domain.formatting import vn_datetime
-    from .files.report_minimal import write_minimal_xlsx
+    from .services.report_documents import write_report
 
-    write_minimal_xlsx(result, title, out_file)
+    doc = write_report(db.session, result, out_file, now=now, zone_name=clock.zone_name())
     state = "đã chốt" if result.frozen else "chưa chốt"
     click.echo(str(out_file))
     click.echo(
-        f"{title}: {len(result.leaf_rows)} đơn vị, số liệu {state}, tính đến "
+        f"{doc.file_title}: {len(result.leaf_rows)} đơn vị, số liệu {state}, tính đến "
         f"{vn_datetime(result.as_of, clock.zone_name())}.",
         err=True,
     )
@@ -488,7 +487,7 @@ def report_weekly(unit_code: str, week: str, out_file: Path) -> None:
         svc.freeze_week(db.session, unit, week, now=now, zone_name=clock.zone_name())
         db.session.commit()
     result = svc.weekly_report(db.session, unit, week, now=now, zone_name=clock.zone_name())
-    _write_report(result, f"Báo cáo tiến độ {unit.name}, {dom.vn_week(week)}", out_file)
+    _write_report(result, out_file, now)
 
 
 @report.command("monthly")
@@ -510,5 +509,6 @@ def report_monthly(unit_code: str, month: str, out_file: Path) -> None:
     unit = _unit(unit_code)
     if dom.month_bounds(month)[0] > clock.today():
         raise UserInputError(f"{dom.vn_month(month)} chưa bắt đầu")
-    result = svc.monthly_report(db.session, unit, month, now=utcnow(), zone_name=clock.zone_name())
-    _write_report(result, f"Báo cáo tiến độ {unit.name}, {dom.vn_month(month).lower()}", out_file)
+    now = utcnow()
+    result = svc.monthly_report(db.session, unit, month, now=now, zone_name=clock.zone_name())
+    _write_report(result, out_file, now)

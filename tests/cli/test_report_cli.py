@@ -1,6 +1,7 @@
 """`treem report weekly|monthly` (SPEC section 6, issue 14)."""
 
 import datetime as dt
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -42,14 +43,16 @@ def test_weekly_report_writes_the_table(runner, district, tmp_path):
     result = runner.invoke(main, ["report", "weekly", "--unit", "550", "--week", week,
                                   "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    ws = load_workbook(out).active
-    values = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
+    ws = load_workbook(out)["Báo cáo"]
+    values = [[c.value for c in r] for r in ws.iter_rows(min_row=9, max_row=12)]
     assert values[0] == [f"({n})" for n in range(1, 9)]
     # Rows follow the unit codes: Phước Thắng (21958) first.
     assert values[1] == ["1", "Xã Phước Thắng", None, 10, None, 3, 7, None]
     assert values[2] == ["2", "Xã Phước Hưng", 3158, 2583, 575, 1731, 852, 54.81]
     assert values[3] == [None, "Tổng cộng", 3158, 2593, None, 1734, 859, None]
-    assert ws["C5"].number_format == "#,##0" and ws["H5"].number_format == "0.00"
+    assert ws["C11"].number_format == "#,##0" and ws["H11"].number_format == "0.00"
+    assert result.stdout.strip() == str(out)
+    assert "Báo cáo tiến độ Huyện Tuy Phước, tuần" in result.stderr
 
 
 def test_the_week_just_closed_is_frozen_once(runner, district, tmp_path):
@@ -68,7 +71,7 @@ def test_monthly_report(runner, district, tmp_path):
     result = runner.invoke(main, ["report", "monthly", "--unit", "550", "--month", month,
                                   "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert load_workbook(out).active["B6"].value == "Tổng cộng"
+    assert load_workbook(out)["Báo cáo"]["B12"].value == "Tổng cộng"
 
 
 @pytest.mark.parametrize(
@@ -87,8 +90,21 @@ def test_bad_input_exits_2_and_writes_nothing(runner, district, tmp_path, args, 
     assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
 
 
-def test_wrong_format_and_pdf(runner, district, tmp_path):
-    for name, message in (("x.csv", ".xlsx hoặc .pdf"), ("x.pdf", "chưa được hỗ trợ")):
-        result = runner.invoke(main, ["report", "weekly", "--unit", "550", "--week", "2026-W49",
-                                      "--out", str(tmp_path / name)])  # fmt: skip
-        assert result.exit_code == 2 and message in result.stderr
+def test_wrong_format(runner, district, tmp_path):
+    result = runner.invoke(main, ["report", "weekly", "--unit", "550", "--week", "2026-W49",
+                                  "--out", str(tmp_path / "x.csv")])  # fmt: skip
+    assert result.exit_code == 2 and ".xlsx hoặc .pdf" in result.stderr
+
+
+def test_weekly_report_as_pdf(runner, district, tmp_path):
+    out = tmp_path / "tuan.pdf"
+    week = iso_week(dt.date.today())
+    result = runner.invoke(main, ["report", "weekly", "--unit", "550", "--week", week,
+                                  "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out) and not list(tmp_path.glob("*.part"))
+    layout = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    row = next(ln for ln in layout.splitlines() if "Xã Phước Hưng" in ln and "3.158" in ln)
+    assert row.split()[-6:] == ["3.158", "2.583", "575", "1.731", "852", "54,81"]
+    assert "Phụ lục I" in layout and "Nơi nhận:" in layout
