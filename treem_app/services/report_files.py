@@ -22,6 +22,7 @@ from ..models import JobRun, ReportFile, Unit, User
 from ..models._common import utcnow
 from . import reports as svc
 from .batches import province_of
+from .report_documents import write_report
 
 KINDS = ("weekly", "monthly")
 SCHEDULED_KIND = "scheduled_reports"  # the JobRun kind of a scheduled build
@@ -53,18 +54,6 @@ def normal_request(kind: str, period: str, fmt: str) -> tuple[str, str, str]:
     except dom.PeriodError as exc:
         raise svc.ReportError(str(exc)) from exc
     return kind, period, fmt
-
-
-def _write(report, title: str, fmt: str, path: Path) -> None:
-    """The one place a report's writer is chosen (the formatted writers replace these)."""
-    if fmt == "pdf":
-        from ..files.report_pdf import write_report_pdf
-
-        write_report_pdf(report, title, path)
-        return
-    from ..files.report_minimal import write_minimal_xlsx
-
-    write_minimal_xlsx(report, title, path)
 
 
 def _table(session: Session, unit: Unit, kind: str, period: str, now: datetime, zone_name: str):
@@ -115,7 +104,7 @@ def build_report_file(
     folder = Path(files_dir) / "reports" / unit.code
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{kind}-{period}-{now:%Y%m%d%H%M%S%f}.{fmt}"
-    _write(report, report_title(unit, kind, period), fmt, path)
+    write_report(session, report, path, now=now, zone_name=zone_name)
     data = path.read_bytes()
     row = ReportFile(
         unit_id=unit.id,
