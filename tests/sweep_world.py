@@ -216,7 +216,9 @@ def unit_snapshot(unit_id: int) -> dict:
             sql = sql.replace("FROM import_conflicts", "FROM import_conflicts WHERE unit_id = :u")
         else:
             continue
-        out[name] = sorted(tuple(map(str, r)) for r in db.session.execute(text(sql), {"u": unit_id}))
+        out[name] = sorted(
+            tuple(map(str, r)) for r in db.session.execute(text(sql), {"u": unit_id})
+        )
     db.session.rollback()
     return out
 

@@ -102,8 +102,9 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("batches.index", "GET"): C(),
     ("batches.create", "POST"): C(foreign=False),
     ("batches.settings", "GET"): C(),
-    ("batches.settings", "POST"): C(form={"unit": "B.province_code", "handover_weekday": 1,
-                                          "return_weekday": 2}, foreign=True),  # fmt: skip
+    ("batches.settings", "POST"): C(
+        form={"unit": "B.province_code", "handover_weekday": 1, "return_weekday": 2}, foreign=True
+    ),  # fmt: skip
     ("imports.index", "GET"): C(),
     ("imports.upload", "POST"): C(form={"unit": "B.unit_code"}, upload=True, foreign=True),
     ("imports.sample", "GET"): C(),
@@ -159,7 +160,9 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("batches.issue", "POST"): C(args={"batch_id": "B.draft"}),
     ("batches.returned", "POST"): C(),
     ("batches.download", "GET"): C() + C(args={"kind": "xlsx"}),
-    ("batches.add_rows", "POST"): C(args={"batch_id": "B.draft"}, form={"person_id": "B.ready_person"})
+    ("batches.add_rows", "POST"): C(
+        args={"batch_id": "B.draft"}, form={"person_id": "B.ready_person"}
+    )
     + C(args={"batch_id": "A.draft"}, form={"person_id": "B.ready_person"}),
     ("batches.remove_rows", "POST"): C(form={"person_id": "B.person"})
     + C(args={"batch_id": "A.draft"}, form={"person_id": "B.person"}),
@@ -216,7 +219,9 @@ def requests_for(app: Flask, world) -> list[Request]:
     out = []
     for (endpoint, method), rule in sorted(_rules(app).items()):
         for case in ROUTES.get((endpoint, method), []):
-            values = {a: _value(case.args.get(a, DEFAULT_ARGS.get(a)), world) for a in rule.arguments}
+            values = {
+                a: _value(case.args.get(a, DEFAULT_ARGS.get(a)), world) for a in rule.arguments
+            }
             with app.test_request_context():
                 url = rule.build(values, append_unknown=False)[1]
             if case.query:
@@ -351,9 +356,7 @@ def test_adding_another_communes_person_to_own_draft_is_refused(world, login, po
     assert snapshot() == before
     assert db.session.query(BatchRow).filter_by(batch_id=draft).count() == 0
     # Mixed with one of its own: still refused as a whole.
-    resp = post(
-        f"/batches/{draft}/rows", {"person_id": [world["A"].ids["ready_person"], person]}
-    )
+    resp = post(f"/batches/{draft}/rows", {"person_id": [world["A"].ids["ready_person"], person]})
     assert resp.status_code == 404
     assert snapshot() == before
     # Its own ready child is added.
