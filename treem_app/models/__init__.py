@@ -14,6 +14,7 @@ from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
 from .person import Finding, Person, PersonEvent
 from .review import AccessLog, NotDuplicate, Proposal, VolunteerHamlet
+from .submission import FormSubmission
 from .unit import Unit
 from .user import User
 
@@ -25,6 +26,7 @@ __all__ = [
     "ColumnMapping",
     "Conflict",
     "Finding",
+    "FormSubmission",
     "Hamlet",
     "HamletMerge",
     "HandoverSettings",

@@ -32,6 +32,7 @@ from ..services.batch_ingest import outcome_counts
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
+from .once import once
 from .scope import get_or_404
 
 bp = Blueprint("batches", __name__)
@@ -71,6 +72,7 @@ def index():
 
 @bp.post("/batches")
 @role_required("officer")
+@once
 def create():
     try:
         batch = service.create_draft(
