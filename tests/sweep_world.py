@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -116,7 +116,8 @@ def build_commune(make, key: str, files_dir: Path) -> Commune:
     db.session.flush()
     batch = Batch(
         unit=unit, number=f"01/{key}", year=today.year, seq=1, state="issued",
-        issued_on=today - timedelta(days=2), issued_at=utcnow(), due_on=today + timedelta(days=5), row_count=1, job_run_id=docs.id,
+        issued_on=today - timedelta(days=2), issued_at=utcnow(),
+        due_on=today + timedelta(days=5), row_count=1, job_run_id=docs.id,
         pdf_path=_file(files_dir, f"list-{key}.pdf", b"%PDF-1.4 sweep"),
         xlsx_path=_file(files_dir, f"list-{key}.xlsx", XLSX),
     )  # fmt: skip
@@ -221,7 +222,3 @@ def unit_snapshot(unit_id: int) -> dict:
         )
     db.session.rollback()
     return out
-
-
-def days_ago(n: int) -> date:
-    return clock.today() - timedelta(days=n)
