@@ -260,3 +260,35 @@ document.addEventListener("change", function (event) {
   var next = boxes[boxes.indexOf(box) + 1] || document.querySelector("[data-next-page]");
   if (next) next.focus();
 });
+
+// A double click sends a creating form once: after the first submit, the form's submit buttons
+// are disabled (after the browser has taken the clicked button's name and value) until the
+// next page comes. The server holds the same line (web/once.py). In-place (HTMX) forms are
+// left to htmx; a page restored by the Back button, or a form that stays (a download), gets
+// its buttons back.
+(function () {
+  function buttons(form) {
+    return form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]');
+  }
+  function enable(form) {
+    buttons(form).forEach(function (b) {
+      if (b.dataset.onceDisabled) { b.disabled = false; delete b.dataset.onceDisabled; }
+    });
+    form.removeAttribute("aria-busy");
+  }
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (evt.defaultPrevented || (form.method || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("hx-post") || form.hasAttribute("data-hx-post")) return;
+    setTimeout(function () {
+      form.setAttribute("aria-busy", "true");
+      buttons(form).forEach(function (b) {
+        if (!b.disabled) { b.disabled = true; b.dataset.onceDisabled = "1"; }
+      });
+      setTimeout(function () { enable(form); }, 15000);
+    }, 0);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll('form[aria-busy="true"]').forEach(enable);
+  });
+})();

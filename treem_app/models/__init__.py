@@ -15,6 +15,7 @@ from .job import JobRun
 from .person import Finding, Person, PersonEvent
 from .report import ReportedTotal, ReportFile, WeekSnapshot
 from .review import AccessLog, NotDuplicate, Proposal, VolunteerHamlet
+from .submission import FormSubmission
 from .unit import Unit
 from .user import User
 
@@ -26,6 +27,7 @@ __all__ = [
     "ColumnMapping",
     "Conflict",
     "Finding",
+    "FormSubmission",
     "Hamlet",
     "HamletMerge",
     "HandoverSettings",

@@ -82,13 +82,26 @@ def propose(
     probe = Person(**{f: getattr(person, f) for f in ("dob", "dob_precision")})
     for k, v in values.items():
         setattr(probe, k, v)
+    new_value = fact_text(probe, field_name)
+    # The same proposal sent again (a double click, a resend) is the one already waiting.
+    waiting = session.scalar(
+        select(Proposal).where(
+            Proposal.person_id == person.id,
+            Proposal.user_id == user.id,
+            Proposal.field == field_name,
+            Proposal.new_value == new_value,
+            Proposal.status == "pending",
+        )
+    )
+    if waiting is not None:
+        return waiting
     proposal = Proposal(
         person=person,
         unit_id=person.unit_id,
         user_id=user.id,
         field=field_name,
         old_value=fact_text(person, field_name),
-        new_value=fact_text(probe, field_name),
+        new_value=new_value,
         source=source,
         note=(note or "").strip() or None,
     )

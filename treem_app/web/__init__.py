@@ -42,6 +42,7 @@ from . import (
 )
 from .htmx import hx_redirect, is_htmx, page_path, session_expired
 from .nav import menu_for
+from .once import once_token
 
 _USER_WITH_UNIT = select(User).options(joinedload(User.unit)).where(User.id == bindparam("id"))
 
@@ -115,6 +116,7 @@ def init_app(app: Flask) -> None:
         severity_labels=SEVERITY_LABELS,
         sex_labels=SEX_LABELS,
     )
+    app.jinja_env.globals["once_token"] = once_token
     app.jinja_env.tests["id_number"] = looks_like_id
     app.jinja_env.filters["vn_number"] = vn_number
     app.jinja_env.filters["vn_date"] = vn_date

@@ -22,7 +22,7 @@ from .. import clock
 from ..domain.formatting import local_today
 from ..domain.police_returns import OUTCOME_LABELS, REASON_LABELS
 from ..extensions import db
-from ..models import Batch, BatchReturn, BatchRow, Unit
+from ..models import Batch, BatchReturn, BatchRow, Person, Unit
 from ..queue import job_view
 from ..services import batches as service
 from ..services import signed_copies
@@ -33,6 +33,7 @@ from ..services.reports import cutoff_settings
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
+from .once import once
 from .scope import get_or_404
 
 bp = Blueprint("batches", __name__)
@@ -72,6 +73,7 @@ def index():
 
 @bp.post("/batches")
 @role_required("officer")
+@once
 def create():
     try:
         batch = service.create_draft(
@@ -165,11 +167,26 @@ def _refused(_exc):
     return redirect(url_for("batches.show", batch_id=request.view_args["batch_id"]))
 
 
+def _person_ids(batch: Batch) -> list[int]:
+    """The form's records, each one of the batch's commune that the user sees; else 404 and
+    nothing done (another commune's id is not even confirmed to exist)."""
+    ids = request.form.getlist("person_id", type=int)
+    if ids:
+        found = db.session.scalars(
+            scoped(current_user, Person)
+            .where(Person.id.in_(ids), Person.unit_id == batch.unit_id)
+            .with_only_columns(Person.id)
+        ).all()
+        if set(found) != set(ids):
+            abort(404)
+    return ids
+
+
 @bp.post("/batches/<int:batch_id>/rows")
 @role_required("officer")
 def add_rows(batch_id: int):
     batch = get_or_404(current_user, Batch, batch_id)
-    ids = request.form.getlist("person_id", type=int)
+    ids = _person_ids(batch)
     n = _apply(batch, lambda: service.add_persons(db.session, batch, ids, user=current_user))
     return _done(batch, f"Đã thêm {n} hồ sơ.")
 
@@ -178,7 +195,7 @@ def add_rows(batch_id: int):
 @role_required("officer")
 def remove_rows(batch_id: int):
     batch = get_or_404(current_user, Batch, batch_id)
-    ids = request.form.getlist("person_id", type=int)
+    ids = _person_ids(batch)
     n = _apply(batch, lambda: service.remove_persons(db.session, batch, ids, user=current_user))
     return _done(batch, f"Đã rút {n} hồ sơ khỏi danh sách.")
 

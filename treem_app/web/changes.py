@@ -17,6 +17,7 @@ from ..services import software_sync as sync
 from .decorators import permission_required
 from .htmx import is_htmx
 from .jobs import start_job
+from .once import once
 from .scope import get_or_404
 
 bp = Blueprint("changes", __name__)
@@ -108,6 +109,7 @@ def entered(person_id: int):
 
 @bp.post("/changes/sheet")
 @permission_required("sync_software")
+@once
 def sheet():
     """Print the work sheet of the current filter (a background job, like the visit sheets)."""
     only = _only()

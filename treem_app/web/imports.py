@@ -44,6 +44,7 @@ from ..services.roster_upload import (
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
+from .once import once
 from .scope import get_or_404
 
 bp = Blueprint("imports", __name__)
@@ -78,6 +79,7 @@ def index():
 
 @bp.post("/imports")
 @role_required("officer")
+@once
 def upload():
     unit = _target_unit(request.form.get("unit"))
     if unit is None:
@@ -173,6 +175,7 @@ def check_mapping(run_id: int):
 
 @bp.post("/imports/<int:run_id>/start")
 @role_required("officer")
+@once
 def start(run_id: int):
     run = get_or_404(current_user, ImportRun, run_id)
     apply = request.form.get("mode") == "apply"

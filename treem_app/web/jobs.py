@@ -14,6 +14,7 @@ from ..services.access import get_scoped, scoped
 from ..services.audit import log_access
 from .decorators import role_required
 from .htmx import render
+from .once import once
 from .scope import get_or_404, unit_or_404
 
 bp = Blueprint("jobs", __name__)
@@ -52,6 +53,7 @@ def show(run_id: int):
 
 @bp.post("/jobs/rebuild-findings")
 @role_required("officer", "admin")
+@once
 def rebuild_findings():
     unit = unit_or_404(current_user, request.form.get("unit") or current_user.unit.code)
     run = job_runs.record(
@@ -64,6 +66,7 @@ def rebuild_findings():
 
 @bp.post("/visit-sheets")
 @role_required("officer")
+@once
 def visit_sheets():
     hamlet = request.form.get("hamlet") or None
     run = job_runs.record(db.session, "visit_sheets", current_user.unit, current_user, [hamlet])

@@ -17,6 +17,7 @@ from ..services import keyed_returns as keyed
 from ..services.batch_ingest import ReturnRefused, batch_rows
 from .decorators import permission_required
 from .htmx import render
+from .once import once
 from .scope import get_or_404
 
 bp = Blueprint("keyed", __name__)
@@ -180,6 +181,7 @@ def resolve(batch_id: int, row_id: int):
 
 @bp.post("/batches/<int:batch_id>/keyed/apply")
 @permission_required("return_batches")
+@once
 def apply(batch_id: int):
     batch = _batch(batch_id)
     try:

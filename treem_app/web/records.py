@@ -16,6 +16,7 @@ from ..services.access import scoped
 from ..services.batches import batches_of_person
 from .decorators import role_required
 from .htmx import is_htmx, render
+from .once import once
 from .scope import get_or_404
 
 bp = Blueprint("records", __name__)
@@ -192,6 +193,7 @@ def mark(person_id: int):
 
 @bp.route("/records/new", methods=["GET", "POST"])
 @role_required(*EDITOR_ROLES)
+@once
 def new():
     """A child found on no record: the officer adds them; a volunteer proposes them (in their
     hamlets), and the officer decides on "Đề xuất chờ duyệt"."""

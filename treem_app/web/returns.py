@@ -28,6 +28,7 @@ from ..services.batch_ingest import (
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
+from .once import once
 from .scope import get_or_404
 
 bp = Blueprint("returns", __name__)
@@ -44,6 +45,7 @@ def _return_of(batch: Batch, return_id: int) -> BatchReturn:
 
 @bp.post("/batches/<int:batch_id>/returns")
 @role_required(*RETURNERS)
+@once
 def upload(batch_id: int):
     batch = get_or_404(current_user, Batch, batch_id)
     back = redirect(url_for("batches.show", batch_id=batch.id) + "#police-results")
@@ -161,6 +163,7 @@ def decide(batch_id: int, row_id: int):
 
 @bp.post("/batches/<int:batch_id>/signed")
 @role_required(*RETURNERS)
+@once
 def upload_signed(batch_id: int):
     batch = get_or_404(current_user, Batch, batch_id)
     back = redirect(url_for("batches.show", batch_id=batch.id) + "#signed-copy")
