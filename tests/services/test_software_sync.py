@@ -282,3 +282,30 @@ def test_an_export_still_showing_the_old_value_leaves_the_records_findings_its_o
     db.session.expire_all()
     assert an.id_number == "052215000123"
     assert open_rules() == corrected
+
+
+def test_a_reimport_keeps_the_police_answer_of_an_unchanged_record(app, make):
+    """A negative police answer stands on a record until its facts change; an export that
+    repeats the record unchanged must not close it (the row alone does not give it)."""
+    from treem_app.domain.police_returns import STANDING_RULES, facts_digest
+    from treem_app.services.findings import rescreen
+    from treem_app.services.persons import facts_of
+
+    unit = make.unit()
+    rows, p = first_export(app, unit)
+    an = p[NAMES[0]]
+    answer = next(k for k, rule in STANDING_RULES.items() if str(rule) == "POLICE_MISMATCH")
+    an.police_answer, an.police_note = answer, "Sai ngày sinh"
+    an.police_facts = facts_digest(facts_of(an))
+    rescreen(db.session, [an], DAY)
+    db.session.commit()
+
+    def police_open() -> int:
+        return len(db.session.scalars(select(Finding).where(
+            Finding.person_id == an.id, Finding.rule == "POLICE_MISMATCH",
+            Finding.status == "open")).all())  # fmt: skip
+
+    assert police_open() == 1
+    newer_export(app, unit, rows)  # the same export again: nothing about An changed
+    db.session.commit()
+    assert police_open() == 1
