@@ -49,6 +49,14 @@ class Person(db.Model):
         # The dashboard's "no activity this week": whether a commune has a record changed since
         # Monday, one index probe per commune (services/progress_board.py).
         Index("ix_persons_unit_updated", "unit_id", "updated_at"),
+        # A record's history: the records merged into it, one probe (a partial index: only
+        # the merged records, services/audit.py).
+        Index(
+            "ix_persons_merged_into",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

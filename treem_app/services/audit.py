@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import AccessLog, Person, PersonEvent, User
@@ -68,12 +68,18 @@ def access_log(session: Session, person: Person, limit: int = 50) -> list[Access
 
 
 def history(session: Session, person: Person) -> list[PersonEvent]:
-    """Every event of the person and of the records merged into it, newest first."""
-    merged = select(Person.id).where(Person.merged_into_id == person.id)
+    """Every event of the person and of the records merged into it, newest first.
+
+    Two statements, each bounded by the person: the merged records through
+    ``ix_persons_merged_into``, then the events of that short list of persons through the
+    events' index on person_id (one OR of the two conditions read every event instead).
+    """
+    ids = [person.id]
+    ids += session.scalars(select(Person.id).where(Person.merged_into_id == person.id)).all()
     return list(
         session.scalars(
             select(PersonEvent)
-            .where(or_(PersonEvent.person_id == person.id, PersonEvent.person_id.in_(merged)))
+            .where(PersonEvent.person_id.in_(ids))
             .order_by(PersonEvent.at.desc(), PersonEvent.id.desc())
         )
     )

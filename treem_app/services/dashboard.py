@@ -36,9 +36,14 @@ def _counts_by_unit(
     (only the persons of ``hamlets`` when given: a volunteer's; only those meeting ``where``
     when given: the user's restriction, services.access.person_rule).
 
-    Three grouped queries whatever the size of the tree (a province has about 100 communes).
+    Three grouped queries whatever the size of the tree (a province has about 100 communes),
+    each bounded by the subtree: its unit ids are read first, so the database walks the persons'
+    index on unit_id for those units only (a subquery made it read every person of the
+    database), and only the persons whose stored rank says they have an open error or warning
+    are probed for their findings (through the findings' index on person_id).
     """
-    in_tree = Person.unit_id.in_(subtree_ids(unit))
+    unit_ids = list(session.scalars(subtree_ids(unit)))
+    in_tree = Person.unit_id.in_(unit_ids)
     if hamlets is not None:
         in_tree = in_tree & Person.hamlet.in_(hamlets)
     if where is not None:
@@ -52,16 +57,23 @@ def _counts_by_unit(
         .group_by(Person.unit_id)
     ):
         counts[unit_id][0:2] = [persons, errors or 0]
+    # Only a person of rank 0 or 1 has an open error or warning (the rank is kept in step).
     for unit_id, findings in session.execute(
         select(Person.unit_id, func.count())
         .join(Finding, Finding.person_id == Person.id)
-        .where(in_tree, active, Finding.status == "open", Finding.severity != "info")
+        .where(
+            in_tree,
+            active,
+            Person.open_rank < 2,
+            Finding.status == "open",
+            Finding.severity != "info",
+        )
         .group_by(Person.unit_id)
     ):
         counts[unit_id][2] = findings
     for unit_id, jobs in session.execute(
         select(JobRun.unit_id, func.count())
-        .where(JobRun.unit_id.in_(subtree_ids(unit)), JobRun.status.in_(("queued", "running")))
+        .where(JobRun.unit_id.in_(unit_ids), JobRun.status.in_(("queued", "running")))
         .group_by(JobRun.unit_id)
     ):
         counts[unit_id][3] = jobs
@@ -92,10 +104,17 @@ def unit_counts(
 
 def child_counts(session: Session, unit: Unit) -> list[UnitCounts]:
     """The same counts for each unit directly below `unit` (the rows of a district's table)."""
+    return unit_and_child_counts(session, unit)[1]
+
+
+def unit_and_child_counts(session: Session, unit: Unit) -> tuple[UnitCounts, list[UnitCounts]]:
+    """:func:`unit_counts` of `unit` (no restriction: a reporter's or an administrator's) and
+    :func:`child_counts`, from one run of the grouped counts instead of one each."""
     children = list(
         session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code))
     )
     rows = {child.id: UnitCounts(child) for child in children}
+    total = UnitCounts(unit)
     # A unit's path is "/…/<unit>/<child>/…": the segment after the parent names the child.
     depth = unit.path.count("/") - 1
     paths = {
@@ -105,7 +124,8 @@ def child_counts(session: Session, unit: Unit) -> list[UnitCounts]:
         )
     }
     for unit_id, row in _counts_by_unit(session, unit).items():
+        _add(total, row)
         segments = paths[unit_id].strip("/").split("/")
         if len(segments) > depth:
             _add(rows[int(segments[depth])], row)
-    return list(rows.values())
+    return total, list(rows.values())

@@ -125,9 +125,13 @@ def jobs(session: Session, user: User, *statuses: str, since: datetime | None = 
     return _count(session, stmt, JobRun.id)
 
 
-def waiting_work(session: Session, user: User, today: date) -> dict[str, Waiting]:
+def waiting_work(
+    session: Session, user: User, today: date, *, with_errors: int | None = None
+) -> dict[str, Waiting]:
     """The counts of every kind of waiting work the user's role acts on (or, for a reporter,
-    follows), by kind; the home page names and links them."""
+    follows), by kind; the home page names and links them. ``with_errors``: a reporter's
+    records with errors when the caller has already counted them (services.dashboard: the
+    same persons, the same condition), so that the subtree is not counted twice."""
     role = user.role
     if role == "officer":
         return {
@@ -155,7 +159,9 @@ def waiting_work(session: Session, user: User, today: date) -> dict[str, Waiting
         }
     if role == "reporter":
         return {
-            "records_with_errors": records_with_errors(session, user),
+            "records_with_errors": (
+                records_with_errors(session, user) if with_errors is None else Waiting(with_errors)
+            ),
             "conflicts": open_conflicts(session, user),
             "batches_issued": batches(session, user, *AWAITING_POLICE),
             "batches_overdue": batches(session, user, BatchState.ISSUED, today=today),

@@ -10,7 +10,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Batch, JobRun
 from ..services.access import person_rule, scoped
-from ..services.dashboard import child_counts, unit_counts
+from ..services.dashboard import unit_and_child_counts, unit_counts
 from ..services.waiting_work import Waiting, waiting_work
 
 bp = Blueprint("main", __name__)
@@ -100,9 +100,10 @@ def _item(key: str, waiting: Waiting) -> Item:
     return Item(key, kind.label, waiting.count, url, kind.tone)
 
 
-def waiting_groups(user) -> list[tuple[str | None, list[Item]]]:
-    """The home's "Việc cần làm": (group heading, items), every kind with its count."""
-    counts = waiting_work(db.session, user, clock.today())
+def waiting_groups(user, with_errors: int | None = None) -> list[tuple[str | None, list[Item]]]:
+    """The home's "Việc cần làm": (group heading, items), every kind with its count
+    (``with_errors``: the records with errors already counted, see waiting_work)."""
+    counts = waiting_work(db.session, user, clock.today(), with_errors=with_errors)
     groups = GROUPS.get(user.role, ((None, tuple(counts)),))
     return [(title, [_item(k, counts[k]) for k in keys]) for title, keys in groups]
 
@@ -116,9 +117,10 @@ def index():
 @login_required
 def home():
     user = current_user
-    # The persons the user sees, not the commune's: a volunteer's hamlets, the police's lists.
-    counts = unit_counts(db.session, user.unit, where=person_rule(user))
-    children = child_counts(db.session, user.unit) if user.role in ("reporter", "admin") else []
+    if user.role in ("reporter", "admin"):  # the whole subtree: one run of the counts for both
+        counts, children = unit_and_child_counts(db.session, user.unit)
+    else:  # the persons the user sees, not the commune's: a volunteer's hamlets, the police's
+        counts, children = unit_counts(db.session, user.unit, where=person_rule(user)), []
     recent_jobs = db.session.scalars(scoped(user, JobRun).order_by(JobRun.id.desc()).limit(5)).all()
     batches = (
         db.session.scalars(scoped(user, Batch).order_by(Batch.id.desc()).limit(10)).all()
@@ -131,7 +133,8 @@ def home():
         children=children,
         recent_jobs=recent_jobs,
         batches=batches,
-        waiting=waiting_groups(user),
+        # A reporter's records with errors are the subtree's, counted above.
+        waiting=waiting_groups(user, counts.with_errors if user.role == "reporter" else None),
     )
 
 
