@@ -7,8 +7,8 @@ with the whole database). A partial index holds only the merged records (a few i
 so the lookup is one probe; services.audit.history then reads the events of a known list of
 persons through ``ix_person_events_person_id``.
 
-Revision ID: 0019_scale_history
-Revises: 0018_dashboard_activity
+Revision ID: 0020_scale_history
+Revises: 0019_form_submissions
 Create Date: 2026-12-08 01:00:00.000000
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0019_scale_history"
-down_revision = "0018_dashboard_activity"
+revision = "0020_scale_history"
+down_revision = "0019_form_submissions"
 branch_labels = None
 depends_on = None
 
