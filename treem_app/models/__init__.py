@@ -16,7 +16,7 @@ from .person import Finding, Person, PersonEvent
 from .report import ReportedTotal, ReportFile, WeekSnapshot
 from .review import AccessLog, NotDuplicate, Proposal, VolunteerHamlet
 from .unit import Unit
-from .user import User
+from .user import User, UserSession
 
 __all__ = [
     "AccessLog",
@@ -42,6 +42,7 @@ __all__ = [
     "SignedCopy",
     "Unit",
     "User",
+    "UserSession",
     "VolunteerHamlet",
     "WeekSnapshot",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..models import Unit, User
 from ..models._common import utcnow
 from ..models.user import ROLES
+from . import user_sessions
 from .audit import log_account
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -140,11 +141,11 @@ def one_time_password(length: int = ONE_TIME_LENGTH) -> str:
 def reset_password(session: Session, admin: User, user: User) -> str:
     """Give `user` a one-time password chosen here and return it (the only copy in clear).
 
-    Only its hash is stored. The account must choose a new password at its next sign-in (and
-    any session it already has leads to the same form, which asks for the one-time password);
-    the failed-login lock is lifted so the person can sign in at once. An audit entry names
-    the administrator and the account, never the password. The caller checks that `user` is
-    in the administrator's scope. Raises AccountError for the administrator's own account.
+    Only its hash is stored. The account must choose a new password at its next sign-in; every
+    session it already has is ended (a stolen laptop's too); the failed-login lock is lifted so
+    the person can sign in at once. An audit entry names the administrator and the account,
+    never the password. The caller checks that `user` is in the administrator's scope.
+    Raises AccountError for the administrator's own account.
     """
     if user.id == admin.id:
         raise AccountError("Không thể tự đặt lại mật khẩu của chính mình: hãy dùng Đổi mật khẩu.")
@@ -153,6 +154,28 @@ def reset_password(session: Session, admin: User, user: User) -> str:
     user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
+    user_sessions.end_all(session, user, "password_reset")
     log_account(session, admin, user, "password_reset")
     session.flush()
     return password
+
+
+def set_active(session: Session, admin: User, user: User, active: bool) -> None:
+    """Deactivate (ending every session of the account) or reactivate an account."""
+    if user.id == admin.id:
+        raise AccountError("Không thể tự khóa tài khoản của chính mình.")
+    user.active = active
+    user.locked_until = None
+    user.failed_logins = 0
+    if not active:
+        user_sessions.end_all(session, user, "deactivated")
+    log_account(session, admin, user, "account_unlocked" if active else "account_locked")
+    session.flush()
+
+
+def end_sessions(session: Session, admin: User, user: User) -> int:
+    """An administrator ends every session of `user`; returns how many were ended."""
+    count = user_sessions.end_all(session, user, "ended_by_admin")
+    log_account(session, admin, user, "sessions_ended")
+    session.flush()
+    return count

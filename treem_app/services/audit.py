@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 
 from ..models import AccessLog, Person, PersonEvent, User
 
-ACCOUNT_ACTIONS = ("password_reset",)
+ACCOUNT_ACTIONS = (
+    "password_reset",
+    "account_locked",
+    "account_unlocked",
+    "sessions_ended",
+    "login_locked",
+)
 
 
 def log_access(

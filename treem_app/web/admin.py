@@ -10,7 +10,13 @@ from ..models import User
 from ..models.unit import LEVEL_LABELS
 from ..models.user import ROLE_LABELS
 from ..services.access import scoped, units_in_scope
-from ..services.accounts import AccountError, create_user, reset_password
+from ..services.accounts import (
+    AccountError,
+    create_user,
+    end_sessions,
+    reset_password,
+    set_active,
+)
 from ..services.units import UnitImportError, add_unit
 from .decorators import role_required
 from .scope import get_or_404, unit_or_404
@@ -87,14 +93,28 @@ def users():
 @role_required("admin")
 def toggle_user(user_id: int):
     user = get_or_404(current_user, User, user_id)
-    if user.id == current_user.id:
-        flash("Không thể tự khóa tài khoản của chính mình.", "warning")
+    try:
+        set_active(db.session, current_user, user, not user.active)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
     else:
-        user.active = not user.active
-        user.locked_until = None
-        user.failed_logins = 0
         db.session.commit()
         flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@role_required("admin")
+def end_user_sessions(user_id: int):
+    """Sign an account out everywhere (a lost phone, a stolen laptop)."""
+    user = get_or_404(current_user, User, user_id)
+    if user.id == current_user.id:
+        flash("Hãy dùng trang Phiên đăng nhập để kết thúc phiên của chính mình.", "warning")
+        return redirect(url_for("admin.users"))
+    count = end_sessions(db.session, current_user, user)
+    db.session.commit()
+    flash(f"Đã kết thúc {count} phiên đăng nhập của {user.username}.", "success")
     return redirect(url_for("admin.users"))
 
 
