@@ -52,6 +52,8 @@ def from_environment(instance_path: str) -> dict:
         "TREEM_MAX_IMPORT_ROWS": int(os.environ.get("TREEM_MAX_IMPORT_ROWS", "200000")),
         "TREEM_LOGIN_MAX_FAILURES": int(os.environ.get("TREEM_LOGIN_MAX_FAILURES", "5")),
         "TREEM_LOGIN_LOCK_MINUTES": int(os.environ.get("TREEM_LOGIN_LOCK_MINUTES", "15")),
+        # Failures from all addresses together after which a name is locked for everyone.
+        "TREEM_LOGIN_ACCOUNT_CEILING": int(os.environ.get("TREEM_LOGIN_ACCOUNT_CEILING", "50")),
         # Server-side sessions: ended after this long without a request, and this long after
         # sign-in whatever happens.
         "TREEM_SESSION_IDLE_MINUTES": int(os.environ.get("TREEM_SESSION_IDLE_MINUTES", "120")),

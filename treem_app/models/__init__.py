@@ -16,7 +16,7 @@ from .person import Finding, Person, PersonEvent
 from .report import ReportedTotal, ReportFile, WeekSnapshot
 from .review import AccessLog, NotDuplicate, Proposal, VolunteerHamlet
 from .unit import Unit
-from .user import User, UserSession
+from .user import LoginThrottle, User, UserSession
 
 __all__ = [
     "AccessLog",
@@ -31,6 +31,7 @@ __all__ = [
     "HandoverSettings",
     "ImportRun",
     "JobRun",
+    "LoginThrottle",
     "NotDuplicate",
     "Person",
     "PersonEvent",

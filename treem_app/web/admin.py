@@ -7,6 +7,7 @@ from .. import clock
 from ..domain.dates import parse_day
 from ..extensions import db
 from ..models import User
+from ..models._common import utcnow
 from ..models.unit import LEVEL_LABELS
 from ..models.user import ROLE_LABELS
 from ..services.access import scoped, units_in_scope
@@ -16,6 +17,7 @@ from ..services.accounts import (
     end_sessions,
     reset_password,
     set_active,
+    unlock,
 )
 from ..services.units import UnitImportError, add_unit
 from .decorators import role_required
@@ -79,9 +81,11 @@ def users():
             error = str(exc) if isinstance(exc, AccountError) else f"Ngày hết hạn: {exc}"
     scope_units = db.session.scalars(units_in_scope(current_user)).all()
     all_users = db.session.scalars(scoped(current_user, User).order_by(User.username)).all()
+    now = utcnow()
     return render_template(
         "admin/users.html",
         users=all_users,
+        locked=[u for u in all_users if u.locked_until and u.locked_until > now],
         units=scope_units,
         roles=ROLE_LABELS,
         error=error,
@@ -101,6 +105,17 @@ def toggle_user(user_id: int):
     else:
         db.session.commit()
         flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@role_required("admin")
+def unlock_user(user_id: int):
+    """Lift a sign-in lock (too many wrong passwords from everywhere)."""
+    user = get_or_404(current_user, User, user_id)
+    unlock(db.session, current_user, user)
+    db.session.commit()
+    flash(f"Đã mở khóa đăng nhập cho {user.username}.", "success")
     return redirect(url_for("admin.users"))
 
 

@@ -127,6 +127,10 @@ def login():
             request.form.get("password", ""),
             max_failures=current_app.config["TREEM_LOGIN_MAX_FAILURES"],
             lock_minutes=current_app.config["TREEM_LOGIN_LOCK_MINUTES"],
+            account_ceiling=current_app.config["TREEM_LOGIN_ACCOUNT_CEILING"],
+            # The connection's address (or, behind TREEM_TRUSTED_PROXIES proxies, the one they
+            # forwarded): never a header the client chose.
+            address=request.remote_addr,
         )
         if result.user is not None:
             begin_session(result.user)
