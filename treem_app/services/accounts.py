@@ -16,6 +16,7 @@ from ..models import LoginThrottle, Unit, User
 from ..models._common import utcnow
 from ..models.user import ROLES
 from . import user_sessions
+from .access import may_change
 from .audit import log_account
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -45,8 +46,12 @@ def create_user(
     unit: Unit,
     full_name: str | None = None,
     expires_at: datetime | None = None,
+    actor: User | None = None,
 ) -> User:
-    """Create an account; raises AccountError for a bad name, role, password or a taken name."""
+    """Create an account; raises AccountError for a bad name, role, password or a taken name,
+    or a unit outside the `actor`'s own subtree (None: the console)."""
+    if not may_change(actor, unit):
+        raise AccountError("Đơn vị này nằm ngoài phạm vi quản lý của bạn.")
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise AccountError(

@@ -42,7 +42,7 @@ def units():
                 if parent is None and current_user.unit.parent_id is not None:
                     error = "Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn."
                 else:
-                    add_unit(db.session, code, name, level, parent)
+                    add_unit(db.session, code, name, level, parent, actor=current_user)
                     db.session.commit()
                     flash(f"Đã thêm đơn vị {name} ({code}).", "success")
                     return redirect(url_for("admin.units"))
@@ -72,6 +72,7 @@ def users():
                 unit=unit,
                 full_name=form.get("full_name") or None,
                 expires_at=clock.end_of_day(expires) if expires else None,
+                actor=current_user,
             )
             db.session.commit()
             flash(f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.", "success")
