@@ -16,7 +16,7 @@ from rq import Worker
 
 from treem_app import create_app
 from treem_app.extensions import db
-from treem_app.queue import QUEUES, redis_connection, requeue_pending
+from treem_app.queue import QUEUES, recover_interrupted, redis_connection, requeue_pending
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,8 +30,10 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     with app.app_context():
         connection = redis_connection()
-        # Jobs recorded while Redis was down are put back on their queues.
+        # Jobs recorded while Redis was down are put back on their queues; jobs a killed worker
+        # left "running" are marked interrupted, to be run again from their page.
         requeue_pending()
+        recover_interrupted()
         db.session.remove()
         db.engine.dispose()
         worker = Worker(args.queues, connection=connection)

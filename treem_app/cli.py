@@ -165,10 +165,12 @@ def seed_demo(if_empty: bool, children_per_commune: int | None, seed: int, shape
 @main.command("requeue")
 @with_appcontext
 def requeue() -> None:
-    """Enqueue jobs left queued while Redis was unreachable."""
-    from .queue import requeue_pending
+    """Enqueue jobs left queued while Redis was unreachable; mark interrupted the jobs whose
+    worker died."""
+    from .queue import recover_interrupted, requeue_pending
 
     click.echo(f"{requeue_pending()} công việc được đưa lại vào hàng đợi.", err=True)
+    click.echo(f"{recover_interrupted()} công việc bị dừng đột ngột được đánh dấu.", err=True)
 
 
 @main.group()

@@ -52,6 +52,15 @@ def from_environment(instance_path: str) -> dict:
         "TREEM_MAX_IMPORT_ROWS": int(os.environ.get("TREEM_MAX_IMPORT_ROWS", "200000")),
         "TREEM_LOGIN_MAX_FAILURES": int(os.environ.get("TREEM_LOGIN_MAX_FAILURES", "5")),
         "TREEM_LOGIN_LOCK_MINUTES": int(os.environ.get("TREEM_LOGIN_LOCK_MINUTES", "15")),
+        # Failures from all addresses together after which a name is locked for everyone.
+        "TREEM_LOGIN_ACCOUNT_CEILING": int(os.environ.get("TREEM_LOGIN_ACCOUNT_CEILING", "50")),
+        # Server-side sessions: ended after this long without a request, and this long after
+        # sign-in whatever happens.
+        "TREEM_SESSION_IDLE_MINUTES": int(os.environ.get("TREEM_SESSION_IDLE_MINUTES", "120")),
+        "TREEM_SESSION_MAX_HOURS": int(os.environ.get("TREEM_SESSION_MAX_HOURS", "12")),
+        # How many reverse proxies in front of the app may set X-Forwarded-For (0: none; the
+        # client's address is the connection's, never a header a client sent).
+        "TREEM_TRUSTED_PROXIES": int(os.environ.get("TREEM_TRUSTED_PROXIES", "0")),
         "TREEM_FILES_DIR": os.environ.get("TREEM_FILES_DIR") or str(Path(instance_path) / "files"),
         # The address the police reach the app at: printed as the QR code of each batch list.
         "TREEM_PUBLIC_URL": os.environ.get("TREEM_PUBLIC_URL") or "http://127.0.0.1:8000",

@@ -6,10 +6,17 @@ Times are UTC: Vietnam is UTC+7 all year.
 
 from rq import cron
 
-from treem_app.jobs import requeue_pending, scheduled_monthly_reports, scheduled_weekly_reports
+from treem_app.jobs import (
+    recover_interrupted,
+    requeue_pending,
+    scheduled_monthly_reports,
+    scheduled_weekly_reports,
+)
 
 # Every five minutes: put back on the queue any job recorded while Redis was unreachable.
 cron.register(requeue_pending, "default", interval=300, name="requeue-pending")
+# Every minute: a job whose worker died (SIGKILL, a restart) is marked interrupted.
+cron.register(recover_interrupted, "default", interval=60, name="recover-interrupted")
 
 # Issue 14. Hourly at :00 UTC (every cut-off hour of every province, local hours being whole
 # hours from UTC): freeze the week just closed and build its reports where missing. Daily at

@@ -107,6 +107,14 @@ def requeue_pending() -> int:
 
 
 @with_app_context
+def recover_interrupted() -> int:
+    """Scheduled: mark interrupted the runs whose worker died (they can be run again)."""
+    from .queue import recover_interrupted as service
+
+    return service()
+
+
+@with_app_context
 def roster_import(run_id: int, import_id: int, screening_date: str, apply: bool) -> None:
     """Step 1 for one uploaded export: screen it, merge it (unless a dry run), annotate it."""
     from .files.upload_checks import UploadError

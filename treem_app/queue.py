@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
@@ -101,6 +102,72 @@ def requeue_pending(max_runs: int = 100) -> int:
         if run.kind not in JOBS or _rq_job(run) is not None:
             continue
         if enqueue_run(run):
+            count += 1
+    return count
+
+
+INTERRUPTED_MESSAGE = "Tiến trình bị dừng đột ngột; hãy chạy lại."
+# A busy RQ worker writes its heartbeat every job_monitoring_interval (30 s): one silent for
+# this long is dead (killed with SIGKILL, its machine restarted).
+DEAD_AFTER_SECONDS = 90
+
+
+def _worker_gone(job: Job | None, conn: Redis, dead_after: int) -> bool:
+    """True when nothing will ever finish this job: it is gone, ended without recording its
+    end, or the worker that took it died."""
+    if job is None:
+        return True
+    status = job.get_status(refresh=False)
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED):
+        return True
+    if status != JobStatus.STARTED:
+        return False  # waiting on its queue: a worker will take it
+    if not job.worker_name:
+        return True
+    worker = Worker.find_by_key(
+        Worker.redis_worker_namespace_prefix + job.worker_name, connection=conn
+    )
+    if worker is None or worker.last_heartbeat is None:
+        return True
+    silent = datetime.now(UTC) - worker.last_heartbeat.replace(tzinfo=UTC)
+    return silent > timedelta(seconds=dead_after)
+
+
+def mark_interrupted(run: JobRun) -> None:
+    """The run's worker died: the run (and an import it was running) fails with a message that
+    says to run it again; the import's page then offers to run it again."""
+    job_runs.fail(run, INTERRUPTED_MESSAGE)
+    if run.kind == "roster_import":
+        from .services.roster_import import fail_import
+
+        args = job_runs.args_of(run)
+        if args:
+            fail_import(db.session, run, int(args[0]))
+    db.session.commit()
+
+
+def recover_interrupted(max_runs: int = 200, dead_after: int = DEAD_AFTER_SECONDS) -> int:
+    """Find runs marked running whose RQ job is gone or whose worker died, and mark them
+    interrupted (on the worker's start and every minute from the cron). Nothing is done while
+    Redis is unreachable: a run cannot be judged then."""
+    try:
+        conn = redis_connection()
+        conn.ping()
+    except RedisError:
+        return 0
+    runs = db.session.scalars(
+        select(JobRun).where(JobRun.status == "running").order_by(JobRun.id).limit(max_runs)
+    ).all()
+    count = 0
+    for run in runs:
+        if run.kind not in JOBS:
+            continue
+        try:
+            gone = _worker_gone(_rq_job(run), conn, dead_after)
+        except RedisError:
+            return count
+        if gone:
+            mark_interrupted(run)
             count += 1
     return count
 

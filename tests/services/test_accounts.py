@@ -50,7 +50,8 @@ def test_reset_lifts_the_failed_login_lock(make):
     officer = make.user("officer", tree["a"])
     for _ in range(LOGIN["max_failures"]):
         accounts.authenticate(db.session, officer.username, "sai-mat-khau-1", **LOGIN)
-    assert officer.locked_until is not None
+    locked = accounts.authenticate(db.session, officer.username, TEST_PASSWORD, **LOGIN)
+    assert locked.user is None and "tạm khóa" in locked.error
     password = accounts.reset_password(db.session, admin, officer)
     assert officer.locked_until is None
     assert accounts.authenticate(db.session, officer.username, password, **LOGIN).user is officer

@@ -192,7 +192,8 @@ def test_admin_resets_a_password_shown_once_and_the_user_must_change_it(
     assert resp.status_code == 302 and resp.location.endswith("/home")
 
 
-def test_a_session_open_before_the_reset_is_sent_to_the_form_too(make, client, login, web_app):
+def test_a_session_open_before_the_reset_is_ended(make, client, login, web_app):
+    """Issue 19: a reset ends every session of the account (it was sent to the form before)."""
     tree = make.tree()
     officer = make.user("officer", tree["a"])
     admin_client = web_app.test_client()
@@ -204,7 +205,7 @@ def test_a_session_open_before_the_reset_is_sent_to_the_form_too(make, client, l
     resp = admin_client.post(f"/admin/users/{officer.id}/password", data={"csrf_token": token})
     assert resp.status_code == 200
     resp = client.get("/home")
-    assert resp.status_code == 302 and resp.location.endswith("/account/password")
+    assert resp.status_code == 302 and resp.location.startswith("/login")
 
 
 def test_reset_of_a_user_in_another_unit_is_not_found(make, client, login, post):

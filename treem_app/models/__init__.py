@@ -17,7 +17,7 @@ from .report import ReportedTotal, ReportFile, WeekSnapshot
 from .review import AccessLog, NotDuplicate, Proposal, VolunteerHamlet
 from .submission import FormSubmission
 from .unit import Unit
-from .user import User
+from .user import LoginThrottle, User, UserSession
 
 __all__ = [
     "AccessLog",
@@ -33,6 +33,7 @@ __all__ = [
     "HandoverSettings",
     "ImportRun",
     "JobRun",
+    "LoginThrottle",
     "NotDuplicate",
     "Person",
     "PersonEvent",
@@ -44,6 +45,7 @@ __all__ = [
     "SignedCopy",
     "Unit",
     "User",
+    "UserSession",
     "VolunteerHamlet",
     "WeekSnapshot",
 ]

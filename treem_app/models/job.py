@@ -75,5 +75,13 @@ class JobRun(db.Model):
         return len(args) >= 3 and not args[2]
 
     @property
+    def import_run_id(self) -> int | None:
+        """The import a roster_import run works on (its first recorded argument)."""
+        if self.kind != "roster_import" or not self.params:
+            return None
+        args = json.loads(self.params)
+        return int(args[0]) if args else None
+
+    @property
     def done(self) -> bool:
         return self.status in ("finished", "failed")

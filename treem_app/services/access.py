@@ -173,6 +173,12 @@ def unit_in_scope(user: User | None, unit: Unit) -> bool:
     return user is None or unit.path.startswith(user.unit.path)
 
 
+def may_change(user: User | None, unit: Unit) -> bool:
+    """True when `user` may change what belongs to `unit` (settings, accounts, units under it):
+    the unit is the user's own or below it. Never the province of a commune's administrator."""
+    return unit_in_scope(user, unit)
+
+
 def unit_by_code(session: Session, user: User | None, code: str | None) -> Unit | None:
     """The unit with this code, or None when there is none or it is outside the user's tree."""
     if not code:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import Unit, User
+from ..models import LoginThrottle, Unit, User
 from ..models._common import utcnow
 from ..models.user import ROLES
+from . import user_sessions
+from .access import may_change
 from .audit import log_account
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -42,8 +46,12 @@ def create_user(
     unit: Unit,
     full_name: str | None = None,
     expires_at: datetime | None = None,
+    actor: User | None = None,
 ) -> User:
-    """Create an account; raises AccountError for a bad name, role, password or a taken name."""
+    """Create an account; raises AccountError for a bad name, role, password or a taken name,
+    or a unit outside the `actor`'s own subtree (None: the console)."""
+    if not may_change(actor, unit):
+        raise AccountError("Đơn vị này nằm ngoài phạm vi quản lý của bạn.")
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise AccountError(
@@ -76,43 +84,121 @@ class LoginResult:
 
 
 GENERIC_ERROR = "Tên đăng nhập hoặc mật khẩu không đúng."
+# Any address: the name's row that counts failures from everywhere.
+ALL_ADDRESSES = "*"
+# A (name, address) lock doubles with each lock in a row, up to this.
+LONGEST_LOCK = timedelta(hours=24)
+# Failures older than this are forgotten.
+FAILURE_MEMORY = timedelta(hours=24)
+
+_dummy_hash: str | None = None
+
+
+def _dummy_check(password: str) -> bool:
+    """Verify `password` against a hash of nothing: an unknown name costs what a known one does."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash(secrets.token_urlsafe(16))
+    check_password_hash(_dummy_hash, password)
+    return False
+
+
+def _locked_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return (
+        "Đăng nhập tạm khóa do nhập sai mật khẩu nhiều lần. "
+        f"Vui lòng thử lại sau {minutes} phút hoặc liên hệ quản trị."
+    )
+
+
+def _throttle(session: Session, name: str, address: str) -> LoginThrottle:
+    row = session.scalar(
+        select(LoginThrottle).where(
+            LoginThrottle.username == name, LoginThrottle.address == address
+        )
+    )
+    if row is None:
+        row = LoginThrottle(username=name, address=address, failures=0)
+        session.add(row)
+    return row
+
+
+def _count_failure(row: LoginThrottle, now: datetime) -> None:
+    if row.last_failure_at is None or now - row.last_failure_at > FAILURE_MEMORY:
+        row.failures = 0
+    row.failures = (row.failures or 0) + 1
+    row.last_failure_at = now
+
+
+def clear_throttles(session: Session, username: str) -> None:
+    """Forget every failed sign-in of `username` (an administrator unlocked or reset it)."""
+    session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
 
 
 def authenticate(
-    session: Session, username: str, password: str, *, max_failures: int, lock_minutes: int
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    max_failures: int,
+    lock_minutes: int,
+    address: str | None = None,
+    account_ceiling: int = 50,
 ) -> LoginResult:
-    """Check a sign-in; after `max_failures` wrong passwords the account is locked for a while.
+    """Check a sign-in, throttled per (typed name, client address) and per name.
 
-    The caller commits either way: the failure counter must persist even when sign-in fails.
+    The answer and its cost are the same for an unknown name, a wrong password and a locked
+    name: the password is always verified (against a dummy hash for an unknown name) and the
+    counts are kept for any typed name. After `max_failures` wrong passwords from one address
+    that address is locked out of that name for `lock_minutes`, doubling with each further
+    lock (up to a day): the right password from another address still signs in. After
+    `account_ceiling` failures from all addresses the name is locked for everyone; an
+    existing account is then shown locked to the administrators, with an audit entry.
+
+    The caller commits either way: the counts must persist even when sign-in fails.
     """
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    name = username.strip().lower()[:64]
+    address = (address or "unknown")[:64]
+    user = session.scalar(select(User).where(User.username == name)) if name else None
     now = utcnow()
-    if user is None:
-        return LoginResult(None, GENERIC_ERROR)
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginResult(
-            None,
-            f"Tài khoản tạm khóa do nhập sai mật khẩu {max_failures} lần. "
-            f"Vui lòng thử lại sau {minutes} phút hoặc liên hệ quản trị.",
-        )
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            return LoginResult(
-                None,
-                f"Tài khoản tạm khóa do nhập sai mật khẩu {max_failures} lần. "
-                f"Vui lòng thử lại sau {lock_minutes} phút hoặc liên hệ quản trị.",
-            )
-        # Same message as an unknown name: the answer must not reveal which accounts exist.
+    ok = user.check_password(password) if user is not None else _dummy_check(password)
+    pair = _throttle(session, name, address)
+    every = _throttle(session, name, ALL_ADDRESSES)
+    for row in (every, pair):
+        if row.locked_until and row.locked_until > now:
+            session.flush()
+            return LoginResult(None, _locked_message(row.locked_until, now))
+    if not ok:
+        _count_failure(pair, now)
+        _count_failure(every, now)
+        if user is not None:
+            user.failed_logins = (user.failed_logins or 0) + 1
+        if every.failures >= account_ceiling:
+            every.locked_until = now + timedelta(minutes=lock_minutes * 4)
+            every.failures = 0
+            if user is not None:
+                user.locked_until = every.locked_until
+                log_account(session, None, user, "login_locked")
+            session.flush()
+            return LoginResult(None, _locked_message(every.locked_until, now))
+        if pair.failures % max_failures == 0:
+            doublings = pair.failures // max_failures - 1
+            pause = min(timedelta(minutes=lock_minutes) * 2 ** min(doublings, 10), LONGEST_LOCK)
+            pair.locked_until = now + pause
+            session.flush()
+            return LoginResult(None, _locked_message(pair.locked_until, now))
+        session.flush()
         return LoginResult(None, GENERIC_ERROR)
     if not user.is_active:
+        session.flush()
         return LoginResult(None, "Tài khoản đã bị khóa hoặc đã hết hạn. Vui lòng liên hệ quản trị.")
+    session.delete(pair) if pair.id is not None else session.expunge(pair)
+    every.failures = 0
+    every.last_failure_at = None
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    session.flush()
     return LoginResult(user)
 
 
@@ -140,11 +226,11 @@ def one_time_password(length: int = ONE_TIME_LENGTH) -> str:
 def reset_password(session: Session, admin: User, user: User) -> str:
     """Give `user` a one-time password chosen here and return it (the only copy in clear).
 
-    Only its hash is stored. The account must choose a new password at its next sign-in (and
-    any session it already has leads to the same form, which asks for the one-time password);
-    the failed-login lock is lifted so the person can sign in at once. An audit entry names
-    the administrator and the account, never the password. The caller checks that `user` is
-    in the administrator's scope. Raises AccountError for the administrator's own account.
+    Only its hash is stored. The account must choose a new password at its next sign-in; every
+    session it already has is ended (a stolen laptop's too); the failed-login lock is lifted so
+    the person can sign in at once. An audit entry names the administrator and the account,
+    never the password. The caller checks that `user` is in the administrator's scope.
+    Raises AccountError for the administrator's own account.
     """
     if user.id == admin.id:
         raise AccountError("Không thể tự đặt lại mật khẩu của chính mình: hãy dùng Đổi mật khẩu.")
@@ -153,6 +239,39 @@ def reset_password(session: Session, admin: User, user: User) -> str:
     user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
+    clear_throttles(session, user.username)
+    user_sessions.end_all(session, user, "password_reset")
     log_account(session, admin, user, "password_reset")
     session.flush()
     return password
+
+
+def set_active(session: Session, admin: User, user: User, active: bool) -> None:
+    """Deactivate (ending every session of the account) or reactivate an account."""
+    if user.id == admin.id:
+        raise AccountError("Không thể tự khóa tài khoản của chính mình.")
+    user.active = active
+    user.locked_until = None
+    user.failed_logins = 0
+    clear_throttles(session, user.username)
+    if not active:
+        user_sessions.end_all(session, user, "deactivated")
+    log_account(session, admin, user, "account_unlocked" if active else "account_locked")
+    session.flush()
+
+
+def end_sessions(session: Session, admin: User, user: User) -> int:
+    """An administrator ends every session of `user`; returns how many were ended."""
+    count = user_sessions.end_all(session, user, "ended_by_admin")
+    log_account(session, admin, user, "sessions_ended")
+    session.flush()
+    return count
+
+
+def unlock(session: Session, admin: User, user: User) -> None:
+    """Lift `user`'s sign-in lock and forget its failed sign-ins (audited)."""
+    user.locked_until = None
+    user.failed_logins = 0
+    clear_throttles(session, user.username)
+    log_account(session, admin, user, "login_unlocked")
+    session.flush()

@@ -7,7 +7,14 @@ from sqlalchemy.orm import Session
 
 from ..models import AccessLog, Person, PersonEvent, User
 
-ACCOUNT_ACTIONS = ("password_reset",)
+ACCOUNT_ACTIONS = (
+    "password_reset",
+    "account_locked",
+    "account_unlocked",
+    "sessions_ended",
+    "login_locked",
+    "login_unlocked",
+)
 
 
 def log_access(
@@ -28,11 +35,12 @@ def log_access(
     )
 
 
-def log_account(session: Session, admin: User, user: User, action: str) -> None:
-    """Record that `admin` acted on `user`'s account (e.g. "password_reset"); never a secret."""
+def log_account(session: Session, admin: User | None, user: User, action: str) -> None:
+    """Record that `admin` (None: treem itself, e.g. a sign-in lock) acted on `user`'s account
+    (e.g. "password_reset"); never a secret."""
     session.add(
         AccessLog(
-            user_id=admin.id,
+            user_id=admin.id if admin else None,
             person_id=None,
             action=action,
             detail=f"user {user.id} {user.username}",

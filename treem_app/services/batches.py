@@ -45,7 +45,7 @@ from ..models import (
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, FIELD_LABELS
 from . import job_runs
-from .access import scoped
+from .access import may_change, scoped
 
 __all__ = ["BatchError", "InvalidTransition", "OPEN_STATES"]
 from .persons import guardians_text, sex_text, workflow_status
@@ -107,10 +107,13 @@ def cadence_for(session: Session, unit: Unit) -> Cadence:
 def set_cadence(
     session: Session, province: Unit, handover_weekday: int, return_weekday: int, *, user: User
 ) -> HandoverSettings:
-    """Store a province's cadence. Raises BatchError for a weekday outside 0..6 or a unit that
-    is not the root of its tree."""
+    """Store a province's cadence. Raises BatchError for a weekday outside 0..6, a unit that
+    is not the root of its tree, or a user whose own unit is below the province (a commune's
+    administrator reads the province's cadence but never sets it)."""
     if province.parent_id is not None:
         raise BatchError("Lịch bàn giao được đặt cho cấp tỉnh.")
+    if not may_change(user, province):
+        raise BatchError("Lịch bàn giao của tỉnh chỉ do quản trị cấp tỉnh đặt.")
     if not all(isinstance(d, int) and 0 <= d <= 6 for d in (handover_weekday, return_weekday)):
         raise BatchError("Ngày trong tuần không hợp lệ.")
     row = session.scalar(select(HandoverSettings).where(HandoverSettings.unit_id == province.id))

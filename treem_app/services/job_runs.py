@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..models import JobRun, Unit, User
 from ..models._common import utcnow
 from ..models.job import JOB_KINDS
+from .access import may_change
 
 
 def record(
@@ -24,10 +25,13 @@ def record(
 ) -> JobRun:
     """A queued JobRun of `kind` for `unit`, with the arguments that follow its id in the call.
 
-    Raises ValueError for an unknown kind.
+    Raises ValueError for an unknown kind and PermissionError for a unit outside the user's
+    own subtree (a job always works on what its user may change; None: the console, cron).
     """
     if kind not in JOB_KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    if not may_change(user, unit):
+        raise PermissionError(f"unit {unit.code} is outside the user's subtree")
     run = JobRun(
         kind=kind,
         unit_id=unit.id,

@@ -27,6 +27,7 @@ from ..domain.software_sync import SYNCED
 from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import HandoverSettings, Person, PersonEvent, ReportedTotal, Unit, User, WeekSnapshot
 from ..models._common import utcnow
+from .access import may_change
 from .batches import province_of
 from .software_sync import cleaned, in_software
 
@@ -279,9 +280,12 @@ def set_report_cutoff(
     session: Session, province: Unit, weekday: int, hour: int, *, user: User
 ) -> HandoverSettings:
     """Store a province's weekly cut-off. Raises ReportError for a unit that is not a root, a
-    weekday outside 0..6 or an hour outside 0..23."""
+    weekday outside 0..6, an hour outside 0..23, or a user whose own unit is below the
+    province."""
     if province.parent_id is not None:
         raise ReportError("Giờ chốt số liệu được đặt cho cấp tỉnh.")
+    if not may_change(user, province):
+        raise ReportError("Giờ chốt số liệu của tỉnh chỉ do quản trị cấp tỉnh đặt.")
     if not (isinstance(weekday, int) and 0 <= weekday <= 6):
         raise ReportError("Ngày trong tuần không hợp lệ.")
     if not (isinstance(hour, int) and 0 <= hour <= 23):

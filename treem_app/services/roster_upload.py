@@ -22,6 +22,7 @@ from ..files.xls_formulas import xls_sheet_has_formulas
 from ..files.xlsx_read import choose_sheet, data_rows, sheet_has_formulas
 from ..models import ColumnMapping, ImportRun, Unit, User
 from ..models._common import utcnow
+from .access import may_change
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,11 @@ def store_upload(
 ) -> ImportRun:
     """Check an uploaded file, keep it under ``files_dir`` and propose a column mapping.
 
-    Raises UploadError (Vietnamese message) and keeps nothing when the file is refused.
+    Raises UploadError (Vietnamese message) and keeps nothing when the file is refused, or
+    when the unit is outside the user's own subtree.
     """
+    if not may_change(user, unit):
+        raise UploadError("Bạn không được nhập dữ liệu vào đơn vị này.")
     checked = check_upload(data, filename, max_bytes=max_bytes)
     digest = hashlib.sha256(checked.data).hexdigest()
     folder = Path(files_dir) / "imports" / unit.code

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Unit
+from ..models import Unit, User
+from .access import may_change
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent")
 
@@ -105,8 +106,23 @@ def rebuild_paths(session: Session) -> None:
     session.flush()
 
 
-def add_unit(session: Session, code: str, name: str, level: str, parent: Unit | None) -> Unit:
-    """Create one unit under `parent` (admin page)."""
+def add_unit(
+    session: Session,
+    code: str,
+    name: str,
+    level: str,
+    parent: Unit | None,
+    *,
+    actor: User | None = None,
+) -> Unit:
+    """Create one unit under `parent` (admin page). With an `actor` (None: the console), the
+    parent must be in the actor's own subtree, and only an administrator of a root unit adds a
+    root unit."""
+    if actor is not None:
+        if parent is None and actor.unit.parent_id is not None:
+            raise UnitImportError("Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn.")
+        if parent is not None and not may_change(actor, parent):
+            raise UnitImportError("Đơn vị cấp trên nằm ngoài phạm vi quản lý của bạn.")
     if session.scalar(select(Unit).where(Unit.code == code)) is not None:
         raise UnitImportError(f"Mã đơn vị {code} đã tồn tại.")
     unit = Unit(code=code, name=name, level=level, parent=parent, path="")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from datetime import timedelta
+
+from flask import Flask, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
 
 from ..domain.findings import RULE_LABELS, event_note, rule_label
 from ..domain.formatting import DEFAULT_ZONE, local_date, vn_date, vn_datetime, vn_number
@@ -23,6 +23,7 @@ from ..domain.vocabulary import (
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
+from ..services import user_sessions
 from . import (
     admin,
     auth,
@@ -44,7 +45,8 @@ from .htmx import hx_redirect, is_htmx, page_path, session_expired
 from .nav import menu_for
 from .once import once_token
 
-_USER_WITH_UNIT = select(User).options(joinedload(User.unit)).where(User.id == bindparam("id"))
+# The Flask session's key for the server-side session's token.
+SESSION_KEY = "sid"
 
 
 def init_app(app: Flask) -> None:
@@ -55,14 +57,26 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # With the unit: every page scopes by it (one query instead of two per request). The
-        # statement is built once (Session.get builds one per call: ~0.2 ms of a request).
-        # Flask-Login then refuses the user unless is_active (not deactivated, not expired).
+        # The cookie names a server-side session (see services/user_sessions.py): the user is
+        # the session's, with the unit (every page scopes by it), in one query. An ended, idle
+        # or too old session opens nothing, whatever the cookie still says.
         try:
             uid = int(user_id)
         except ValueError:
             return None
-        return db.session.execute(_USER_WITH_UNIT, {"id": uid}).scalar_one_or_none()
+        row, wrote = user_sessions.find(
+            db.session,
+            session.get(SESSION_KEY),
+            idle=timedelta(minutes=app.config["TREEM_SESSION_IDLE_MINUTES"]),
+            absolute=timedelta(hours=app.config["TREEM_SESSION_MAX_HOURS"]),
+        )
+        if wrote:
+            # Loaded before the view runs (auth.load_session): nothing else is pending yet.
+            db.session.commit()
+        if row is None or row.user_id != uid:
+            return None
+        g.user_session = row
+        return row.user
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -7,10 +7,18 @@ from .. import clock
 from ..domain.dates import parse_day
 from ..extensions import db
 from ..models import User
+from ..models._common import utcnow
 from ..models.unit import LEVEL_LABELS
 from ..models.user import ROLE_LABELS
 from ..services.access import scoped, units_in_scope
-from ..services.accounts import AccountError, create_user, reset_password
+from ..services.accounts import (
+    AccountError,
+    create_user,
+    end_sessions,
+    reset_password,
+    set_active,
+    unlock,
+)
 from ..services.units import UnitImportError, add_unit
 from .decorators import role_required
 from .scope import get_or_404, unit_or_404
@@ -34,7 +42,7 @@ def units():
                 if parent is None and current_user.unit.parent_id is not None:
                     error = "Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn."
                 else:
-                    add_unit(db.session, code, name, level, parent)
+                    add_unit(db.session, code, name, level, parent, actor=current_user)
                     db.session.commit()
                     flash(f"Đã thêm đơn vị {name} ({code}).", "success")
                     return redirect(url_for("admin.units"))
@@ -64,6 +72,7 @@ def users():
                 unit=unit,
                 full_name=form.get("full_name") or None,
                 expires_at=clock.end_of_day(expires) if expires else None,
+                actor=current_user,
             )
             db.session.commit()
             flash(f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.", "success")
@@ -73,9 +82,11 @@ def users():
             error = str(exc) if isinstance(exc, AccountError) else f"Ngày hết hạn: {exc}"
     scope_units = db.session.scalars(units_in_scope(current_user)).all()
     all_users = db.session.scalars(scoped(current_user, User).order_by(User.username)).all()
+    now = utcnow()
     return render_template(
         "admin/users.html",
         users=all_users,
+        locked=[u for u in all_users if u.locked_until and u.locked_until > now],
         units=scope_units,
         roles=ROLE_LABELS,
         error=error,
@@ -87,14 +98,39 @@ def users():
 @role_required("admin")
 def toggle_user(user_id: int):
     user = get_or_404(current_user, User, user_id)
-    if user.id == current_user.id:
-        flash("Không thể tự khóa tài khoản của chính mình.", "warning")
+    try:
+        set_active(db.session, current_user, user, not user.active)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
     else:
-        user.active = not user.active
-        user.locked_until = None
-        user.failed_logins = 0
         db.session.commit()
         flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@role_required("admin")
+def unlock_user(user_id: int):
+    """Lift a sign-in lock (too many wrong passwords from everywhere)."""
+    user = get_or_404(current_user, User, user_id)
+    unlock(db.session, current_user, user)
+    db.session.commit()
+    flash(f"Đã mở khóa đăng nhập cho {user.username}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@role_required("admin")
+def end_user_sessions(user_id: int):
+    """Sign an account out everywhere (a lost phone, a stolen laptop)."""
+    user = get_or_404(current_user, User, user_id)
+    if user.id == current_user.id:
+        flash("Hãy dùng trang Phiên đăng nhập để kết thúc phiên của chính mình.", "warning")
+        return redirect(url_for("admin.users"))
+    count = end_sessions(db.session, current_user, user)
+    db.session.commit()
+    flash(f"Đã kết thúc {count} phiên đăng nhập của {user.username}.", "success")
     return redirect(url_for("admin.users"))
 
 

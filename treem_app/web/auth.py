@@ -1,21 +1,27 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
+from ..models import UserSession
+from ..services import user_sessions
 from ..services.accounts import AccountError, authenticate, change_password
 from .htmx import hx_redirect, is_htmx
 
@@ -49,12 +55,47 @@ def _relogin_answer(user):
 OPEN_WHILE_CHANGING = frozenset(
     {"auth.password", "auth.logout", "auth.login", "auth.session_token", "static"}
 )
+SESSION_KEY = "sid"
+
+
+def _limits() -> dict:
+    return {
+        "idle": timedelta(minutes=current_app.config["TREEM_SESSION_IDLE_MINUTES"]),
+        "absolute": timedelta(hours=current_app.config["TREEM_SESSION_MAX_HOURS"]),
+    }
+
+
+def begin_session(user) -> None:
+    """Sign `user` in with a new server-side session and a new CSRF secret.
+
+    Whatever the browser's session held before (a CSRF secret a stranger may have planted, an
+    older session's token) is dropped first.
+    """
+    session.clear()
+    g.pop("csrf_token", None)  # generate_csrf's copy for this request
+    _row, token = user_sessions.start(
+        db.session,
+        user,
+        ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
+    login_user(user)
+    session[SESSION_KEY] = token
+
+
+def current_session() -> UserSession | None:
+    return g.get("user_session") if current_user.is_authenticated else None
 
 
 @bp.before_app_request
 def require_new_password():
-    """After an administrator's reset, every page leads to the change-password form."""
-    if request.endpoint in OPEN_WHILE_CHANGING or not current_user.is_authenticated:
+    """After an administrator's reset, every page leads to the change-password form.
+
+    Loading the user here, before any view, also checks the server-side session first thing.
+    """
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    if request.endpoint in OPEN_WHILE_CHANGING:
         return None
     if not current_user.must_change_password:
         return None
@@ -86,10 +127,15 @@ def login():
             request.form.get("password", ""),
             max_failures=current_app.config["TREEM_LOGIN_MAX_FAILURES"],
             lock_minutes=current_app.config["TREEM_LOGIN_LOCK_MINUTES"],
+            account_ceiling=current_app.config["TREEM_LOGIN_ACCOUNT_CEILING"],
+            # The connection's address (or, behind TREEM_TRUSTED_PROXIES proxies, the one they
+            # forwarded): never a header the client chose.
+            address=request.remote_addr,
         )
+        if result.user is not None:
+            begin_session(result.user)
         db.session.commit()
         if result.user is not None:
-            login_user(result.user)
             if _relogin():
                 return _relogin_answer(result.user)
             if result.user.must_change_password:
@@ -105,7 +151,12 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    row = current_session()
+    if row is not None:
+        user_sessions.end(db.session, row, "logout")
+        db.session.commit()
     logout_user()
+    session.clear()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
 
@@ -125,9 +176,54 @@ def password():
         except AccountError as exc:
             error = str(exc)
         else:
+            # Every other browser signed in as this user is signed out; this one goes on with a
+            # new session (the old token opens nothing either).
+            user_sessions.end_all(db.session, current_user, "password_changed")
+            begin_session(current_user._get_current_object())
             db.session.commit()
-            flash("Đã đổi mật khẩu.", "success")
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "success")
             return redirect(url_for("main.home"))
     return render_template(
         "auth/password.html", error=error, forced=current_user.must_change_password
     ), (422 if error else 200)
+
+
+@bp.get("/account/sessions")
+@login_required
+def sessions():
+    """ "Phiên đăng nhập": where the account is signed in, and a way to end any of it."""
+    rows = user_sessions.active(db.session, current_user, **_limits())
+    here = current_session()
+    return render_template(
+        "auth/sessions.html",
+        rows=rows,
+        current_id=here.id if here else None,
+        browser_label=user_sessions.browser_label,
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    here = current_session()
+    user_sessions.end(db.session, row, "ended_by_user")
+    db.session.commit()
+    if here is not None and here.id == session_id:
+        logout_user()
+        session.clear()
+        flash("Bạn đã đăng xuất.", "info")
+        return redirect(url_for("auth.login"))
+    flash("Đã kết thúc phiên đăng nhập.", "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    count = user_sessions.end_all(db.session, current_user, "ended_by_user", keep=current_session())
+    db.session.commit()
+    flash(f"Đã kết thúc {count} phiên đăng nhập khác.", "success")
+    return redirect(url_for("auth.sessions"))

@@ -26,7 +26,7 @@ from ..models import Batch, BatchReturn, BatchRow, Person, Unit
 from ..queue import job_view
 from ..services import batches as service
 from ..services import signed_copies
-from ..services.access import scoped, units_in_scope
+from ..services.access import may_change, scoped, units_in_scope
 from ..services.audit import log_access
 from ..services.batch_ingest import outcome_counts
 from ..services.reports import cutoff_settings
@@ -302,6 +302,12 @@ def settings():
             flash(str(exc), "warning")
         return redirect(url_for("batches.settings"))
     rows = [
-        (u, service.cadence_for(db.session, u), cutoff_settings(db.session, u)) for u in provinces
+        (
+            u,
+            service.cadence_for(db.session, u),
+            cutoff_settings(db.session, u),
+            may_change(current_user, u),
+        )
+        for u in provinces
     ]
     return render_template("batches/settings.html", rows=rows, weekdays=service.WEEKDAYS)
