@@ -28,6 +28,7 @@ from treem_app.models import (
     JobRun,
     Proposal,
     ReportFile,
+    UserSession,
     VolunteerHamlet,
 )
 from treem_app.models._common import utcnow
@@ -159,13 +160,14 @@ def build_commune(make, key: str, files_dir: Path) -> Commune:
     report = ReportFile(unit_id=unit.id, kind="weekly", period="2026-W48", format="xlsx",
                         stored_path=_file(files_dir, f"report-{key}.xlsx", XLSX),
                         sha256="2" * 63 + str(n), size=len(XLSX))  # fmt: skip
-    db.session.add_all([conflict, proposal, visit, report])
+    other_session = UserSession(token_hash=f"{n:064d}", user_id=c.users["officer"].id)
+    db.session.add_all([conflict, proposal, visit, report, other_session])
     db.session.commit()
     c.ids.update(
         batch=batch.id, draft=draft.id, row=batch_row.id, return_=ret.id, copy=copy.id,
         token=batch.token, draft_token=draft.token, import_run=run.id, conflict=conflict.id,
         proposal=proposal.id, job=visit.id, docs_job=docs.id, hamlet=hamlet.id,
-        hamlet2=hamlet2.id, report=report.id,
+        hamlet2=hamlet2.id, report=report.id, session=other_session.id,
     )  # fmt: skip
     return c
 

@@ -3,8 +3,8 @@
 Adds ``login_throttles``. One address's wrong passwords lock only that address for that name,
 with a growing delay; the name's row for every address ("*") locks at a much higher ceiling.
 
-Revision ID: 0020_login_throttles
-Revises: 0019_user_sessions
+Revision ID: 0022_login_throttles
+Revises: 0021_user_sessions
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0020_login_throttles"
-down_revision = "0019_user_sessions"
+revision = "0022_login_throttles"
+down_revision = "0021_user_sessions"
 branch_labels = None
 depends_on = None
 

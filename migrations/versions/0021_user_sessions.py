@@ -4,8 +4,8 @@ Adds ``user_sessions`` (one row per sign-in; the cookie carries only a random to
 SHA-256 is ``token_hash``). Sign-out, a password change or reset, deactivation and the
 "Phiên đăng nhập" page end rows; idle and absolute timeouts are checked on every request.
 
-Revision ID: 0019_user_sessions
-Revises: 0018_dashboard_activity
+Revision ID: 0021_user_sessions
+Revises: 0020_scale_history
 Create Date: 2026-12-01 09:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0019_user_sessions"
-down_revision = "0018_dashboard_activity"
+revision = "0021_user_sessions"
+down_revision = "0020_scale_history"
 branch_labels = None
 depends_on = None
 
