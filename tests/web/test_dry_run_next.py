@@ -15,6 +15,7 @@ ROWS = [row(1, "Đặng Thu Thảo", "05/03/2015"), row(2, "Lý Quốc Bảo", "
 APPLY_FORM = re.compile(
     r'<form method="post" action="(/imports/\d+/start)"[^>]*>\s*'
     r'<input type="hidden" name="csrf_token" value="[^"]+">\s*'
+    r'(?:<input type="hidden" name="once" value="[^"]+">\s*)?'
     r'<input type="hidden" name="mode" value="apply">\s*'
     r'<button type="submit" id="apply-after-dry-run">Nhập thật</button>'
 )
