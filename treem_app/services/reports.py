@@ -343,7 +343,8 @@ def freeze_week(
     if now < cut:
         raise ReportError(f"{dom.vn_week(week)} chưa đến giờ chốt số liệu.")
     leaves = _leaf_ids(child_rows(session, unit))
-    missing = [uid for uid in leaves if uid not in _snapshots(session, leaves, week)]
+    frozen = _snapshots(session, leaves, week)
+    missing = [uid for uid in leaves if uid not in frozen]
     if not missing:
         return 0
     live = _live(session, missing, day, now)
