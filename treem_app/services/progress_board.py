@@ -203,6 +203,11 @@ def history(
     return out
 
 
+def chart_series(past: list[HistoryPoint]) -> list[tuple[str, str, Decimal | None]]:
+    """The clean rate of past weeks as the chart's series: ("T49", "Tuần 49/2026 (…)", rate)."""
+    return [(f"T{dom.parse_week(p.week)[1]}", dom.vn_week(p.week), p.rate) for p in past]
+
+
 def failed_report_runs(
     session: Session, user: User, now: datetime, days: int = FAILED_DAYS
 ) -> list[JobRun]:
@@ -260,7 +265,7 @@ def board(
     rows = [_row(r, waiting, overdue, idle) for r in report.rows]
     total = _row(ReportRow(unit, "", 0, True, leaves, report.total), waiting, overdue, idle)
     past = history(session, leaves, week)
-    series = [(f"T{dom.parse_week(p.week)[1]}", dom.vn_week(p.week), p.rate) for p in past]
+    series = chart_series(past)
     chart = rate_chart(series)
     phone_chart = rate_chart(series[-PHONE_WEEKS:], PHONE_WIDTH)
     return Board(
