@@ -321,9 +321,10 @@ def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict[int, We
     return out
 
 
-def _live(session: Session, unit_ids: list[int], day: date, now: datetime):
-    """Live figures and the entry in force for these communes."""
-    counts = live_figures(session, unit_ids)
+def _live(session: Session, unit_ids: list[int], day: date, now: datetime, live=None):
+    """Live figures and the entry in force for these communes (`live`: what counts (4) and (6),
+    ``live_figures`` unless the dashboard passes its cache)."""
+    counts = (live or live_figures)(session, unit_ids)
     totals = reported_totals(session, unit_ids, day, now)
     return {
         uid: (totals.get(uid), Figures(
@@ -373,7 +374,13 @@ def freeze_week(
 
 
 def weekly_report(
-    session: Session, unit: Unit, week: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
+    session: Session,
+    unit: Unit,
+    week: str,
+    *,
+    now: datetime,
+    zone_name: str = DEFAULT_ZONE,
+    live=None,
 ) -> WeeklyReport:
     """The weekly table of a unit. A frozen week is read from its snapshots only (as of the
     freeze); an open week, or a closed one not frozen yet, is counted live as of `now`. Never
@@ -386,7 +393,8 @@ def weekly_report(
     figures = {uid: Figures(s.reported, s.in_software, s.cleaned) for uid, s in snaps.items()}
     unfrozen = [uid for uid in leaves if uid not in snaps]
     if unfrozen:
-        figures.update({uid: fig for uid, (_e, fig) in _live(session, unfrozen, day, now).items()})
+        live_rows = _live(session, unfrozen, day, now, live)
+        figures.update({uid: fig for uid, (_e, fig) in live_rows.items()})
     frozen = closed and not unfrozen and bool(leaves)
     as_of = max(s.frozen_at for s in snaps.values()) if frozen else now
     for row in rows:
