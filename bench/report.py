@@ -50,6 +50,7 @@ from pathlib import Path
 # Never import bench/ modules in place of the standard library's (python puts this folder first).
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))  # this checkout's treem_app, whichever one the venv installed
 
 PERSONS = 1_000_000
 COMMUNES = 500
@@ -57,6 +58,7 @@ RUNS = 2
 HISTORY = 11  # frozen weeks before the one the bench freezes
 CLIENTS = 10
 DASHBOARD_S = float(os.environ.get("BENCH_DASHBOARD_S", "20"))
+PROFILE = "--profile" in sys.argv  # the first freeze + report's functions, on stderr
 WARMUP_S = 3.0
 TARGET_PG_S = 1.0
 TARGET_SQLITE_S = 3.0
@@ -332,12 +334,25 @@ def run_database(kind: str, persons: int) -> dict:
                 session = db.session
                 province = session.get(Unit, province_id)
                 gc.collect()
+                profiler = None
+                if PROFILE and not runs:
+                    import cProfile
+
+                    profiler = cProfile.Profile()
+                    profiler.enable()
                 t0 = time.perf_counter()
                 written = freeze_week(session, province, closed, now=now)
                 session.commit()
                 t1 = time.perf_counter()
                 report = weekly_report(session, province, closed, now=now)
                 t2 = time.perf_counter()
+                if profiler is not None:
+                    import pstats
+
+                    profiler.disable()
+                    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(
+                        40
+                    )
                 assert written == len(unit_ids), written
                 assert report.frozen and len(report.leaf_rows) == len(unit_ids)
                 runs.append({"freeze_s": t1 - t0, "report_s": t2 - t1, "seconds": t2 - t0})
@@ -381,13 +396,13 @@ def pg_admin(sql: str) -> str | None:
 
 
 def child(kind: str, persons: int) -> dict:
-    cmd = [sys.executable, "-P", __file__, "--db", kind, str(persons)]
+    cmd = [sys.executable, "-P", __file__, "--db", kind, str(persons)] + ["--profile"] * PROFILE
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> int:
-    args = argv[1:]
+    args = [a for a in argv[1:] if a != "--profile"]
     if args[:1] == ["--db"]:
         persons = int(args[2]) if len(args) > 2 else PERSONS
         print(json.dumps(run_database(args[1], persons)))

@@ -309,11 +309,16 @@ def week_cutoff(session: Session, unit: Unit, week: str, zone_name: str = DEFAUL
 # --------------------------------------------------------------------------- freezing
 
 
-def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict[int, WeekSnapshot]:
-    out: dict[int, WeekSnapshot] = {}
+def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict:
+    """The week's snapshots of these communes, {unit_id: row} (plain rows with the snapshot's
+    unit_id, reported, in_software, cleaned, frozen_at: a province's 500 are read on every
+    dashboard request, without building ORM objects)."""
+    out = {}
+    cols = (WeekSnapshot.unit_id, WeekSnapshot.reported, WeekSnapshot.in_software,
+            WeekSnapshot.cleaned, WeekSnapshot.frozen_at)  # fmt: skip
     for i in range(0, len(unit_ids), CHUNK):
-        for snap in session.scalars(
-            select(WeekSnapshot).where(
+        for snap in session.execute(
+            select(*cols).where(
                 WeekSnapshot.unit_id.in_(unit_ids[i : i + CHUNK]), WeekSnapshot.week == week
             )
         ):
@@ -454,9 +459,7 @@ def restatements(
     return out
 
 
-def _duplicates_since(
-    session: Session, snaps: dict[int, WeekSnapshot], as_of: datetime
-) -> dict[int, tuple[int, int]]:
+def _duplicates_since(session: Session, snaps: dict, as_of: datetime) -> dict[int, tuple[int, int]]:
     """Per commune: records marked duplicates after its snapshot and by `as_of` that the
     snapshot counted in (4), and of them in (6)."""
     since = min(s.frozen_at for s in snaps.values())
