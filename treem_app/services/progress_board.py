@@ -248,7 +248,9 @@ class LiveCache:
     (one per process). A commune is counted again when its newest record change moved since
     (:func:`newest_changes`), and at the latest `seconds` after its count: a province's
     dashboard then counts only the communes that changed, not its million records each time.
-    The reports and the freezing never use it (they count, ``reports.live_figures``)."""
+    The time limit bounds the one case the newest change misses: a transaction that stamped a
+    record before another one's change and committed after it was read. The reports and the
+    freezing never use it (they count, ``reports.live_figures``)."""
 
     def __init__(self, seconds: float = 120.0, clock=monotonic):
         self.seconds = seconds
