@@ -69,6 +69,9 @@ def test_config(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
         "TREEM_FILES_DIR": str(instance / "files"),
+        # Tests set persons.updated_at by hand and reuse unit ids: the dashboard counts live
+        # (its kept counts are tested on their own, tests/services/test_progress_board_cache.py).
+        "TREEM_DASHBOARD_CACHE_S": 0,
         "TREEM_TEST_REDIS_SERVER": redis_server,  # keeps the bundled server alive
     }
     stop_bundled_redis(redis_server)

@@ -14,7 +14,7 @@ from treem_app.domain.findings import Rule
 from treem_app.domain.reports import cutoff, shift_week
 from treem_app.domain.software_sync import PENDING
 from treem_app.extensions import db
-from treem_app.models import Finding
+from treem_app.models import Finding, User
 from treem_app.services.report_documents import report_document, write_report
 from treem_app.services.reports import enter_total, freeze_week, monthly_report, weekly_report
 
@@ -230,3 +230,40 @@ def test_monthly_province_pdf_three_levels(tree, tmp_path):
     assert ["I", "Huyện", "Tuy", "Phước", "3.158", "2.594", "1.734", "860"] in lines
     assert ["II", "Huyện", "Hai", "0", "0", "0"] in lines
     assert "Kính gửi" not in layout  # a province reports to no unit above it in treem
+
+
+def test_pdf_chart_of_the_clean_rate(tree, tmp_path):
+    """Under the table, the dashboard's SVG chart of the clean rate over the frozen weeks up to
+    the report's (issue 14: "in the page and in the PDF"); its labels are text in the PDF."""
+    reporter = db.session.scalars(db.select(User).where(User.role == "reporter")).first()
+    enter_total(db.session, tree["thang"], "2026-11", 12, reporter, now=NOW - dt.timedelta(hours=1))
+    for week in (shift_week(WEEK, -3), shift_week(WEEK, -2), WEEK):
+        freeze_week(db.session, tree["p"], week, now=NOW)
+    db.session.commit()
+    report = weekly_report(db.session, tree["d"], WEEK, now=NOW)
+    doc = report_document(db.session, report, now=NOW)
+    assert [p.label for p in doc.chart.points] == [f"T{n}" for n in range(38, 50)]
+    # W48 was frozen before Phước Thắng entered its total: no complete rate, a gap.
+    assert [p.value is not None for p in doc.chart.points][-4:] == [True, True, False, True]
+    assert doc.chart.points[-1].title.endswith("54,70 %")  # 1.734 / 3.170
+    out = tmp_path / "tuan.pdf"
+    write_report(db.session, report, out, now=NOW)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(out, ARTIFACTS / "report-weekly-chart.pdf")  # for a human to look at
+    text = pdf_text(out.read_bytes(), tmp_path)
+    assert "Tỷ lệ làm sạch (%) qua các tuần đã chốt" in text
+    for label in ("T38", "T46", "T49", "0 %", "50 %", "100 %"):
+        assert label in text, label
+    layout = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    first_page = layout.split("\f")[0] + layout.split("\f")[1]
+    assert "Tỷ lệ làm sạch (%) qua các tuần đã chốt" in first_page  # under the table
+
+
+def test_pdf_without_frozen_weeks_has_no_chart(tree):
+    # Phước Hưng's week 48 is frozen with a total: a chart of one point.
+    report = weekly_report(db.session, tree["hung"], WEEK, now=NOW)
+    assert report_document(db.session, report, now=NOW).chart is not None
+    # The province's week 48 lacks the totals of Phước Thắng and Cát Tiên: no rate, no chart.
+    report = weekly_report(db.session, tree["p"], WEEK, now=NOW)
+    assert report_document(db.session, report, now=NOW).chart is None

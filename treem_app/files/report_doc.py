@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..domain.charts import LineChart
 from ..domain.reports import (
     COLUMNS,
     SHORT_COLUMNS,
@@ -139,6 +140,9 @@ class ReportDocument:
     signer_note: str
     recipients: list[str]
     file_title: str
+    # The clean rate of the frozen weeks up to the report's (domain.charts; None: no week is
+    # frozen yet), drawn under the table in the PDF as the dashboard draws it.
+    chart: LineChart | None = None
 
     headers = tuple(COLUMNS[n] for n in range(1, 9))
     numbers = tuple(f"({n})" for n in range(1, 9))

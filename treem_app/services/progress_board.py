@@ -17,9 +17,11 @@ Definitions:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +40,7 @@ from .reports import (
     ReportRow,
     column_condition,
     cutoff_settings,
+    live_figures,
     weekly_report,
 )
 
@@ -203,6 +206,11 @@ def history(
     return out
 
 
+def chart_series(past: list[HistoryPoint]) -> list[tuple[str, str, Decimal | None]]:
+    """The clean rate of past weeks as the chart's series: ("T49", "Tuần 49/2026 (…)", rate)."""
+    return [(f"T{dom.parse_week(p.week)[1]}", dom.vn_week(p.week), p.rate) for p in past]
+
+
 def failed_report_runs(
     session: Session, user: User, now: datetime, days: int = FAILED_DAYS
 ) -> list[JobRun]:
@@ -218,6 +226,58 @@ def failed_report_runs(
         .order_by(JobRun.id.desc())
         .limit(20)
     ).all()
+
+
+# --------------------------------------------------------------------------- live figures, kept
+
+
+def newest_changes(session: Session, leaf_ids: list[int]) -> dict[int, datetime | None]:
+    """Per commune, the time of its newest record change (``persons.updated_at``, bumped by
+    every change and set by every import): one index probe per commune."""
+    out: dict[int, datetime | None] = {}
+    for chunk in _chunks(leaf_ids):
+        newest = (
+            select(func.max(Person.updated_at)).where(Person.unit_id == Unit.id).scalar_subquery()
+        )
+        out.update(session.execute(select(Unit.id, newest).where(Unit.id.in_(chunk))).all())
+    return out
+
+
+class LiveCache:
+    """Columns (4) and (6) per commune as the dashboard last counted them, kept between requests
+    (one per process). A commune is counted again when its newest record change moved since
+    (:func:`newest_changes`), and at the latest `seconds` after its count: a province's
+    dashboard then counts only the communes that changed, not its million records each time.
+    The time limit bounds the one case the newest change misses: a transaction that stamped a
+    record before another one's change and committed after it was read. The reports and the
+    freezing never use it (they count, ``reports.live_figures``)."""
+
+    def __init__(self, seconds: float = 120.0, clock=monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._entries: dict[int, tuple[datetime | None, float, tuple[int, int]]] = {}
+        self._lock = threading.Lock()
+
+    def figures(self, session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+        stamps = newest_changes(session, unit_ids)  # read before counting: never newer
+        moment = self.clock()
+        out: dict[int, tuple[int, int]] = {}
+        stale: list[int] = []
+        with self._lock:
+            for uid in unit_ids:
+                entry = self._entries.get(uid)
+                if (entry is not None and entry[0] == stamps.get(uid)
+                        and moment - entry[1] < self.seconds):  # fmt: skip
+                    out[uid] = entry[2]
+                else:
+                    stale.append(uid)
+        if stale:
+            fresh = live_figures(session, stale)
+            with self._lock:
+                for uid in stale:
+                    self._entries[uid] = (stamps.get(uid), moment, fresh[uid])
+            out.update(fresh)
+        return out
 
 
 # --------------------------------------------------------------------------- the board
@@ -245,13 +305,15 @@ def board(
     now: datetime,
     today: date,
     zone_name: str = DEFAULT_ZONE,
+    cache: LiveCache | None = None,
 ) -> Board:
     """The dashboard of `unit` (in the user's scope: the caller checks) as of `now`: the open
     reporting week's live figures per child unit (the weekly table's rows), the records waiting
     for the police, the overdue lists, the idle communes, the past weeks' clean rate."""
     weekday, hour = cutoff_settings(session, unit)
     week = dom.week_of_cutoff(now, weekday, hour, zone_name)
-    report = weekly_report(session, unit, week, now=now, zone_name=zone_name)
+    live = cache.figures if cache is not None else None
+    report = weekly_report(session, unit, week, now=now, zone_name=zone_name, live=live)
     leaves = [r.unit.id for r in report.leaf_rows]
     since = local_monday(now, zone_name)
     waiting = waiting_counts(session, leaves)
@@ -260,7 +322,7 @@ def board(
     rows = [_row(r, waiting, overdue, idle) for r in report.rows]
     total = _row(ReportRow(unit, "", 0, True, leaves, report.total), waiting, overdue, idle)
     past = history(session, leaves, week)
-    series = [(f"T{dom.parse_week(p.week)[1]}", dom.vn_week(p.week), p.rate) for p in past]
+    series = chart_series(past)
     chart = rate_chart(series)
     phone_chart = rate_chart(series[-PHONE_WEEKS:], PHONE_WIDTH)
     return Board(

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain import reports as dom
+from ..domain.charts import LineChart, rate_chart
 from ..domain.dates import format_date
 from ..domain.findings import rule_label
 from ..domain.formatting import DEFAULT_ZONE, local_date, vn_datetime
@@ -178,6 +179,19 @@ def attachments(session: Session, report: WeeklyReport, limit: int) -> tuple[lis
     return out, note
 
 
+def rate_history_chart(session: Session, report: WeeklyReport) -> LineChart | None:
+    """The clean rate of the frozen weeks up to and including the report's week (the
+    dashboard's chart, ``progress_board.history``); None when no week of them has a rate
+    (none frozen, or every one lacking some commune's reported total)."""
+    from .progress_board import chart_series, history
+
+    leaves = [r.unit.id for r in report.leaf_rows]
+    past = history(session, leaves, dom.shift_week(report.week, 1))
+    if not any(p.rate is not None for p in past):
+        return None
+    return rate_chart(chart_series(past))
+
+
 def report_document(
     session: Session,
     report: WeeklyReport,
@@ -204,6 +218,7 @@ def report_document(
         for s in report.restatements
     ]
     previous = dom.shift_week(report.week, -1)
+    chart = rate_history_chart(session, report)
     lists, note = attachments(session, report, attachment_limit)
     period = period_line(report)
     kind = "tháng" if report.kind == "monthly" else "tuần"
@@ -246,6 +261,7 @@ def report_document(
         file_title=f"Báo cáo tiến độ {unit.name}, {kind} {number}/{year}"
         if report.kind == "weekly"
         else f"Báo cáo tiến độ {unit.name}, {dom.vn_month(report.period).lower()}",
+        chart=chart,
     )
 
 

@@ -313,11 +313,16 @@ def week_cutoff(session: Session, unit: Unit, week: str, zone_name: str = DEFAUL
 # --------------------------------------------------------------------------- freezing
 
 
-def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict[int, WeekSnapshot]:
-    out: dict[int, WeekSnapshot] = {}
+def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict:
+    """The week's snapshots of these communes, {unit_id: row} (plain rows with the snapshot's
+    unit_id, reported, in_software, cleaned, frozen_at: a province's 500 are read on every
+    dashboard request, without building ORM objects)."""
+    out = {}
+    cols = (WeekSnapshot.unit_id, WeekSnapshot.reported, WeekSnapshot.in_software,
+            WeekSnapshot.cleaned, WeekSnapshot.frozen_at)  # fmt: skip
     for i in range(0, len(unit_ids), CHUNK):
-        for snap in session.scalars(
-            select(WeekSnapshot).where(
+        for snap in session.execute(
+            select(*cols).where(
                 WeekSnapshot.unit_id.in_(unit_ids[i : i + CHUNK]), WeekSnapshot.week == week
             )
         ):
@@ -325,9 +330,10 @@ def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict[int, We
     return out
 
 
-def _live(session: Session, unit_ids: list[int], day: date, now: datetime):
-    """Live figures and the entry in force for these communes."""
-    counts = live_figures(session, unit_ids)
+def _live(session: Session, unit_ids: list[int], day: date, now: datetime, live=None):
+    """Live figures and the entry in force for these communes (`live`: what counts (4) and (6),
+    ``live_figures`` unless the dashboard passes its cache)."""
+    counts = (live or live_figures)(session, unit_ids)
     totals = reported_totals(session, unit_ids, day, now)
     return {
         uid: (totals.get(uid), Figures(
@@ -347,7 +353,8 @@ def freeze_week(
     if now < cut:
         raise ReportError(f"{dom.vn_week(week)} chưa đến giờ chốt số liệu.")
     leaves = _leaf_ids(child_rows(session, unit))
-    missing = [uid for uid in leaves if uid not in _snapshots(session, leaves, week)]
+    frozen = _snapshots(session, leaves, week)
+    missing = [uid for uid in leaves if uid not in frozen]
     if not missing:
         return 0
     live = _live(session, missing, day, now)
@@ -376,7 +383,13 @@ def freeze_week(
 
 
 def weekly_report(
-    session: Session, unit: Unit, week: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
+    session: Session,
+    unit: Unit,
+    week: str,
+    *,
+    now: datetime,
+    zone_name: str = DEFAULT_ZONE,
+    live=None,
 ) -> WeeklyReport:
     """The weekly table of a unit. A frozen week is read from its snapshots only (as of the
     freeze); an open week, or a closed one not frozen yet, is counted live as of `now`. Never
@@ -389,7 +402,8 @@ def weekly_report(
     figures = {uid: Figures(s.reported, s.in_software, s.cleaned) for uid, s in snaps.items()}
     unfrozen = [uid for uid in leaves if uid not in snaps]
     if unfrozen:
-        figures.update({uid: fig for uid, (_e, fig) in _live(session, unfrozen, day, now).items()})
+        live_rows = _live(session, unfrozen, day, now, live)
+        figures.update({uid: fig for uid, (_e, fig) in live_rows.items()})
     frozen = closed and not unfrozen and bool(leaves)
     as_of = max(s.frozen_at for s in snaps.values()) if frozen else now
     for row in rows:
@@ -449,9 +463,7 @@ def restatements(
     return out
 
 
-def _duplicates_since(
-    session: Session, snaps: dict[int, WeekSnapshot], as_of: datetime
-) -> dict[int, tuple[int, int]]:
+def _duplicates_since(session: Session, snaps: dict, as_of: datetime) -> dict[int, tuple[int, int]]:
     """Per commune: records marked duplicates after its snapshot and by `as_of` that the
     snapshot counted in (4), and of them in (6)."""
     since = min(s.frozen_at for s in snaps.values())

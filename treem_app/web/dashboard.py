@@ -3,7 +3,7 @@ lists that make each figure, drill-down into a district, the past weeks' clean r
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
@@ -29,6 +29,14 @@ def _unit():
     return unit_or_404(current_user, code) if code else current_user.unit
 
 
+def _live_cache() -> service.LiveCache | None:
+    """The process's kept counts of the dashboard (None when TREEM_DASHBOARD_CACHE_S is 0)."""
+    seconds = current_app.config.get("TREEM_DASHBOARD_CACHE_S", 0)
+    if not seconds:
+        return None
+    return current_app.extensions.setdefault("treem_live_cache", service.LiveCache(seconds))
+
+
 @bp.get("/dashboard")
 @permission_required("view_reports")
 def index():
@@ -40,6 +48,7 @@ def index():
         now=utcnow(),
         today=clock.today(),
         zone_name=clock.zone_name(),
+        cache=_live_cache(),
     )
     idle_only = request.args.get("idle") == "1"
     rows = board.rows
