@@ -130,13 +130,19 @@ class QueuePage:
     rules: list[tuple[str, int]]
     severities: dict[str, int]
     imported: ImportRun | None = None  # the import filtered on, when the user may see it
+    # A search that matched more persons than SEARCH_BY_ID_MAX: the page and its numbers are
+    # those of the first SEARCH_BY_ID_MAX matches found (the page says so); 0 otherwise.
+    capped: int = 0
 
 
 # persons.open_rank (kept in step with the findings by every write, see
 # services.persons.open_rank_of): 0 an open error, 1 open warnings only, 2 neither.
 RANK_ERROR, RANK_NONE = 0, 2
-# A search matching at most this many persons is run once; the queries of the page then read
-# those persons by id instead of searching the whole unit again each.
+# A search is run once, reading at most this many matching persons plus one; the queries of
+# the page then read those persons by id instead of searching the scope again each. A search
+# that matches more shows those (QueuePage.capped): one bounded scan at any number of
+# matches, not a cliff past it (issue 15, finding 5). On PostgreSQL a trigram index on the
+# name key (0021_search_trgm) finds a rare name without reading the scope.
 SEARCH_BY_ID_MAX = 1000
 # The first pages of a queue over several units are merged from each unit's index (each unit
 # reads page * PAGE_SIZE rows at most; page 5 measured no faster than the sort); later pages
@@ -414,6 +420,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
               "rule": filt.rule, "severity": filt.severity}  # fmt: skip
     imported = None
+    capped = 0
     if filt.imp:
         imported = get_scoped(session, user, ImportRun, filt.imp)  # not the user's: nothing
         ids = imported.affected(filt.rule) if imported is not None else []
@@ -424,9 +431,10 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         else:
             params["search"] = _like_pattern(name_key(filt.q), prefix=False)
         found = conn.scalars(_statements(shape).search, params).all()
-        if len(found) <= SEARCH_BY_ID_MAX:
-            shape = replace(shape, search="ids")
-            params["ids"] = found
+        if len(found) > SEARCH_BY_ID_MAX:
+            capped = SEARCH_BY_ID_MAX
+        shape = replace(shape, search="ids")
+        params["ids"] = found[:SEARCH_BY_ID_MAX]
     stmts = _statements(shape)
     counts: dict[str | None, int] = {}
     rules = []
@@ -454,7 +462,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         if rule is not None:
             items[-1].findings.append(QueueFinding(rule, severity, message))
     hamlets = [(h or "", n) for h, n in counts.items()]
-    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported)
+    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped)
 
 
 # The ids of a unit and the units below it (services.access.subtree_ids with the path bound).
