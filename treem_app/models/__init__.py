@@ -49,3 +49,15 @@ __all__ = [
     "VolunteerHamlet",
     "WeekSnapshot",
 ]
+
+
+def include_object_for(dialect: str):
+    """Alembic's ``include_object`` for a database of `dialect`: leaves out the model's objects
+    created on another database only (``.ddl_if(dialect=...)``, e.g. PostgreSQL's trigram
+    index), so comparing the models with a SQLite database does not ask for them."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        only = getattr(obj, "_ddl_if", None)
+        return reflected or only is None or only.dialect in (None, dialect)
+
+    return include_object

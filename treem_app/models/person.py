@@ -57,6 +57,14 @@ class Person(db.Model):
             postgresql_where=text("merged_into_id IS NOT NULL"),
             sqlite_where=text("merged_into_id IS NOT NULL"),
         ),
+        # The work queue's name search (a part of the folded name): the name's trigrams, on
+        # PostgreSQL only (pg_trgm, migration 0021); SQLite keeps its LIKE over the unit.
+        Index(
+            "ix_persons_name_key_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

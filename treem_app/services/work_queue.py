@@ -130,13 +130,19 @@ class QueuePage:
     rules: list[tuple[str, int]]
     severities: dict[str, int]
     imported: ImportRun | None = None  # the import filtered on, when the user may see it
+    # A search that matched more persons than SEARCH_BY_ID_MAX: the page and its numbers are
+    # those of the first SEARCH_BY_ID_MAX matches found (the page says so); 0 otherwise.
+    capped: int = 0
 
 
 # persons.open_rank (kept in step with the findings by every write, see
 # services.persons.open_rank_of): 0 an open error, 1 open warnings only, 2 neither.
 RANK_ERROR, RANK_NONE = 0, 2
-# A search matching at most this many persons is run once; the queries of the page then read
-# those persons by id instead of searching the whole unit again each.
+# A search is run once, reading at most this many matching persons plus one; the queries of
+# the page then read those persons by id instead of searching the scope again each. A search
+# that matches more shows those (QueuePage.capped): one bounded scan at any number of
+# matches, not a cliff past it (issue 15, finding 5). On PostgreSQL a trigram index on the
+# name key (0021_search_trgm) finds a rare name without reading the scope.
 SEARCH_BY_ID_MAX = 1000
 # The first pages of a queue over several units are merged from each unit's index (each unit
 # reads page * PAGE_SIZE rows at most; page 5 measured no faster than the sort); later pages
@@ -193,8 +199,26 @@ def _unbounded_ids(ids: list[int], dialect: str) -> object:
     return ids if dialect == "postgresql" else json.dumps(ids)
 
 
-def _open_finding(*conditions):
-    return select(literal(1)).where(F.person_id == P.id, F.status == "open", *conditions).exists()
+def _open_finding(*conditions, per_person: bool = False):
+    """Whether the person has an open finding matching `conditions`. `per_person` keeps it a
+    probe of each person's findings (PostgreSQL, see _probes_per_person)."""
+    probe = select(literal(1)).where(F.person_id == P.id, F.status == "open", *conditions)
+    if per_person:
+        # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a semi-join (it does not
+        # pull up a subquery with an OFFSET): it stays a lookup per person in the index.
+        probe = probe.offset(literal_column("0"))
+    return probe.exists()
+
+
+def _probes_per_person(shape: _Shape) -> bool:
+    """Whether a rule or severity filter probes each person's findings rather than joining the
+    open findings of that rule. For a commune (or the few persons a search found) PostgreSQL
+    chose a merge semi-join that read the rule's open findings in person order from the start
+    of ``ix_findings_open_rule``: every one of them in the database for a commune whose persons
+    have high ids (30,960 index rows for 1,120 persons at 1.2 million). Probing each person of
+    the commune with an open rank (about a thousand) is bounded by the commune. Several units
+    keep the join: their persons outnumber the rule's findings."""
+    return shape.dialect == "postgresql" and (shape.units == "one" or shape.search == "ids")
 
 
 def _scope(shape: _Shape) -> list:
@@ -240,13 +264,19 @@ def _filters(shape: _Shape, *, skip: str = "") -> list:
     if shape.hamlet and skip != "hamlet":
         conditions.append(P.hamlet == bindparam("hamlet"))
     if shape.rule and skip != "rule" and not shape.imported:  # an import's ids are the rule's
-        conditions.append(_open_finding(F.rule == bindparam("rule")))
+        conditions.append(
+            _open_finding(F.rule == bindparam("rule"), per_person=_probes_per_person(shape))
+        )
     if shape.severity and skip != "rule":
         if shape.severity == "error":
             conditions.append(P.open_rank == RANK_ERROR)
         else:  # an open warning: the rank says whether one can exist, the findings say which
             conditions.append(P.open_rank < RANK_NONE)
-            conditions.append(_open_finding(F.severity == bindparam("severity")))
+            conditions.append(
+                _open_finding(
+                    F.severity == bindparam("severity"), per_person=_probes_per_person(shape)
+                )
+            )
     return conditions
 
 
@@ -390,6 +420,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
               "rule": filt.rule, "severity": filt.severity}  # fmt: skip
     imported = None
+    capped = 0
     if filt.imp:
         imported = get_scoped(session, user, ImportRun, filt.imp)  # not the user's: nothing
         ids = imported.affected(filt.rule) if imported is not None else []
@@ -400,9 +431,10 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         else:
             params["search"] = _like_pattern(name_key(filt.q), prefix=False)
         found = conn.scalars(_statements(shape).search, params).all()
-        if len(found) <= SEARCH_BY_ID_MAX:
-            shape = replace(shape, search="ids")
-            params["ids"] = found
+        if len(found) > SEARCH_BY_ID_MAX:
+            capped = SEARCH_BY_ID_MAX
+        shape = replace(shape, search="ids")
+        params["ids"] = found[:SEARCH_BY_ID_MAX]
     stmts = _statements(shape)
     counts: dict[str | None, int] = {}
     rules = []
@@ -430,7 +462,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         if rule is not None:
             items[-1].findings.append(QueueFinding(rule, severity, message))
     hamlets = [(h or "", n) for h, n in counts.items()]
-    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported)
+    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped)
 
 
 # The ids of a unit and the units below it (services.access.subtree_ids with the path bound).

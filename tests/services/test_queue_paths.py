@@ -1,0 +1,101 @@
+"""The work queue's alternative query paths (issue 15) give the results of the plain ones."""
+
+from dataclasses import asdict
+from datetime import date
+
+import pytest
+from sqlalchemy import inspect
+
+from treem_app.extensions import db
+from treem_app.services import findings, review, work_queue
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def scene(make):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    reporter = make.user("reporter", tree["district"])
+    rows = [
+        (tree["a"], {"id_number": None}),
+        (tree["a"], {"id_number": None, "father_name": None, "hamlet": "Thôn Hai"}),
+        (tree["a"], {"id_number": "052215000123", "id_source": "export"}),
+        (tree["a"], {"id_number": "052215000456", "father_name": None, "hamlet": "Thôn Hai"}),
+        (tree["a"], {"id_number": None, "full_name": "Trần Thị Bình", "name_key": "tran thi binh"}),
+        (tree["a"], {"id_number": "052216000789", "dob": date(2016, 1, 2), "hamlet": None}),
+        (tree["b"], {"id_number": None, "hamlet": "Thôn Hai"}),
+        (tree["b"], {"id_number": "052215000999", "father_name": None}),
+        (tree["c"], {"id_number": None}),
+    ]
+    persons = []
+    for i, (unit, facts) in enumerate(rows):
+        person = make.person(unit, **facts, dob_precision="day" if i % 2 else "year")
+        findings.rescreen(db.session, [person], TODAY)
+        persons.append(person)
+    review.set_mark(db.session, persons[1], "moved", "Chuyển đi", user=officer, today=TODAY)
+    db.session.commit()
+    return officer, reporter, persons
+
+
+def _result(user, args):
+    page = work_queue.queue_page(db.session, user, work_queue.QueueFilter(**args))
+    return asdict(page)
+
+
+RULE_FILTERS = [
+    {"rule": "ID_MISSING"},
+    {"rule": "GUARDIAN_MISSING", "hamlet": "Thôn Hai", "status": "all"},
+    {"severity": "warning", "status": "all"},
+    {"rule": "ID_MISSING", "severity": "warning"},
+    {"rule": "ID_MISSING", "q": "nguyen"},
+]
+
+
+@pytest.mark.parametrize("args", RULE_FILTERS)
+def test_a_rule_probed_per_person_gives_what_the_join_gives(scene, monkeypatch, args):
+    """Finding 6: the rule (or warning) filter as a probe per person (OFFSET 0, PostgreSQL's
+    path for a commune) and as the plain EXISTS the planner may join: the same page."""
+    officer, reporter, _persons = scene
+    for user in (officer, reporter):
+        results = []
+        for per_person in (False, True):
+            monkeypatch.setattr(work_queue, "_probes_per_person", lambda shape, v=per_person: v)
+            work_queue._statements.cache_clear()
+            results.append(_result(user, args))
+        work_queue._statements.cache_clear()
+        assert results[0] == results[1]
+        assert results[0]["total"] > 0 or args.get("hamlet")
+
+
+def test_a_search_over_the_cap_shows_the_first_matches_and_says_so(scene, monkeypatch):
+    """Finding 5: a search matching more than SEARCH_BY_ID_MAX persons runs once and shows
+    that many (capped), instead of searching the whole scope again for each statement."""
+    officer, _reporter, persons = scene
+    everyone = _result(officer, {"q": "nguyen", "status": "all"})
+    assert everyone["capped"] == 0 and everyone["total"] >= 3
+    monkeypatch.setattr(work_queue, "SEARCH_BY_ID_MAX", 2)
+    capped = _result(officer, {"q": "nguyen", "status": "all"})
+    assert capped["capped"] == 2 and capped["total"] == 2
+    shown = {row["id"] for row in capped["items"]}
+    assert shown < {row["id"] for row in everyone["items"]}
+    # The officer's commune holds 5 "nguyen" (one moved): at a cap of 5, everything, nothing said.
+    monkeypatch.setattr(work_queue, "SEARCH_BY_ID_MAX", 5)
+    assert _result(officer, {"q": "nguyen", "status": "all"}) == everyone
+
+
+def test_the_capped_search_says_so_on_the_page(scene, monkeypatch, login):
+    monkeypatch.setattr(work_queue, "SEARCH_BY_ID_MAX", 2)
+    client = login(scene[0])
+    html = client.get("/records?q=nguyen&status=all").get_data(as_text=True)
+    assert 'id="queue-capped"' in html and "Có hơn 2 hồ sơ khớp" in html
+    html = client.get("/records?q=binh&status=all").get_data(as_text=True)
+    assert 'id="queue-capped"' not in html
+
+
+def test_the_name_key_has_a_trigram_index_on_postgresql(app, ctx):
+    indexes = {i["name"] for i in inspect(db.engine).get_indexes("persons")}
+    if db.engine.dialect.name == "postgresql":
+        assert "ix_persons_name_key_trgm" in indexes
+    else:
+        assert "ix_persons_name_key_trgm" not in indexes
