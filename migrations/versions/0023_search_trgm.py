@@ -6,8 +6,8 @@ On PostgreSQL a GIN index of the key's trigrams (``pg_trgm``, a trusted extensio
 PostgreSQL 13) answers a pattern of three letters or more from the index. SQLite keeps its
 plain LIKE over the unit's persons (a commune's database, small): nothing to do there.
 
-Revision ID: 0021_search_trgm
-Revises: 0020_scale_history
+Revision ID: 0023_search_trgm
+Revises: 0022_login_throttles
 Create Date: 2026-12-08 02:00:00.000000
 
 """
@@ -15,8 +15,8 @@ Create Date: 2026-12-08 02:00:00.000000
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0021_search_trgm"
-down_revision = "0020_scale_history"
+revision = "0023_search_trgm"
+down_revision = "0022_login_throttles"
 branch_labels = None
 depends_on = None
 
