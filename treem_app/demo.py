@@ -20,10 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import clock
+from .domain import software_sync as sync
 from .domain.screening import screen_rows
 from .models import Person, Unit, User, VolunteerHamlet
 from .services.accounts import create_user
-from .services.persons import create_screened_person
+from .services.persons import create_screened_person, refresh_sync
+from .services.roster_sync import software_texts
 from .services.units import import_units, parse_units_csv
 from .synthetic import generate_children
 
@@ -126,11 +128,47 @@ def seed(
         )
         result = screen_rows(rows, day)
         for record in result.records:
-            create_screened_person(
+            person = create_screened_person(
                 session, commune, record, source="export", note="Dữ liệu mẫu (trẻ em giả lập)"
             )
+            # As if it came with the commune's last export: the national software holds the
+            # row as written (what screening repaired is still to be typed in, step 4).
+            person.software_facts = sync.dump(software_texts(record, _no_column, 0))
+            refresh_sync(person)
         session.flush()
+    _seed_reported_totals(session, communes, day, seed)
     return accounts
+
+
+def _no_column(_field: str) -> None:
+    return None
+
+
+def _seed_reported_totals(session: Session, communes: list[Unit], day: date, seed: int) -> None:
+    """Each commune's own count of its children for this month (column (3) of the reports),
+    entered by the province's reporter; the last commune has not reported yet, as happens."""
+    import random
+
+    from .services.reports import ReportError, enter_total
+
+    reporters = list(session.scalars(select(User).where(User.role == "reporter")))
+    if not reporters:
+        return
+    reporter = min(reporters, key=lambda u: len(u.unit.path))  # the widest scope
+    rng = random.Random(seed)
+    for commune in communes[:-1]:
+        held = session.scalar(
+            select(func.count()).select_from(Person).where(Person.unit_id == commune.id)
+        )
+        total = held + rng.randint(held // 25, held // 10)  # children the software lacks
+        try:
+            enter_total(
+                session, commune, f"{day.year}-{day.month:02d}", total, reporter,
+                "Số liệu mẫu (giả lập)",
+            )  # fmt: skip
+        except ReportError:
+            continue  # a commune outside the reporter's scope (another district)
+    session.flush()
 
 
 # Columns of the sample export, shaped like the national software's "Danh sách trẻ em" export:

@@ -144,6 +144,17 @@ def test_seed_demo_makes_messy_children_in_every_commune(app, ctx):
 
     rules = set(db.session.scalars(select(Finding.rule).distinct()))
     assert {"ID_MISSING", "ID_FORMAT", "GUARDIAN_MISSING", "NAME_NORMALIZED"} <= rules
+    # As if exported from the national software: it holds every child (report column (4)),
+    # and what screening repaired waits on step 4's change list; six of seven communes have
+    # entered their own count (column (3)), the seventh not yet.
+    from treem_app.models import ReportedTotal
+    from treem_app.services.software_sync import change_counts, progress_counts
+
+    ids = list(per_unit)
+    assert progress_counts(db.session, ids)["in_software"] == 7 * 40
+    assert change_counts(db.session, officer.unit)["all"] > 0
+    totals = db.session.scalars(select(ReportedTotal)).all()
+    assert len(totals) == 6 and all(t.total >= 40 for t in totals)
 
 
 def test_seed_demo_keeps_the_three_level_shape_on_request(app, ctx):
