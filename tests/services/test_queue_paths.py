@@ -76,7 +76,8 @@ def test_a_search_over_the_cap_shows_the_first_matches_and_says_so(scene, monkey
     assert everyone["capped"] == 0 and everyone["total"] >= 3
     monkeypatch.setattr(work_queue, "SEARCH_BY_ID_MAX", 2)
     capped = _result(officer, {"q": "nguyen", "status": "all"})
-    assert capped["capped"] == 2 and capped["total"] == 2
+    # The first 2 matches found (a moved child among them is then left out of the list).
+    assert capped["capped"] == 2 and 1 <= capped["total"] <= 2
     shown = {row["id"] for row in capped["items"]}
     assert shown < {row["id"] for row in everyone["items"]}
     # The officer's commune holds 5 "nguyen" (one moved): at a cap of 5, everything, nothing said.

@@ -106,8 +106,10 @@ def test_same_form_at_the_same_instant_imports_once(officer, web_app, redis):
         "/login",
         data={"username": officer.username, "password": TEST_PASSWORD, "csrf_token": token},
     )
-    clients[1].set_cookie("session", clients[0].get_cookie("session").value)  # one browser
     form = form_of(clients[0], "/imports", "/imports")
+    # One browser: the second client takes the cookie as it is once the form was drawn (the
+    # session gains its CSRF secret there: a login starts a fresh session).
+    clients[1].set_cookie("session", clients[0].get_cookie("session").value)
     data = simple_xlsx(HEADER, [row(1, "Đinh Thị Đúp", "05/03/2015")])
     answers = []
     barrier = threading.Barrier(2, timeout=10)

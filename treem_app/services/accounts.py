@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import LoginThrottle, Unit, User
 from ..models._common import utcnow
@@ -91,15 +90,16 @@ LONGEST_LOCK = timedelta(hours=24)
 # Failures older than this are forgotten.
 FAILURE_MEMORY = timedelta(hours=24)
 
-_dummy_hash: str | None = None
+_dummy_user: User | None = None
 
 
 def _dummy_check(password: str) -> bool:
     """Verify `password` against a hash of nothing: an unknown name costs what a known one does."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = generate_password_hash(secrets.token_urlsafe(16))
-    check_password_hash(_dummy_hash, password)
+    global _dummy_user
+    if _dummy_user is None:
+        _dummy_user = User(username="")  # never added to a session
+        _dummy_user.set_password(secrets.token_urlsafe(16))
+    _dummy_user.check_password(password)
     return False
 
 
