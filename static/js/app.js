@@ -260,3 +260,73 @@ document.addEventListener("change", function (event) {
   var next = boxes[boxes.indexOf(box) + 1] || document.querySelector("[data-next-page]");
   if (next) next.focus();
 });
+
+// Focus after an HTMX swap stays where the user works. When the swap removed the focused element
+// (a "Lưu" button, a pager link, a select of a form swapped whole), the focus goes, in order, to
+// the element named by the trigger's data-focus-after-swap (a CSS selector), the new element of
+// the same id, the field of the same name in the same form, the swapped-in [autofocus] or
+// [data-focus-after-swap] element. A swap that did not take the focus away (a progress poll)
+// never moves it.
+(function () {
+  var before = null;
+
+  function triggerOf(detail) {
+    return (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var active = document.activeElement;
+    var form = active && active.form;
+    before = {
+      el: active,
+      id: active && active.id,
+      name: active && active.name,
+      formId: form && form.id,
+      trigger: triggerOf(evt.detail),
+    };
+  });
+
+  function target(b, swapped) {
+    var selector = b.trigger && b.trigger.getAttribute && b.trigger.getAttribute("data-focus-after-swap");
+    var found = selector && document.querySelector(selector);
+    if (!found && b.id) found = document.getElementById(b.id);
+    if (!found && b.name) {
+      var scope = (b.formId && document.getElementById(b.formId)) || swapped || document;
+      found = scope.querySelector('[name="' + CSS.escape(b.name) + '"]:not([type=hidden])');
+    }
+    if (!found && swapped && swapped.querySelector) {
+      found = swapped.querySelector("[autofocus], [data-focus-after-swap]");
+    }
+    return found;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var b = before;
+    if (!b) return;
+    var active = document.activeElement;
+    var lost = b.el && b.el !== document.body && !document.contains(b.el);
+    if (!lost) return;
+    if (active && active !== document.body && document.contains(active)) return; // htmx placed it
+    before = null;
+    var swapped = evt.detail.elt && document.contains(evt.detail.elt) ? evt.detail.elt : null;
+    var found = target(b, swapped);
+    if (found) {
+      if (!found.matches("a[href], button, input, select, textarea, [tabindex]")) {
+        found.setAttribute("tabindex", "-1");
+      }
+      found.focus();
+    }
+  });
+})();
+
+// Escape in a fact's edit (records/_fact.html) cancels it, like its "Hủy" link: the fact comes
+// back as it was and the focus returns to its "Sửa".
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape" || event.isComposing) return;
+  var row = event.target.closest && event.target.closest(".fact-row.editing");
+  if (!row) return;
+  var cancel = row.querySelector("[data-cancel]");
+  if (!cancel) return;
+  event.preventDefault();
+  cancel.click();
+});
