@@ -330,3 +330,58 @@ document.addEventListener("keydown", function (event) {
   event.preventDefault();
   cancel.click();
 });
+
+// Announcements through the page's one polite live region (#announce in base.html): a swapped-in
+// [data-announce] (the queue's result count) is read once; a job's progress ([data-progress],
+// templates/_macros/progress.html, polled every second) is read at most every 10 % and at its end.
+(function () {
+  var lastTenth = {};
+
+  function say(text) {
+    var box = document.getElementById("announce");
+    if (!box || !text) return;
+    box.textContent = "";
+    window.setTimeout(function () { box.textContent = text; }, 50);
+  }
+
+  function progressKey(el) {
+    var holder = el.closest("[id]");
+    return holder ? holder.id : "page";
+  }
+
+  function progressText(el, announce) {
+    var key = progressKey(el);
+    var percent = parseInt(el.getAttribute("data-progress"), 10) || 0;
+    var tenth = Math.floor(percent / 10);
+    var label = el.getAttribute("data-progress-label") || "";
+    if (el.hasAttribute("data-progress-done")) {
+      if (lastTenth[key] === "done") return null;
+      lastTenth[key] = "done";
+      return announce ? label : null;
+    }
+    if (lastTenth[key] !== undefined && lastTenth[key] >= tenth) return null;
+    lastTenth[key] = tenth;
+    return announce ? "Tiến độ " + percent + "%. " + label : null;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-progress]").forEach(function (el) { progressText(el, false); });
+  });
+
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var root = evt.detail.elt;
+    if (!root || !root.querySelectorAll) return;
+    var parts = [];
+    var nodes = Array.prototype.slice.call(root.querySelectorAll("[data-announce], [data-progress]"));
+    if (root.matches("[data-announce], [data-progress]")) nodes.unshift(root);
+    nodes.forEach(function (el) {
+      if (el.hasAttribute("data-progress")) {
+        var text = progressText(el, true);
+        if (text) parts.push(text);
+      } else {
+        parts.push(el.textContent.replace(/\s+/g, " ").trim());
+      }
+    });
+    if (parts.length) say(parts.join(" "));
+  });
+})();
