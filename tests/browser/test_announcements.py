@@ -43,3 +43,43 @@ def test_the_result_count_and_a_jobs_end_are_announced(make, page, run_jobs):
     page.locator('#job-status[data-status="finished"]').wait_for(timeout=20000)
     label = page.locator("#job-status [data-progress]").get_attribute("data-progress-label")
     assert label in _announced(page, label)
+
+
+def test_progress_is_announced_every_ten_percent_and_at_the_end(make, page):
+    """The poll swaps the progress in every second; the live region speaks only when a new tenth
+    is reached, and once at the end (the swaps are simulated: a job's pace is the worker's)."""
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    db.session.commit()
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    page.goto("/jobs")
+    said = page.evaluate(
+        """async () => {
+      const said = [];
+      const box = document.getElementById('announce');
+      const holder = document.createElement('div');
+      holder.id = 'job-status';
+      document.querySelector('main').appendChild(holder);
+      for (const [percent, done] of [[3], [7], [12], [15], [19], [25], [100, true], [100, true]]) {
+        holder.innerHTML = '<p data-progress="' + percent + '"'
+          + (done ? ' data-progress-done' : '')
+          + ' data-progress-label="' + (done ? 'Hoàn thành' : 'Đang xử lý') + '"></p>';
+        box.textContent = '';
+        htmx.trigger(holder.firstChild, 'htmx:afterSettle', {elt: holder.firstChild});
+        await new Promise(r => setTimeout(r, 120));
+        said.push(box.textContent);
+      }
+      return said;
+    }"""
+    )
+    assert said == [
+        "Tiến độ 3%. Đang xử lý",
+        "",
+        "Tiến độ 12%. Đang xử lý",
+        "",
+        "",
+        "Tiến độ 25%. Đang xử lý",
+        "Hoàn thành",
+        "",
+    ]

@@ -65,7 +65,7 @@ def _wait_active(page, expected: str) -> str:
     return page.evaluate(ACTIVE)
 
 
-def test_a_select_fact_opens_focused_and_escape_cancels_the_edit(make, page):
+def test_a_select_fact_opens_focused_and_escape_cancels_the_edit(make, page, screenshot):
     tree = make.tree()
     officer = make.user("officer", tree["a"])
     child = make.person(tree["a"], full_name="Bùi Thùy Anh", hamlet="Thôn Một")
@@ -75,13 +75,20 @@ def test_a_select_fact_opens_focused_and_escape_cancels_the_edit(make, page):
     page.wait_for_url("**/home")
     page.goto(f"/records/{child.id}")
 
+    page.set_viewport_size({"width": 1366, "height": 768})
     for field in ("sex", "ethnicity"):
         page.locator(f"#fact-{field}").get_by_role("link", name="Sửa").focus()
         page.keyboard.press("Enter")
         assert _wait_active(page, f"value-{field}") == f"value-{field}"
+        if field == "sex":
+            screenshot("fact-edit-sex-focused-1366")
+            page.set_viewport_size({"width": 640, "height": 720})
+            screenshot("fact-edit-sex-focused-640")
         page.keyboard.press("Escape")
         page.locator(f"#fact-{field}:not(.editing)").wait_for()
         assert _wait_focus(page, f"fact-{field} Sửa") == f"fact-{field} Sửa"
+        if field == "sex":
+            screenshot("fact-escape-focus-back-640")
 
     # Escape from the source select or the note cancels too; nothing is saved.
     row = page.locator("#fact-mother_name")
