@@ -265,8 +265,9 @@ document.addEventListener("change", function (event) {
 // (a "Lưu" button, a pager link, a select of a form swapped whole), the focus goes, in order, to
 // the element named by the trigger's data-focus-after-swap (a CSS selector), the new element of
 // the same id, the field of the same name in the same form, the swapped-in [autofocus] or
-// [data-focus-after-swap] element. A swap that did not take the focus away (a progress poll)
-// never moves it.
+// [data-focus-after-swap] element, the same link or button drawn again, else the swapped area
+// itself (the next Tab goes on from there). A swap that did not take the focus away (a progress
+// poll while the user is elsewhere) never moves it.
 (function () {
   var before = null;
 
@@ -282,6 +283,8 @@ document.addEventListener("change", function (event) {
       id: active && active.id,
       name: active && active.name,
       formId: form && form.id,
+      tag: active && active.tagName,
+      text: active && (active.textContent || "").trim(),
       trigger: triggerOf(evt.detail),
     };
   });
@@ -296,6 +299,14 @@ document.addEventListener("change", function (event) {
     }
     if (!found && swapped && swapped.querySelector) {
       found = swapped.querySelector("[autofocus], [data-focus-after-swap]");
+      // the same link or button drawn again (a poll redrew the area around it)
+      if (!found && b.text) {
+        found = Array.prototype.find.call(swapped.querySelectorAll(b.tag), function (el) {
+          return el.textContent.trim() === b.text;
+        }) || null;
+      }
+      // else the swapped area itself: the next Tab goes on from there, not from the logo
+      if (!found && swapped !== document.body) found = swapped;
     }
     return found;
   }

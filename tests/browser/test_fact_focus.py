@@ -152,3 +152,29 @@ def test_changing_a_mapping_select_keeps_the_focus_on_it(make, page, tmp_path):
     assert _wait_active(page, select_id) == select_id
     page.keyboard.press("Tab")  # goes on to the next column, not back to the top of the page
     assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("Cột D")
+
+
+def test_a_poll_redrawing_the_focused_link_keeps_the_focus_in_its_area(make, page, run_jobs):
+    from ..batch_helpers import ready_children
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    ready_children(make, tree["a"], 3)
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    page.goto("/batches")
+    page.get_by_role("button", name="Lập danh sách mới").click()
+    page.get_by_role("button", name="Khóa và chuyển công an").click()
+    link = page.get_by_role("link", name="Xem tiến trình xử lý")
+    link.focus()
+    page.evaluate("document.getElementById('batch-documents').dataset.old = '1'")
+    page.wait_for_function("() => !document.getElementById('batch-documents').dataset.old")
+    page.wait_for_timeout(300)  # the poll redrew the area; the swap settles
+    assert page.evaluate("document.activeElement.textContent.trim()").startswith(
+        "Xem tiến trình xử lý"
+    )
+    run_jobs()
+    page.locator("#download-pdf").wait_for(timeout=20000)
+    assert _wait_active(page, "batch-documents") == "batch-documents"
+    page.keyboard.press("Tab")  # goes on inside the area, to its first download
+    assert page.evaluate("document.activeElement.id") == "download-pdf"
