@@ -119,3 +119,22 @@ def test_login_and_password_errors_are_tied_to_their_fields(make, client, login,
     assert "aria-invalid" not in _tag(body, r'<input type="password" id="current"[^>]*>')
     confirm = _tag(body, r'<input type="password" id="confirm"[^>]*>')
     assert 'aria-describedby="password-error"' in confirm
+
+
+def test_every_table_header_has_a_scope_and_a_name():
+    """Templates of pages (not the printed documents): <th> carries scope="col" or "row" and is
+    never empty (a column of checkboxes or actions is named for a screen reader)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    missing, empty = [], []
+    for path in sorted(root.rglob("*.html")):
+        if "documents" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for tag in re.findall(r"<th\b[^>]*>", text):
+            if not re.search(r'scope="(col|row)"', tag):
+                missing.append(f"{path.relative_to(root)}: {tag}")
+        empty += [str(path.relative_to(root)) for _ in re.findall(r"<th\b[^>]*>\s*</th>", text)]
+    assert not missing, missing
+    assert not empty, empty
