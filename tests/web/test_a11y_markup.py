@@ -138,3 +138,29 @@ def test_every_table_header_has_a_scope_and_a_name():
         empty += [str(path.relative_to(root)) for _ in re.findall(r"<th\b[^>]*>\s*</th>", text)]
     assert not missing, missing
     assert not empty, empty
+
+
+def test_a_volunteers_end_day_and_an_import_file_errors_are_tied_to_their_fields(
+    make, client, login, post
+):
+    tree = make.tree()
+    volunteer = make.user("volunteer", tree["a"])
+    make.person(tree["a"], full_name="Bùi Thùy Anh", hamlet="Thôn Một")
+    db.session.commit()
+    login(make.user("officer", tree["a"]))
+    resp = post(f"/volunteers/{volunteer.id}", {"hamlet": "Thôn Một", "expires_at": "abc"})
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True)
+    error_id = f"exp-{volunteer.id}-error"
+    assert f'id="{error_id}"' in body
+    field = _tag(body, rf'<input type="text" id="exp-{volunteer.id}"[^>]*>')
+    assert 'aria-invalid="true"' in field
+    assert f'aria-describedby="{error_id} exp-{volunteer.id}-hint"' in field
+
+    resp = post("/imports", {}, content_type="multipart/form-data")
+    body = resp.get_data(as_text=True)
+    assert 'id="file-error"' in body
+    field = _tag(body, r'<input type="file" id="file"[^>]*>')
+    assert 'aria-invalid="true"' in field and 'aria-describedby="file-error file-name"' in field
+    fresh = _tag(client.get("/imports").get_data(as_text=True), r'<input type="file"[^>]*>')
+    assert "aria-invalid" not in fresh
