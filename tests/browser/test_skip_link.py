@@ -60,6 +60,7 @@ def test_the_first_tab_is_the_skip_link_and_it_leads_to_main(make, page, screens
     page.keyboard.press("Tab")  # "Tìm"
     page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE) == "|Bỏ qua bộ lọc, đến danh sách kết quả"
+    screenshot("queue-skip-filters-focused")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "queue-count"
     page.keyboard.press("Tab")
