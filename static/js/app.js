@@ -292,3 +292,139 @@ document.addEventListener("change", function (event) {
     document.querySelectorAll('form[aria-busy="true"]').forEach(enable);
   });
 })();
+
+// Focus after an HTMX swap stays where the user works. When the swap removed the focused element
+// (a "Lưu" button, a pager link, a select of a form swapped whole), the focus goes, in order, to
+// the element named by the trigger's data-focus-after-swap (a CSS selector), the new element of
+// the same id, the field of the same name in the same form, the swapped-in [autofocus] or
+// [data-focus-after-swap] element, the same link or button drawn again, else the swapped area
+// itself (the next Tab goes on from there). A swap that did not take the focus away (a progress
+// poll while the user is elsewhere) never moves it.
+(function () {
+  var before = null;
+
+  function triggerOf(detail) {
+    return (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var active = document.activeElement;
+    var form = active && active.form;
+    before = {
+      el: active,
+      id: active && active.id,
+      name: active && active.name,
+      formId: form && form.id,
+      tag: active && active.tagName,
+      text: active && (active.textContent || "").trim(),
+      trigger: triggerOf(evt.detail),
+    };
+  });
+
+  function target(b, swapped) {
+    var selector = b.trigger && b.trigger.getAttribute && b.trigger.getAttribute("data-focus-after-swap");
+    var found = selector && document.querySelector(selector);
+    if (!found && b.id) found = document.getElementById(b.id);
+    if (!found && b.name) {
+      var scope = (b.formId && document.getElementById(b.formId)) || swapped || document;
+      found = scope.querySelector('[name="' + CSS.escape(b.name) + '"]:not([type=hidden])');
+    }
+    if (!found && swapped && swapped.querySelector) {
+      found = swapped.querySelector("[autofocus], [data-focus-after-swap]");
+      // the same link or button drawn again (a poll redrew the area around it)
+      if (!found && b.text) {
+        found = Array.prototype.find.call(swapped.querySelectorAll(b.tag), function (el) {
+          return el.textContent.trim() === b.text;
+        }) || null;
+      }
+      // else the swapped area itself: the next Tab goes on from there, not from the logo
+      if (!found && swapped !== document.body) found = swapped;
+    }
+    return found;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var b = before;
+    if (!b) return;
+    var active = document.activeElement;
+    var lost = b.el && b.el !== document.body && !document.contains(b.el);
+    if (!lost) return;
+    if (active && active !== document.body && document.contains(active)) return; // htmx placed it
+    before = null;
+    var swapped = evt.detail.elt && document.contains(evt.detail.elt) ? evt.detail.elt : null;
+    var found = target(b, swapped);
+    if (found) {
+      if (!found.matches("a[href], button, input, select, textarea, [tabindex]")) {
+        found.setAttribute("tabindex", "-1");
+      }
+      found.focus();
+    }
+  });
+})();
+
+// Escape in a fact's edit (records/_fact.html) cancels it, like its "Hủy" link: the fact comes
+// back as it was and the focus returns to its "Sửa".
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape" || event.isComposing) return;
+  var row = event.target.closest && event.target.closest(".fact-row.editing");
+  if (!row) return;
+  var cancel = row.querySelector("[data-cancel]");
+  if (!cancel) return;
+  event.preventDefault();
+  cancel.click();
+});
+
+// Announcements through the page's one polite live region (#announce in base.html): a swapped-in
+// [data-announce] (the queue's result count) is read once; a job's progress ([data-progress],
+// templates/_macros/progress.html, polled every second) is read at most every 10 % and at its end.
+(function () {
+  var lastTenth = {};
+
+  function say(text) {
+    var box = document.getElementById("announce");
+    if (!box || !text) return;
+    box.textContent = "";
+    window.setTimeout(function () { box.textContent = text; }, 50);
+  }
+
+  function progressKey(el) {
+    var holder = el.closest("[id]");
+    return holder ? holder.id : "page";
+  }
+
+  function progressText(el, announce) {
+    var key = progressKey(el);
+    var percent = parseInt(el.getAttribute("data-progress"), 10) || 0;
+    var tenth = Math.floor(percent / 10);
+    var label = el.getAttribute("data-progress-label") || "";
+    if (el.hasAttribute("data-progress-done")) {
+      if (lastTenth[key] === "done") return null;
+      lastTenth[key] = "done";
+      return announce ? label : null;
+    }
+    if (lastTenth[key] !== undefined && lastTenth[key] >= tenth) return null;
+    lastTenth[key] = tenth;
+    return announce ? "Tiến độ " + percent + "%. " + label : null;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-progress]").forEach(function (el) { progressText(el, false); });
+  });
+
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var root = evt.detail.elt;
+    if (!root || !root.querySelectorAll) return;
+    var parts = [];
+    var nodes = Array.prototype.slice.call(root.querySelectorAll("[data-announce], [data-progress]"));
+    if (root.matches("[data-announce], [data-progress]")) nodes.unshift(root);
+    nodes.forEach(function (el) {
+      if (el.hasAttribute("data-progress")) {
+        var text = progressText(el, true);
+        if (text) parts.push(text);
+      } else {
+        parts.push(el.textContent.replace(/\s+/g, " ").trim());
+      }
+    });
+    if (parts.length) say(parts.join(" "));
+  });
+})();

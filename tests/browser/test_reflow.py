@@ -1,0 +1,88 @@
+"""200 % zoom on a 1280 px screen is a 640 CSS px window, 400 % a 320 px one: no main page
+scrolls sideways there (WCAG 1.4.10). Long hashes and URLs break; badges wrap; at 320 px a wide
+table scrolls inside its own box."""
+
+from datetime import date
+
+from treem_app.extensions import db
+from treem_app.services import findings
+
+from ..batch_helpers import ready_children
+from .test_login_flow import sign_in
+
+WIDTH = 640
+
+# The elements wider than the window, for the assertion's message.
+OVERFLOW = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+    && !(e.parentElement && e.parentElement.closest('.table-wrap, table.grid'))
+    && !e.closest('.sr-only, .skip-link'))
+  .slice(0, 5)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+def _assert_no_sideways_scroll(page, path, window, screenshot, name):
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    screenshot(name)
+    assert width <= window, f"{path} at {window} px: {width} px wide; {page.evaluate(OVERFLOW)}"
+
+
+def test_main_pages_fit_a_640_px_window(make, page, screenshot, run_jobs, tmp_path):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"], full_name="Nguyễn Thị Thu Hà")
+    children = ready_children(make, tree["a"], 6)
+    flagged = [
+        make.person(
+            tree["a"],
+            full_name=f"Nguyễn Thị Phương Thảo {i}",
+            hamlet="Thôn Hưng Nghĩa",
+            id_number="12",
+            mother_name=None,
+            father_name=None,
+        )
+        for i in range(4)
+    ]
+    findings.rescreen(db.session, children + flagged, date(2026, 1, 5))
+    db.session.commit()
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+
+    # an issued batch (its 64-character hash, its verification URL)
+    page.goto("/batches")
+    page.get_by_role("button", name="Lập danh sách mới").click()
+    page.get_by_role("button", name="Khóa và chuyển công an").click()
+    run_jobs()
+    page.locator("#download-pdf").wait_for(timeout=20000)
+    batch_url = page.url
+    # an uploaded import (its SHA-256, the mapping table)
+    page.goto("/imports")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải tệp mẫu").click()
+    sample = tmp_path / download.value.suggested_filename
+    download.value.save_as(sample)
+    page.get_by_label("Tệp xuất").set_input_files(str(sample))
+    page.get_by_role("button", name="Tải lên và kiểm tra cột").click()
+    page.wait_for_url("**/imports/*")
+    import_url = page.url
+
+    pages = {
+        "home": "/home",
+        "queue": "/records",
+        "record": f"/records/{flagged[0].id}",
+        "batches": "/batches",
+        "batch": batch_url,
+        "imports": "/imports",
+        "import": import_url,
+        "jobs": "/jobs",
+    }
+    page.set_viewport_size({"width": 1366, "height": 768})
+    for name in ("queue", "record", "batch", "import"):
+        page.goto(pages[name])
+        screenshot(f"reflow-1366-{name}")
+    # 200 % zoom of a 1280 px screen, then 400 % (WCAG's 320 px)
+    for width in (WIDTH, 320):
+        page.set_viewport_size({"width": width, "height": 720})
+        for name, path in pages.items():
+            _assert_no_sideways_scroll(page, path, width, screenshot, f"reflow-{width}-{name}")
