@@ -10,7 +10,10 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("TREEM_CHROMIUM", "/usr/bin/chromium")
+# Per database: CI runs the SQLite and the PostgreSQL suites side by side.
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+if os.environ.get("TREEM_TEST_DATABASE_URL"):
+    ARTIFACTS = ARTIFACTS / "postgresql"
 
 
 def pytest_collection_modifyitems(items):
@@ -69,7 +72,7 @@ def screenshot(page):
     """screenshot(name) saves a full-page PNG under test-artifacts/ for a human to look at."""
 
     def shoot(name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5000

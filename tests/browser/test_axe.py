@@ -61,7 +61,7 @@ def menu_paths(page) -> list[str]:
 
 
 def _report(found: list[dict], name: str) -> str:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(found, ensure_ascii=False, indent=1))
     return "\n".join(f"{v['page']}: {v['id']} ({v['impact']}) {v['nodes']}" for v in found)
 

@@ -127,7 +127,7 @@ def test_officer_ticks_records_with_the_keyboard(make, page, browser, live_serve
         assert box.is_visible()
         width = zpage.evaluate("document.documentElement.scrollWidth")
         assert width <= 683, width  # nothing scrolls sideways
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         zpage.screenshot(path=str(ARTIFACTS / "changes-200.png"), full_page=True)
     finally:
         zoomed.close()

@@ -44,7 +44,7 @@ def test_the_dashboard_at_1366_and_360(scene, page, screenshot):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 362, width  # no sideways scrolling on a phone
     screenshot("dashboard-360")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-360-top.png"))
     page.locator('tr[data-unit="C0001"]').screenshot(path=str(ARTIFACTS / "dashboard-360-row.png"))
     page.locator(".chart-card").screenshot(path=str(ARTIFACTS / "dashboard-360-chart.png"))

@@ -2,6 +2,7 @@
 restatement shown, the attachments' rows, the three-level shape. Synthetic figures only."""
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -24,7 +25,10 @@ from ..report_helpers import give_figures
 WEEK = "2026-W49"  # 30/11 - 06/12/2026, cut-off Friday 04/12 10:00 local
 PREVIOUS = shift_week(WEEK, -1)
 NOW = cutoff(WEEK) + dt.timedelta(hours=2)
+# Per database: CI runs the SQLite and the PostgreSQL suites side by side.
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+if os.environ.get("TREEM_TEST_DATABASE_URL"):
+    ARTIFACTS = ARTIFACTS / "postgresql"
 
 
 @pytest.fixture
@@ -61,7 +65,7 @@ def rows_of(ws, first, last=None):
 
 
 def test_district_workbook_cells(tree, tmp_path):
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report = weekly_report(db.session, tree["d"], WEEK, now=NOW)
     out = tmp_path / "tuan.xlsx"
     write_report(db.session, report, out, now=NOW)
@@ -180,7 +184,7 @@ def test_pdf_text(tree, app, tmp_path):
     out = tmp_path / "tuan.pdf"
     write_report(db.session, report, out, now=NOW)
     text = pdf_text(out.read_bytes(), tmp_path)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(out, ARTIFACTS / "report-weekly-district.pdf")  # for a human to look at
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                      "ỦY BAN NHÂN DÂN HUYỆN TUY PHƯỚC", "Tuy Phước, ngày 04 tháng 12 năm 2026",
@@ -221,7 +225,7 @@ def test_monthly_province_pdf_three_levels(tree, tmp_path):
     report = monthly_report(db.session, tree["p"], "2026-12", now=NOW)
     out = tmp_path / "thang.pdf"
     write_report(db.session, report, out, now=NOW)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(out, ARTIFACTS / "report-monthly-province.pdf")  # for a human to look at
     layout = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
                             text=True, check=True).stdout  # fmt: skip
@@ -248,7 +252,7 @@ def test_pdf_chart_of_the_clean_rate(tree, tmp_path):
     assert doc.chart.points[-1].title.endswith("54,70 %")  # 1.734 / 3.170
     out = tmp_path / "tuan.pdf"
     write_report(db.session, report, out, now=NOW)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(out, ARTIFACTS / "report-weekly-chart.pdf")  # for a human to look at
     text = pdf_text(out.read_bytes(), tmp_path)
     assert "Tỷ lệ làm sạch (%) qua các tuần đã chốt" in text
