@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -50,6 +49,7 @@ from ..files.return_read import (
     names_its_sheets,
     read_return_sheet,
 )
+from ..files.stored import keep_by_digest
 from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..models import Batch, BatchReturn, BatchRow, Person, PersonEvent, User
 from ..models._common import utcnow
@@ -118,14 +118,7 @@ def store_return(
         )
     if not names_its_sheets(checked.data):
         raise ReturnRefused(NOT_A_RETURN_SHEET)
-    digest = hashlib.sha256(checked.data).hexdigest()
-    folder = Path(files_dir) / "returns" / str(batch.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.xlsx"
-    if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(checked.data)
-        tmp.replace(path)
+    path, digest = keep_by_digest(Path(files_dir) / "returns" / str(batch.id), checked.data, "xlsx")
     ret = BatchReturn(
         batch_id=batch.id,
         kind="sheet",

@@ -31,6 +31,7 @@ from ..domain.dates import format_date
 from ..domain.ethnicity import ethnicity_name
 from ..domain.formatting import local_today, vn_number
 from ..domain.vocabulary import CORRECTION_SOURCES
+from ..files.stored import write_whole
 from ..models import (
     Batch,
     BatchRow,
@@ -549,9 +550,7 @@ def render_documents(
     data = render_batch_pdf(doc, workers=workers, progress=progress, side_work=sheet)
     if progress:
         progress(total, total, "Đang lưu tệp")
-    tmp = pdf_path.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.replace(pdf_path)
+    write_whole(pdf_path, data)
     return pdf_path, xlsx_path
 
 

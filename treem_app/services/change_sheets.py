@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ..files.stored import write_whole
 from ..models import Unit, User
 from . import software_sync as sync
 from .batches import agency_names, place_date_line, place_name
@@ -85,8 +86,5 @@ def render_change_sheet(
         preparer=preparer.full_name if preparer else "",
         today=today,
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    tmp.write_bytes(pdf)
-    tmp.replace(target)  # a half-written file is never left under the final name
+    write_whole(target, pdf)
     return {"hamlets": len(hamlets), "children": total, "only": only, "bytes": len(pdf)}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.batch_states import BatchState
 from ..files.signed_copy import SignedCopyError, check_signed_copy
+from ..files.stored import write_whole
 from ..files.upload_checks import shown_name
 from ..models import Batch, SignedCopy, User
 
@@ -60,12 +61,9 @@ def store_signed_copy(
     if earlier is not None:
         return earlier, False
     folder = Path(files_dir) / "signed" / str(batch.id)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.{checked.extension}"
     if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(checked.data)
-        tmp.replace(path)
+        write_whole(path, checked.data)
     copy = SignedCopy(
         batch_id=batch.id,
         kind=checked.kind,

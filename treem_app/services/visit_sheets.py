@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..domain.dates import format_date
 from ..domain.findings import RULE_LABELS
+from ..files.stored import write_whole
 from ..models import Finding, Person, Unit
 from .access import subtree_ids
 from .persons import guardians_text
@@ -82,8 +83,5 @@ def render_visit_sheets(
     if progress:
         progress(total // 2, total, "Đang tạo tệp PDF")
     pdf = render_document("documents/visit_sheet.html", unit=unit, sheets=sheets, today=today)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    tmp.write_bytes(pdf)
-    tmp.replace(target)  # a half-written file is never left under the final name
+    write_whole(target, pdf)
     return {"hamlets": len(sheets), "children": total, "bytes": len(pdf)}
