@@ -10,6 +10,7 @@ from treem_app.models import Person, User
 from treem_app.services import findings
 
 from .conftest import ARTIFACTS
+from .focus import active_id
 from .test_login_flow import sign_in
 
 DATE_MESSAGE = "Ngày phải theo dạng dd/mm/yyyy."
@@ -112,7 +113,7 @@ def test_an_english_browser_sees_vietnamese_fields_and_messages(make, english, t
     # The real input is reachable by keyboard: Shift+Tab from the button after it lands on it.
     page.get_by_role("button", name="Tải lên và kiểm tra cột").focus()
     page.keyboard.press("Shift+Tab")
-    assert page.evaluate("document.activeElement.id") == "file"
+    assert active_id(page, "file") == "file"
     _shoot(page, "english-browser-import-focus")
     upload = tmp_path / "xuat-du-lieu.csv"
     upload.write_text("Họ và tên\nBùi Thùy Anh\n", encoding="utf-8")

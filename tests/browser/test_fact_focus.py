@@ -6,6 +6,7 @@ from datetime import date
 from treem_app.extensions import db
 from treem_app.services import findings
 
+from .focus import active_id
 from .test_login_flow import sign_in
 
 FOCUSED = (
@@ -54,17 +55,6 @@ def test_focus_returns_to_the_facts_edit_button_after_save_and_cancel(make, page
     assert _wait_focus(page, "fact-father_name Sửa") == "fact-father_name Sửa"
 
 
-ACTIVE = "() => { const e = document.activeElement; return e.id || e.tagName; }"
-
-
-def _wait_active(page, expected: str) -> str:
-    try:
-        page.wait_for_function(f"() => ({ACTIVE})() === {expected!r}", timeout=5000)
-    except Exception:  # the assertion names where the focus went instead
-        pass
-    return page.evaluate(ACTIVE)
-
-
 def test_a_select_fact_opens_focused_and_escape_cancels_the_edit(make, page, screenshot):
     tree = make.tree()
     officer = make.user("officer", tree["a"])
@@ -79,7 +69,7 @@ def test_a_select_fact_opens_focused_and_escape_cancels_the_edit(make, page, scr
     for field in ("sex", "ethnicity"):
         page.locator(f"#fact-{field}").get_by_role("link", name="Sửa").focus()
         page.keyboard.press("Enter")
-        assert _wait_active(page, f"value-{field}") == f"value-{field}"
+        assert active_id(page, f"value-{field}") == f"value-{field}"
         if field == "sex":
             screenshot("fact-edit-sex-focused-1366")
             page.set_viewport_size({"width": 640, "height": 720})
@@ -116,17 +106,17 @@ def test_paging_the_queue_moves_the_focus_to_the_result_count(make, page):
     page.get_by_role("link", name="Trang sau →").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**page=2**")
-    assert _wait_active(page, "queue-count") == "queue-count"
+    assert active_id(page, "queue-count") == "queue-count"
     assert "trang 2/2" in page.locator("#queue-count").inner_text()
     page.get_by_role("link", name="← Trang trước").focus()
     page.keyboard.press("Enter")
     page.locator("#queue-count", has_text="trang 1/2").wait_for()
-    assert _wait_active(page, "queue-count") == "queue-count"
+    assert active_id(page, "queue-count") == "queue-count"
     # A filter keeps the focus on itself (the select is swapped with the list it filters).
     page.locator("#severity").focus()
     page.locator("#severity").select_option("error")
     page.locator("#queue-count", has_text="55 hồ sơ").wait_for()
-    assert _wait_active(page, "severity") == "severity"
+    assert active_id(page, "severity") == "severity"
 
 
 def test_changing_a_mapping_select_keeps_the_focus_on_it(make, page, tmp_path):
@@ -149,7 +139,7 @@ def test_changing_a_mapping_select_keeps_the_focus_on_it(make, page, tmp_path):
         select.select_option("")
     assert response.value.ok
     page.wait_for_timeout(200)  # the swap settles
-    assert _wait_active(page, select_id) == select_id
+    assert active_id(page, select_id) == select_id
     page.keyboard.press("Tab")  # goes on to the next column, not back to the top of the page
     assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("Cột D")
 
@@ -175,6 +165,6 @@ def test_a_poll_redrawing_the_focused_link_keeps_the_focus_in_its_area(make, pag
     )
     run_jobs()
     page.locator("#download-pdf").wait_for(timeout=20000)
-    assert _wait_active(page, "batch-documents") == "batch-documents"
+    assert active_id(page, "batch-documents") == "batch-documents"
     page.keyboard.press("Tab")  # goes on inside the area, to its first download
-    assert page.evaluate("document.activeElement.id") == "download-pdf"
+    assert active_id(page, "download-pdf") == "download-pdf"

@@ -4,6 +4,7 @@ Everything by keyboard: Tab to the control, Enter to use it.
 """
 
 from ..conftest import TEST_PASSWORD
+from .focus import active_id
 
 
 def focused(page, attribute: str = "aria-label") -> str:
@@ -48,7 +49,7 @@ def test_reset_sign_in_and_change_by_keyboard(make, page, screenshot):
     screenshot("password-reset-confirm")
     page.keyboard.press("Enter")
     page.locator("#one-time-password").wait_for()
-    assert page.evaluate("document.activeElement.id") == "one-time-password"
+    assert active_id(page, "one-time-password") == "one-time-password"
     password = page.locator("#one-time-password").inner_text().strip()
     assert len(password) == 10
     screenshot("password-reset-shown-once")
@@ -78,7 +79,7 @@ def test_reset_sign_in_and_change_by_keyboard(make, page, screenshot):
     page.goto("/records")
     page.wait_for_url("**/account/password")
 
-    assert page.evaluate("document.activeElement.id") == "current"
+    assert active_id(page, "current") == "current"
     page.keyboard.type(password)
     page.keyboard.press("Tab")
     page.keyboard.type(password)  # the one-time password cannot be kept
@@ -87,7 +88,7 @@ def test_reset_sign_in_and_change_by_keyboard(make, page, screenshot):
     page.keyboard.press("Enter")
     alert = page.get_by_role("alert")
     assert "khác mật khẩu hiện tại" in alert.inner_text()
-    assert page.evaluate("document.activeElement.id") == "current"
+    assert active_id(page, "current") == "current"
     page.keyboard.type(password)
     page.keyboard.press("Tab")
     page.keyboard.type("mat-khau-rieng-42")

@@ -7,6 +7,7 @@ from treem_app.extensions import db
 from treem_app.models import ReportedTotal, ReportFile
 
 from ..report_helpers import give_figures
+from .focus import active_id
 from .test_login_flow import sign_in
 
 
@@ -32,7 +33,11 @@ def test_reporter_enters_a_total_and_builds_a_report_by_keyboard(make, page, scr
     page.keyboard.type("3,158")
     page.keyboard.press("Enter")
     page.locator("#total-error").wait_for()
-    assert page.evaluate("document.activeElement.id") == "total-value"
+    # The page script moves the focus once it has run; wait for it rather than race it.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'total-value'"
+    )
+    assert active_id(page, "total-value") == "total-value"
     page.keyboard.press("Control+A")
     page.keyboard.type("3.158")
     page.keyboard.press("Tab")
@@ -52,7 +57,7 @@ def test_reporter_enters_a_total_and_builds_a_report_by_keyboard(make, page, scr
     page.get_by_label("Đơn vị").focus()
     page.keyboard.press("Tab")  # weekly (checked)
     page.keyboard.press("Tab")  # the week
-    assert page.evaluate("document.activeElement.id") == "build-week"
+    assert active_id(page, "build-week") == "build-week"
     page.get_by_role("button", name="Lập báo cáo").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/jobs/*")

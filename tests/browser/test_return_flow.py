@@ -4,6 +4,7 @@ from treem_app.extensions import db
 
 from ..files.test_signed_copy import pdf_bytes
 from ..returns import fill, issued_batch, right_id
+from .focus import active_id
 from .test_login_flow import sign_in
 
 
@@ -54,7 +55,7 @@ def test_the_returned_sheet_is_uploaded_and_its_results_read(
     assert "ban-ky-dong-dau.pdf" in page.locator("#signed-file-name").inner_text()
     page.locator("#signed-file").focus()
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "upload-signed"
+    assert active_id(page, "upload-signed") == "upload-signed"
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "Đã lưu bản đã ký «ban-ky-dong-dau.pdf»" in page.locator("#flash").inner_text()

@@ -7,6 +7,7 @@ from datetime import date
 from treem_app.extensions import db
 from treem_app.services import findings
 
+from .focus import active_id
 from .test_login_flow import sign_in
 
 ACTIVE = "() => { const e = document.activeElement; return e.id + '|' + e.textContent.trim(); }"
@@ -51,7 +52,7 @@ def test_the_first_tab_is_the_skip_link_and_it_leads_to_main(make, page, screens
         if path == "/records":
             screenshot("skip-link-focused")
         page.keyboard.press("Enter")
-        assert page.evaluate("document.activeElement.id") == "main", path
+        assert active_id(page, "main") == "main", path
         page.keyboard.press("Tab")  # the next Tab goes on past the menu
         assert page.evaluate("document.activeElement.closest('header') === null"), path
 
@@ -62,6 +63,6 @@ def test_the_first_tab_is_the_skip_link_and_it_leads_to_main(make, page, screens
     assert page.evaluate(ACTIVE) == "|Bỏ qua bộ lọc, đến danh sách kết quả"
     screenshot("queue-skip-filters-focused")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "queue-count"
+    assert active_id(page, "queue-count") == "queue-count"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()").startswith("Trẻ Thử")
