@@ -295,3 +295,18 @@ def test_automatic_fixes_read_in_words_in_the_history(make, client, login):
     assert FIX_NOTES[Rule.NAME_NORMALIZED] in history  # the name and the hamlet
     assert FIX_NOTES[Rule.ID_FORMAT] in history and "Tệp xuất tháng 11" in history
     assert not re.search(r"\b[A-Z]{2,}_[A-Z_]+\b", history)
+
+
+def test_a_ready_record_with_an_id_error_says_why_it_still_goes_to_the_police(make, client, login):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    wrong = _person(make, tree["a"], id_number="05221500012")  # 11 digits: a format error
+    fine = _person(make, tree["a"], full_name="Trần Thị Bình", id_number=None)
+    assert wrong.status == "ready" and any(
+        f.field == "id_number" and f.severity == "error" and f.status == "open"
+        for f in wrong.findings
+    )
+    page = client.get(f"/records/{wrong.id}").get_data(as_text=True)
+    assert 'id="ready-with-id-error"' in page and "công an xã sẽ đối chiếu" in page
+    page = client.get(f"/records/{fine.id}").get_data(as_text=True)
+    assert 'id="ready-with-id-error"' not in page
