@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..domain.formatting import vn_number
@@ -23,7 +24,7 @@ from ..extensions import db
 from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
 from ..files.upload_checks import UploadError
 from ..files.xlsx_read import preview
-from ..models import Conflict, ImportRun, Unit
+from ..models import Conflict, ImportRun, Person, Unit
 from ..models.imports import CONFLICT_KINDS
 from ..services.access import scoped, unit_by_code
 from ..services.conflicts import (
@@ -238,6 +239,7 @@ def _open_conflicts() -> list[Conflict]:
     return db.session.scalars(
         scoped(current_user, Conflict)
         .where(Conflict.status == "open")
+        .options(selectinload(Conflict.person).selectinload(Person.unit))
         .order_by(Conflict.id)
         .limit(500)
     ).all()
