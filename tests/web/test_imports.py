@@ -164,3 +164,35 @@ def test_uploading_the_same_file_again_says_when_and_by_whom(make, client, login
     assert f'href="/imports/{earlier.id}"' in page
     other = upload(post, exports.export_bytes(unit, exports.child_rows(11)), "tuan-2.xlsx")
     assert 'id="same-file"' not in client.get(other.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_upload_waiting_at_the_mapping_can_be_discarded(make, client, login, post):
+    unit = make.unit()
+    officer = make.user("officer", unit)
+    login(officer)
+    resp = upload(post, exports.export_bytes(unit, exports.child_rows(5)), "nham-tep.xlsx")
+    run = db.session.scalar(select(ImportRun))
+    assert "Hủy bỏ lần tải lên này" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    home = client.get("/home").get_data(as_text=True)
+    assert f"/imports/{run.id}" in home or "Chờ xác nhận cột" in home
+    resp = post(f"/imports/{run.id}/discard")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/imports")
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).status == "discarded"
+    assert db.session.scalar(select(func.count()).select_from(Person)) == 0
+    page = client.get(f"/imports/{run.id}").get_data(as_text=True)
+    assert 'id="discarded"' in page and "Đã hủy bỏ" in page
+    assert "Xác nhận và nhập dữ liệu" not in page and "Hủy bỏ lần tải lên này" not in page
+    # It can no longer be started, and an applied import cannot be discarded.
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    assert resp.status_code == 422 and "đã được hủy bỏ" in resp.get_data(as_text=True)
+    assert db.session.get(ImportRun, run.id).status == "discarded"
+    run.status = "applied"
+    db.session.commit()
+    resp = post(f"/imports/{run.id}/discard")
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).status == "applied"
+    assert "chỉ hủy được khi dữ liệu chưa được nhập" in client.get(
+        resp.headers["Location"]
+    ).get_data(as_text=True)

@@ -163,6 +163,7 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("imports.check_mapping", "POST"): C(args=IMPORT_RUN, form={"col-1": "full_name"}),
     ("imports.start", "POST"): C(args=IMPORT_RUN, form={"mode": "apply"}),
     ("imports.annotated", "GET"): C(args=IMPORT_RUN),
+    ("imports.discard", "POST"): C(args=IMPORT_RUN),
     ("imports.decide", "POST"): C(form={"decision": "keep"}),
     ("jobs.show", "GET"): C(args=JOB) + C(args={"run_id": "B.docs_job"}),
     ("jobs.download", "GET"): C(args=JOB) + C(args={"run_id": "B.docs_job"}),

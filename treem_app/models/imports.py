@@ -22,6 +22,7 @@ IMPORT_STATUSES = {
     "dry_run": "Đã chạy thử",
     "applied": "Đã nhập",
     "failed": "Lỗi",
+    "discarded": "Đã hủy bỏ",
 }
 
 CONFLICT_KINDS = {

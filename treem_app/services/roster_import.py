@@ -71,6 +71,8 @@ def queue_import(
     """
     if run.status in ("queued", "running"):
         raise ImportBusy("Lần nhập này đang chạy.")
+    if run.status == "discarded":
+        raise ImportError_("Lần tải lên này đã được hủy bỏ; hãy tải tệp lên lại nếu cần nhập.")
     confirm_mapping(session, run, mapping, user)
     job = job_runs.record(
         session, "roster_import", run.unit, user, [run.id, screening_date.isoformat(), apply]

@@ -189,3 +189,23 @@ def earlier_upload(session: Session, run: ImportRun) -> ImportRun | None:
         .order_by(ImportRun.id.desc())
         .limit(1)
     )
+
+
+# An upload may be set aside while nothing of it reached the records: waiting at the mapping, or
+# after a dry run or a failure. The stored file and the run stay (audit); only its state changes.
+DISCARDABLE = ("uploaded", "dry_run", "failed")
+
+
+def discard_upload(session: Session, run: ImportRun, user: User) -> None:
+    """Set an upload aside ("Đã hủy bỏ"): it leaves the waiting work and cannot be started.
+
+    Raises ImportError_ when records were imported from it or it is running.
+    """
+    if run.status not in DISCARDABLE:
+        raise ImportError_(
+            f"Không thể hủy bỏ lần nhập ở trạng thái “{run.status_label}”: "
+            "chỉ hủy được khi dữ liệu chưa được nhập vào hồ sơ."
+        )
+    run.status = "discarded"
+    session.flush()
+    log.info("import %s discarded by user %s", run.id, user.id)

@@ -36,7 +36,9 @@ from ..services.conflicts import (
 )
 from ..services.roster_import import ImportBusy, queue_import
 from ..services.roster_upload import (
+    DISCARDABLE,
     ImportError_,
+    discard_upload,
     earlier_upload,
     remembered_mapping,
     store_upload,
@@ -147,6 +149,7 @@ def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problem
     ]
     return {
         "run": run,
+        "discardable": DISCARDABLE,
         "columns": columns,
         "fields": FIELDS,
         "field_labels": FIELD_LABELS,
@@ -196,6 +199,22 @@ def start(run_id: int):
     db.session.commit()
     start_job(job)
     return redirect(url_for("jobs.show", run_id=job.id))
+
+
+@bp.post("/imports/<int:run_id>/discard")
+@role_required("officer")
+def discard(run_id: int):
+    """Set aside an upload nothing was imported from (waiting at the mapping, a dry run)."""
+    run = get_or_404(current_user, ImportRun, run_id)
+    try:
+        discard_upload(db.session, run, current_user)
+    except ImportError_ as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.show", run_id=run.id))
+    db.session.commit()
+    flash(f"Đã hủy bỏ lần tải lên #{run.id}; tệp vẫn được lưu để đối chiếu.", "success")
+    return redirect(url_for("imports.index"))
 
 
 @bp.get("/imports/<int:run_id>/annotated.xlsx")
