@@ -15,7 +15,7 @@ MENU_LABELS = {
         "Báo cáo",
         "Tiến trình xử lý",
     ],
-    "volunteer": ["Trang chủ", "Hồ sơ trẻ em"],
+    "volunteer": ["Trang chủ", "Hồ sơ trẻ em", "Đề xuất của tôi"],
     "police": ["Trang chủ", "Danh sách cần xác thực", "Trẻ em trong danh sách"],
     "reporter": ["Trang chủ", "Theo dõi tiến độ", "Hồ sơ trẻ em", "Báo cáo", "Tiến trình xử lý"],
     "admin": [

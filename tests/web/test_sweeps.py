@@ -99,6 +99,7 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("records.new", "POST"): C(form={"full_name": ""}),
     ("review.duplicates", "GET"): C(),
     ("review.proposals", "GET"): C(),
+    ("review.my_proposals", "GET"): C(),
     ("review.volunteers", "GET"): C(),
     ("hamlets.index", "GET"): C(),
     ("batches.index", "GET"): C(),

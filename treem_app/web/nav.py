@@ -18,6 +18,7 @@ IMPORTS = MenuItem("imports.index", "Nhập dữ liệu")
 CONFLICTS = MenuItem("imports.conflicts", "Khác biệt khi nhập")
 PROPOSALS = MenuItem("review.proposals", "Đề xuất chờ duyệt")
 VOLUNTEERS = MenuItem("review.volunteers", "Cộng tác viên")
+MY_PROPOSALS = MenuItem("review.my_proposals", "Đề xuất của tôi")
 HAMLETS = MenuItem("hamlets.index", "Thôn, tổ dân phố")
 UNITS = MenuItem("admin.units", "Đơn vị hành chính")
 USERS = MenuItem("admin.users", "Tài khoản")
@@ -47,7 +48,7 @@ MENUS = {
         REPORTS,
         JOBS,
     ],
-    "volunteer": [HOME, RECORDS],
+    "volunteer": [HOME, RECORDS, MY_PROPOSALS],
     "police": [HOME, POLICE_BATCHES, POLICE_RECORDS],
     "reporter": [HOME, DASHBOARD, RECORDS, REPORTS, JOBS],
     "admin": [HOME, DASHBOARD, UNITS, USERS, HANDOVER_SETTINGS, JOBS],
