@@ -249,7 +249,7 @@ def main() -> int:
                 os.environ.clear()
                 os.environ.update(saved)
             port = support.free_port()
-            log = open(tmp / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+            log = open(tmp / "gunicorn.log", "w")  # closed below
             server = subprocess.Popen(
                 [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
                  str(args.workers), "--worker-class", "sync", "--timeout", "120",

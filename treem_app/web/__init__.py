@@ -31,6 +31,7 @@ from . import (
     changes,
     dashboard,
     exports,
+    failures,
     hamlets,
     imports,
     jobs,
@@ -149,6 +150,7 @@ def init_app(app: Flask) -> None:
 
         return handler
 
+    failures.register(app)
     app.register_error_handler(
         404,
         error_page(
