@@ -269,7 +269,8 @@ def _screen_columns(
         if kinds is not None and bene.BENEFICIARY in kinds:
             # No under-16 scope for a beneficiary (AGE_OUT_OF_SCOPE is the children's rule).
             adult_dobs = outcomes(column["dob"], dob_outcome(today, False))
-            dobs = [a if k == bene.BENEFICIARY else c for a, c, k in zip(adult_dobs, dobs, kinds)]
+            pick = zip(adult_dobs, dobs, kinds, strict=True)
+            dobs = [a if k == bene.BENEFICIARY else c for a, c, k in pick]
         sexes = outcomes(column["sex"], sex_outcome)
         ethnicities = outcomes(column["ethnicity"], ethnicity_outcome)
         fathers = outcomes(column["father_name"], parent_outcome("father_name"))

@@ -67,8 +67,9 @@ class Person(db.Model):
             postgresql_ops={"name_key": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
         # The work queue filtered by kind (children / beneficiaries): its page from this index.
-        Index("ix_persons_unit_kind_rank", "unit_id", "kind", "open_rank", "name_key", "id",
-              "status"),  # fmt: skip
+        Index(
+            "ix_persons_unit_kind_rank", "unit_id", "kind", "open_rank", "name_key", "id", "status"
+        ),  # fmt: skip
         # A child record's linked beneficiary records (the record page), one probe.
         Index(
             "ix_persons_linked_person",
