@@ -164,3 +164,38 @@ def test_uploading_the_same_file_again_says_when_and_by_whom(make, client, login
     assert f'href="/imports/{earlier.id}"' in page
     other = upload(post, exports.export_bytes(unit, exports.child_rows(11)), "tuan-2.xlsx")
     assert 'id="same-file"' not in client.get(other.headers["Location"]).get_data(as_text=True)
+
+
+def test_officer_uploads_a_beneficiary_list_choosing_its_kind(make, client, login, post, run_jobs):
+    from ..services.test_beneficiaries import HEADER, ROWS
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    login(officer)
+    page = client.get("/imports").get_data(as_text=True)
+    assert 'name="person_kind"' in page and "Đối tượng bảo trợ xã hội" in page
+    data = exports.simple_xlsx(HEADER, ROWS)
+    resp = upload(post, data, "doi-tuong.xlsx", person_kind="beneficiary")
+    assert resp.status_code == 302
+    run = db.session.scalar(select(ImportRun))
+    assert run.person_kind == "beneficiary"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Diện hưởng trợ giúp xã hội" in page and "Mức trợ cấp hàng tháng" in page
+    assert "Mã đối tượng (mã hồ sơ)" in page and "Đối tượng bảo trợ xã hội" in page
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    run_jobs()
+    kinds = db.session.scalars(select(Person.kind)).all()
+    assert kinds == ["beneficiary"] * 8
+    page = client.get("/imports").get_data(as_text=True)
+    assert "Đối tượng bảo trợ xã hội" in page
+    # A children's upload of the same file offers no beneficiary field, and an unknown kind
+    # is refused.
+    resp = upload(post, data, "tre-em.xlsx")
+    child_run = db.session.scalar(select(ImportRun).order_by(ImportRun.id.desc()))
+    assert child_run.person_kind == "child"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Mức trợ cấp hàng tháng" not in page
+    resp = upload(post, data, "x.xlsx", person_kind="adult")
+    assert resp.status_code == 422
+    assert "Hãy chọn loại danh sách" in resp.get_data(as_text=True)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from treem_app.domain._reference import read_csv
 from treem_app.domain.dates import out_of_scope
 from treem_app.domain.findings import Finding, Rule, finding
-from treem_app.domain.matching import weak_merge_keys
+from treem_app.domain.matching import reimport_weak_keys, weak_merge_keys
 from treem_app.domain.names import normalize_name, normalize_text
 
 CHILD, BENEFICIARY = "child", "beneficiary"
@@ -140,3 +140,13 @@ def link_keys(facts: Mapping[str, object]) -> list[tuple[str, object]]:
     if isinstance(idn, str) and len(idn) == 12 and idn.isdigit():
         keys.append(("id_number", idn))
     return keys + weak_merge_keys(facts)
+
+
+def beneficiary_weak_keys(facts: Mapping[str, object]) -> list[tuple]:
+    """A re-import's weak keys for a beneficiary: the children's, then the name + date of birth
+    alone (an adult's row names no parent), used only when one person carries it."""
+    keys = reimport_weak_keys(facts)
+    nk, dob = facts.get("name_key"), facts.get("dob")
+    if nk and dob is not None:
+        keys.append(("name_dob", (nk, dob)))
+    return keys

@@ -224,8 +224,8 @@ def first_unclaimed(index: dict[tuple, list], keys: list[tuple], claimed: set[in
     another row: a re-import's match (services.roster_merge)."""
     for key in keys:
         candidates = index.get(key, ())
-        if key[0] == "name_parent" and len(candidates) != 1:
-            continue  # the weakest key only counts when it is unambiguous
+        if key[0] in ("name_parent", "name_dob") and len(candidates) != 1:
+            continue  # the weakest keys only count when they are unambiguous
         for p in candidates:
             if p.id not in claimed:
                 return p

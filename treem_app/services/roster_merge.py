@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ..domain import software_sync as sync
-from ..domain.beneficiaries import BENEFICIARY, BENEFICIARY_FIELDS
+from ..domain.beneficiaries import BENEFICIARY, BENEFICIARY_FIELDS, beneficiary_weak_keys
 from ..domain.findings import Rule, finding
 from ..domain.formatting import vn_number
 from ..domain.matching import first_unclaimed, reimport_weak_keys, strong_merge_keys
@@ -128,6 +128,7 @@ class RosterMerge:
             for key in strong_merge_keys(p._mapping):
                 strong.setdefault(key, []).append(p)
         weak: dict[tuple, list] | None = None
+        weak_keys = beneficiary_weak_keys if self.kind == BENEFICIARY else reimport_weak_keys
         claimed: set[int] = set()
         matched: list = []
         for record in records:
@@ -138,9 +139,9 @@ class RosterMerge:
                     if weak is None:
                         weak = {}
                         for p in persons:
-                            for key in reimport_weak_keys(p._mapping):
+                            for key in weak_keys(p._mapping):
                                 weak.setdefault(key, []).append(p)
-                    hit = first_unclaimed(weak, reimport_weak_keys(record.facts), claimed)
+                    hit = first_unclaimed(weak, weak_keys(record.facts), claimed)
             if hit is not None:
                 claimed.add(hit.id)
             matched.append(hit)
