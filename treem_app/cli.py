@@ -277,15 +277,22 @@ def batch() -> None:
 @batch.command("create")
 @click.option("--unit", "unit_code", required=True, help="Code of the commune")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ID, "rows": N}.')
+@click.option(
+    "--kind",
+    type=click.Choice(["child", "beneficiary"]),
+    default="child",
+    show_default=True,
+    help="Whom the batch lists: children, or social-protection beneficiaries.",
+)
 @with_appcontext
-def batch_create(unit_code: str, as_json: bool) -> None:
-    """A draft batch of the commune's records ready for the police."""
+def batch_create(unit_code: str, as_json: bool, kind: str) -> None:
+    """A draft batch of the commune's records (of one kind) ready for the police."""
 
     from .services.batches import BatchError, create_draft
 
     unit = _unit(unit_code)
     try:
-        created = create_draft(db.session, unit, user=None, today=clock.today())
+        created = create_draft(db.session, unit, user=None, today=clock.today(), kind=kind)
     except BatchError as exc:
         db.session.rollback()
         raise UserInputError(str(exc)) from exc

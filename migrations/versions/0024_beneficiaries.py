@@ -3,7 +3,8 @@
 Issue 17 (first half). A beneficiary's own facts on persons (allowance category and monthly
 amount, carer's name, current and permanent residence), the link of a beneficiary to the same
 person's child record (``linked_person_id``), the kind of the persons an import brings
-(``import_runs.person_kind``) and the remembered column mapping per unit AND kind. The work
+(``import_runs.person_kind``), the kind of the persons a batch lists (one kind per batch,
+``batches.person_kind``) and the remembered column mapping per unit AND kind. The work
 queue filtered by kind reads its own index.
 
 Revision ID: 0024_beneficiaries
@@ -52,6 +53,10 @@ def upgrade():
         batch_op.add_column(
             sa.Column("person_kind", sa.String(length=16), nullable=False, server_default="child")
         )
+    with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("person_kind", sa.String(length=16), nullable=False, server_default="child")
+        )
     with op.batch_alter_table("column_mappings", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("person_kind", sa.String(length=16), nullable=False, server_default="child")
@@ -68,6 +73,8 @@ def downgrade():
         batch_op.create_unique_constraint("uq_column_mappings_unit_id", ["unit_id"])
         batch_op.drop_column("person_kind")
     with op.batch_alter_table("import_runs", schema=None) as batch_op:
+        batch_op.drop_column("person_kind")
+    with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.drop_column("person_kind")
     op.drop_index("ix_persons_unit_kind_rank", table_name="persons")
     op.drop_index("ix_persons_linked_person", table_name="persons")

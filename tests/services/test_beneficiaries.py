@@ -4,6 +4,8 @@ adults born 1935-1991 and children on allowances, screened by kind, linked to ch
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -169,3 +171,44 @@ def test_reimport_matches_within_the_kind_and_remembers_the_mapping_per_kind(app
     assert sorted(kinds) == ["beneficiary", "child"]
     assert "ID_DUPLICATE" not in open_rules(hoa)
     assert db.session.scalar(select(func.count(Person.id))) == 10
+
+
+def test_a_batch_holds_one_kind_and_its_pdf_lists_beneficiaries(app, make, tmp_path):
+    import subprocess
+
+    from treem_app.services import batches
+
+    unit = make.unit()
+    children(make, unit)
+    ready_child = make.person(unit, full_name="Lý Văn Sẵn", name_key="ly van san", status="ready")
+    import_beneficiaries(app, unit)
+    ready = db.session.scalars(
+        select(Person.full_name).where(Person.kind == "beneficiary", Person.status == "ready")
+    ).all()
+    assert sorted(ready) == ["Lê Thị Mai", "Võ Thị Ngọc", "Đỗ Minh Quân"]
+    officer = make.user("officer", unit)
+    batch = batches.create_draft(db.session, unit, user=officer, today=DAY, kind="beneficiary")
+    assert batch.person_kind == "beneficiary" and batch.row_count == 3
+    # The ready child is not in it, and cannot be added to it.
+    assert batches.add_persons(db.session, batch, [ready_child.id], user=officer) == 0
+    kids = batches.create_draft(db.session, unit, user=officer, today=DAY)
+    assert kids.person_kind == "child" and [r.person_id for r in kids.rows] == [ready_child.id]
+    batches.issue(db.session, batch, user=officer, today=DAY)
+    db.session.commit()
+    snap = {r.snapshot["full_name"]: r.snapshot for r in batch.rows}
+    assert snap["Võ Thị Ngọc"]["allowance_category"] == CARE
+    pdf, xlsx = batches.render_documents(
+        db.session, batch, tmp_path, public_url="http://treem.test", workers=1
+    )
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    flat = " ".join(text.split())
+    assert "Đối tượng bảo trợ xã hội đề nghị Công an xác thực số định danh cá nhân" in flat
+    assert "Diện hưởng trợ giúp xã hội" in flat and "Cha, mẹ, người giám hộ" not in flat
+    assert "Tổng số: 3 đối tượng." in flat
+    assert "Đối tượng hưởng hỗ trợ kinh phí chăm sóc, nuôi dưỡng hàng tháng" in flat
+    assert "Võ Văn Lực" not in flat  # the carer is not the column; parents are not printed
+    assert xlsx.exists()
+    out = Path(os.environ.get("TREEM_LOOK_DIR", tmp_path))
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf),
+                    str(out / "beneficiary-batch")], check=True)  # fmt: skip
