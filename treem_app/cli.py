@@ -175,7 +175,7 @@ def requeue() -> None:
 
 @main.group()
 def roster() -> None:
-    """The children's roster: importing the national export (step 1)."""
+    """The roster: importing the national export of children, or of beneficiaries (step 1)."""
 
 
 @roster.command("import")
@@ -184,9 +184,16 @@ def roster() -> None:
 @click.option("--screening-date", default=None, help="YYYY-MM-DD (default: today)")
 @click.option("--dry-run", is_flag=True, help="Screen and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--kind",
+    type=click.Choice(["child", "beneficiary"]),
+    default="child",
+    show_default=True,
+    help="Whom the file lists: children, or social-protection beneficiaries.",
+)
 @with_appcontext
 def roster_import(
-    file: Path, unit_code: str, screening_date: str | None, dry_run: bool, as_json: bool
+    file: Path, unit_code: str, screening_date: str | None, dry_run: bool, as_json: bool, kind: str
 ) -> None:
     """Screen an export and merge it into the unit's records (same service as the web job)."""
     from datetime import date
@@ -222,6 +229,7 @@ def roster_import(
             files_dir=current_app.config["TREEM_FILES_DIR"],
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
             max_rows=max_rows,
+            person_kind=kind,
         )
         stored = Path(run.stored_path)
         outcome = import_now(
@@ -269,15 +277,22 @@ def batch() -> None:
 @batch.command("create")
 @click.option("--unit", "unit_code", required=True, help="Code of the commune")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ID, "rows": N}.')
+@click.option(
+    "--kind",
+    type=click.Choice(["child", "beneficiary"]),
+    default="child",
+    show_default=True,
+    help="Whom the batch lists: children, or social-protection beneficiaries.",
+)
 @with_appcontext
-def batch_create(unit_code: str, as_json: bool) -> None:
-    """A draft batch of the commune's records ready for the police."""
+def batch_create(unit_code: str, as_json: bool, kind: str) -> None:
+    """A draft batch of the commune's records (of one kind) ready for the police."""
 
     from .services.batches import BatchError, create_draft
 
     unit = _unit(unit_code)
     try:
-        created = create_draft(db.session, unit, user=None, today=clock.today())
+        created = create_draft(db.session, unit, user=None, today=clock.today(), kind=kind)
     except BatchError as exc:
         db.session.rollback()
         raise UserInputError(str(exc)) from exc

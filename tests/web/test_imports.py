@@ -196,3 +196,38 @@ def test_an_upload_waiting_at_the_mapping_can_be_discarded(make, client, login, 
     assert "chỉ hủy được khi dữ liệu chưa được nhập" in client.get(
         resp.headers["Location"]
     ).get_data(as_text=True)
+
+
+def test_officer_uploads_a_beneficiary_list_choosing_its_kind(make, client, login, post, run_jobs):
+    from ..services.test_beneficiaries import HEADER, ROWS
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    login(officer)
+    page = client.get("/imports").get_data(as_text=True)
+    assert 'name="person_kind"' in page and "Đối tượng bảo trợ xã hội" in page
+    data = exports.simple_xlsx(HEADER, ROWS)
+    resp = upload(post, data, "doi-tuong.xlsx", person_kind="beneficiary")
+    assert resp.status_code == 302
+    run = db.session.scalar(select(ImportRun))
+    assert run.person_kind == "beneficiary"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Diện hưởng trợ giúp xã hội" in page and "Mức trợ cấp hàng tháng" in page
+    assert "Mã đối tượng (mã hồ sơ)" in page and "Đối tượng bảo trợ xã hội" in page
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    run_jobs()
+    kinds = db.session.scalars(select(Person.kind)).all()
+    assert kinds == ["beneficiary"] * 8
+    page = client.get("/imports").get_data(as_text=True)
+    assert "Đối tượng bảo trợ xã hội" in page
+    # A children's upload of the same file offers no beneficiary field, and an unknown kind
+    # is refused.
+    resp = upload(post, data, "tre-em.xlsx")
+    child_run = db.session.scalar(select(ImportRun).order_by(ImportRun.id.desc()))
+    assert child_run.person_kind == "child"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Mức trợ cấp hàng tháng" not in page
+    resp = upload(post, data, "x.xlsx", person_kind="adult")
+    assert resp.status_code == 422
+    assert "Hãy chọn loại danh sách" in resp.get_data(as_text=True)

@@ -155,14 +155,16 @@ def overdue_count(session: Session, user: User, today: date) -> int:
 # --------------------------------------------------------------------------- drafts
 
 
-def ready_persons_query(unit: Unit):
-    """The unit's records ready for the police and in no open batch."""
+def ready_persons_query(unit: Unit, kind: str | None = None):
+    """The unit's records (of one ``kind``, or of both) ready for the police and in no open
+    batch."""
     in_open = select(BatchRow.open_person_id).where(BatchRow.open_person_id.is_not(None))
-    return (
+    stmt = (
         select(Person)
         .where(Person.unit_id == unit.id, Person.status == "ready", Person.id.not_in(in_open))
         .order_by(Person.hamlet, Person.name_key, Person.id)
     )
+    return stmt if kind is None else stmt.where(Person.kind == kind)
 
 
 def create_draft(
@@ -172,14 +174,16 @@ def create_draft(
     user: User | None,
     today: date,
     person_ids: Iterable[int] | None = None,
+    kind: str = "child",
 ) -> Batch:
-    """A new draft for a commune with its ready records (all of them, or `person_ids`).
+    """A new draft for a commune with its ready records of one ``kind`` (all of them, or
+    `person_ids`): a batch lists children or beneficiaries, never both.
 
     Raises BatchError for a unit with units below it or when no record is ready.
     """
     if session.scalar(select(Unit.id).where(Unit.parent_id == unit.id).limit(1)) is not None:
         raise BatchError("Danh sách chuyển công an được lập cho từng xã/phường.")
-    stmt = ready_persons_query(unit)
+    stmt = ready_persons_query(unit, kind)
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(list(person_ids)))
     persons = list(session.scalars(stmt))
@@ -198,6 +202,7 @@ def create_draft(
         seq=seq,
         number=f"{seq:02d}/{NUMBER_SYMBOL}",
         state=BatchState.DRAFT,
+        person_kind=kind,
         token=secrets.token_urlsafe(24),
         created_by_id=user.id if user else None,
     )
@@ -253,7 +258,11 @@ def add_persons(
     ids = [int(i) for i in person_ids]
     if not ids:
         return 0
-    persons = list(session.scalars(ready_persons_query(batch.unit).where(Person.id.in_(ids))))
+    persons = list(
+        session.scalars(
+            ready_persons_query(batch.unit, batch.person_kind).where(Person.id.in_(ids))
+        )
+    )
     return _add(session, batch, persons, user)
 
 
@@ -294,7 +303,8 @@ def remove_persons(
 def snapshot_of(person: Person, corrected_fields: Iterable[str]) -> dict:
     """The facts printed for one record (text, as shown to the police)."""
     fields = [f for f in FACT_FIELDS if f in set(corrected_fields)]
-    return {
+    extra = {"allowance_category": person.allowance_category or ""}
+    return (extra if person.kind == "beneficiary" else {}) | {
         "full_name": person.full_name or "",
         "dob": format_date(person.dob, person.dob_precision or "day"),
         "sex": sex_text(person),
@@ -491,8 +501,12 @@ def document_for(batch: Batch, public_url: str):
     ]
     for row in rows:
         row.id_number = row.id_number or "Chưa có"
+    if batch.person_kind == "beneficiary":  # column (6): the allowance category, not parents
+        for row in rows:
+            row.relation = row.allowance_category
     agency, governing = agency_names(batch.unit)
     return BatchDocument(
+        kind=batch.person_kind,
         number=batch.number,
         unit_name=batch.unit.name,
         agency=agency,

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.formatting import vn_number
+from ..domain.vocabulary import PERSON_KINDS
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
-from ..files.headers import REQUIRED, fold
+from ..files.headers import REQUIRED, fields_for, fold
 from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..files.xls_formulas import xls_sheet_has_formulas
 from ..files.xlsx_read import choose_sheet, data_rows, sheet_has_formulas
@@ -41,14 +42,19 @@ def store_upload(
     files_dir: str | Path,
     max_bytes: int,
     max_rows: int,
+    person_kind: str = "child",
 ) -> ImportRun:
     """Check an uploaded file, keep it under ``files_dir`` and propose a column mapping.
 
-    Raises UploadError (Vietnamese message) and keeps nothing when the file is refused, or
-    when the unit is outside the user's own subtree.
+    ``person_kind`` says whom the file lists (children, or social-protection beneficiaries
+    exported from the social-assistance software): the fields offered, the mapping remembered
+    and the persons it becomes follow it. Raises UploadError (Vietnamese message) and keeps
+    nothing when the file is refused, or when the unit is outside the user's own subtree.
     """
     if not may_change(user, unit):
         raise UploadError("Bạn không được nhập dữ liệu vào đơn vị này.")
+    if person_kind not in PERSON_KINDS:
+        raise UploadError("Hãy chọn loại danh sách: trẻ em hoặc đối tượng bảo trợ xã hội.")
     checked = check_upload(data, filename, max_bytes=max_bytes)
     digest = hashlib.sha256(checked.data).hexdigest()
     folder = Path(files_dir) / "imports" / unit.code
@@ -88,13 +94,16 @@ def store_upload(
         log.warning("upload refused: %s while reading", type(exc).__name__)
         raise UploadError("Tệp Excel bị hỏng hoặc không đọc được.") from exc
     headers = choice.header.headers
-    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit.id))
-    mapping = propose_mapping(choice.header.mapping, headers, remembered)
+    remembered = remembered_mapping(session, unit.id, person_kind)
+    allowed = fields_for(person_kind)
+    detected = {i: f for i, f in choice.header.mapping.items() if f in allowed}
+    mapping = propose_mapping(detected, headers, remembered)
     run = ImportRun(
         unit=unit,
         original_name=shown_name(filename)[:255],
         stored_path=str(path),
         kind=checked.kind,
+        person_kind=person_kind,
         sha256=digest,
         size=len(checked.data),
         macros_removed=checked.macros_removed,
@@ -112,9 +121,15 @@ def store_upload(
     return run
 
 
-def remembered_mapping(session: Session, unit_id: int) -> ColumnMapping | None:
-    """The mapping an officer last confirmed for the unit's exports, if any."""
-    return session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit_id))
+def remembered_mapping(
+    session: Session, unit_id: int, person_kind: str = "child"
+) -> ColumnMapping | None:
+    """The mapping an officer last confirmed for the unit's exports of that kind, if any."""
+    return session.scalar(
+        select(ColumnMapping).where(
+            ColumnMapping.unit_id == unit_id, ColumnMapping.person_kind == person_kind
+        )
+    )
 
 
 def propose_mapping(
@@ -142,8 +157,9 @@ def propose_mapping(
     return out
 
 
-def validate_mapping(mapping: dict[int, str]) -> list[str]:
-    """Problems with a mapping, in Vietnamese (empty when it can be used)."""
+def validate_mapping(mapping: dict[int, str], person_kind: str = "child") -> list[str]:
+    """Problems with a mapping of an export of ``person_kind``, in Vietnamese (empty when it
+    can be used)."""
     problems = []
     fields = list(mapping.values())
     for f in REQUIRED:
@@ -152,7 +168,8 @@ def validate_mapping(mapping: dict[int, str]) -> list[str]:
     for f in sorted(set(fields)):
         if fields.count(f) > 1:
             problems.append(f"«{COLUMN_LABELS.get(f, f)}» được chọn cho nhiều cột.")
-    unknown = [f for f in fields if f not in COLUMN_LABELS]
+    allowed = fields_for(person_kind)
+    unknown = [f for f in fields if f not in allowed]
     if unknown:
         problems.append("Có cột được gán cho trường không tồn tại.")
     return problems
@@ -162,14 +179,14 @@ def confirm_mapping(
     session: Session, run: ImportRun, mapping: dict[int, str], user: User | None
 ) -> None:
     """Save the officer's mapping on the import and remember it for the unit's next export."""
-    problems = validate_mapping(mapping)
+    problems = validate_mapping(mapping, run.person_kind)
     if problems:
         raise ImportError_(" ".join(problems))
     as_json = json.dumps({str(k): v for k, v in sorted(mapping.items())})
     run.mapping_json = as_json
-    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == run.unit_id))
+    remembered = remembered_mapping(session, run.unit_id, run.person_kind)
     if remembered is None:
-        remembered = ColumnMapping(unit_id=run.unit_id)
+        remembered = ColumnMapping(unit_id=run.unit_id, person_kind=run.person_kind)
         session.add(remembered)
     remembered.headers_json = run.headers_json or "[]"
     remembered.mapping_json = as_json

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..domain.formatting import local_today
 from ..domain.police_returns import OUTCOME_LABELS, REASON_LABELS
+from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
 from ..models import Batch, BatchReturn, BatchRow, Person, Unit
 from ..queue import job_view
@@ -68,6 +69,7 @@ def index():
         ready=ready,
         today=today,
         cadence=service.cadence_for(db.session, current_user.unit),
+        person_kinds=PERSON_KINDS,
     )
 
 
@@ -76,8 +78,13 @@ def index():
 @once
 def create():
     try:
+        kind = request.form.get("person_kind", "child")
+        if kind not in PERSON_KINDS:
+            raise service.BatchError(
+                "Hãy chọn loại danh sách: trẻ em hoặc đối tượng bảo trợ xã hội."
+            )
         batch = service.create_draft(
-            db.session, current_user.unit, user=current_user, today=clock.today()
+            db.session, current_user.unit, user=current_user, today=clock.today(), kind=kind
         )
         db.session.commit()
     except service.BatchError as exc:
@@ -124,7 +131,9 @@ def _show_context(batch: Batch) -> dict:
         "outcome_labels": OUTCOME_LABELS,
     }
     if batch.state == "draft" and current_user.role == "officer":
-        ctx["ready"] = db.session.scalars(service.ready_persons_query(batch.unit)).all()
+        ctx["ready"] = db.session.scalars(
+            service.ready_persons_query(batch.unit, batch.person_kind)
+        ).all()
         ctx["errors"] = service.open_finding_counts(db.session, batch)
     return ctx
 

@@ -20,8 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..domain.formatting import vn_number
+from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
-from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
+from ..files.headers import column_letter, field_labels_for, fields_for, mapping_differences
 from ..files.upload_checks import UploadError
 from ..files.xlsx_read import preview
 from ..models import Conflict, ImportRun, Person, Unit
@@ -71,7 +72,7 @@ def _index_context(**extra):
         .where(Conflict.status == "open")
         .with_only_columns(func.count(Conflict.id))
     )
-    return {"runs": runs, "open_conflicts": open_conflicts, **extra}
+    return {"runs": runs, "open_conflicts": open_conflicts, "person_kinds": PERSON_KINDS, **extra}
 
 
 @bp.get("/imports")
@@ -106,6 +107,7 @@ def upload():
             files_dir=current_app.config["TREEM_FILES_DIR"],
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
             max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+            person_kind=request.form.get("person_kind", "child"),
         )
     except UploadError as exc:
         db.session.rollback()
@@ -128,7 +130,7 @@ def _mapping_from_form(form) -> dict[int, str]:
 
 def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problems=None):
     mapping = run.mapping if mapping is None else mapping
-    remembered = remembered_mapping(db.session, run.unit_id)
+    remembered = remembered_mapping(db.session, run.unit_id, run.person_kind)
     warnings = []
     if remembered is not None and run.status == "uploaded":
         warnings = mapping_differences(
@@ -151,10 +153,11 @@ def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problem
         "run": run,
         "discardable": DISCARDABLE,
         "columns": columns,
-        "fields": FIELDS,
-        "field_labels": FIELD_LABELS,
+        "person_kind_label": PERSON_KINDS.get(run.person_kind, run.person_kind),
+        "fields": fields_for(run.person_kind),
+        "field_labels": field_labels_for(run.person_kind),
         "warnings": warnings,
-        "problems": validate_mapping(mapping) if problems is None else problems,
+        "problems": validate_mapping(mapping, run.person_kind) if problems is None else problems,
         "summary": run.summary,
         "apply_run": run,
         "remembered": remembered is not None,
