@@ -7,7 +7,7 @@ import re
 
 from treem_app.extensions import db
 
-from ..campaign_helpers import (  # noqa: F401 (fixture)
+from ..campaign_helpers import (  # noqa: F401 - the fixture
     BENEFICIARIES,
     CHILDREN,
     THURSDAY_10,
