@@ -286,13 +286,14 @@ class Pace:
         return "; ".join(parts)
 
 
-def vn_pace(value: Decimal | None) -> str:
-    """Records per week as read: "12", "2,5"; "chưa đủ số liệu" when unknown."""
+def vn_pace(value: Decimal | None, unit: str = " hồ sơ/tuần") -> str:
+    """Records per week as read: "12 hồ sơ/tuần", "2,5 hồ sơ/tuần" (`unit` ""  in a column
+    that names it); "chưa đủ số liệu" when unknown."""
     if value is None:
         return "chưa đủ số liệu"
     if value >= 10 or value == value.to_integral_value():
-        return vn_number(int(value.to_integral_value(rounding=ROUND_HALF_UP))) + " hồ sơ/tuần"
-    return vn_number(float(value), 1) + " hồ sơ/tuần"
+        return vn_number(int(value.to_integral_value(rounding=ROUND_HALF_UP))) + unit
+    return vn_number(float(value), 1) + unit
 
 
 def past_pace(frozen: list[tuple[date, int | None]], live: int, today: date) -> Decimal | None:
