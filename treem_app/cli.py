@@ -529,3 +529,56 @@ def report_monthly(unit_code: str, month: str, out_file: Path) -> None:
     now = utcnow()
     result = svc.monthly_report(db.session, unit, month, now=now, zone_name=clock.zone_name())
     _write_report(result, out_file, now)
+
+
+@main.group()
+def campaign() -> None:
+    """Campaigns: phases, deadlines and pace (issue 17)."""
+
+
+@campaign.command("show")
+@click.option("--unit", "unit_code", required=True, help="Code of the unit")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
+@with_appcontext
+def campaign_show(unit_code: str, as_json: bool) -> None:
+    """The campaign the unit follows and the pace of each commune under it, today."""
+    from .services.campaign_pace import board_pace
+    from .services.campaigns import campaign_for
+    from .services.progress_board import leaf_ids_under
+
+    unit = _unit(unit_code)
+    followed = campaign_for(db.session, unit)
+    ids = leaf_ids_under(db.session, unit)
+    communes = db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.code)).all()
+    paces = board_pace(db.session, list(communes), now=clock.now(), today=clock.today(),
+                       zone_name=clock.zone_name())  # fmt: skip
+    plan = None
+    if followed is not None:
+        plan = {
+            "name": followed.name,
+            "owner": followed.unit.code,
+            "schedule": followed.schedule.__dict__,
+            "phases": [{"kind": p.kind, "start": p.starts_on.isoformat(),
+                        "end": p.ends_on.isoformat()} for p in followed.phases],
+        }  # fmt: skip
+    rows = []
+    for cp in paces:
+        p = cp.pace
+        rows.append({"code": cp.unit.code, "name": cp.unit.name} | ({} if p is None else {
+            "phase": p.phase.kind, "state": p.state, "days_left": p.days_left,
+            "days_to_start": p.days_to_start, "remaining": p.remaining,
+            "needed_per_week": p.needed_per_week,
+            "past_per_week": None if p.past_per_week is None else float(p.past_per_week),
+            "projected_end": p.projected_end.isoformat() if p.projected_end else None,
+            "flags": list(p.flags), "summary": p.summary()}))  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({"unit": unit.code, "campaign": plan, "communes": rows},
+                              ensure_ascii=False))  # fmt: skip
+        return
+    if followed is None:
+        click.echo(f"{unit.name}: chưa có kế hoạch chiến dịch.")
+        return
+    click.echo(f"{followed.name} (kế hoạch của {followed.unit.name})")
+    click.echo(followed.schedule.text())
+    for cp in paces:
+        click.echo(f"  {cp.unit.name}: {cp.pace.summary() if cp.pace else 'không có giai đoạn'}")

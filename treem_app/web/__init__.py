@@ -28,6 +28,7 @@ from . import (
     admin,
     auth,
     batches,
+    campaigns,
     changes,
     dashboard,
     exports,
@@ -107,6 +108,7 @@ def init_app(app: Flask) -> None:
         exports,
         reports,
         dashboard,
+        campaigns,
     ):
         app.register_blueprint(module.bp)
 
