@@ -4,8 +4,8 @@ Issue 17. ``campaigns`` (one per unit: the weekly handover and return weekdays, 
 report's weekday and hour, the monthly report's day) and ``campaign_phases``. A commune
 without its own follows the nearest campaign above it.
 
-Revision ID: 0024_campaigns
-Revises: 0023_search_trgm
+Revision ID: 0025_campaigns
+Revises: 0024_beneficiaries
 Create Date: 2026-12-10 09:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0024_campaigns"
-down_revision = "0023_search_trgm"
+revision = "0025_campaigns"
+down_revision = "0024_beneficiaries"
 branch_labels = None
 depends_on = None
 
