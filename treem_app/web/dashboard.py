@@ -29,18 +29,23 @@ def _unit():
     return unit_or_404(current_user, code) if code else current_user.unit
 
 
-def _live_cache() -> service.LiveCache | None:
-    """The process's kept counts of the dashboard (None when TREEM_DASHBOARD_CACHE_S is 0)."""
+def _caches() -> tuple[service.LiveCache | None, service.BoardCache | None]:
+    """The process's kept counts and kept boards (none when TREEM_DASHBOARD_CACHE_S is 0)."""
     seconds = current_app.config.get("TREEM_DASHBOARD_CACHE_S", 0)
     if not seconds:
-        return None
-    return current_app.extensions.setdefault("treem_live_cache", service.LiveCache(seconds))
+        return None, None
+    kept = current_app.extensions
+    return (
+        kept.setdefault("treem_live_cache", service.LiveCache(seconds)),
+        kept.setdefault("treem_board_cache", service.BoardCache(seconds)),
+    )
 
 
 @bp.get("/dashboard")
 @permission_required("view_reports")
 def index():
     unit = _unit()
+    live, boards = _caches()
     board = service.board(
         db.session,
         current_user,
@@ -48,19 +53,21 @@ def index():
         now=utcnow(),
         today=clock.today(),
         zone_name=clock.zone_name(),
-        cache=_live_cache(),
+        cache=live,
+        boards=boards,
     )
     idle_only = request.args.get("idle") == "1"
-    rows = board.rows
-    if idle_only:
-        rows = [r for r in board.leaf_rows if r.idle]
+    shown = service.board_page(
+        board, order=request.args.get("order", "need"), page=_page(), idle_only=idle_only
+    )
     parent = None
     if unit.id != current_user.unit.id and unit.parent is not None:
         parent = unit.parent
     return render_template(
         "dashboard/index.html",
         board=board,
-        rows=rows,
+        shown=shown,
+        orders=service.ORDERS,
         idle_only=idle_only,
         parent=parent,
         failed_days=service.FAILED_DAYS,
