@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain import reports as dom
-from ..domain.formatting import DEFAULT_ZONE
+from ..domain.formatting import DEFAULT_ZONE, local_date
 from ..domain.permissions import can
 from ..domain.reports import NO_FIGURES, Figures, PeriodError, Restatement
 from ..domain.software_sync import SYNCED
@@ -78,6 +78,8 @@ class WeeklyReport:
     rows: list[ReportRow]
     total: Figures
     restatements: list[Restatement] = field(default_factory=list)
+    # A monthly summary of a month still in progress: counted live, to this local day.
+    through: date | None = None
 
     @property
     def missing_reported(self) -> int:
@@ -516,12 +518,19 @@ def monthly_report(
     session: Session, unit: Unit, month: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
 ) -> WeeklyReport:
     """The monthly summary: the table of the month's last frozen reporting week (the weeks
-    whose cut-off day is in the month), or, when none is frozen, its last week counted live."""
+    whose cut-off day is in the month). A month still in progress (the cut-off of its last week
+    has not passed) without a frozen week is counted live as of `now`, through today
+    (``through``: "tính đến ngày …", never labelled with a week still to come); a closed month
+    with none frozen reads its last week (counted live as of now until it is frozen).
+    ReportError for a month that has not begun."""
     try:
         month = dom.normal_month(month)
     except PeriodError as exc:
         raise ReportError(str(exc)) from exc
-    weekday, _hour = cutoff_settings(session, unit)
+    today = local_date(now, zone_name)
+    if dom.month_bounds(month)[0] > today:
+        raise ReportError(f"{dom.vn_month(month)} chưa bắt đầu.")
+    weekday, hour = cutoff_settings(session, unit)
     weeks = dom.weeks_of_month(month, weekday)
     leaves = _leaf_ids(child_rows(session, unit))
     chosen = weeks[-1]
@@ -530,5 +539,10 @@ def monthly_report(
         if now >= cut and leaves and len(_snapshots(session, leaves, week)) == len(leaves):
             chosen = week
             break
+    else:
+        if now < dom.cutoff(chosen, weekday, hour, zone_name):  # the month is in progress
+            week = dom.week_of_cutoff(now, weekday, hour, zone_name)
+            report = weekly_report(session, unit, week, now=now, zone_name=zone_name)
+            return replace(report, kind="monthly", period=month, through=today)
     report = weekly_report(session, unit, chosen, now=now, zone_name=zone_name)
     return replace(report, kind="monthly", period=month)
