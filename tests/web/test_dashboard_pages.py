@@ -19,8 +19,7 @@ from ..report_helpers import give_figures
 from .test_dashboard import build_scene, parse
 
 
-@pytest.fixture
-def big(app, make):
+def build_big(make):
     """A province with 55 communes directly under it: commune i has i+1 records in the
     software, i//2 of them clean, and a reported total of 60 (none for communes 0, 7, 14 … 49)."""
     province = make.unit("Tỉnh Lớn", level="province", code="PL")
@@ -35,6 +34,11 @@ def big(app, make):
         communes.append(u)
     db.session.commit()
     return {"province": province, "reporter": reporter, "communes": communes}
+
+
+@pytest.fixture
+def big(app, make):
+    return build_big(make)
 
 
 def test_fifty_rows_a_page_most_in_need_first_and_every_figure_counts(big, client, login):
@@ -143,3 +147,45 @@ def test_the_board_is_kept_for_the_window_and_computed_once_for_concurrent_reque
     for t in threads:
         t.join(10)
     assert made == ["board"] * 5 and len(computed) == 3
+
+
+def test_the_web_processes_share_the_board_through_the_instance_folder(scene, tmp_path):
+    """Two processes (two caches over one folder): the second reads the first's board; when
+    both ask at once, one computes and the other waits for it."""
+    from treem_app.files.shared_values import FolderStore
+
+    province, reporter = scene["province"], scene["reporter"]
+    tick = Clock()
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return progress_board.compute_board(db.session, reporter, province, now=utcnow(),
+                                            today=clock.today())  # fmt: skip
+
+    key = (province.id, "2026-W49", clock.today())
+    first, second = (BoardCache(120, clock=tick, store=FolderStore(tmp_path)) for _ in range(2))
+    made = first.get(key, compute)
+    kept = second.get(key, compute)
+    assert len(computed) == 1 and kept.total.figures == made.total.figures
+    assert kept.rows[0].unit == made.rows[0].unit  # plain data, read back from the folder
+    tick.now += 121
+    gate = threading.Event()
+
+    def slow():
+        gate.wait(5)
+        computed.append(1)
+        return made
+
+    results = []
+    threads = [threading.Thread(target=lambda c=c: results.append(c.get(key, slow)))
+               for c in (first, second, first, second)]  # fmt: skip
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join(10)
+    assert len(results) == 4 and len(computed) == 2
+    broken = FolderStore(tmp_path / "file")
+    (tmp_path / "file").write_text("not a folder")
+    assert BoardCache(120, store=broken).get(key, lambda: "computed anyway") == "computed anyway"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic
+from time import time as time_now
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from ..domain.batch_states import BatchState
 from ..domain.charts import LineChart, rate_chart
 from ..domain.formatting import DEFAULT_ZONE, zone
 from ..domain.reports import Figures
+from ..files.shared_values import FolderStore
 from ..models import Batch, BatchRow, ImportRun, JobRun, Person, Unit, User, WeekSnapshot
 from .access import person_rule, scoped, subtree_ids
 from .batches import overdue_query
@@ -345,14 +347,17 @@ def compute_board(
 
 
 class BoardCache:
-    """Computed boards kept per (unit, open week, local day) for `seconds` (one per process):
-    a province's 500 communes are counted once per window, not on every request, and the
-    board's "as of" time says when. Requests that find no board wait for the one computing it
-    instead of computing it again each (10 reporters opening the page at 7:30)."""
+    """Computed boards kept per (unit, open week, local day) for `seconds`: a province's 500
+    communes are counted once per window, not on every request, and the board's "as of" time
+    says when. Requests that find no board wait for the one computing it instead of computing
+    it again (10 reporters opening the page at 7:30). With a `store` (a ``FolderStore`` in the
+    instance folder) the web server's processes share the boards: one computes, the others read
+    its result; without one, each process keeps its own."""
 
-    def __init__(self, seconds: float = 120.0, clock=monotonic):
+    def __init__(self, seconds: float = 120.0, clock=time_now, store: FolderStore | None = None):
         self.seconds = seconds
         self.clock = clock
+        self.store = store
         self._boards: dict[tuple, tuple[float, Board]] = {}
         self._building: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -374,13 +379,29 @@ class BoardCache:
                 found = self._fresh(key)
             if found is not None:
                 return found
-            moment = self.clock()
-            made = compute()
+            moment, made = self._shared(key, compute)
             with self._lock:
                 self._boards = {k: v for k, v in self._boards.items()
                                 if self.clock() - v[0] < self.seconds}  # fmt: skip
                 self._boards[key] = (moment, made)
             return made
+
+    def _shared(self, key: tuple, compute) -> tuple[float, Board]:
+        """(when, board): the store's when another process computed it within the window, else
+        computed here (and stored, under the key's lock). A store that fails is left aside."""
+        if self.store is None:
+            return self.clock(), compute()
+        try:
+            with self.store.lock(key):
+                kept = self.store.read(key)
+                if kept is not None and self.clock() - kept[0] < self.seconds:
+                    return kept
+                moment, made = self.clock(), compute()
+                self.store.write(key, moment, made)
+                self.store.forget_older(moment - self.seconds, time_now() - 86400)
+                return moment, made
+        except OSError:
+            return self.clock(), compute()
 
 
 def board(

@@ -3,6 +3,8 @@ lists that make each figure, drill-down into a district, the past weeks' clean r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import func
@@ -11,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..domain.reports import vn_rate, vn_week
 from ..extensions import db
+from ..files.shared_values import FolderStore
 from ..models import Batch, Person
 from ..models._common import utcnow
 from ..services import progress_board as service
@@ -30,15 +33,17 @@ def _unit():
 
 
 def _caches() -> tuple[service.LiveCache | None, service.BoardCache | None]:
-    """The process's kept counts and kept boards (none when TREEM_DASHBOARD_CACHE_S is 0)."""
+    """The process's kept counts, and the boards the web server's processes share through the
+    instance folder (none when TREEM_DASHBOARD_CACHE_S is 0)."""
     seconds = current_app.config.get("TREEM_DASHBOARD_CACHE_S", 0)
     if not seconds:
         return None, None
     kept = current_app.extensions
-    return (
-        kept.setdefault("treem_live_cache", service.LiveCache(seconds)),
-        kept.setdefault("treem_board_cache", service.BoardCache(seconds)),
-    )
+    if "treem_board_cache" not in kept:
+        store = FolderStore(Path(current_app.instance_path) / "dashboard")
+        kept["treem_board_cache"] = service.BoardCache(seconds, store=store)
+    live = kept.setdefault("treem_live_cache", service.LiveCache(seconds))
+    return live, kept["treem_board_cache"]
 
 
 @bp.get("/dashboard")
