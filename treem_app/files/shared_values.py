@@ -19,7 +19,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 def _load(path: Path) -> tuple[float, object] | None:
     try:
-        stamp, value = pickle.loads(path.read_bytes())  # noqa: S301 (written by treem only)
+        stamp, value = pickle.loads(path.read_bytes())  # noqa: S301 - written by treem only
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None
     return stamp, value
