@@ -347,7 +347,7 @@ def compute_board(
 
 
 class BoardCache:
-    """Computed boards kept per (unit, open week, local day) for `seconds`: a province's 500
+    """Computed boards kept per (unit, open week, local day, role) for `seconds`: a province's 500
     communes are counted once per window, not on every request, and the board's "as of" time
     says when. Requests that find no board wait for the one computing it instead of computing
     it again (10 reporters opening the page at 7:30). With a `store` (a ``FolderStore`` in the
@@ -425,7 +425,10 @@ def board(
     if boards is None:
         made = compute()
     else:
-        made = boards.get((unit.id, open_week(session, unit, now, zone_name), today), compute)
+        # The role too: every role that sees the dashboard sees all of a unit's lists today,
+        # but a board must never reach a role it was not computed for.
+        key = (unit.id, open_week(session, unit, now, zone_name), today, user.role)
+        made = boards.get(key, compute)
     return replace(made, failed_runs=failed_report_runs(session, user, now))
 
 
