@@ -71,11 +71,11 @@ def test_a_large_province_pages_its_rows_and_changes_order_by_keyboard(big, page
     assert page.locator("#order").input_value() == "unit"
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/dashboard?order=unit")
+    page.wait_for_url("**/dashboard?unit=PL&order=unit")
     assert rows.first.get_attribute("data-unit") == "L000"
     page.get_by_role("link", name="Trang sau →").focus()
     page.keyboard.press("Enter")
-    page.wait_for_url("**/dashboard?page=2&order=unit")
+    page.wait_for_url("**/dashboard?page=2&order=unit&unit=PL")
     assert rows.count() == 5 and rows.first.get_attribute("data-unit") == "L050"
     page.set_viewport_size({"width": 360, "height": 740})
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -46,7 +46,7 @@ def test_fifty_rows_a_page_most_in_need_first_and_every_figure_counts(big, clien
     first = client.get("/dashboard").get_data(as_text=True)
     rows = first.count('<tr class=" depth-0"')
     assert rows == progress_board.PAGE_ROWS
-    assert "Trang 1/2 (55 dòng)" in first and 'href="/dashboard?page=2&amp;order=need"' in first
+    assert "Trang 1/2 (55 dòng)" in first and 'href="/dashboard?page=2&amp;order=need&amp;unit=PL"' in first
     order = [line.split('data-unit="')[1].split('"')[0] for line in first.splitlines()
              if 'data-unit="L' in line]  # fmt: skip
     # No reported total first (by most records not cleaned), then the lowest clean rate.
@@ -189,3 +189,37 @@ def test_the_web_processes_share_the_board_through_the_instance_folder(scene, tm
     broken = FolderStore(tmp_path / "file")
     (tmp_path / "file").write_text("not a folder")
     assert BoardCache(120, store=broken).get(key, lambda: "computed anyway") == "computed anyway"
+
+
+@pytest.fixture
+def kept(web_app, monkeypatch, tmp_path):
+    """The dashboard's caches on (as in production), in a folder of this test's own."""
+    monkeypatch.setitem(web_app.config, "TREEM_DASHBOARD_CACHE_S", 120)
+    monkeypatch.setattr(web_app, "instance_path", str(tmp_path))
+    for name in ("treem_live_cache", "treem_board_cache", "treem_board_html"):
+        web_app.extensions.pop(name, None)
+    yield tmp_path
+    for name in ("treem_live_cache", "treem_board_cache", "treem_board_html"):
+        web_app.extensions.pop(name, None)
+
+
+def test_with_the_caches_on_the_page_is_kept_and_its_figures_still_count(
+    scene, kept, client, login, make, post
+):
+    login(scene["reporter"])
+    first = client.get("/dashboard").get_data(as_text=True)
+    assert list(kept.glob("dashboard/*.pickle"))  # shared with the other processes
+    for key, href, count in parse(first).figures:
+        found = parse(client.get(href).get_data(as_text=True)).list_count
+        assert found == count, (key, href, count, found)
+    give_figures(scene["a"], 4, 4)  # not seen until the window ends: the same page
+    again = client.get("/dashboard").get_data(as_text=True)
+    assert again[again.index("<main") :] == first[first.index("<main") :]
+    # Another reporter of the province: the same kept board, but their own failed runs.
+    post("/logout")
+    other = make.user("reporter", scene["province"])
+    login(other)
+    page = client.get("/dashboard").get_data(as_text=True)
+    board_part = first[first.index('<section class="stats board-stats"') :]
+    assert board_part[: board_part.index("</details>")] in page
+    assert 'id="failed-reports"' in page  # the province's failed run, read for this viewer

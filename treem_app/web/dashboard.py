@@ -71,12 +71,41 @@ def index():
     return render_template(
         "dashboard/index.html",
         board=board,
-        shown=shown,
-        orders=service.ORDERS,
-        idle_only=idle_only,
+        board_html=_board_html(board, shown, idle_only, kept=boards is not None),
         parent=parent,
         failed_days=service.FAILED_DAYS,
     )
+
+
+HTML_KEPT = 256  # rendered pages of kept boards, per process
+
+
+def _board_html(board, shown, idle_only: bool, kept: bool) -> str:
+    """The board's totals, page of rows and chart as HTML (dashboard/_board.html): the same for
+    every viewer of the unit, so a kept board's page is rendered once per process (the key
+    holds the board's "as of" time: a board computed again is rendered again)."""
+
+    def render() -> str:
+        return render_template(
+            "dashboard/_board.html",
+            board=board,
+            shown=shown,
+            orders=service.ORDERS,
+            idle_only=idle_only,
+        )
+
+    if not kept:
+        return render()
+    key = (board.unit.id, board.week, board.as_of, current_user.role, shown.order, shown.number,
+           idle_only)  # fmt: skip
+    pages = current_app.extensions.setdefault("treem_board_html", {})
+    html = pages.get(key)
+    if html is None:
+        html = render()
+        while len(pages) >= HTML_KEPT:
+            pages.pop(next(iter(pages)), None)
+        pages[key] = html
+    return html
 
 
 def _page() -> int:
