@@ -46,7 +46,8 @@ def test_fifty_rows_a_page_most_in_need_first_and_every_figure_counts(big, clien
     first = client.get("/dashboard").get_data(as_text=True)
     rows = first.count('<tr class=" depth-0"')
     assert rows == progress_board.PAGE_ROWS
-    assert "Trang 1/2 (55 dòng)" in first and 'href="/dashboard?page=2&amp;order=need&amp;unit=PL"' in first
+    assert "Trang 1/2 (55 dòng)" in first
+    assert 'href="/dashboard?page=2&amp;order=need&amp;unit=PL"' in first
     order = [line.split('data-unit="')[1].split('"')[0] for line in first.splitlines()
              if 'data-unit="L' in line]  # fmt: skip
     # No reported total first (by most records not cleaned), then the lowest clean rate.
