@@ -104,6 +104,8 @@ class Board:
     chart: LineChart
     phone_chart: LineChart  # the last PHONE_WEEKS weeks, narrower
     failed_runs: list[JobRun] = field(default_factory=list)  # the viewer's, never kept
+    # The rows in each order, sorted once per kept board (see ordered_rows).
+    orders: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def leaf_rows(self) -> list[BoardRow]:
@@ -484,7 +486,9 @@ def board_page(
 ) -> BoardPage:  # fmt: skip
     """One page of the board's rows (the page number is clamped to the pages there are)."""
     order = order if order in ORDERS else "need"
-    rows = ordered_rows(board, order, idle_only)
+    rows = board.orders.get((order, idle_only))
+    if rows is None:
+        rows = board.orders[order, idle_only] = ordered_rows(board, order, idle_only)
     pages = max(1, -(-len(rows) // size))
     number = min(max(1, page), pages)
     start = (number - 1) * size
