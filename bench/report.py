@@ -22,10 +22,14 @@ snapshots, and the commit) and then building its weekly report (``weekly_report`
 the snapshots); best of two (the week's snapshots are deleted between runs, untimed). Printed
 too: the open week's report counted live (what the dashboard does on every request).
 
-The dashboard: the app under gunicorn (2 workers x 5 threads, on loopback; its kept counts on,
-``TREEM_DASHBOARD_CACHE_S`` at its default, as in production), a reporter of the
-province logged in, 10 client threads each sending ``GET /dashboard`` one after another for
-``BENCH_DASHBOARD_S`` seconds (after a warm-up); the p50/p95 latency over every request.
+The dashboard: the app under the web server ``make run`` starts (``treem_app.run.web_server_argv``:
+gunicorn, 4 sync workers, without the access log; on loopback; its kept counts and kept boards
+on, ``TREEM_DASHBOARD_CACHE_S`` at its default, as in production: each of the 4 processes
+computes the board once), a reporter of the province logged in, 10 client threads each sending
+``GET /dashboard`` (its first page of 50 rows) one after another for ``BENCH_DASHBOARD_S``
+seconds (after a warm-up of 3 s, in which the other three processes compute theirs); the p50/p95
+latency over every request. The very first request (a process computing the board with no kept
+counts yet: the live count of the million records) is timed on its own: ``dashboard_cold_ms``.
 
 Targets: freeze + report under 1 s on PostgreSQL and under 3 s on SQLite, the dashboard's p95
 under 100 ms (PostgreSQL's; SQLite's is printed too). The last line on stdout is one JSON object.
@@ -227,12 +231,12 @@ def drive_dashboard(url: str, tmpdir: Path, seconds: float) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "TREEM_INSTANCE": str(tmpdir),
            "TREEM_FILES_DIR": str(tmpdir / "files"), "TREEM_SECURE_COOKIES": "0",
            "PYTHONPATH": str(ROOT)}  # fmt: skip
-    gunicorn = Path(sys.executable).with_name("gunicorn")
+    from treem_app.run import web_server_argv
+
+    # The server `make run` starts (4 sync workers, treem_app/run.py), without its access log.
     server = subprocess.Popen(
-        [str(gunicorn), "-k", "gthread", "-w", "2", "--threads", "5", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "treem_app:create_app()"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
+        web_server_argv(f"127.0.0.1:{port}", access_log=False), env=env, cwd=ROOT
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -244,6 +248,12 @@ def drive_dashboard(url: str, tmpdir: Path, seconds: float) -> dict:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.3)
         cookie = login(port)
+        first = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        t0 = time.perf_counter()
+        resp, _body = _get(first, "/dashboard", cookie)
+        cold = time.perf_counter() - t0
+        assert resp.status == 200, resp.status
+        first.close()
         latencies: list[float] = []
         errors: list[int] = []
         lock = threading.Lock()
@@ -280,6 +290,7 @@ def drive_dashboard(url: str, tmpdir: Path, seconds: float) -> dict:
             "rps": len(latencies) / seconds,
             "p50_ms": statistics.median(latencies) * 1000,
             "p95_ms": p95 * 1000,
+            "cold_ms": cold * 1000,
         }
     finally:
         server.terminate()
@@ -438,6 +449,9 @@ def main(argv: list[str]) -> int:
         "live_s": {k: round(r["live_s"], 3) for k, r in results.items()},
         "dashboard_p95_ms": round(p95["postgresql"], 1) if p95.get("postgresql") else None,
         "dashboard_p95_ms_sqlite": round(p95["sqlite"], 1) if p95.get("sqlite") else None,
+        **{f"dashboard_{k}_ms{'' if kind == 'postgresql' else '_sqlite'}":
+           round(r["dashboard"][f"{k}_ms"], 1)
+           for kind, r in results.items() if r["dashboard"] for k in ("p50", "cold")},
         "target_s": TARGET_PG_S,
         "target_sqlite_s": TARGET_SQLITE_S,
         "target_p95_ms": TARGET_P95_MS,
@@ -460,7 +474,8 @@ def show(r: dict) -> None:
     if d:
         print(f"  dashboard, {CLIENTS} clients, {DASHBOARD_S:.0f} s: {d['requests']} "
               f"requests ({d['rps']:.1f}/s), p50 {d['p50_ms']:.0f} ms, "
-              f"p95 {d['p95_ms']:.0f} ms")  # fmt: skip
+              f"p95 {d['p95_ms']:.0f} ms; the first request (cold) "
+              f"{d['cold_ms']:.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

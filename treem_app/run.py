@@ -17,6 +17,37 @@ from .config import PROJECT_ROOT
 BIN = Path(sys.executable).parent
 
 
+# Four single-threaded (sync) processes on the two-core reference machine. A process takes a
+# request only when it is free, so requests wait in one queue for the first free process.
+# Threaded processes (gthread) keep each keep-alive connection to themselves: requests queued
+# behind a busy process while another sat idle, which made the slow tail (bench/queue.py, 10
+# connections, PostgreSQL: p95 112-150 ms with 4x2 threads, 171-176 ms with 4 gthread x1,
+# 92-106 ms with 4 sync; SQLite 83 vs 88 ms). A sync process is stopped after --timeout seconds
+# on one request: 120 s leaves room for a large upload on a slow line (the heavy work runs in
+# the background worker).
+WEB_WORKERS = "4"
+
+
+def web_server_argv(bind: str, workers: str = WEB_WORKERS, access_log: bool = True) -> list[str]:
+    """The web server's command line, as `make run` starts it (the benchmarks start the same,
+    without the access log, which would fill their output with one line per request)."""
+    return [
+        str(BIN / "gunicorn"),
+        "--bind",
+        bind,
+        "--workers",
+        workers,
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "120",
+        *(["--access-logfile", "-"] if access_log else []),
+        "--log-level",
+        "warning",
+        "treem_app:create_app()",
+    ]
+
+
 def instance_dir() -> Path:
     path = Path(os.environ.get("TREEM_INSTANCE") or PROJECT_ROOT / "instance")
     path.mkdir(parents=True, exist_ok=True)
@@ -83,15 +114,7 @@ def main() -> None:
         procs.append(("redis", redis_proc))
     host = env.get("TREEM_HOST", "127.0.0.1")
     port = env.get("TREEM_PORT", "8000")
-    # Four single-threaded (sync) processes on the two-core reference machine. A process takes
-    # a request only when it is free, so requests wait in one queue for the first free process.
-    # Threaded processes (gthread) keep each keep-alive connection to themselves: requests
-    # queued behind a busy process while another sat idle, which made the slow tail
-    # (bench/queue.py, 10 connections, PostgreSQL: p95 112-150 ms with 4x2 threads, 171-176 ms
-    # with 4 gthread x1, 92-106 ms with 4 sync; SQLite 83 vs 88 ms). A sync process is stopped
-    # after --timeout seconds on one request: 120 s leaves room for a large upload on a slow
-    # line (the heavy work runs in the background worker).
-    workers = env.get("TREEM_WEB_WORKERS", "4")
+    workers = env.get("TREEM_WEB_WORKERS", WEB_WORKERS)
 
     def spawn(name: str, argv: list[str]) -> None:
         procs.append(
@@ -113,25 +136,7 @@ def main() -> None:
             "WARNING",
         ],
     )
-    spawn(
-        "web",
-        [
-            str(BIN / "gunicorn"),
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            workers,
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "120",
-            "--access-logfile",
-            "-",
-            "--log-level",
-            "warning",
-            "treem_app:create_app()",
-        ],
-    )
+    spawn("web", web_server_argv(f"{host}:{port}", workers))
 
     stopping = False
 

@@ -47,6 +47,18 @@ def test_reporter_enters_a_total_and_builds_a_report_by_keyboard(make, page, scr
     assert page.locator("#current-total").inner_text() == "3.158"
     assert "Lê Thị Báo Cáo" in page.locator("#total-history").inner_text()
     assert db.session.scalar(select(ReportedTotal.total)) == 3158
+    # A week instead of a month, by keyboard: typing "Tuần" in the period list picks the
+    # first week (the open reporting week).
+    page.get_by_label("Kỳ báo cáo (tháng hoặc tuần)").focus()
+    page.keyboard.type("Tuần")
+    week = page.locator("#total-period").input_value()
+    assert "-W" in week, week
+    page.keyboard.press("Tab")
+    page.keyboard.type("3.160")
+    page.keyboard.press("Enter")
+    page.locator(".flash-success").wait_for()
+    assert db.session.scalar(select(ReportedTotal.period).order_by(ReportedTotal.id.desc())) == week
+    assert "Tuần " in page.locator("#total-history").inner_text()
     screenshot("reports-total-1366")
     page.set_viewport_size({"width": 360, "height": 740})
     screenshot("reports-total-360")

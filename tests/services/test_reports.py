@@ -13,6 +13,7 @@ from treem_app.models import Person, ReportedTotal, WeekSnapshot
 from treem_app.models._common import utcnow
 from treem_app.services import review
 from treem_app.services.duplicates import merge_persons
+from treem_app.services.report_documents import as_of_line, period_line
 from treem_app.services.reports import (
     ReportError,
     child_rows,
@@ -238,8 +239,28 @@ def test_the_cutoff_is_set_per_province_and_the_month_reads_its_last_frozen_week
         WEEK,
         True,
     )
-    live = monthly_report(db.session, p, "2027-01", now=dt.datetime(2026, 12, 15))
-    assert not live.frozen and live.week == "2027-W04"
+    with pytest.raises(ReportError, match="chưa bắt đầu"):
+        monthly_report(db.session, p, "2027-01", now=dt.datetime(2026, 12, 15))
+
+
+def test_a_month_in_progress_is_counted_live_through_today_not_labelled_with_a_week_to_come(
+    province,
+):
+    p = province["p"]
+    # 23:30 UTC on 01/12 is already 02/12 in Vietnam; December's last week (W52) is to come.
+    now = dt.datetime(2026, 12, 1, 23, 30)
+    month = monthly_report(db.session, p, "2026-12", now=now)
+    assert (month.kind, month.period, month.through, month.frozen) == (
+        "monthly", "2026-12", dt.date(2026, 12, 2), False)  # fmt: skip
+    assert month.week == "2026-W49" and month.as_of == now  # the open week, counted now
+    assert figures(month) == figures(weekly_report(db.session, p, "2026-W49", now=now))
+    line = period_line(month)
+    assert line == "Tháng 12 năm 2026 (tính đến ngày 02/12/2026)" and "52" not in line
+    assert as_of_line(month, "Asia/Ho_Chi_Minh").endswith("(tháng chưa kết thúc)")
+    # Once the month's last cut-off has passed, the summary is of its last week again.
+    after = monthly_report(db.session, p, "2026-12", now=cutoff("2026-W52") + dt.timedelta(hours=1))
+    assert after.through is None and after.week == "2026-W52"
+    assert period_line(after).startswith("Tháng 12 năm 2026 (số liệu tuần 52/2026")
 
 
 def test_each_live_figure_is_the_count_of_its_list(province):

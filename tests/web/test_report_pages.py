@@ -172,3 +172,36 @@ def test_the_admin_sets_the_cutoff(make, client, login, post):
                                     "report_hour": "8"}).status_code == 403  # fmt: skip
     page = client.get("/reports").get_data(as_text=True)
     assert "Thứ Năm 16:00" in page
+
+
+def test_a_total_is_entered_for_a_week_or_a_month(make, client, login, post):
+    from treem_app import clock
+    from treem_app.domain import reports as dom
+    from treem_app.models._common import utcnow
+    from treem_app.services.reports import cutoff_settings, weekly_report
+
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    url = f"/reports/totals/{tree['a'].code}"
+    page = client.get(url).get_data(as_text=True)
+    weekday, hour = cutoff_settings(db.session, tree["a"])
+    open_week = dom.week_of_cutoff(utcnow(), weekday, hour, clock.zone_name())
+    month = clock.today().strftime("%Y-%m")
+    select_html = page[page.index('<select id="total-period"') : page.index("</select>")]
+    assert '<label for="total-period">Kỳ báo cáo (tháng hoặc tuần)</label>' in page
+    assert '<optgroup label="Theo tháng">' in select_html
+    assert '<optgroup label="Theo tuần">' in select_html
+    assert f'<option value="{month}" selected>{dom.vn_month(month)}</option>' in select_html
+    assert f'<option value="{open_week}">{dom.vn_week(open_week)}</option>' in select_html
+    assert select_html.count("<option") == 24  # 12 months, 12 reporting weeks
+    assert post(url, {"period": month, "total": "3.000"}).status_code == 302
+    assert post(url, {"period": open_week, "total": "3.158"}).status_code == 302
+    entries = db.session.scalars(select(ReportedTotal).order_by(ReportedTotal.id)).all()
+    assert [(e.period, e.total) for e in entries] == [(month, 3000), (open_week, 3158)]
+    history = client.get(url).get_data(as_text=True).split('id="total-history"', 1)[1]
+    assert dom.vn_week(open_week) in history and dom.vn_month(month) in history
+    # The open week's report reads the week's total (its period starts after the month's).
+    report = weekly_report(db.session, tree["district"], open_week, now=utcnow())
+    assert {r.unit.code: r.figures.reported for r in report.rows}["C0001"] == 3158
+    listing = post(url, {"period": "2026-W60", "total": "5"})
+    assert listing.status_code == 422 and "không có tuần 60" in listing.get_data(as_text=True)

@@ -3,8 +3,10 @@ the records waiting for the police, the overdue lists, the communes without acti
 the clean rate of the past frozen weeks and the failed scheduled report runs.
 
 Every figure is the count of a list (``board_list_query``, ``overdue_batches``, the idle rows of
-the dashboard itself); the count of that list equals the figure. Every statement is grouped over
-the scope (per 900 communes), never one per unit: a province has about 500 communes.
+the dashboard itself); the count of that list equals the figure. Every statement is grouped
+over the scope (``id_sets.among``: one array on PostgreSQL), never one per unit: a province has
+about 500 communes. The computed board is kept per (unit, week, day) for the cache window
+(:class:`BoardCache`) and the page shows 50 of its rows (:func:`board_page`).
 
 Definitions:
 - *waiting for the police*: a record on a list handed to the police (issued, or partly
@@ -18,10 +20,11 @@ Definitions:
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic
+from time import time as time_now
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -31,13 +34,15 @@ from ..domain.batch_states import BatchState
 from ..domain.charts import LineChart, rate_chart
 from ..domain.formatting import DEFAULT_ZONE, zone
 from ..domain.reports import Figures
+from ..files.shared_values import FolderStore
 from ..models import Batch, BatchRow, ImportRun, JobRun, Person, Unit, User, WeekSnapshot
 from .access import person_rule, scoped, subtree_ids
 from .batches import overdue_query
+from .id_sets import among
 from .reports import (
-    CHUNK,
     COLUMN_LISTS,
     ReportRow,
+    UnitRef,
     column_condition,
     cutoff_settings,
     live_figures,
@@ -59,7 +64,7 @@ BOARD_LISTS = {**COLUMN_LISTS, "waiting_police": "Chờ công an xác thực"}
 class BoardRow:
     """A row of the dashboard: a commune, a district (sums its communes), or the total."""
 
-    unit: Unit
+    unit: UnitRef
     number: str
     depth: int
     is_group: bool
@@ -86,7 +91,10 @@ class HistoryPoint:
 
 @dataclass
 class Board:
-    unit: Unit
+    """The computed dashboard of a unit for a week: plain data (no ORM object), kept between
+    requests by :class:`BoardCache`; the page shows :func:`board_page` of it."""
+
+    unit: UnitRef
     week: str  # the open reporting week the figures are of
     as_of: datetime  # naive UTC
     week_start: datetime  # Monday 00:00 local of the current ISO week, naive UTC
@@ -95,16 +103,13 @@ class Board:
     history: list[HistoryPoint]
     chart: LineChart
     phone_chart: LineChart  # the last PHONE_WEEKS weeks, narrower
-    failed_runs: list[JobRun] = field(default_factory=list)
+    failed_runs: list[JobRun] = field(default_factory=list)  # the viewer's, never kept
+    # The rows in each order, sorted once per kept board (see ordered_rows).
+    orders: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def leaf_rows(self) -> list[BoardRow]:
         return [r for r in self.rows if not r.is_group]
-
-
-def _chunks(ids: list[int]):
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
 
 
 def local_monday(now: datetime, zone_name: str = DEFAULT_ZONE) -> datetime:
@@ -121,12 +126,12 @@ def local_monday(now: datetime, zone_name: str = DEFAULT_ZONE) -> datetime:
 def waiting_counts(session: Session, leaf_ids: list[int]) -> dict[int, int]:
     """Records waiting for the police's answer, per commune."""
     out: dict[int, int] = {}
-    for chunk in _chunks(leaf_ids):
+    for among_ids in among(session, Batch.unit_id, leaf_ids):
         stmt = (
             select(Batch.unit_id, func.count(BatchRow.id))
             .join(BatchRow, BatchRow.batch_id == Batch.id)
             .where(
-                Batch.unit_id.in_(chunk),
+                among_ids,
                 Batch.state.in_(WAITING_STATES),
                 BatchRow.open_person_id.is_not(None),
                 BatchRow.outcome.is_(None),
@@ -140,10 +145,10 @@ def waiting_counts(session: Session, leaf_ids: list[int]) -> dict[int, int]:
 def overdue_counts(session: Session, user: User, leaf_ids: list[int], today: date) -> dict:
     """Lists issued and not returned by their due date, per commune."""
     out: dict[int, int] = {}
-    for chunk in _chunks(leaf_ids):
+    for among_ids in among(session, Batch.unit_id, leaf_ids):
         stmt = (
             overdue_query(user, today)
-            .where(Batch.unit_id.in_(chunk))
+            .where(among_ids)
             .with_only_columns(Batch.unit_id, func.count(Batch.id))
             .group_by(Batch.unit_id)
         )
@@ -155,7 +160,7 @@ def active_units(session: Session, leaf_ids: list[int], since: datetime) -> set[
     """The communes with some activity since `since` (see the module's definition): one
     statement per 900 communes, three EXISTS probes per commune, each on an index."""
     out: set[int] = set()
-    for chunk in _chunks(leaf_ids):
+    for among_ids in among(session, Unit.id, leaf_ids):
         records = exists().where(Person.unit_id == Unit.id, Person.updated_at >= since)
         imports = exists().where(ImportRun.unit_id == Unit.id, ImportRun.uploaded_at >= since)
         lists = exists().where(
@@ -167,7 +172,7 @@ def active_units(session: Session, leaf_ids: list[int], since: datetime) -> set[
                 Batch.closed_at >= since,
             ),
         )
-        stmt = select(Unit.id).where(Unit.id.in_(chunk), or_(records, imports, lists))
+        stmt = select(Unit.id).where(among_ids, or_(records, imports, lists))
         out.update(session.scalars(stmt))
     return out
 
@@ -179,7 +184,7 @@ def history(
     summed over the communes (None for a week some commune has no snapshot of)."""
     names = [dom.shift_week(week, -k) for k in range(weeks, 0, -1)]
     sums: dict[str, list[int]] = {w: [0, 0, 0, 0, 0] for w in names}  # n, known, (3), (4), (6)
-    for chunk in _chunks(leaf_ids):
+    for among_ids in among(session, WeekSnapshot.unit_id, leaf_ids):
         stmt = (
             select(
                 WeekSnapshot.week,
@@ -189,7 +194,7 @@ def history(
                 func.sum(WeekSnapshot.in_software),
                 func.sum(WeekSnapshot.cleaned),
             )
-            .where(WeekSnapshot.unit_id.in_(chunk), WeekSnapshot.week.in_(names))
+            .where(among_ids, WeekSnapshot.week.in_(names))
             .group_by(WeekSnapshot.week)
         )
         for w, *values in session.execute(stmt):
@@ -235,11 +240,9 @@ def newest_changes(session: Session, leaf_ids: list[int]) -> dict[int, datetime 
     """Per commune, the time of its newest record change (``persons.updated_at``, bumped by
     every change and set by every import): one index probe per commune."""
     out: dict[int, datetime | None] = {}
-    for chunk in _chunks(leaf_ids):
-        newest = (
-            select(func.max(Person.updated_at)).where(Person.unit_id == Unit.id).scalar_subquery()
-        )
-        out.update(session.execute(select(Unit.id, newest).where(Unit.id.in_(chunk))).all())
+    newest = select(func.max(Person.updated_at)).where(Person.unit_id == Unit.id).scalar_subquery()
+    for among_ids in among(session, Unit.id, leaf_ids):
+        out.update(session.execute(select(Unit.id, newest).where(among_ids)).all())
     return out
 
 
@@ -297,7 +300,13 @@ def _row(r: ReportRow, waiting, overdue, idle) -> BoardRow:
     )
 
 
-def board(
+def open_week(session: Session, unit: Unit, now: datetime, zone_name: str = DEFAULT_ZONE) -> str:
+    """The reporting week the dashboard shows at `now` (the unit's province's cut-off)."""
+    weekday, hour = cutoff_settings(session, unit)
+    return dom.week_of_cutoff(now, weekday, hour, zone_name)
+
+
+def compute_board(
     session: Session,
     user: User,
     unit: Unit,
@@ -309,9 +318,11 @@ def board(
 ) -> Board:
     """The dashboard of `unit` (in the user's scope: the caller checks) as of `now`: the open
     reporting week's live figures per child unit (the weekly table's rows), the records waiting
-    for the police, the overdue lists, the idle communes, the past weeks' clean rate."""
-    weekday, hour = cutoff_settings(session, unit)
-    week = dom.week_of_cutoff(now, weekday, hour, zone_name)
+    for the police, the overdue lists, the idle communes, the past weeks' clean rate. The
+    figures do not depend on who asks (a role that sees the dashboard sees every list of the
+    unit), so the result can be kept per (unit, week, day): see :class:`BoardCache`. The
+    failed runs, which do, are left empty (:func:`board` adds them)."""
+    week = open_week(session, unit, now, zone_name)
     live = cache.figures if cache is not None else None
     report = weekly_report(session, unit, week, now=now, zone_name=zone_name, live=live)
     leaves = [r.unit.id for r in report.leaf_rows]
@@ -320,23 +331,172 @@ def board(
     overdue = overdue_counts(session, user, leaves, today)
     idle = set(leaves) - active_units(session, leaves, since)
     rows = [_row(r, waiting, overdue, idle) for r in report.rows]
-    total = _row(ReportRow(unit, "", 0, True, leaves, report.total), waiting, overdue, idle)
+    me = UnitRef(unit.id, unit.code, unit.name)
+    total = _row(ReportRow(me, "", 0, True, leaves, report.total), waiting, overdue, idle)
     past = history(session, leaves, week)
     series = chart_series(past)
-    chart = rate_chart(series)
-    phone_chart = rate_chart(series[-PHONE_WEEKS:], PHONE_WIDTH)
     return Board(
-        unit=unit,
+        unit=me,
         week=week,
         as_of=report.as_of,
         week_start=since,
         rows=rows,
         total=total,
         history=past,
-        chart=chart,
-        phone_chart=phone_chart,
-        failed_runs=failed_report_runs(session, user, now),
+        chart=rate_chart(series),
+        phone_chart=rate_chart(series[-PHONE_WEEKS:], PHONE_WIDTH),
     )
+
+
+class BoardCache:
+    """Computed boards kept per (unit, open week, local day, role) for `seconds`: a province's 500
+    communes are counted once per window, not on every request, and the board's "as of" time
+    says when. Requests that find no board wait for the one computing it instead of computing
+    it again (10 reporters opening the page at 7:30). With a `store` (a ``FolderStore`` in the
+    instance folder) the web server's processes share the boards: one computes, the others read
+    its result; without one, each process keeps its own."""
+
+    def __init__(self, seconds: float = 120.0, clock=time_now, store: FolderStore | None = None):
+        self.seconds = seconds
+        self.clock = clock
+        self.store = store
+        self._boards: dict[tuple, tuple[float, Board]] = {}
+        self._building: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def _fresh(self, key: tuple) -> Board | None:
+        entry = self._boards.get(key)
+        if entry is not None and self.clock() - entry[0] < self.seconds:
+            return entry[1]
+        return None
+
+    def get(self, key: tuple, compute) -> Board:
+        with self._lock:
+            found = self._fresh(key)
+            if found is not None:
+                return found
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                found = self._fresh(key)
+            if found is not None:
+                return found
+            moment, made = self._shared(key, compute)
+            with self._lock:
+                self._boards = {k: v for k, v in self._boards.items()
+                                if self.clock() - v[0] < self.seconds}  # fmt: skip
+                self._boards[key] = (moment, made)
+            return made
+
+    def _shared(self, key: tuple, compute) -> tuple[float, Board]:
+        """(when, board): the store's when another process computed it within the window, else
+        computed here (and stored, under the key's lock). A store that fails is left aside."""
+        if self.store is None:
+            return self.clock(), compute()
+        try:
+            with self.store.lock(key):
+                kept = self.store.read(key)
+                if kept is not None and self.clock() - kept[0] < self.seconds:
+                    return kept
+                moment, made = self.clock(), compute()
+                self.store.write(key, moment, made)
+                self.store.forget_older(moment - self.seconds, time_now() - 86400)
+                return moment, made
+        except OSError:
+            return self.clock(), compute()
+
+
+def board(
+    session: Session,
+    user: User,
+    unit: Unit,
+    *,
+    now: datetime,
+    today: date,
+    zone_name: str = DEFAULT_ZONE,
+    cache: LiveCache | None = None,
+    boards: BoardCache | None = None,
+) -> Board:
+    """The dashboard of `unit` for this user: the kept board when `boards` has a fresh one
+    (else computed, and kept), with the user's own failed report runs."""
+
+    def compute() -> Board:
+        return compute_board(session, user, unit, now=now, today=today, zone_name=zone_name,
+                             cache=cache)  # fmt: skip
+
+    if boards is None:
+        made = compute()
+    else:
+        # The role too: every role that sees the dashboard sees all of a unit's lists today,
+        # but a board must never reach a role it was not computed for.
+        key = (unit.id, open_week(session, unit, now, zone_name), today, user.role)
+        made = boards.get(key, compute)
+    return replace(made, failed_runs=failed_report_runs(session, user, now))
+
+
+# --------------------------------------------------------------------------- one page of rows
+
+PAGE_ROWS = 50
+ORDERS = {"need": "Cần đôn đốc trước", "unit": "Theo thứ tự đơn vị"}
+
+
+def need_key(row: BoardRow) -> tuple:
+    """Most in need first: no clean rate yet (no reported total), then the lowest clean rate,
+    then the most records not cleaned; the code last, so that the order is stable."""
+    rate = row.figures.rate
+    return (rate is not None, rate if rate is not None else 0, -row.figures.not_cleaned,
+            row.unit.code)  # fmt: skip
+
+
+@dataclass
+class BoardPage:
+    """The rows one page of the dashboard shows. `rows` may start with a district's row again
+    (`continued`) when the page begins inside its communes."""
+
+    rows: list[BoardRow]
+    number: int
+    pages: int
+    count: int  # rows of the whole list (communes only, for the idle list)
+    order: str
+    continued: BoardRow | None = None
+
+
+def ordered_rows(board: Board, order: str, idle_only: bool = False) -> list[BoardRow]:
+    """The board's rows in `order` ("need" or "unit"): districts keep their communes under
+    them; "need" sorts the districts, and the communes within each, by :func:`need_key`. The
+    idle list has the idle communes only."""
+    if idle_only:
+        leaves = [r for r in board.leaf_rows if r.idle]
+        return sorted(leaves, key=need_key) if order == "need" else leaves
+    groups: list[tuple[BoardRow, list[BoardRow]]] = []
+    for r in board.rows:
+        if r.depth == 0:
+            groups.append((r, []))
+        else:
+            groups[-1][1].append(r)
+    if order == "need":
+        groups = sorted(((g, sorted(kids, key=need_key)) for g, kids in groups),
+                        key=lambda pair: need_key(pair[0]))  # fmt: skip
+    return [r for g, kids in groups for r in (g, *kids)]
+
+
+def board_page(
+    board: Board, *, order: str = "need", page: int = 1, size: int = PAGE_ROWS,
+    idle_only: bool = False,
+) -> BoardPage:  # fmt: skip
+    """One page of the board's rows (the page number is clamped to the pages there are)."""
+    order = order if order in ORDERS else "need"
+    rows = board.orders.get((order, idle_only))
+    if rows is None:
+        rows = board.orders[order, idle_only] = ordered_rows(board, order, idle_only)
+    pages = max(1, -(-len(rows) // size))
+    number = min(max(1, page), pages)
+    start = (number - 1) * size
+    shown = rows[start : start + size]
+    continued = None
+    if shown and shown[0].depth > 0 and not idle_only:
+        continued = next((r for r in reversed(rows[:start]) if r.depth == 0), None)
+    return BoardPage(shown, number, pages, len(rows), order, continued)
 
 
 # --------------------------------------------------------------------------- the lists

@@ -65,6 +65,8 @@ def period_line(report: WeeklyReport) -> str:
     year, number = dom.parse_week(report.week)
     if report.kind == "monthly":
         m_year, month = dom.parse_month(report.period)
+        if report.through is not None:  # a month in progress, counted live
+            return f"Tháng {month:02d} năm {m_year} (tính đến ngày {report.through:%d/%m/%Y})"
         span = _span(report.week)[1:]
         return f"Tháng {month:02d} năm {m_year} (số liệu tuần {number}/{year}, {span}"
     return f"Tuần {number} năm {year} {_span(report.week)}"
@@ -73,6 +75,8 @@ def period_line(report: WeeklyReport) -> str:
 def as_of_line(report: WeeklyReport, zone_name: str) -> str:
     if report.frozen:
         state = "đã chốt"
+    elif report.through is not None:
+        state = "tháng chưa kết thúc"
     elif report.closed:
         state = "tuần đã qua giờ chốt, số liệu chưa được chốt"
     else:

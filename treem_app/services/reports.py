@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain import reports as dom
-from ..domain.formatting import DEFAULT_ZONE
+from ..domain.formatting import DEFAULT_ZONE, local_date
 from ..domain.permissions import can
 from ..domain.reports import NO_FIGURES, Figures, PeriodError, Restatement
 from ..domain.software_sync import SYNCED
@@ -29,6 +29,7 @@ from ..models import HandoverSettings, Person, PersonEvent, ReportedTotal, Unit,
 from ..models._common import utcnow
 from .access import may_change
 from .batches import province_of
+from .id_sets import among
 from .software_sync import cleaned, in_software
 
 CHUNK = 900
@@ -36,6 +37,16 @@ ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
          "XV", "XVI", "XVII", "XVIII", "XIX", "XX")  # fmt: skip
 RESTATED_TOTAL = "Tổng số trẻ em do địa phương nhập sau khi đã chốt tuần"
 RESTATED_DUPLICATES = "Hồ sơ được xác định trùng sau khi đã chốt tuần"
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """What a report's row needs of a unit (its id, code and name), read as three columns:
+    no ORM object per commune, and safe to keep between requests (the dashboard's board)."""
+
+    id: int
+    code: str
+    name: str
 
 
 class ReportError(ValueError):
@@ -46,7 +57,7 @@ class ReportError(ValueError):
 class ReportRow:
     """One line of the table: a commune, or a district (a group row summing its communes)."""
 
-    unit: Unit
+    unit: UnitRef
     number: str  # column (1): "1", "2" … for communes, "I", "II" … for districts
     depth: int  # 0: a row under the report's unit; 1: a commune under its district row
     is_group: bool
@@ -67,6 +78,8 @@ class WeeklyReport:
     rows: list[ReportRow]
     total: Figures
     restatements: list[Restatement] = field(default_factory=list)
+    # A monthly summary of a month still in progress: counted live, to this local day.
+    through: date | None = None
 
     @property
     def missing_reported(self) -> int:
@@ -85,23 +98,27 @@ def child_rows(session: Session, unit: Unit) -> list[ReportRow]:
     """The rows of a unit's table, in order: its communes (post-2025 shape), or each district
     followed by its communes (pre-2025 shape); a commune's own table has its one row. Deeper
     levels are folded into the communes (leaves) under each direct child."""
-    units = session.scalars(
-        select(Unit).where(Unit.path.startswith(unit.path, autoescape=True))
+    found = session.execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(
+            Unit.path.startswith(unit.path, autoescape=True)
+        )
     ).all()
-    children: dict[int, list[Unit]] = defaultdict(list)
-    for u in units:
-        if u.parent_id is not None:
-            children[u.parent_id].append(u)
+    refs = {uid: UnitRef(uid, code, name) for uid, code, name, _p in found}
+    children: dict[int, list[UnitRef]] = defaultdict(list)
+    for uid, _code, _name, parent_id in found:
+        if parent_id is not None and parent_id in refs:
+            children[parent_id].append(refs[uid])
     for kids in children.values():
         kids.sort(key=lambda u: u.code)
+    me = refs.get(unit.id) or UnitRef(unit.id, unit.code, unit.name)
 
-    def leaves(u: Unit) -> list[Unit]:
+    def leaves(u: UnitRef) -> list[UnitRef]:
         if not children.get(u.id):
             return [u]
         return [leaf for c in children[u.id] for leaf in leaves(c)]
 
     if not children.get(unit.id):
-        return [ReportRow(unit, "1", 0, False, [unit.id])]
+        return [ReportRow(me, "1", 0, False, [unit.id])]
     rows: list[ReportRow] = []
     groups = numbers = 0
     for child in children[unit.id]:
@@ -130,10 +147,10 @@ def live_figures(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, 
     read from ix_persons_unit_report."""
     out = {uid: (0, 0) for uid in unit_ids}
     ids = list(out)
-    for i in range(0, len(ids), CHUNK):
+    for among_ids in among(session, Person.unit_id, ids):
         stmt = (
             select(Person.unit_id, func.count(), func.sum(case((cleaned(), 1), else_=0)))
-            .where(Person.unit_id.in_(ids[i : i + CHUNK]), in_software())
+            .where(among_ids, in_software())
             .group_by(Person.unit_id)
         )
         for uid, n_software, n_cleaned in session.execute(stmt):
@@ -176,18 +193,19 @@ def column_query(unit_ids: list[int], column: str) -> Select:
 # --------------------------------------------------------------------------- reported totals
 
 
-def reported_totals(
-    session: Session, unit_ids: list[int], day: date, known_at: datetime
-) -> dict[int, ReportedTotal]:
+def reported_totals(session: Session, unit_ids: list[int], day: date, known_at: datetime) -> dict:
     """The entry in force for each unit on a local `day`, as known at `known_at`: of the
     entries made by then, the latest period starting on or before the day, and of its entries
-    the latest. Units without one are absent."""
-    out: dict[int, ReportedTotal] = {}
-    for i in range(0, len(unit_ids), CHUNK):
-        for row in session.scalars(
-            select(ReportedTotal)
+    the latest. Units without one are absent. The entries are plain rows (unit_id, id, period,
+    total, entered_at), not ORM objects: a province reads 500 of them on every report."""
+    out: dict = {}
+    cols = (ReportedTotal.unit_id, ReportedTotal.id, ReportedTotal.period, ReportedTotal.total,
+            ReportedTotal.entered_at)  # fmt: skip
+    for among_ids in among(session, ReportedTotal.unit_id, unit_ids):
+        for row in session.execute(
+            select(*cols)
             .where(
-                ReportedTotal.unit_id.in_(unit_ids[i : i + CHUNK]),
+                among_ids,
                 ReportedTotal.period_start <= day,
                 ReportedTotal.entered_at <= known_at,
             )
@@ -202,9 +220,7 @@ def reported_totals(
     return out
 
 
-def reported_total(
-    session: Session, unit: Unit, day: date, known_at: datetime | None = None
-) -> ReportedTotal | None:
+def reported_total(session: Session, unit: Unit, day: date, known_at: datetime | None = None):
     """The entry in force for one unit on a day (None: the unit has entered none)."""
     return reported_totals(session, [unit.id], day, known_at or utcnow()).get(unit.id)
 
@@ -320,12 +336,8 @@ def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict:
     out = {}
     cols = (WeekSnapshot.unit_id, WeekSnapshot.reported, WeekSnapshot.in_software,
             WeekSnapshot.cleaned, WeekSnapshot.frozen_at)  # fmt: skip
-    for i in range(0, len(unit_ids), CHUNK):
-        for snap in session.execute(
-            select(*cols).where(
-                WeekSnapshot.unit_id.in_(unit_ids[i : i + CHUNK]), WeekSnapshot.week == week
-            )
-        ):
+    for among_ids in among(session, WeekSnapshot.unit_id, unit_ids):
+        for snap in session.execute(select(*cols).where(among_ids, WeekSnapshot.week == week)):
             out[snap.unit_id] = snap
     return out
 
@@ -419,12 +431,13 @@ def weekly_report(
         frozen=frozen,
         rows=rows,
         total=dom.total(figures[uid] for uid in leaves),
-        restatements=restatements(session, rows, week, as_of, zone_name),
+        restatements=restatements(session, unit, rows, week, as_of, zone_name),
     )
 
 
 def restatements(
     session: Session,
+    unit: Unit,
     rows: list[ReportRow],
     week: str,
     as_of: datetime,
@@ -442,8 +455,7 @@ def restatements(
     snaps = _snapshots(session, list(leaf_rows), previous)
     if not snaps:
         return []
-    any_unit = next(iter(leaf_rows.values()))
-    _w, _cut, day = week_cutoff(session, any_unit, previous, zone_name)
+    _w, _cut, day = week_cutoff(session, unit, previous, zone_name)  # the rows' province's
     now_totals = reported_totals(session, list(snaps), day, as_of)
     dupes = _duplicates_since(session, snaps, as_of)
     out: list[Restatement] = []
@@ -469,7 +481,7 @@ def _duplicates_since(session: Session, snaps: dict, as_of: datetime) -> dict[in
     since = min(s.frozen_at for s in snaps.values())
     found: dict[int, tuple[int, str | None, str | None]] = {}  # person -> (unit, old, state)
     ids = list(snaps)
-    for i in range(0, len(ids), CHUNK):
+    for among_ids in among(session, Person.unit_id, ids):
         stmt = (
             select(
                 Person.id,
@@ -481,7 +493,7 @@ def _duplicates_since(session: Session, snaps: dict, as_of: datetime) -> dict[in
             )  # fmt: skip
             .join(PersonEvent, PersonEvent.person_id == Person.id)
             .where(
-                Person.unit_id.in_(ids[i : i + CHUNK]),
+                among_ids,
                 Person.software_facts.is_not(None),
                 PersonEvent.field == "status",
                 PersonEvent.new_value == "duplicate",
@@ -506,12 +518,19 @@ def monthly_report(
     session: Session, unit: Unit, month: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
 ) -> WeeklyReport:
     """The monthly summary: the table of the month's last frozen reporting week (the weeks
-    whose cut-off day is in the month), or, when none is frozen, its last week counted live."""
+    whose cut-off day is in the month). A month still in progress (the cut-off of its last week
+    has not passed) without a frozen week is counted live as of `now`, through today
+    (``through``: "tính đến ngày …", never labelled with a week still to come); a closed month
+    with none frozen reads its last week (counted live as of now until it is frozen).
+    ReportError for a month that has not begun."""
     try:
         month = dom.normal_month(month)
     except PeriodError as exc:
         raise ReportError(str(exc)) from exc
-    weekday, _hour = cutoff_settings(session, unit)
+    today = local_date(now, zone_name)
+    if dom.month_bounds(month)[0] > today:
+        raise ReportError(f"{dom.vn_month(month)} chưa bắt đầu.")
+    weekday, hour = cutoff_settings(session, unit)
     weeks = dom.weeks_of_month(month, weekday)
     leaves = _leaf_ids(child_rows(session, unit))
     chosen = weeks[-1]
@@ -520,5 +539,10 @@ def monthly_report(
         if now >= cut and leaves and len(_snapshots(session, leaves, week)) == len(leaves):
             chosen = week
             break
+    else:
+        if now < dom.cutoff(chosen, weekday, hour, zone_name):  # the month is in progress
+            week = dom.week_of_cutoff(now, weekday, hour, zone_name)
+            report = weekly_report(session, unit, week, now=now, zone_name=zone_name)
+            return replace(report, kind="monthly", period=month, through=today)
     report = weekly_report(session, unit, chosen, now=now, zone_name=zone_name)
     return replace(report, kind="monthly", period=month)

@@ -3,16 +3,19 @@ lists that make each figure, drill-down into a district, the past weeks' clean r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..domain.campaigns import vn_pace
 from ..domain.reports import vn_rate, vn_week
 from ..extensions import db
-from ..models import Batch, Person
+from ..files.shared_values import FolderStore
+from ..models import Batch, Person, Unit
 from ..models._common import utcnow
 from ..services import campaign_pace
 from ..services import progress_board as service
@@ -32,12 +35,18 @@ def _unit():
     return unit_or_404(current_user, code) if code else current_user.unit
 
 
-def _live_cache() -> service.LiveCache | None:
-    """The process's kept counts of the dashboard (None when TREEM_DASHBOARD_CACHE_S is 0)."""
+def _caches() -> tuple[service.LiveCache | None, service.BoardCache | None]:
+    """The process's kept counts, and the boards the web server's processes share through the
+    instance folder (none when TREEM_DASHBOARD_CACHE_S is 0)."""
     seconds = current_app.config.get("TREEM_DASHBOARD_CACHE_S", 0)
     if not seconds:
-        return None
-    return current_app.extensions.setdefault("treem_live_cache", service.LiveCache(seconds))
+        return None, None
+    kept = current_app.extensions
+    if "treem_board_cache" not in kept:
+        store = FolderStore(Path(current_app.instance_path) / "dashboard")
+        kept["treem_board_cache"] = service.BoardCache(seconds, store=store)
+    live = kept.setdefault("treem_live_cache", service.LiveCache(seconds))
+    return live, kept["treem_board_cache"]
 
 
 def _pace_cache() -> campaign_pace.PaceCache | None:
@@ -48,12 +57,16 @@ def _pace_cache() -> campaign_pace.PaceCache | None:
     return current_app.extensions.setdefault("treem_pace_cache", campaign_pace.PaceCache(seconds))
 
 
-def _campaign_pace(rows, today):
-    """The campaign's pace of the communes shown (issue 17), from the live (6) just counted."""
-    leaves = [r for r in rows if not r.is_group]
+def _campaign_pace(shown, today):
+    """The campaign's pace of the communes on the page (issue 17), from the live (6) of the
+    board (the rows carry light unit references: the page's communes are read, at most a
+    page of them, for their place in the tree)."""
+    leaves = [r for r in shown.rows if not r.is_group]
+    ids = [r.unit.id for r in leaves]
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     return campaign_pace.board_pace(
         db.session,
-        [r.unit for r in leaves],
+        [units[i] for i in ids if i in units],
         {r.unit.id: r.figures.cleaned for r in leaves},
         now=clock.now(),
         today=today,
@@ -66,6 +79,7 @@ def _campaign_pace(rows, today):
 @permission_required("view_reports")
 def index():
     unit = _unit()
+    live, boards = _caches()
     board = service.board(
         db.session,
         current_user,
@@ -73,24 +87,55 @@ def index():
         now=utcnow(),
         today=clock.today(),
         zone_name=clock.zone_name(),
-        cache=_live_cache(),
+        cache=live,
+        boards=boards,
     )
     idle_only = request.args.get("idle") == "1"
-    rows = board.rows
-    if idle_only:
-        rows = [r for r in board.leaf_rows if r.idle]
+    shown = service.board_page(
+        board, order=request.args.get("order", "need"), page=_page(), idle_only=idle_only
+    )
     parent = None
     if unit.id != current_user.unit.id and unit.parent is not None:
         parent = unit.parent
     return render_template(
         "dashboard/index.html",
         board=board,
-        rows=rows,
-        idle_only=idle_only,
+        board_html=_board_html(board, shown, idle_only, kept=boards is not None),
         parent=parent,
         failed_days=service.FAILED_DAYS,
-        pace=_campaign_pace(rows, clock.today()),
+        pace=_campaign_pace(shown, clock.today()),
     )
+
+
+HTML_KEPT = 256  # rendered pages of kept boards, per process
+
+
+def _board_html(board, shown, idle_only: bool, kept: bool) -> str:
+    """The board's totals, page of rows and chart as HTML (dashboard/_board.html): the same for
+    every viewer of the unit, so a kept board's page is rendered once per process (the key
+    holds the board's "as of" time: a board computed again is rendered again)."""
+
+    def render() -> str:
+        return render_template(
+            "dashboard/_board.html",
+            board=board,
+            shown=shown,
+            orders=service.ORDERS,
+            idle_only=idle_only,
+        )
+
+    if not kept:
+        return render()
+    key = (board.unit.id, board.week, board.as_of, current_user.role, shown.order, shown.number,
+           idle_only)  # fmt: skip
+    pages = current_app.extensions.setdefault("treem_board_html", {})
+    html = pages.get(key)
+    if html is None:
+        html = render()
+        while len(pages) >= HTML_KEPT:
+            pages.pop(next(iter(pages)), None)
+        pages[key] = html
+    return html
 
 
 def _page() -> int:

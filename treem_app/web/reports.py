@@ -122,6 +122,9 @@ def total(code: str):
         current=svc.reported_total(db.session, unit, clock.today()),
         history=svc.total_history(db.session, unit),
         months=report_files.recent_months(clock.today()),
+        weeks=report_files.recent_weeks(
+            db.session, unit, now=utcnow(), zone_name=clock.zone_name()
+        ),
         form=form,
         error=error,
         period_label=_period_label,
