@@ -50,6 +50,9 @@ def from_environment(instance_path: str) -> dict:
         # The one local zone for "today" and every date and time shown or printed.
         "TREEM_TIMEZONE": os.environ.get("TREEM_TIMEZONE") or "Asia/Ho_Chi_Minh",
         "TREEM_MAX_IMPORT_ROWS": int(os.environ.get("TREEM_MAX_IMPORT_ROWS", "200000")),
+        # The longest list handed to the police (one signed paper document); a longer one is
+        # refused with a way to split it (by hamlet, or the first rows now and the rest later).
+        "TREEM_MAX_BATCH_ROWS": int(os.environ.get("TREEM_MAX_BATCH_ROWS", "500")),
         # The dashboard keeps its per-commune counts this long at most, recounting a commune
         # as soon as one of its records changes (0: count on every request).
         "TREEM_DASHBOARD_CACHE_S": int(os.environ.get("TREEM_DASHBOARD_CACHE_S", "120")),

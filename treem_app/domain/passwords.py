@@ -6,8 +6,9 @@ checked at sign-in is never judged, so accounts made before the policy keep work
 - at least :data:`MIN_LENGTH` characters, not only letters nor only digits;
 - not the user name, and not containing it;
 - not a common password, nor a common word with digits around it ("matkhau2024",
-  "123anhyeuem"), nor common digits with a letter or two ("123456789a"): the list below holds the passwords most used in Vietnam and worldwide, compared
-  without case, tone marks or separators ("Mật-Khẩu" is "matkhau");
+  "123anhyeuem"), nor common digits with a letter or two ("123456789a"): the list below holds
+  the passwords most used in Vietnam and worldwide, compared without case, tone marks or
+  separators ("Mật-Khẩu" is "matkhau");
 - not fewer than four different characters ("aaaa1111aa").
 """
 

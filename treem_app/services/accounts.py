@@ -139,6 +139,21 @@ def _count_failure(row: LoginThrottle, now: datetime) -> None:
     row.last_failure_at = now
 
 
+def prune_throttles(session: Session, now: datetime | None = None) -> int:
+    """Delete the throttle rows that no longer count: no lock in force and no failure within
+    FAILURE_MEMORY (a name typed once and never again). Returns how many were deleted; run
+    hourly by the cron and by `treem requeue`, so the table holds only the last day's work."""
+    now = now or utcnow()
+    done = session.execute(
+        delete(LoginThrottle).where(
+            (LoginThrottle.last_failure_at.is_(None))
+            | (LoginThrottle.last_failure_at < now - FAILURE_MEMORY),
+            (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until <= now),
+        )
+    )
+    return done.rowcount or 0
+
+
 def clear_throttles(session: Session, username: str) -> None:
     """Forget every failed sign-in of `username` (an administrator unlocked or reset it)."""
     session.execute(delete(LoginThrottle).where(LoginThrottle.username == username))

@@ -21,15 +21,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.batch_states import (
+    MAX_BATCH_ROWS,
     OPEN_STATES,
     RETURNABLE_STATES,
     BatchState,
     InvalidTransition,
+    too_many,
     transition,
 )
 from ..domain.dates import format_date
 from ..domain.ethnicity import ethnicity_name
-from ..domain.formatting import local_today, vn_number
+from ..domain.formatting import local_today, place_date_line, place_name, vn_number
 from ..domain.vocabulary import CORRECTION_SOURCES
 from ..files.stored import write_whole
 from ..models import (
@@ -165,6 +167,13 @@ def ready_persons_query(unit: Unit):
     )
 
 
+def ready_by_hamlet(session: Session, unit: Unit) -> list[tuple[str, int]]:
+    """(hamlet, ready records) of a commune, for splitting a list too long ("" no hamlet)."""
+    q = ready_persons_query(unit).order_by(None).subquery()
+    rows = session.execute(select(q.c.hamlet, func.count()).group_by(q.c.hamlet))
+    return sorted((h or "", n) for h, n in rows)
+
+
 def create_draft(
     session: Session,
     unit: Unit,
@@ -172,19 +181,27 @@ def create_draft(
     user: User | None,
     today: date,
     person_ids: Iterable[int] | None = None,
+    hamlet: str | None = None,
+    first_only: bool = False,
+    max_rows: int = MAX_BATCH_ROWS,
 ) -> Batch:
-    """A new draft for a commune with its ready records (all of them, or `person_ids`).
-
-    Raises BatchError for a unit with units below it or when no record is ready.
-    """
+    """A new draft of a commune's ready records (all, one `hamlet` ("": none), `person_ids`, or
+    with `first_only` the first `max_rows` in list order). Raises BatchError for a unit with
+    units below it, when none is ready, or when more than `max_rows` are (says how to split)."""
     if session.scalar(select(Unit.id).where(Unit.parent_id == unit.id).limit(1)) is not None:
         raise BatchError("Danh sách chuyển công an được lập cho từng xã/phường.")
     stmt = ready_persons_query(unit)
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(list(person_ids)))
+    if hamlet is not None:
+        stmt = stmt.where(Person.hamlet == hamlet if hamlet else Person.hamlet.is_(None))
+    if first_only:
+        stmt = stmt.limit(max_rows)
     persons = list(session.scalars(stmt))
     if not persons:
         raise BatchError("Không có hồ sơ nào sẵn sàng chuyển công an.")
+    if len(persons) > max_rows:
+        raise BatchError(too_many(len(persons), max_rows))
     seq = (
         session.scalar(
             select(func.max(Batch.seq)).where(Batch.unit_id == unit.id, Batch.year == today.year)
@@ -243,7 +260,12 @@ def _add(session: Session, batch: Batch, persons: list[Person], user: User | Non
 
 
 def add_persons(
-    session: Session, batch: Batch, person_ids: Iterable[int], *, user: User | None
+    session: Session,
+    batch: Batch,
+    person_ids: Iterable[int],
+    *,
+    user: User | None,
+    max_rows: int = MAX_BATCH_ROWS,
 ) -> int:
     """Add ready records of the batch's commune to a draft; returns how many were added.
 
@@ -254,6 +276,8 @@ def add_persons(
     if not ids:
         return 0
     persons = list(session.scalars(ready_persons_query(batch.unit).where(Person.id.in_(ids))))
+    if (batch.row_count or 0) + len(persons) > max_rows:
+        raise BatchError(too_many((batch.row_count or 0) + len(persons), max_rows))
     return _add(session, batch, persons, user)
 
 
@@ -326,7 +350,14 @@ def _row_keys(n: int) -> list[str]:
     return list(keys)
 
 
-def issue(session: Session, batch: Batch, *, user: User | None, today: date) -> JobRun:
+def issue(
+    session: Session,
+    batch: Batch,
+    *,
+    user: User | None,
+    today: date,
+    max_rows: int = MAX_BATCH_ROWS,
+) -> JobRun:
     """Lock a draft and record the documents job (enqueue it after the commit): the first step
     of a batch's documents, then `render_documents` and `record_documents`.
 
@@ -343,6 +374,8 @@ def issue(session: Session, batch: Batch, *, user: User | None, today: date) -> 
     )
     if not rows:
         raise BatchError("Danh sách chưa có hồ sơ nào.")
+    if len(rows) > max_rows:
+        raise BatchError(too_many(len(rows), max_rows))
     blocked = [
         r.person
         for r in rows
@@ -457,20 +490,6 @@ def open_finding_counts(session: Session, batch: Batch) -> dict[int, list[str]]:
 
 def verify_url(public_url: str, batch: Batch) -> str:
     return f"{public_url.rstrip('/')}/v/{batch.token}"
-
-
-def place_name(name: str) -> str:
-    """A commune's name as a place, without its level ("Xã Phước Hưng" -> "Phước Hưng")."""
-    for prefix in ("Thị trấn ", "Xã ", "Phường ", "Đặc khu "):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
-
-
-def place_date_line(place: str, day: date) -> str:
-    """ "Phước Hưng, ngày 05 tháng 01 năm 2026": NĐ 30 pads days 1–9 and months 1–2 only."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def agency_names(unit: Unit) -> tuple[str, str | None]:
