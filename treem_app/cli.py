@@ -179,7 +179,7 @@ def requeue() -> None:
 
 @main.group()
 def roster() -> None:
-    """The children's roster: importing the national export (step 1)."""
+    """The roster: importing the national export of children, or of beneficiaries (step 1)."""
 
 
 @roster.command("import")
@@ -188,9 +188,16 @@ def roster() -> None:
 @click.option("--screening-date", default=None, help="YYYY-MM-DD (default: today)")
 @click.option("--dry-run", is_flag=True, help="Screen and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--kind",
+    type=click.Choice(["child", "beneficiary"]),
+    default="child",
+    show_default=True,
+    help="Whom the file lists: children, or social-protection beneficiaries.",
+)
 @with_appcontext
 def roster_import(
-    file: Path, unit_code: str, screening_date: str | None, dry_run: bool, as_json: bool
+    file: Path, unit_code: str, screening_date: str | None, dry_run: bool, as_json: bool, kind: str
 ) -> None:
     """Screen an export and merge it into the unit's records (same service as the web job)."""
     from datetime import date
@@ -226,6 +233,7 @@ def roster_import(
             files_dir=current_app.config["TREEM_FILES_DIR"],
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
             max_rows=max_rows,
+            person_kind=kind,
         )
         stored = Path(run.stored_path)
         outcome = import_now(
@@ -273,9 +281,16 @@ def batch() -> None:
 @batch.command("create")
 @click.option("--unit", "unit_code", required=True, help="Code of the commune")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ID, "rows": N}.')
+@click.option(
+    "--kind",
+    type=click.Choice(["child", "beneficiary"]),
+    default="child",
+    show_default=True,
+    help="Whom the batch lists: children, or social-protection beneficiaries.",
+)
 @with_appcontext
-def batch_create(unit_code: str, as_json: bool) -> None:
-    """A draft batch of the commune's records ready for the police."""
+def batch_create(unit_code: str, as_json: bool, kind: str) -> None:
+    """A draft batch of the commune's records (of one kind) ready for the police."""
 
     from flask import current_app
 
@@ -283,12 +298,9 @@ def batch_create(unit_code: str, as_json: bool) -> None:
 
     unit = _unit(unit_code)
     try:
+        limit = current_app.config["TREEM_MAX_BATCH_ROWS"]
         created = create_draft(
-            db.session,
-            unit,
-            user=None,
-            today=clock.today(),
-            max_rows=current_app.config["TREEM_MAX_BATCH_ROWS"],
+            db.session, unit, user=None, today=clock.today(), kind=kind, max_rows=limit
         )
     except BatchError as exc:
         db.session.rollback()
@@ -337,13 +349,8 @@ def batch_issue(batch_id: int, out_dir: Path) -> None:
         raise UserInputError(f"{out_dir} không phải là thư mục")
     try:
         if found.state == "draft":
-            issue(
-                db.session,
-                found,
-                user=None,
-                today=clock.today(),
-                max_rows=current_app.config["TREEM_MAX_BATCH_ROWS"],
-            )
+            limit = current_app.config["TREEM_MAX_BATCH_ROWS"]
+            issue(db.session, found, user=None, today=clock.today(), max_rows=limit)
         pdf, xlsx = render_documents(
             db.session,
             found,
@@ -534,59 +541,57 @@ def report_monthly(unit_code: str, month: str, out_file: Path) -> None:
     _write_report(result, out_file, now)
 
 
-@main.command("backup")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A new or empty folder for the backup",
-)
+@main.group()
+def campaign() -> None:
+    """Campaigns: phases, deadlines and pace (issue 17)."""
+
+
+@campaign.command("show")
+@click.option("--unit", "unit_code", required=True, help="Code of the unit")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
 @with_appcontext
-def backup(out_dir: Path) -> None:
-    """Back up the database and the files folder into DIR, with a manifest of SHA-256s."""
-    from flask import current_app
+def campaign_show(unit_code: str, as_json: bool) -> None:
+    """The campaign the unit follows and the pace of each commune under it, today."""
+    from .services.campaign_pace import board_pace
+    from .services.campaigns import campaign_for
+    from .services.progress_board import leaf_ids_under
 
-    from .models._common import utcnow
-    from .services.backup import BackupError, make_backup
+    unit = _unit(unit_code)
+    followed = campaign_for(db.session, unit)
+    ids = leaf_ids_under(db.session, unit)
+    communes = db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.code)).all()
+    paces = board_pace(db.session, list(communes), now=clock.now(), today=clock.today(),
+                       zone_name=clock.zone_name())  # fmt: skip
+    plan = None
+    if followed is not None:
+        plan = {
+            "name": followed.name,
+            "owner": followed.unit.code,
+            "schedule": followed.schedule.__dict__,
+            "phases": [{"kind": p.kind, "start": p.starts_on.isoformat(),
+                        "end": p.ends_on.isoformat()} for p in followed.phases],
+        }  # fmt: skip
+    rows = []
+    for cp in paces:
+        p = cp.pace
+        rows.append({"code": cp.unit.code, "name": cp.unit.name} | ({} if p is None else {
+            "phase": p.phase.kind, "state": p.state, "days_left": p.days_left,
+            "days_to_start": p.days_to_start, "remaining": p.remaining,
+            "needed_per_week": p.needed_per_week,
+            "past_per_week": None if p.past_per_week is None else float(p.past_per_week),
+            "projected_end": p.projected_end.isoformat() if p.projected_end else None,
+            "flags": list(p.flags), "summary": p.summary()}))  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({"unit": unit.code, "campaign": plan, "communes": rows},
+                              ensure_ascii=False))  # fmt: skip
+        return
+    if followed is None:
+        click.echo(f"{unit.name}: chưa có kế hoạch chiến dịch.")
+        return
+    click.echo(f"{followed.name} (kế hoạch của {followed.unit.name})")
+    click.echo(followed.schedule.text())
+    for cp in paces:
+        click.echo(f"  {cp.unit.name}: {cp.pace.summary() if cp.pace else 'không có giai đoạn'}")
 
-    db.session.remove()
-    try:
-        manifest = make_backup(
-            db.engine,
-            Path(current_app.config["TREEM_FILES_DIR"]),
-            out_dir,
-            created_at=utcnow().isoformat(timespec="seconds"),
-        )
-    except BackupError as exc:
-        raise UserInputError(str(exc)) from exc
-    rows = sum(manifest["database"]["row_counts"].values())
-    click.echo(str(out_dir))
-    click.echo(
-        f"Đã sao lưu {rows} dòng dữ liệu và {len(manifest['files'])} tệp vào {out_dir}.", err=True
-    )
 
-
-@main.command("restore")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace a database or files folder holding data.")
-@with_appcontext
-def restore(folder: Path, force: bool) -> None:
-    """Restore a backup made by `treem backup` (checked whole first; stop the app before)."""
-    from flask import current_app
-
-    from .services.backup import BackupError, restore_backup
-
-    db.session.remove()
-    try:
-        manifest = restore_backup(
-            db.engine, Path(current_app.config["TREEM_FILES_DIR"]), folder, force=force
-        )
-    except BackupError as exc:
-        raise UserInputError(str(exc)) from exc
-    rows = sum(manifest["database"]["row_counts"].values())
-    click.echo(
-        f"Đã khôi phục {rows} dòng dữ liệu và {len(manifest['files'])} tệp từ bản sao lưu "
-        f"lúc {manifest['created_at']}.",
-        err=True,
-    )
+from . import cli_backup  # noqa: E402, F401  (registers `treem backup` and `treem restore`)

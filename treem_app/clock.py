@@ -1,9 +1,12 @@
 """The app's clock: "today" in the configured local zone (TREEM_TIMEZONE), for views, jobs and
-the CLI. Services take the day as an argument; this is where the boundary reads it."""
+the CLI. Services take the day as an argument; this is where the boundary reads it.
+
+Tests that need a fixed moment (a Thursday, a Friday after the cut-off) set the app's
+``TREEM_FIXED_NOW`` (a naive UTC datetime); nothing else sets it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app, has_app_context
 
@@ -17,9 +20,18 @@ def zone_name() -> str:
     return DEFAULT_ZONE
 
 
+def now() -> datetime:
+    """Now as a stored (naive UTC) time; the app's TREEM_FIXED_NOW when a test set one."""
+    if has_app_context():
+        fixed = current_app.config.get("TREEM_FIXED_NOW")
+        if fixed is not None:
+            return fixed
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def today() -> date:
     """Today in the local zone."""
-    return local_today(zone_name())
+    return local_today(zone_name(), now())
 
 
 def end_of_day(day: date) -> datetime:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 
 from sqlalchemy import func, select
@@ -137,7 +137,85 @@ def seed(
             refresh_sync(person)
         session.flush()
     _seed_reported_totals(session, communes, day, seed)
+    _seed_campaign(session, communes, day, seed)
     return accounts
+
+
+# The Cao Đức plan (seeds/003): children 04/06–18/06/2026, beneficiaries 19/06–31/07/2026.
+PLAN_START = date(2026, 6, 4)
+PLAN_PHASES = (("child", 0, 14), ("beneficiary", 15, 57))  # (kind, first, last day from start)
+CAMPAIGN_NAME = "Chiến dịch chuẩn hóa và làm sạch dữ liệu trẻ em, đối tượng bảo trợ xã hội"
+# A commune with a plan of its own (Xã Vân Canh, 2025 shape): four more weeks for children.
+OWN_PLAN = ("21994", 28, "Kế hoạch làm sạch dữ liệu của xã (gia hạn 4 tuần)")
+
+
+def campaign_dates(day: date, longer: int = 0) -> list[tuple[str, date, date]]:
+    """The plan's phases moved by whole weeks (the weekdays kept: it starts on a Thursday) so
+    that `day` falls in the second week of the children's phase (1 to 7 days left); `longer`
+    days more for the children (the phases after them move as well)."""
+    weeks = ((day - timedelta(days=7)) - PLAN_START).days // 7
+    start = PLAN_START + timedelta(weeks=weeks)
+    return [
+        (k, start + timedelta(days=a + (longer if a else 0)), start + timedelta(days=b + longer))
+        for k, a, b in PLAN_PHASES
+    ]
+
+
+def _seed_campaign(session: Session, communes: list[Unit], day: date, seed: int) -> None:
+    """The province's campaign (the plan's dates moved around `day`), and the last four weeks'
+    frozen figures of each commune, as the scheduled job would have stored them, so that the
+    dashboard's pace has a history: most communes cleaned a steady share of what they had
+    left each week, the last one nothing in the last three weeks (a stalled commune). Xã Vân
+    Canh has a plan of its own, four weeks longer for children."""
+    import random
+
+    from .models import Campaign, CampaignPhase, WeekSnapshot
+    from .models._common import utcnow
+    from .services.campaign_pace import past_weeks
+    from .services.reports import cutoff_settings, live_figures, reported_totals
+
+    root = session.get(Unit, int(communes[0].path.strip("/").split("/")[0]))
+    campaign = Campaign(unit_id=root.id, name=CAMPAIGN_NAME)
+    campaign.phases = [
+        CampaignPhase(kind=k, starts_on=a, ends_on=b) for k, a, b in campaign_dates(day)
+    ]
+    session.add(campaign)
+    code, longer, name = OWN_PLAN
+    own = next((c for c in communes if c.code == code), None)
+    if own is not None:
+        plan = Campaign(unit_id=own.id, name=name)
+        plan.phases = [CampaignPhase(kind=k, starts_on=a, ends_on=b)
+                       for k, a, b in campaign_dates(day, longer)]  # fmt: skip
+        session.add(plan)
+    weekday, hour = cutoff_settings(session, root)
+    now = utcnow()
+    weeks = past_weeks(now, weekday, hour, clock.zone_name())
+    ids = [c.id for c in communes]
+    live = live_figures(session, ids)
+    totals = reported_totals(session, ids, day, now)
+    rng = random.Random(seed)
+    for n, commune in enumerate(communes):
+        in_software, cleaned = live[commune.id]
+        stalled = n == len(communes) - 1
+        counts = []
+        for back in range(len(weeks)):  # the latest week first
+            gain = 0 if stalled and back < 3 else max(1, int(cleaned * rng.uniform(0.04, 0.09)))
+            cleaned = max(0, cleaned - gain)
+            counts.append(cleaned)
+        for (week, _day), count in zip(weeks, reversed(counts), strict=True):
+            entry = totals.get(commune.id)
+            session.add(
+                WeekSnapshot(
+                    unit_id=commune.id,
+                    week=week,
+                    reported=entry.total if entry else None,
+                    reported_total_id=entry.id if entry else None,
+                    in_software=in_software,
+                    cleaned=count,
+                    frozen_at=now,
+                )
+            )
+    session.flush()
 
 
 def _no_column(_field: str) -> None:

@@ -56,12 +56,36 @@ def _start(run_id: int) -> JobRun:
     return run
 
 
+class Superseded(Exception):
+    """The run is no longer this job's: it was declared interrupted (its worker looked dead)
+    or taken again by another job while this one worked."""
+
+
+def still_ours(run_id: int) -> None:
+    """Before the work commits, the run must still be running, and as this RQ job.
+
+    A work horse can outlive its killed worker: recovery then marks the run interrupted and
+    the officer may run it again. The row is read under a lock (PostgreSQL; a SQLite writer
+    holds the database), so the recovery and this commit cannot both win.
+    """
+    status, rq_job_id = db.session.execute(
+        select(JobRun.status, JobRun.rq_job_id).where(JobRun.id == run_id).with_for_update()
+    ).one()
+    current = get_current_job()
+    if status != "running" or (current is not None and rq_job_id not in (None, current.id)):
+        raise Superseded(f"job run {run_id} is {status} as {rq_job_id}")
+
+
 def _run(run_id: int, work) -> None:
     run = _start(run_id)
     try:
         summary, message = work(run)
+        still_ours(run_id)
         job_runs.finish(run, summary, message)
         db.session.commit()
+    except Superseded as exc:
+        db.session.rollback()  # its work is dropped; the run keeps what recovery said
+        current_app.logger.warning("job run %s: work dropped (%s)", run_id, exc)
     except JobError as exc:
         db.session.rollback()
         _fail(run_id, str(exc))

@@ -13,6 +13,6 @@ def active_id(page, expected: str, timeout: int = 5000) -> str:
     """
     try:
         page.wait_for_function(f"() => ({ACTIVE})() === {expected!r}", timeout=timeout)
-    except Exception:  # noqa: BLE001 - the assertion names where the focus went instead
+    except Exception:  # the assertion names where the focus went instead
         pass
     return page.evaluate(ACTIVE)

@@ -75,3 +75,32 @@ def test_a_unit_that_cannot_take_an_import(runner, make, tmp_path):
     for code, message in ((tree["district"].code, "chỉ nhập vào xã"), ("NOPE", "không có đơn vị")):
         result = runner.invoke(main, ["roster", "import", str(path), "--unit", code])
         assert result.exit_code == 2 and message in result.stderr
+
+
+def test_roster_import_kind_beneficiary(runner, make, tmp_path):
+    from ..services.test_beneficiaries import HEADER as BENE_HEADER
+    from ..services.test_beneficiaries import ROWS as BENE_ROWS
+
+    tree = make.tree()
+    path = exports.write(tmp_path, "dt.xlsx", exports.simple_xlsx(BENE_HEADER, BENE_ROWS))
+    args = ["roster", "import", str(path), "--unit", tree["a"].code,
+            "--screening-date", "2026-06-18", "--json"]  # fmt: skip
+    result = runner.invoke(main, [*args, "--kind", "beneficiary"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["created"] == 8 and out["by_rule"]["ALLOWANCE_CATEGORY_UNKNOWN"] == 1
+    assert "AGE_OUT_OF_SCOPE" not in out["by_rule"]
+    assert {"row": 5, "rule": "ALLOWANCE_CATEGORY_UNKNOWN", "field": "allowance_category",
+            "severity": "warning"} in out["findings"]  # fmt: skip
+    kinds = db.session.scalars(select(Person.kind).distinct()).all()
+    assert kinds == ["beneficiary"]
+    run = db.session.scalar(select(ImportRun))
+    assert run.person_kind == "beneficiary"
+    # The same file as children (the default): every adult is out of scope, no category rule.
+    result = runner.invoke(main, [*args, "--dry-run"])
+    out = json.loads(result.stdout)
+    assert out["by_rule"]["AGE_OUT_OF_SCOPE"] == 4  # the four adults
+    assert "ALLOWANCE_CATEGORY_UNKNOWN" not in out["by_rule"]
+    assert out["created"] == 8  # children are matched among children only
+    result = runner.invoke(main, [*args, "--kind", "adult"])
+    assert result.exit_code == 2

@@ -381,6 +381,34 @@ CASES: list[tuple[Rule, dict, bool]] = [
             "abc",
         )
     ],
+    # ALLOWANCE_CATEGORY_UNKNOWN (a beneficiary's category outside the shipped list)
+    *[
+        (Rule.ALLOWANCE_CATEGORY_UNKNOWN, {"_kind": "beneficiary", "allowance_category": v}, P)
+        for v in (
+            "Người cao tuổi",
+            "Diện khác",
+            "x",
+            "Trợ cấp một lần",
+            "Hộ nghèo",
+            "12",
+            12,
+        )
+    ],
+    *[
+        (Rule.ALLOWANCE_CATEGORY_UNKNOWN, {"_kind": "beneficiary", "allowance_category": v}, N)
+        for v in (
+            "Đối tượng hưởng trợ cấp bảo trợ xã hội hàng tháng",
+            "đối tượng hưởng trợ cấp bảo trợ xã hội hàng tháng",
+            "Trợ cấp xã hội hàng tháng",
+            "Đối tượng hưởng hỗ trợ kinh phí chăm sóc, nuôi dưỡng hàng tháng",
+            "Kinh phí chăm sóc, nuôi dưỡng",
+            "  TRỢ CẤP BẢO TRỢ XÃ HỘI  HÀNG THÁNG ",
+            None,
+            "",
+        )
+    ],
+    # a child's row never carries a category finding, whatever the column says
+    (Rule.ALLOWANCE_CATEGORY_UNKNOWN, {"_kind": "child", "allowance_category": "Diện khác"}, N),
     # SEX_MISSING / SEX_INVALID
     *[(Rule.SEX_MISSING, {"sex": v}, P) for v in (None, "", " ", "\t", "\u00a0")],
     *[(Rule.SEX_MISSING, {"sex": v}, N) for v in ("Nữ", "nu", "F", "x", "1", 1, "Nam")],

@@ -125,3 +125,23 @@ def test_no_records_writes_the_header_only(national_export, tmp_path):
     assert write_cleaned(out, layout, []) == 0
     ws = load_workbook(out).active
     assert ws.max_row == 7 and ws["A5"].value == "STT"
+
+
+def test_the_imported_sheets_column_widths_are_kept(national_export, tmp_path):
+    from treem_app.files.xlsx_cols import column_widths
+
+    source = load_workbook(national_export)["Danh sách trẻ em"]
+    expected = {c: source.column_dimensions[chr(65 + c)].width for c in range(12)}
+    assert expected[2] == 26 and expected[0] == 5  # the sample export sets them
+    assert column_widths(national_export, "Danh sách trẻ em") == expected
+    _, layout = layout_of(national_export, "xlsx")
+    out = tmp_path / "sach.xlsx"
+    write_cleaned(out, layout, RECORDS)
+    copy = load_workbook(out).active
+    assert {c: copy.column_dimensions[chr(65 + c)].width for c in range(12)} == expected
+    # A sheet that sets no width, a missing sheet and a broken file: widths from the headers.
+    plain = exports.write(tmp_path, "plain.xlsx", exports.simple_xlsx(exports.HEADER, []))
+    assert column_widths(plain, "Danh sách") == {}
+    assert column_widths(national_export, "Không có") == {}
+    broken = exports.write(tmp_path, "broken.xlsx", b"PK\x03\x04 not a zip")
+    assert column_widths(broken, "Danh sách") == {}

@@ -23,6 +23,7 @@ def test_officer_drafts_edits_and_issues(make, client, login, post, redis):
     batch = db.session.scalar(select(Batch))
     page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
     assert a.full_name in page and "(dự kiến)" in page and "Khóa và chuyển công an" in page
+    assert "Mã dòng" not in page  # row keys are given at issue: no empty column in a draft
     post(f"/batches/{batch.id}/rows/remove", {"person_id": [b.id, c.id]})
     db.session.refresh(batch)
     assert batch.row_count == 1
@@ -42,6 +43,7 @@ def test_officer_drafts_edits_and_issues(make, client, login, post, redis):
     assert batch.row_count == 2
     page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
     assert "Hạn công an trả" in page and "(dự kiến)" not in page
+    assert '<th scope="col">Mã dòng</th>' in page
     record = client.get(f"/records/{a.id}").get_data(as_text=True)
     assert f"/batches/{batch.id}" in record and batch.number in record
 

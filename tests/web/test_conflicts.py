@@ -110,3 +110,14 @@ def test_differences_show_values_in_words(app, make, client, login):
     table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert "<td>Nữ" in table and "<td>Nam</td>" in table
     assert "<td>F" not in table and "<td>M</td>" not in table
+
+
+def test_a_reporter_sees_which_commune_each_difference_belongs_to(app, make, client, login):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    make_conflicts(app, tree["a"], officer, absent=1, values=1)
+    login(make.user("reporter", tree["district"]))
+    page = client.get("/imports/conflicts").get_data(as_text=True)
+    assert '<th scope="col">Đơn vị</th>' in page
+    table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert table.count(f"<td>{tree['a'].name}</td>") == 2

@@ -164,3 +164,70 @@ def test_uploading_the_same_file_again_says_when_and_by_whom(make, client, login
     assert f'href="/imports/{earlier.id}"' in page
     other = upload(post, exports.export_bytes(unit, exports.child_rows(11)), "tuan-2.xlsx")
     assert 'id="same-file"' not in client.get(other.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_upload_waiting_at_the_mapping_can_be_discarded(make, client, login, post):
+    unit = make.unit()
+    officer = make.user("officer", unit)
+    login(officer)
+    resp = upload(post, exports.export_bytes(unit, exports.child_rows(5)), "nham-tep.xlsx")
+    run = db.session.scalar(select(ImportRun))
+    assert "Hủy bỏ lần tải lên này" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    home = client.get("/home").get_data(as_text=True)
+    assert f"/imports/{run.id}" in home or "Chờ xác nhận cột" in home
+    resp = post(f"/imports/{run.id}/discard")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/imports")
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).status == "discarded"
+    assert db.session.scalar(select(func.count()).select_from(Person)) == 0
+    page = client.get(f"/imports/{run.id}").get_data(as_text=True)
+    assert 'id="discarded"' in page and "Đã hủy bỏ" in page
+    assert "Xác nhận và nhập dữ liệu" not in page and "Hủy bỏ lần tải lên này" not in page
+    # It can no longer be started, and an applied import cannot be discarded.
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    assert resp.status_code == 422 and "đã được hủy bỏ" in resp.get_data(as_text=True)
+    assert db.session.get(ImportRun, run.id).status == "discarded"
+    run.status = "applied"
+    db.session.commit()
+    resp = post(f"/imports/{run.id}/discard")
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).status == "applied"
+    assert "chỉ hủy được khi dữ liệu chưa được nhập" in client.get(
+        resp.headers["Location"]
+    ).get_data(as_text=True)
+
+
+def test_officer_uploads_a_beneficiary_list_choosing_its_kind(make, client, login, post, run_jobs):
+    from ..services.test_beneficiaries import HEADER, ROWS
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    login(officer)
+    page = client.get("/imports").get_data(as_text=True)
+    assert 'name="person_kind"' in page and "Đối tượng bảo trợ xã hội" in page
+    data = exports.simple_xlsx(HEADER, ROWS)
+    resp = upload(post, data, "doi-tuong.xlsx", person_kind="beneficiary")
+    assert resp.status_code == 302
+    run = db.session.scalar(select(ImportRun))
+    assert run.person_kind == "beneficiary"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Diện hưởng trợ giúp xã hội" in page and "Mức trợ cấp hàng tháng" in page
+    assert "Mã đối tượng (mã hồ sơ)" in page and "Đối tượng bảo trợ xã hội" in page
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    run_jobs()
+    kinds = db.session.scalars(select(Person.kind)).all()
+    assert kinds == ["beneficiary"] * 8
+    page = client.get("/imports").get_data(as_text=True)
+    assert "Đối tượng bảo trợ xã hội" in page
+    # A children's upload of the same file offers no beneficiary field, and an unknown kind
+    # is refused.
+    resp = upload(post, data, "tre-em.xlsx")
+    child_run = db.session.scalar(select(ImportRun).order_by(ImportRun.id.desc()))
+    assert child_run.person_kind == "child"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Mức trợ cấp hàng tháng" not in page
+    resp = upload(post, data, "x.xlsx", person_kind="adult")
+    assert resp.status_code == 422
+    assert "Hãy chọn loại danh sách" in resp.get_data(as_text=True)

@@ -167,3 +167,38 @@ def test_double_entry_mismatch_is_settled_on_the_page_and_only_agreed_rows_apply
     db.session.expire_all()
     assert b.id_number == right_id(b)
     assert db.session.get(Batch, batch.id).state == "returned"
+
+
+def test_a_row_sharing_the_typed_number_is_told_at_once(app, make, client, login, post, tmp_path):
+    tree = make.tree()
+    police = make.user("police", tree["a"])
+    batch, children, _ = issued_batch(app, make, tree["a"], 3, tmp_path)
+    a, b, _c = children
+    r1, r2, _r3 = (r.id for r in sorted(batch.rows, key=lambda r: r.position))
+    login(police)
+    post(f"/batches/{batch.id}/keyed", {"mode": "single"})
+    hx = {"HX-Request": "true"}
+
+    def key(row_id, number):
+        resp = post(
+            f"/batches/{batch.id}/keyed/1/rows/{row_id}",
+            {f"number-{row_id}": number, f"result-{row_id}": "verified"},
+            headers=hx,
+        )
+        assert resp.status_code == 200
+        return resp.get_data(as_text=True)
+
+    alone = key(r1, right_id(a))
+    assert "Hợp lệ" in alone and "hx-swap-oob" not in alone
+    # Row 2 takes row 1's number: row 2 is told, and row 1's message is redrawn too.
+    shared = key(r2, right_id(a))
+    oob = shared.split(
+        f'<div class="keyed-msg" id="msg-{r1}" aria-live="polite" hx-swap-oob="true">'
+    )
+    assert len(oob) == 2, shared
+    row1_now = oob[1].split("</div>", 1)[0]
+    assert "Hợp lệ" not in row1_now and row1_now.strip()
+    # Row 2 moves to its own child's number: row 1 is valid again, at once.
+    moved = key(r2, right_id(b))
+    oob = moved.split(f'id="msg-{r1}" aria-live="polite" hx-swap-oob="true">')
+    assert len(oob) == 2 and "Hợp lệ" in oob[1].split("</div>", 1)[0]

@@ -295,3 +295,54 @@ def test_automatic_fixes_read_in_words_in_the_history(make, client, login):
     assert FIX_NOTES[Rule.NAME_NORMALIZED] in history  # the name and the hamlet
     assert FIX_NOTES[Rule.ID_FORMAT] in history and "Tệp xuất tháng 11" in history
     assert not re.search(r"\b[A-Z]{2,}_[A-Z_]+\b", history)
+
+
+def test_a_ready_record_with_an_id_error_says_why_it_still_goes_to_the_police(make, client, login):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    wrong = _person(make, tree["a"], id_number="05221500012")  # 11 digits: a format error
+    fine = _person(make, tree["a"], full_name="Trần Thị Bình", id_number=None)
+    assert wrong.status == "ready" and any(
+        f.field == "id_number" and f.severity == "error" and f.status == "open"
+        for f in wrong.findings
+    )
+    page = client.get(f"/records/{wrong.id}").get_data(as_text=True)
+    assert 'id="ready-with-id-error"' in page and "công an xã sẽ đối chiếu" in page
+    page = client.get(f"/records/{fine.id}").get_data(as_text=True)
+    assert 'id="ready-with-id-error"' not in page
+
+
+def test_a_volunteer_follows_their_own_proposals_and_the_decisions(make, client, login, post):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"], full_name="Nguyễn Thị Thu Hà")
+    volunteer = make.user("volunteer", tree["a"], full_name="Phạm Minh Khôi")
+    other = make.user("volunteer", tree["a"], full_name="Đỗ Văn Khác")
+    person = _person(make, tree["a"], hamlet="Thôn Một", mother_name=None, father_name=None)
+    proposals.set_volunteer_hamlets(db.session, volunteer, ["Thôn Một"])
+    db.session.commit()
+    login(volunteer)
+    for field, value in (("mother_name", "Lê Thị Hoa"), ("father_name", "Trần Văn Bốn")):
+        db.session.refresh(person)
+        post(
+            f"/records/{person.id}/facts/{field}",
+            {"value": value, "source": "household_visit", "version": str(person.version)},
+            headers=HX,
+        )
+    page = client.get("/proposals/mine").get_data(as_text=True)
+    assert "Chờ duyệt: <strong>2</strong>" in page and "Lê Thị Hoa" in page
+    assert 'href="/proposals/mine"' in page  # in the volunteer's menu
+    post("/logout")
+    login(officer)
+    first, second = db.session.scalars(select(Proposal).order_by(Proposal.id)).all()
+    post(f"/proposals/{first.id}", {"decision": "approve"})
+    post(f"/proposals/{second.id}", {"decision": "reject", "reason": "Sai tên cha"})
+    assert client.get("/proposals/mine").status_code == 403
+    post("/logout")
+    login(volunteer)
+    page = client.get("/proposals/mine").get_data(as_text=True)
+    assert "Đã duyệt: <strong>1</strong>" in page and "Từ chối: <strong>1</strong>" in page
+    assert "Lý do: Sai tên cha" in page and "Nguyễn Thị Thu Hà" in page
+    post("/logout")
+    login(other)
+    page = client.get("/proposals/mine").get_data(as_text=True)
+    assert "Bạn chưa gửi đề xuất nào." in page and "Lê Thị Hoa" not in page

@@ -99,6 +99,7 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("records.new", "POST"): C(form={"full_name": ""}),
     ("review.duplicates", "GET"): C(),
     ("review.proposals", "GET"): C(),
+    ("review.my_proposals", "GET"): C(),
     ("review.volunteers", "GET"): C(),
     ("hamlets.index", "GET"): C(),
     ("batches.index", "GET"): C(),
@@ -134,6 +135,24 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
         query={"unit": "B.unit_code", "column": "in_software"}, foreign=True
     ),
     ("dashboard.overdue", "GET"): C(query={"unit": "B.unit_code"}, foreign=True),
+    # ---- campaigns (issue 17): another province's unit is never shown nor set
+    ("campaigns.index", "GET"): C() + C(query={"unit": "B.unit_code"}, foreign=True),
+    ("campaigns.save", "POST"): C(
+        form={
+            "unit": "B.unit_code",
+            "name": "Quét",
+            "handover_weekday": 3,
+            "return_weekday": 2,
+            "report_weekday": 4,
+            "report_hour": 10,
+            "monthly_day": 15,
+            "phase-0-kind": "child",
+            "phase-0-start": "04/06/2026",
+            "phase-0-end": "18/06/2026",
+        },
+        foreign=True,
+    ),  # fmt: skip
+    ("campaigns.remove", "POST"): C(form={"unit": "B.unit_code"}, foreign=True),
     ("admin.units", "GET"): C(),
     ("admin.units", "POST"): C(
         form={"code": "SX9", "name": "Xã Quét Mới", "level": "commune", "parent": "B.unit_code"},
@@ -163,6 +182,7 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("imports.check_mapping", "POST"): C(args=IMPORT_RUN, form={"col-1": "full_name"}),
     ("imports.start", "POST"): C(args=IMPORT_RUN, form={"mode": "apply"}),
     ("imports.annotated", "GET"): C(args=IMPORT_RUN),
+    ("imports.discard", "POST"): C(args=IMPORT_RUN),
     ("imports.decide", "POST"): C(form={"decision": "keep"}),
     ("jobs.show", "GET"): C(args=JOB) + C(args={"run_id": "B.docs_job"}),
     ("jobs.download", "GET"): C(args=JOB) + C(args={"run_id": "B.docs_job"}),

@@ -38,6 +38,7 @@ class Rule(StrEnum):
     POLICE_NOT_FOUND = "POLICE_NOT_FOUND"
     POLICE_ID_INVALID = "POLICE_ID_INVALID"
     SOFTWARE_NOT_UPDATED = "SOFTWARE_NOT_UPDATED"
+    ALLOWANCE_CATEGORY_UNKNOWN = "ALLOWANCE_CATEGORY_UNKNOWN"
 
 
 class Severity(StrEnum):
@@ -75,6 +76,7 @@ SEVERITY: dict[Rule, Severity] = {
     Rule.POLICE_NOT_FOUND: Severity.ERROR,
     Rule.POLICE_ID_INVALID: Severity.WARNING,
     Rule.SOFTWARE_NOT_UPDATED: Severity.WARNING,
+    Rule.ALLOWANCE_CATEGORY_UNKNOWN: Severity.WARNING,
 }
 
 RULE_LABELS: dict[Rule, str] = {
@@ -104,6 +106,7 @@ RULE_LABELS: dict[Rule, str] = {
     Rule.POLICE_NOT_FOUND: "Công an trả lời: không tìm thấy",
     Rule.POLICE_ID_INVALID: "Số công an ghi không dùng được",
     Rule.SOFTWARE_NOT_UPDATED: "Chưa được cập nhật trên phần mềm",
+    Rule.ALLOWANCE_CATEGORY_UNKNOWN: "Diện hưởng trợ giúp không có trong danh mục",
 }
 
 
@@ -163,6 +166,12 @@ FIELD_LABELS: dict[str, str] = {
     "mother_name": "Họ tên mẹ",
     "guardian_name": "Họ tên người giám hộ",
     "hamlet": "Thôn, tổ dân phố",
+    # A social-protection beneficiary's own facts (domain/beneficiaries.py).
+    "allowance_category": "Diện hưởng trợ giúp xã hội",
+    "allowance_amount": "Mức trợ cấp hàng tháng",
+    "carer_name": "Họ tên người chăm sóc",
+    "current_residence": "Nơi ở hiện tại",
+    "permanent_residence": "Nơi thường trú",
     "guardians": "Cha, mẹ, người giám hộ",
     "person": "Hồ sơ",
     "police_answer": "Kết quả xác thực của công an",

@@ -204,3 +204,29 @@ def weak_merge_keys(facts: Mapping[str, object]) -> list[tuple[str, object]]:
     if not nk or dob is None:
         return []
     return [("name_dob_parent", (nk, dob, parent)) for parent in _parent_keys(facts)]
+
+
+def reimport_weak_keys(facts: Mapping[str, object]) -> list[tuple]:
+    """A re-import's weak merge keys (name + date of birth + parent), then name + parent.
+
+    The last one finds a person whose date of birth was corrected in treem (so it no longer
+    equals the export's); it is used only when exactly one person carries it.
+    """
+    keys = weak_merge_keys(facts)
+    name = facts.get("name_key")
+    if name:
+        keys += [("name_parent", (name, value[2])) for _kind, value in keys]
+    return keys
+
+
+def first_unclaimed(index: dict[tuple, list], keys: list[tuple], claimed: set[int]):
+    """The first person (anything with an ``id``) under ``keys`` (in order) not yet matched to
+    another row: a re-import's match (services.roster_merge)."""
+    for key in keys:
+        candidates = index.get(key, ())
+        if key[0] in ("name_parent", "name_dob") and len(candidates) != 1:
+            continue  # the weakest keys only count when they are unambiguous
+        for p in candidates:
+            if p.id not in claimed:
+                return p
+    return None

@@ -30,6 +30,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "view_reports": frozenset({"officer", "reporter", "admin"}),
     # Enter a commune's own count of its children (column (3) of the reports).
     "enter_totals": frozenset({"officer", "reporter"}),
+    # Set a campaign's phases and deadlines (issue 17): for the user's unit and below (an
+    # officer: their commune only, services.campaigns.may_set).
+    "manage_campaign": frozenset({"officer", "reporter", "admin"}),
     # Re-screen the records of a unit.
     "rebuild_findings": frozenset({"officer", "admin"}),
 }

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import contains, itemgetter, ne
 
+from treem_app.domain import beneficiaries as bene
 from treem_app.domain._memo import clear_all
 from treem_app.domain.cell_outcomes import (
     dob_outcome,
@@ -232,8 +233,11 @@ def _screen(
 ) -> ScreeningResult:
     rows = rows if rows.__class__ is list else list(rows)  # type: ignore[assignment]
     column = {f: _column(rows, f) for f in FIELDS}  # type: ignore[arg-type]
-    if registry_ids and any(map(contains, rows, repeat("_owner"))):  # only the registry asks
+    if any(map(contains, rows, repeat("_owner"))):  # the registry, one person's two records
         column["_owner"] = [row.get("_owner") for row in rows]
+    for extra in ("_kind", *bene.BENEFICIARY_FIELDS):  # a beneficiary's kind and own facts
+        if any(map(contains, rows, repeat(extra))):
+            column[extra] = [row.get(extra) for row in rows]
     try:
         return _screen_columns(column, len(rows), today, registry_ids, children, detect_duplicates)
     except _Unhashable:  # an unhashable value (not from a spreadsheet)
@@ -253,12 +257,20 @@ def _screen_columns(
     detect_duplicates: bool,
 ) -> ScreeningResult:
     missing: list[object] = [None] * n
+    kinds = column.get("_kind")  # a person's kind per row (rows without it: ``children``)
+    extras = [f for f in bene.BENEFICIARY_FIELDS if f in column]
+    extra_columns = {f: column[f] for f in extras}
     column = {f: column.get(f, missing) for f in (*FIELDS, "_owner")}
     # Column by column, each distinct cell value is normalised once (a province has far fewer
     # distinct names, dates and spellings than rows); the row loop below only assembles.
     try:
         names = outcomes(column["full_name"], full_name_outcome)
         dobs = outcomes(column["dob"], dob_outcome(today, children))
+        if kinds is not None and bene.BENEFICIARY in kinds:
+            # No under-16 scope for a beneficiary (AGE_OUT_OF_SCOPE is the children's rule).
+            adult_dobs = outcomes(column["dob"], dob_outcome(today, False))
+            pick = zip(adult_dobs, dobs, kinds, strict=True)
+            dobs = [a if k == bene.BENEFICIARY else c for a, c, k in pick]
         sexes = outcomes(column["sex"], sex_outcome)
         ethnicities = outcomes(column["ethnicity"], ethnicity_outcome)
         fathers = outcomes(column["father_name"], parent_outcome("father_name"))
@@ -352,7 +364,12 @@ def _screen_columns(
             findings.extend(guardian_findings)
             if guardian is not None:
                 fixes.append(Fix("guardian_name", raw_guardians[index], guardian, normalized))
-        if father is None and mother is None and guardian is None:
+        if (
+            father is None
+            and mother is None
+            and guardian is None
+            and (kinds is None or bene.needs_guardian(kinds[index], dob, precision, today))
+        ):
             findings.append(guardian_missing)
         if hamlet_fix:
             fixes.append(Fix("hamlet", raw_hamlets[index], hamlet, normalized))
@@ -384,6 +401,8 @@ def _screen_columns(
             if j != index:
                 block_groups.setdefault(block, [j]).append(index)
 
+    if extras or kinds is not None:
+        _beneficiary_facts(records, extra_columns, kinds)
     owners = column["_owner"]
     _flag_duplicate_ids(
         records, ids, owners if owners is not missing else None, nat_keys, registry_ids
@@ -392,6 +411,8 @@ def _screen_columns(
         facts = [r.facts for r in records]
         seen: set[int] = set()
         for i, j, reason in duplicate_pairs(facts, _repeats(nat_keys), block_groups):
+            if owners is not missing and owners[i] is not None and owners[i] == owners[j]:
+                continue  # one person's two records (a beneficiary linked to its child record)
             for a, b in ((i, j), (j, i)):
                 if a not in seen:
                     seen.add(a)
@@ -442,6 +463,9 @@ def _flag_duplicate_ids(
     """ID_DUPLICATE: numbers held twice within the rows, then numbers held in the registry."""
     related: dict[int, int] = {}
     for idx in _repeats(ids).values():  # type: ignore[arg-type]
+        if owner_column is not None and owner_column[idx[0]] is not None:
+            if len({owner_column[i] for i in idx}) == 1:
+                continue  # one person's records (a beneficiary and its linked child record)
         first = idx[0]
         for i in idx[1:]:
             related[i] = first
@@ -486,6 +510,37 @@ def _flag_duplicate_ids(
                     "Số định danh đã có trên một người khác trong sổ theo dõi.",
                 )
             )
+
+
+def _beneficiary_facts(
+    records: list[ScreenedRecord],
+    columns: Mapping[str, Sequence[object]],
+    kinds: Sequence[object] | None,
+) -> None:
+    """A beneficiary's own facts (allowance category and amount, carer, residences) and
+    ALLOWANCE_CATEGORY_UNKNOWN; rows of children get none of them."""
+    none: list[object] = [None] * len(records)
+    categories = outcomes(columns.get("allowance_category", none), bene.category_outcome)
+    carers = outcomes(columns.get("carer_name", none), bene.carer_outcome)
+    amounts = outcomes(columns.get("allowance_amount", none), bene.amount_value)
+    current = outcomes(columns.get("current_residence", none), bene.text_value)
+    permanent = outcomes(columns.get("permanent_residence", none), bene.text_value)
+    raw_carers = columns.get("carer_name", none)
+    for i, record in enumerate(records):
+        if kinds is not None and kinds[i] != bene.BENEFICIARY:
+            continue
+        category, category_findings = categories[i]
+        carer, carer_fixed = carers[i]
+        record.facts.update(
+            allowance_category=category,
+            allowance_amount=amounts[i],
+            carer_name=carer,
+            current_residence=current[i],
+            permanent_residence=permanent[i],
+        )
+        record.findings.extend(category_findings)
+        if carer_fixed:
+            record.fixes.append(Fix("carer_name", raw_carers[i], carer, Rule.NAME_NORMALIZED))
 
 
 def screen_one(

@@ -42,7 +42,7 @@ COLUMNS = (
     ("dob", 8.5, 11, False),
     ("sex", 4.5, 11, False),
     ("ethnicity", 6, 11, False),
-    ("guardians", 14, 10, False),
+    ("relation", 14, 10, False),  # parents, or a beneficiary's allowance category
     ("hamlet", 8, 10, False),
     ("id_number", 10.5, 11, False),
     ("corrected", 9.5, 10, False),
@@ -96,6 +96,12 @@ class DocRow:
     hamlet: str
     id_number: str
     corrected: str
+    allowance_category: str = ""  # a beneficiary's (batches of beneficiaries)
+    relation: str = ""  # column (6) as printed: the guardians, unless set otherwise
+
+    def __post_init__(self) -> None:
+        if not self.relation:
+            self.relation = self.guardians
 
 
 @dataclass
@@ -114,6 +120,22 @@ class BatchDocument:
     rows: list[DocRow]
     qr_data_uri: str = ""
     page_count: int = 0
+    kind: str = "child"  # whom the batch lists (domain.vocabulary.PERSON_KINDS)
+
+    @property
+    def subject(self) -> str:
+        """Who the list proposes for verification, as the document's summary line says."""
+        if self.kind == "beneficiary":
+            return "Đối tượng bảo trợ xã hội"
+        return "Trẻ em"
+
+    @property
+    def relation_heading(self) -> str:
+        return "Diện hưởng trợ giúp xã hội" if self.kind == "beneficiary" else HEADINGS[5]
+
+    @property
+    def total_noun(self) -> str:
+        return "đối tượng" if self.kind == "beneficiary" else "trẻ em"
 
     @property
     def column_widths(self) -> list[float]:

@@ -5,7 +5,8 @@ the import read them, with the same column order and count and the header's merg
 one row per record, each mapped column filled with treem's fact as text: dates dd/mm/yyyy, the
 ID number as 12 characters (a text cell formatted "@", so no leading zero is lost), sex as
 "Nam"/"Nữ" and the ethnicity by its name, the words the software's exports use. Columns no field
-is mapped to stay empty, except an STT column, numbered again.
+is mapped to stay empty, except an STT column, numbered again. The imported sheet's column
+widths are kept (an .xlsx that sets them); other columns get a width from their header.
 
 Every text goes through :func:`treem_app.files.xlsx_write.safe_text` (a leading ``= + - @``, tab
 or carriage return is neutralised) and is written as a string cell. No Flask, no database.
@@ -27,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from ..domain.ethnicity import ethnicity_name
 from ..domain.sex import sex_label
 from .headers import fold
+from .xlsx_cols import column_widths
 from .xlsx_read import read_head
 from .xlsx_write import safe_text
 
@@ -53,6 +55,8 @@ class Layout:
     header_row: int
     mapping: dict[int, str]
     merged: list[Merged] = field(default_factory=list)
+    # The imported sheet's own column widths (an .xlsx that sets them), kept in the export.
+    widths: dict[int, float] = field(default_factory=dict)
 
     @property
     def data_start(self) -> int:
@@ -92,7 +96,8 @@ def read_layout(
         head.append([])
     inside = [m for m in merged if m[1][0] < data_start]
     label = "Danh sách trẻ em" if kind == "csv" else sheet
-    return Layout(label, head, header_row, {int(k): v for k, v in mapping.items()}, inside)
+    widths = column_widths(path, sheet) if kind == "xlsx" else {}
+    return Layout(label, head, header_row, {int(k): v for k, v in mapping.items()}, inside, widths)
 
 
 def export_text(field_name: str, value: str | None) -> str | None:
@@ -153,7 +158,8 @@ def write_cleaned(
             _put(cell, text)
             cell.number_format = _TEXT
     for c in range(width):
-        ws.column_dimensions[get_column_letter(c + 1)].width = _width(layout, c)
+        width_of = layout.widths.get(c) or _width(layout, c)
+        ws.column_dimensions[get_column_letter(c + 1)].width = width_of
     if layout.data_start:
         ws.freeze_panes = ws.cell(layout.data_start + 1, 1)
     if isinstance(out, Path):

@@ -17,16 +17,32 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..domain.beneficiaries import BENEFICIARY, BENEFICIARY_FIELDS
 from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
 
 # FIELDS: the canonical fields, in the order the mapping form lists them.
 from ..domain.findings import FIELDS as FIELDS
 
 # The domain's labels, but as an export's columns are known to officers.
-FIELD_LABELS = {f: DOMAIN_FIELD_LABELS[f] for f in FIELDS} | {
+FIELD_LABELS = {f: DOMAIN_FIELD_LABELS[f] for f in (*FIELDS, *BENEFICIARY_FIELDS)} | {
     "national_key": "Mã trẻ em (mã hồ sơ)",
     "hamlet": "Thôn/Tổ dân phố",
 }
+
+
+def fields_for(kind: str) -> tuple[str, ...]:
+    """The fields an export of persons of ``kind`` maps its columns to (the form's order)."""
+    return (*FIELDS, *BENEFICIARY_FIELDS) if kind == BENEFICIARY else FIELDS
+
+
+def field_labels_for(kind: str) -> dict[str, str]:
+    """The mapping form's labels for ``kind`` (a beneficiary's record key is "mã đối tượng")."""
+    labels = {f: FIELD_LABELS[f] for f in fields_for(kind)}
+    if kind == BENEFICIARY:
+        labels["national_key"] = "Mã đối tượng (mã hồ sơ)"
+    return labels
+
+
 # Without these a file cannot be screened at all.
 REQUIRED = ("full_name", "dob")
 # A header row needs at least this many recognised fields (full name among them).
@@ -75,6 +91,14 @@ _EXACT = {
     "to": "hamlet",
     "khu pho": "hamlet",
     "to dan pho": "hamlet",
+    # The social-assistance export (beneficiaries); kept only for an import of beneficiaries.
+    "dien": "allowance_category",
+    "doi tuong": "allowance_category",
+    "muc": "allowance_amount",
+    "so tien": "allowance_amount",
+    "tien huong": "allowance_amount",
+    "hktt": "permanent_residence",
+    "noht": "current_residence",
 }
 _IGNORED = {"stt", "tt", "so tt", "so thu tu", "ghi chu"}
 
@@ -96,6 +120,9 @@ def match_header(text: object) -> str | None:
         return _EXACT[f]
     w = _words(f)
     padded = f" {f} "
+    beneficiary = _beneficiary_field(f, w, padded)
+    if beneficiary is not None:
+        return beneficiary
     # Parents first: "Họ tên mẹ" also contains "họ tên".
     parents = [
         name
@@ -130,6 +157,46 @@ def match_header(text: object) -> str | None:
         or "khu pho" in f
     ):
         return "hamlet"
+    return None
+
+
+def _beneficiary_field(f: str, w: set[str], padded: str) -> str | None:
+    """The field of a header of the social-assistance export (the web form's fields: allowance
+    category and amount ``TienHuong``, carer, residences ``NOHT_*``/``HKTT_*``), or None.
+
+    Checked before the children's fields: "Họ tên người chăm sóc, nuôi dưỡng" is the carer, not
+    a guardian; "Mã đối tượng" stays the record key (checked below).
+    """
+    if "cham soc" in f and (w & {"nguoi", "ho", "ten"}) and "ho tro" not in f:
+        return "carer_name"
+    if w & {"thon", "xom", "ap", "buon", "ban", "lang", "khom"} or "to dan pho" in f:
+        return None  # a hamlet column, however it is worded
+    if "thuong tru" in f or "ho khau" in f or "hktt" in w:
+        return "permanent_residence"
+    if (
+        "noi o" in f
+        or "cho o" in f
+        or "noht" in w
+        or (("hien tai" in f or "hien nay" in f) and ("dia chi" in f or "cu tru" in f))
+    ):
+        return "current_residence"
+    if (
+        "so tien" in f
+        or "tien huong" in f
+        or "muc huong" in f
+        or (" muc " in padded and ("tro cap" in f or "ho tro" in f))
+        or "kinh phi" in f
+    ):
+        return "allowance_amount"
+    if " ma " in padded:
+        return None  # "Mã đối tượng": the record key
+    if (
+        ("dien" in w and w & {"huong", "doi", "tro", "chinh"})
+        or "tro cap" in f
+        or "che do" in f
+        or ("doi tuong" in f and (w & {"loai", "nhom", "huong"}))
+    ):
+        return "allowance_category"
     return None
 
 

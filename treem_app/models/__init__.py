@@ -9,6 +9,7 @@ from .batch import (
     ReturnKeying,
     SignedCopy,
 )
+from .campaign import Campaign, CampaignPhase
 from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
@@ -24,6 +25,8 @@ __all__ = [
     "Batch",
     "BatchReturn",
     "BatchRow",
+    "Campaign",
+    "CampaignPhase",
     "ColumnMapping",
     "Conflict",
     "Finding",

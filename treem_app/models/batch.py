@@ -41,6 +41,8 @@ class Batch(db.Model):
     year: Mapped[int] = mapped_column(default=0)
     seq: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # One kind of person per batch (children or beneficiaries): its own title and columns.
+    person_kind: Mapped[str] = mapped_column(String(16), default="child", server_default="child")
     # Unguessable: the public verification page is /v/<token>.
     token: Mapped[str] = mapped_column(String(48), unique=True, default=_new_token)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,6 +22,7 @@ IMPORT_STATUSES = {
     "dry_run": "Đã chạy thử",
     "applied": "Đã nhập",
     "failed": "Lỗi",
+    "discarded": "Đã hủy bỏ",
 }
 
 CONFLICT_KINDS = {
@@ -43,7 +44,9 @@ class ImportRun(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_path: Mapped[str] = mapped_column(String(255))
-    kind: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(8))  # the file's type: xlsx, xls or csv
+    # The persons the file holds (domain.vocabulary.PERSON_KINDS): children or beneficiaries.
+    person_kind: Mapped[str] = mapped_column(String(16), default="child", server_default="child")
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     macros_removed: Mapped[bool] = mapped_column(default=False)
@@ -98,12 +101,18 @@ class ImportRun(db.Model):
 
 
 class ColumnMapping(db.Model):
-    """The column mapping an officer last confirmed for a unit, reused for its next export."""
+    """The column mapping an officer last confirmed for a unit and kind of persons, reused for
+    its next export of that kind."""
 
     __tablename__ = "column_mappings"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "person_kind", name="uq_column_mappings_unit_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # One mapping per unit and kind: the children's export and the beneficiaries' differ.
+    person_kind: Mapped[str] = mapped_column(String(16), default="child", server_default="child")
     headers_json: Mapped[str] = mapped_column(Text)
     mapping_json: Mapped[str] = mapped_column(Text)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

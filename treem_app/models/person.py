@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
 from ..domain.findings import FIELDS
-from ..domain.vocabulary import EVENT_SOURCES, PERSON_STATUSES
+from ..domain.vocabulary import EVENT_SOURCES, PERSON_KINDS, PERSON_STATUSES
 from ..extensions import db
 from ._common import utcnow
 from .unit import Unit
@@ -21,6 +21,7 @@ FIELD_LABELS = {
     "national_key": "Mã trên phần mềm quốc gia",
     "hamlet": "Thôn/Tổ dân phố",
     "status": "Trạng thái",
+    "linked_person": "Liên kết với hồ sơ trẻ em",
 }
 
 
@@ -65,6 +66,17 @@ class Person(db.Model):
             postgresql_using="gin",
             postgresql_ops={"name_key": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # The work queue filtered by kind (children / beneficiaries): its page from this index.
+        Index(
+            "ix_persons_unit_kind_rank", "unit_id", "kind", "open_rank", "name_key", "id", "status"
+        ),  # fmt: skip
+        # A child record's linked beneficiary records (the record page), one probe.
+        Index(
+            "ix_persons_linked_person",
+            "linked_person_id",
+            postgresql_where=text("linked_person_id IS NOT NULL"),
+            sqlite_where=text("linked_person_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,12 +116,27 @@ class Person(db.Model):
     entered_at: Mapped[datetime | None]
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     sync_missed: Mapped[str | None] = mapped_column(String(200))
+    # A social-protection beneficiary's own facts (domain/beneficiaries.py; NULL for a child)
+    # and the same person's child record when it is in the children's registry too.
+    allowance_category: Mapped[str | None] = mapped_column(String(200))
+    allowance_amount: Mapped[int | None]
+    carer_name: Mapped[str | None] = mapped_column(String(200))
+    current_residence: Mapped[str | None] = mapped_column(String(300))
+    permanent_residence: Mapped[str | None] = mapped_column(String(300))
+    linked_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", name="fk_persons_linked_person")
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit] = relationship()
-    merged_into: Mapped[Person | None] = relationship(remote_side=[id])
+    merged_into: Mapped[Person | None] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id]
+    )
+    linked_person: Mapped[Person | None] = relationship(
+        remote_side=[id], foreign_keys=[linked_person_id]
+    )
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     findings: Mapped[list[Finding]] = relationship(
         back_populates="person", order_by="Finding.id", passive_deletes=True
@@ -124,6 +151,10 @@ class Person(db.Model):
     @property
     def status_label(self) -> str:
         return PERSON_STATUSES.get(self.status, self.status)
+
+    @property
+    def kind_label(self) -> str:
+        return PERSON_KINDS.get(self.kind, self.kind)
 
     def __repr__(self) -> str:
         return f"<Person {self.id}>"

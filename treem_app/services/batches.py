@@ -31,7 +31,13 @@ from ..domain.batch_states import (
 )
 from ..domain.dates import format_date
 from ..domain.ethnicity import ethnicity_name
-from ..domain.formatting import local_today, place_date_line, place_name, vn_number
+from ..domain.formatting import (
+    agency_names,
+    local_today,
+    place_date_line,
+    place_name,
+    vn_number,
+)
 from ..domain.vocabulary import CORRECTION_SOURCES
 from ..files.stored import write_whole
 from ..models import (
@@ -157,19 +163,21 @@ def overdue_count(session: Session, user: User, today: date) -> int:
 # --------------------------------------------------------------------------- drafts
 
 
-def ready_persons_query(unit: Unit):
-    """The unit's records ready for the police and in no open batch."""
+def ready_persons_query(unit: Unit, kind: str | None = None):
+    """The unit's records (of one ``kind``, or of both) ready for the police and in no open
+    batch."""
     in_open = select(BatchRow.open_person_id).where(BatchRow.open_person_id.is_not(None))
-    return (
+    stmt = (
         select(Person)
         .where(Person.unit_id == unit.id, Person.status == "ready", Person.id.not_in(in_open))
         .order_by(Person.hamlet, Person.name_key, Person.id)
     )
+    return stmt if kind is None else stmt.where(Person.kind == kind)
 
 
-def ready_by_hamlet(session: Session, unit: Unit) -> list[tuple[str, int]]:
+def ready_by_hamlet(session: Session, unit: Unit, kind: str | None = None) -> list:
     """(hamlet, ready records) of a commune, for splitting a list too long ("" no hamlet)."""
-    q = ready_persons_query(unit).order_by(None).subquery()
+    q = ready_persons_query(unit, kind).order_by(None).subquery()
     rows = session.execute(select(q.c.hamlet, func.count()).group_by(q.c.hamlet))
     return sorted((h or "", n) for h, n in rows)
 
@@ -181,16 +189,17 @@ def create_draft(
     user: User | None,
     today: date,
     person_ids: Iterable[int] | None = None,
+    kind: str = "child",
     hamlet: str | None = None,
     first_only: bool = False,
     max_rows: int = MAX_BATCH_ROWS,
 ) -> Batch:
-    """A new draft of a commune's ready records (all, one `hamlet` ("": none), `person_ids`, or
-    with `first_only` the first `max_rows` in list order). Raises BatchError for a unit with
-    units below it, when none is ready, or when more than `max_rows` are (says how to split)."""
+    """A new draft of a commune's ready records of one ``kind``: all, one `hamlet` ("": none),
+    `person_ids`, or (`first_only`) the first `max_rows`. BatchError when none is ready, when
+    more than `max_rows` are (says how to split), or for a unit with units below it."""
     if session.scalar(select(Unit.id).where(Unit.parent_id == unit.id).limit(1)) is not None:
         raise BatchError("Danh sách chuyển công an được lập cho từng xã/phường.")
-    stmt = ready_persons_query(unit)
+    stmt = ready_persons_query(unit, kind)
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(list(person_ids)))
     if hamlet is not None:
@@ -215,6 +224,7 @@ def create_draft(
         seq=seq,
         number=f"{seq:02d}/{NUMBER_SYMBOL}",
         state=BatchState.DRAFT,
+        person_kind=kind,
         token=secrets.token_urlsafe(24),
         created_by_id=user.id if user else None,
     )
@@ -275,7 +285,11 @@ def add_persons(
     ids = [int(i) for i in person_ids]
     if not ids:
         return 0
-    persons = list(session.scalars(ready_persons_query(batch.unit).where(Person.id.in_(ids))))
+    persons = list(
+        session.scalars(
+            ready_persons_query(batch.unit, batch.person_kind).where(Person.id.in_(ids))
+        )
+    )
     if (batch.row_count or 0) + len(persons) > max_rows:
         raise BatchError(too_many((batch.row_count or 0) + len(persons), max_rows))
     return _add(session, batch, persons, user)
@@ -318,7 +332,8 @@ def remove_persons(
 def snapshot_of(person: Person, corrected_fields: Iterable[str]) -> dict:
     """The facts printed for one record (text, as shown to the police)."""
     fields = [f for f in FACT_FIELDS if f in set(corrected_fields)]
-    return {
+    extra = {"allowance_category": person.allowance_category or ""}
+    return (extra if person.kind == "beneficiary" else {}) | {
         "full_name": person.full_name or "",
         "dob": format_date(person.dob, person.dob_precision or "day"),
         "sex": sex_text(person),
@@ -488,18 +503,6 @@ def open_finding_counts(session: Session, batch: Batch) -> dict[int, list[str]]:
 # --------------------------------------------------------------------------- documents
 
 
-def verify_url(public_url: str, batch: Batch) -> str:
-    return f"{public_url.rstrip('/')}/v/{batch.token}"
-
-
-def agency_names(unit: Unit) -> tuple[str, str | None]:
-    """(issuing agency, governing agency): the commune's People's Committee and, above it, the
-    district's or province's (abbreviated, as NĐ 30 allows)."""
-    agency = f"Ủy ban nhân dân {unit.name}".upper()
-    governing = f"UBND {unit.parent.name}".upper() if unit.parent is not None else None
-    return agency, governing
-
-
 def document_for(batch: Batch, public_url: str):
     """The printable list of an issued batch, from its locked rows."""
     from ..files.batch_pdf import BatchDocument, DocRow
@@ -510,8 +513,12 @@ def document_for(batch: Batch, public_url: str):
     ]
     for row in rows:
         row.id_number = row.id_number or "Chưa có"
+    if batch.person_kind == "beneficiary":  # column (6): the allowance category, not parents
+        for row in rows:
+            row.relation = row.allowance_category
     agency, governing = agency_names(batch.unit)
     return BatchDocument(
+        kind=batch.person_kind,
         number=batch.number,
         unit_name=batch.unit.name,
         agency=agency,
@@ -519,7 +526,7 @@ def document_for(batch: Batch, public_url: str):
         place_date=place_date_line(place_name(batch.unit.name), batch.issued_on or local_today()),
         police_name=f"Công an {batch.unit.name[0].lower()}{batch.unit.name[1:]}",
         preparer=batch.issued_by.full_name if batch.issued_by else "",
-        verify_url=verify_url(public_url, batch),
+        verify_url=f"{public_url.rstrip('/')}/v/{batch.token}",
         content_hash=batch.content_hash or "",
         rows=rows,
     )

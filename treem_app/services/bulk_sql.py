@@ -19,7 +19,8 @@ PERSON_INSERT = (
     "id", "kind", "unit_id", "hamlet", "full_name", "name_key", "dob", "dob_precision", "sex",
     "ethnicity", "id_number", "id_source", "father_name", "mother_name", "guardian_name",
     "national_key", "status", "open_rank", "version", "created_at", "updated_at",
-    "software_facts", "sync_state",
+    "software_facts", "sync_state", "allowance_category", "allowance_amount", "carer_name",
+    "current_residence", "permanent_residence", "linked_person_id",
 )  # fmt: skip
 EVENT_INSERT = (
     "person_id", "user_id", "at", "field", "old_value", "new_value", "source", "note",

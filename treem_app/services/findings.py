@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..domain.beneficiaries import BENEFICIARY, BENEFICIARY_FIELDS
 from ..domain.ethnicity import ethnicity_name
 from ..domain.findings import Rule, finding
 from ..domain.police_returns import answer_findings, facts_digest
@@ -84,8 +85,8 @@ def load_registry(session: Session, persons: Iterable[Person]) -> Registry:
     numbers = sorted({p.id_number for p in persons if p.id_number})
     holders: dict[str, int] = {}
     for i in range(0, len(numbers), CHUNK):
-        for pid, number in session.execute(
-            select(Person.id, Person.id_number)
+        for pid, number, linked in session.execute(
+            select(Person.id, Person.id_number, Person.linked_person_id)
             .where(
                 Person.id_number.in_(numbers[i : i + CHUNK]),
                 Person.status.not_in(INACTIVE_STATUSES),
@@ -93,7 +94,8 @@ def load_registry(session: Session, persons: Iterable[Person]) -> Registry:
             .order_by(Person.id)
         ):
             if pid not in own:
-                holders.setdefault(number, pid)
+                # A beneficiary linked to its child record is that person (one owner).
+                holders.setdefault(number, linked or pid)
     dismissed = dismissed_pairs(session, own) if len(own) <= CHUNK else dismissed_pairs(session)
     return Registry(holders, dismissed)
 
@@ -105,8 +107,8 @@ def person_as_row(p: Person) -> dict:
         dob = f"{p.dob.month:02d}/{p.dob.year}"
     elif p.dob is not None and p.dob_precision == "year":
         dob = f"năm {p.dob.year}"
-    return {
-        "_owner": p.id,
+    row = {
+        "_owner": p.linked_person_id or p.id,  # a linked beneficiary is its child record's person
         "national_key": p.national_key,
         "full_name": p.full_name,
         "dob": dob,
@@ -118,6 +120,10 @@ def person_as_row(p: Person) -> dict:
         "guardian_name": p.guardian_name,
         "hamlet": p.hamlet,
     }
+    if p.kind == BENEFICIARY:
+        row["_kind"] = p.kind
+        row.update((f, getattr(p, f)) for f in BENEFICIARY_FIELDS)
+    return row
 
 
 def police_findings(person: Person) -> list:

@@ -122,6 +122,22 @@ def check_row(session: Session, batch: Batch, row: BatchRow, pass_no: int) -> Ou
     return judged[0][3]
 
 
+def sharing_rows(
+    session: Session, batch: Batch, row: BatchRow, pass_no: int, numbers: set[str | None]
+) -> list[BatchRow]:
+    """The other rows of the pass keyed with one of `numbers` (as cleaned): their live check
+    changes when this row takes or leaves that number."""
+    wanted = {n for n, ok in map(clean_number, numbers) if n and ok}
+    if not wanted:
+        return []
+    ids = [
+        e.row_id
+        for e in drafts(session, batch, pass_no).values()
+        if e.row_id != row.id and clean_number(e.number)[0] in wanted
+    ]
+    return [r for r in batch.rows if r.id in ids]
+
+
 def check_pass(session: Session, batch: Batch, pass_no: int) -> dict[int, Outcome]:
     """Every keyed row of one pass checked together (the grid as it opens), by batch row id."""
     rows = batch_rows(session, batch)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.ethnicity import ethnicity_name
@@ -244,3 +244,29 @@ def pending_proposals(session: Session, officer: User) -> list[Proposal]:
             .order_by(Proposal.id)
         )
     )
+
+
+# A volunteer's own page shows their latest proposals; older ones are counted, not listed.
+OWN_PROPOSALS_SHOWN = 100
+
+
+def own_proposals(
+    session: Session, volunteer: User, limit: int = OWN_PROPOSALS_SHOWN
+) -> tuple[list[Proposal], dict[str, int]]:
+    """A volunteer's latest proposals (newest first, with the officer's decision) and how many
+    they made in each state."""
+    rows = session.scalars(
+        select(Proposal)
+        .where(Proposal.user_id == volunteer.id)
+        .options(selectinload(Proposal.person), selectinload(Proposal.decided_by))
+        .order_by(Proposal.id.desc())
+        .limit(limit)
+    ).all()
+    counts = dict(
+        session.execute(
+            select(Proposal.status, func.count())
+            .where(Proposal.user_id == volunteer.id)
+            .group_by(Proposal.status)
+        ).all()
+    )
+    return list(rows), counts

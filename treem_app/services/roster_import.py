@@ -71,6 +71,8 @@ def queue_import(
     """
     if run.status in ("queued", "running"):
         raise ImportBusy("Lần nhập này đang chạy.")
+    if run.status == "discarded":
+        raise ImportError_("Lần tải lên này đã được hủy bỏ; hãy tải tệp lên lại nếu cần nhập.")
     confirm_mapping(session, run, mapping, user)
     job = job_runs.record(
         session, "roster_import", run.unit, user, [run.id, screening_date.isoformat(), apply]
@@ -196,7 +198,7 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
     if not path.exists():
         raise ImportError_("Không còn tệp đã tải lên trên máy chủ; hãy tải tệp lên lại.")
     mapping = run.mapping
-    problems = validate_mapping(mapping)
+    problems = validate_mapping(mapping, run.person_kind)
     if problems:
         raise ImportError_(" ".join(problems))
     all_rows = read_rows(path, run.kind, run.sheet or "")
@@ -222,7 +224,8 @@ def _run_import(session, run, screening_date, apply, user, progress, max_rows) -
     total = len(rows)
     report(0, total, "Đang chuẩn hóa và rà soát")
     t1 = time.perf_counter()
-    result = screen_columns(columns, screening_date)
+    kinds = {"_kind": [run.person_kind] * total} if run.person_kind != "child" else {}
+    result = screen_columns({**columns, **kinds}, screening_date)
     records = result.records
     # Spellings of the commune's hamlets (and of the hamlets merged away) take their name.
     hamlets.resolve_records(

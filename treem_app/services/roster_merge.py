@@ -24,13 +24,15 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ..domain import software_sync as sync
+from ..domain.beneficiaries import BENEFICIARY, BENEFICIARY_FIELDS, beneficiary_weak_keys
 from ..domain.findings import Rule, finding
 from ..domain.formatting import vn_number
-from ..domain.matching import strong_merge_keys, weak_merge_keys
+from ..domain.matching import first_unclaimed, reimport_weak_keys, strong_merge_keys
 from ..domain.vocabulary import EXPORT_SOURCES, INACTIVE_STATUSES
 from ..models import Conflict, Finding, Person, PersonEvent
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS
+from .beneficiaries import child_links, relink
 from .bulk_sql import (
     EVENT_INSERT,
     FINDING_INSERT,
@@ -66,31 +68,6 @@ READ_CHECKED = ("dob", "sex", "ethnicity")
 CHUNK = 900  # ids per IN (...) query: under SQLite's host-parameter limit
 
 
-def _weak_keys(facts: dict) -> list[tuple]:
-    """The weak merge keys (name + date of birth + parent), then name + parent.
-
-    The last one finds a person whose date of birth was corrected in treem (so it no longer
-    equals the export's); it is used only when exactly one person carries it.
-    """
-    keys = weak_merge_keys(facts)
-    name = facts.get("name_key")
-    if name:
-        keys += [("name_parent", (name, value[2])) for _kind, value in keys]
-    return keys
-
-
-def _first_unclaimed(index: dict[tuple, list], keys: list[tuple], claimed: set[int]):
-    """The first person under ``keys`` (in order) not yet matched to another row."""
-    for key in keys:
-        candidates = index.get(key, ())
-        if key[0] == "name_parent" and len(candidates) != 1:
-            continue  # the weakest key only counts when it is unambiguous
-        for p in candidates:
-            if p.id not in claimed:
-                return p
-    return None
-
-
 # What matching and planning read of the unit's persons: plain rows, not ORM objects (a weekly
 # re-import matches every person of the commune; only those that change are loaded as objects).
 _STORED = (
@@ -104,7 +81,8 @@ _STORED = (
     Person.entered_digest,
     Person.sync_missed,
     Person.police_answer,
-    *(getattr(Person, c) for c in PERSON_COLUMNS),
+    Person.linked_person_id,
+    *(getattr(Person, c) for c in PERSON_COLUMNS + BENEFICIARY_FIELDS),
 )
 
 
@@ -126,6 +104,10 @@ class RosterMerge:
         self.read_versions: dict[int, int] = {}
         self.other_holders: set[int] = set()  # persons outside the file holding its ID numbers
         self.persons: list = []
+        # A beneficiary's own facts are compared too; matching stays within the file's kind.
+        self.kind = run.person_kind
+        self.fields = FACT_FIELDS + (BENEFICIARY_FIELDS if self.kind == BENEFICIARY else ())
+        self.links: list[int | None] = []  # per record: the same person's child record
 
     # -- matching
 
@@ -136,7 +118,9 @@ class RosterMerge:
         not found by its strong keys.
         """
         persons = self.session.execute(
-            select(*_STORED).where(Person.unit_id == self.unit_id).order_by(Person.id)
+            select(*_STORED)
+            .where(Person.unit_id == self.unit_id, Person.kind == self.kind)
+            .order_by(Person.id)
         ).all()
         self.persons = persons
         strong: dict[tuple, list] = {}
@@ -144,25 +128,28 @@ class RosterMerge:
             for key in strong_merge_keys(p._mapping):
                 strong.setdefault(key, []).append(p)
         weak: dict[tuple, list] | None = None
+        weak_keys = beneficiary_weak_keys if self.kind == BENEFICIARY else reimport_weak_keys
         claimed: set[int] = set()
         matched: list = []
         for record in records:
             hit = None
             if persons:
-                hit = _first_unclaimed(strong, strong_merge_keys(record.facts), claimed)
+                hit = first_unclaimed(strong, strong_merge_keys(record.facts), claimed)
                 if hit is None:
                     if weak is None:
                         weak = {}
                         for p in persons:
-                            for key in _weak_keys(p._mapping):
+                            for key in weak_keys(p._mapping):
                                 weak.setdefault(key, []).append(p)
-                    hit = _first_unclaimed(weak, _weak_keys(record.facts), claimed)
+                    hit = first_unclaimed(weak, weak_keys(record.facts), claimed)
             if hit is not None:
                 claimed.add(hit.id)
             matched.append(hit)
         self.matched = matched
         # The version each matched person had when read: the plan is made from these rows.
         self.read_versions = {p.id: p.version for p in matched if p is not None}
+        if self.kind == BENEFICIARY:
+            self.links = child_links(self.session, self.unit_id, [r.facts for r in records])
 
     def flag_registry_duplicates(self, records) -> None:
         """ID_DUPLICATE against persons who are not the row's own person (SPEC section 4)."""
@@ -174,22 +161,29 @@ class RosterMerge:
             }
         )
         holders: dict[str, set[int]] = {}
-        for pid, number in rows_where_in(
+        same: dict[int, int] = {}  # a linked beneficiary -> its child record (one person)
+        for pid, number, linked in rows_where_in(
             self.session.connection(),
-            "SELECT id, id_number FROM persons WHERE status NOT IN ({}) AND id_number IN ({})",
+            "SELECT id, id_number, linked_person_id FROM persons "
+            "WHERE status NOT IN ({}) AND id_number IN ({})",
             INACTIVE_STATUSES,
             ids,
         ):
             holders.setdefault(number, set()).add(pid)
+            if linked is not None:
+                same[pid] = linked
         if not holders:
             return
         own = {p.id for p in self.matched if p is not None}
-        for record, person in zip(records, self.matched, strict=True):
+        links = self.links or [None] * len(records)
+        for record, person, link in zip(records, self.matched, links, strict=True):
             number = record.facts.get("id_number")
             others = holders.get(number) if isinstance(number, str) else None
             if not others:
                 continue
-            others = others - ({person.id} if person is not None else set()) - own
+            me = {person.id, person.linked_person_id} if person is not None else set()
+            me = {x for x in (*me, link) if x is not None}  # the row's person, both records
+            others = {o for o in others - own - me if same.get(o) not in me}
             # The other side of the pair gains the finding too, once this import is written.
             self.other_holders |= others
             if others and not any(str(f.rule) == "ID_DUPLICATE" for f in record.findings):
@@ -213,7 +207,7 @@ class RosterMerge:
             facts = record.facts
             fields = [
                 f
-                for f in FACT_FIELDS
+                for f in self.fields
                 if facts.get(f) != getattr(person, f)
                 or (f == "dob" and facts.get("dob_precision") != person.dob_precision)
             ]
@@ -415,6 +409,8 @@ class RosterMerge:
         # both sides.
         changed_persons += self._load_others(standing)
         changed_persons += sync_software(self, records, columns, objects, now, note)
+        if self.links:  # beneficiaries found in the children's registry since the last export
+            changed_persons += relink(session, self.matched, self.links, user_id, now, note)
         if self.other_holders:
             changed_persons += self._load_others(sorted(self.other_holders))
         if changed_persons:
@@ -515,6 +511,8 @@ class RosterMerge:
         ts = db_datetime(now, sqlite)
         created = "Hồ sơ mới từ tệp xuất"
         unit_id = self.unit_id
+        kind = self.kind
+        links = self.links or [None] * len(records)
         person_rows = []
         event_rows = []
         finding_rows = []
@@ -548,9 +546,10 @@ class RosterMerge:
                 dob = dob.isoformat()
             add_person(
                 (
-                    pid, "child", unit_id, hamlet, full_name, name_key, dob, dob_precision, sex,
+                    pid, kind, unit_id, hamlet, full_name, name_key, dob, dob_precision, sex,
                     ethnicity, id_number, id_source, father, mother, guardian, national_key,
                     status, rank, 1, ts, ts, software, sync_state,
+                    *map(facts.get, BENEFICIARY_FIELDS), links[n],
                 )
             )  # fmt: skip
             excel_row = rows[n][0]

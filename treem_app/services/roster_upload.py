@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.formatting import vn_number
+from ..domain.vocabulary import PERSON_KINDS
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
-from ..files.headers import REQUIRED, fold
+from ..files.headers import REQUIRED, fields_for, fold
 from ..files.stored import StorageFull, write_whole
 from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..files.xls_formulas import xls_sheet_has_formulas
@@ -42,14 +43,19 @@ def store_upload(
     files_dir: str | Path,
     max_bytes: int,
     max_rows: int,
+    person_kind: str = "child",
 ) -> ImportRun:
     """Check an uploaded file, keep it under ``files_dir`` and propose a column mapping.
 
-    Raises UploadError (Vietnamese message) and keeps nothing when the file is refused, or
-    when the unit is outside the user's own subtree.
+    ``person_kind`` says whom the file lists (children, or social-protection beneficiaries
+    exported from the social-assistance software): the fields offered, the mapping remembered
+    and the persons it becomes follow it. Raises UploadError (Vietnamese message) and keeps
+    nothing when the file is refused, or when the unit is outside the user's own subtree.
     """
     if not may_change(user, unit):
         raise UploadError("Bạn không được nhập dữ liệu vào đơn vị này.")
+    if person_kind not in PERSON_KINDS:
+        raise UploadError("Hãy chọn loại danh sách: trẻ em hoặc đối tượng bảo trợ xã hội.")
     checked = check_upload(data, filename, max_bytes=max_bytes)
     digest = hashlib.sha256(checked.data).hexdigest()
     folder = Path(files_dir) / "imports" / unit.code
@@ -91,13 +97,16 @@ def store_upload(
         log.warning("upload refused: %s while reading", type(exc).__name__)
         raise UploadError("Tệp Excel bị hỏng hoặc không đọc được.") from exc
     headers = choice.header.headers
-    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit.id))
-    mapping = propose_mapping(choice.header.mapping, headers, remembered)
+    remembered = remembered_mapping(session, unit.id, person_kind)
+    allowed = fields_for(person_kind)
+    detected = {i: f for i, f in choice.header.mapping.items() if f in allowed}
+    mapping = propose_mapping(detected, headers, remembered)
     run = ImportRun(
         unit=unit,
         original_name=shown_name(filename)[:255],
         stored_path=str(path),
         kind=checked.kind,
+        person_kind=person_kind,
         sha256=digest,
         size=len(checked.data),
         macros_removed=checked.macros_removed,
@@ -115,9 +124,15 @@ def store_upload(
     return run
 
 
-def remembered_mapping(session: Session, unit_id: int) -> ColumnMapping | None:
-    """The mapping an officer last confirmed for the unit's exports, if any."""
-    return session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit_id))
+def remembered_mapping(
+    session: Session, unit_id: int, person_kind: str = "child"
+) -> ColumnMapping | None:
+    """The mapping an officer last confirmed for the unit's exports of that kind, if any."""
+    return session.scalar(
+        select(ColumnMapping).where(
+            ColumnMapping.unit_id == unit_id, ColumnMapping.person_kind == person_kind
+        )
+    )
 
 
 def propose_mapping(
@@ -145,8 +160,9 @@ def propose_mapping(
     return out
 
 
-def validate_mapping(mapping: dict[int, str]) -> list[str]:
-    """Problems with a mapping, in Vietnamese (empty when it can be used)."""
+def validate_mapping(mapping: dict[int, str], person_kind: str = "child") -> list[str]:
+    """Problems with a mapping of an export of ``person_kind``, in Vietnamese (empty when it
+    can be used)."""
     problems = []
     fields = list(mapping.values())
     for f in REQUIRED:
@@ -155,7 +171,8 @@ def validate_mapping(mapping: dict[int, str]) -> list[str]:
     for f in sorted(set(fields)):
         if fields.count(f) > 1:
             problems.append(f"«{COLUMN_LABELS.get(f, f)}» được chọn cho nhiều cột.")
-    unknown = [f for f in fields if f not in COLUMN_LABELS]
+    allowed = fields_for(person_kind)
+    unknown = [f for f in fields if f not in allowed]
     if unknown:
         problems.append("Có cột được gán cho trường không tồn tại.")
     return problems
@@ -165,14 +182,14 @@ def confirm_mapping(
     session: Session, run: ImportRun, mapping: dict[int, str], user: User | None
 ) -> None:
     """Save the officer's mapping on the import and remember it for the unit's next export."""
-    problems = validate_mapping(mapping)
+    problems = validate_mapping(mapping, run.person_kind)
     if problems:
         raise ImportError_(" ".join(problems))
     as_json = json.dumps({str(k): v for k, v in sorted(mapping.items())})
     run.mapping_json = as_json
-    remembered = session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == run.unit_id))
+    remembered = remembered_mapping(session, run.unit_id, run.person_kind)
     if remembered is None:
-        remembered = ColumnMapping(unit_id=run.unit_id)
+        remembered = ColumnMapping(unit_id=run.unit_id, person_kind=run.person_kind)
         session.add(remembered)
     remembered.headers_json = run.headers_json or "[]"
     remembered.mapping_json = as_json
@@ -192,3 +209,23 @@ def earlier_upload(session: Session, run: ImportRun) -> ImportRun | None:
         .order_by(ImportRun.id.desc())
         .limit(1)
     )
+
+
+# An upload may be set aside while nothing of it reached the records: waiting at the mapping, or
+# after a dry run or a failure. The stored file and the run stay (audit); only its state changes.
+DISCARDABLE = ("uploaded", "dry_run", "failed")
+
+
+def discard_upload(session: Session, run: ImportRun, user: User) -> None:
+    """Set an upload aside ("Đã hủy bỏ"): it leaves the waiting work and cannot be started.
+
+    Raises ImportError_ when records were imported from it or it is running.
+    """
+    if run.status not in DISCARDABLE:
+        raise ImportError_(
+            f"Không thể hủy bỏ lần nhập ở trạng thái “{run.status_label}”: "
+            "chỉ hủy được khi dữ liệu chưa được nhập vào hồ sơ."
+        )
+    run.status = "discarded"
+    session.flush()
+    log.info("import %s discarded by user %s", run.id, user.id)

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..domain.names import name_key
-from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_STATUSES
+from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_KINDS, PERSON_STATUSES
 from ..domain.vocabulary import SEVERITY_LABELS as ALL_SEVERITIES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
 from .access import get_scoped, handed_to_police, subtree_ids
@@ -62,6 +62,7 @@ class QueueFilter:
     # An applied import (?import=N): only the persons its rows became; with a rule, those its
     # rows raised that rule on (what the import's summary counted), open or since resolved.
     imp: int = 0
+    kind: str = ""  # children or beneficiaries (domain.vocabulary.PERSON_KINDS); "": both
 
     @classmethod
     def from_args(cls, args) -> QueueFilter:
@@ -75,6 +76,7 @@ class QueueFilter:
             status=status if status in STATUS_FILTERS else "open",
             page=max(1, args.get("page", 1, type=int) or 1),
             imp=max(0, args.get("import", 0, type=int) or 0),
+            kind=kind if (kind := args.get("kind", "")) in PERSON_KINDS else "",
         )
 
     def args(self, **changes) -> dict:
@@ -87,6 +89,7 @@ class QueueFilter:
             "status": self.status,
             "page": self.page,
             "import": self.imp,
+            "kind": self.kind,
         }
         values.update(changes)
         defaults = {"status": "open", "page": 1}
@@ -107,6 +110,7 @@ class QueueRow:
     id_number: str | None
     hamlet: str | None
     status: str
+    kind: str = "child"
     findings: list[QueueFinding] = field(default_factory=list)
 
     @property
@@ -170,6 +174,7 @@ class _Shape:
     rule: bool
     severity: str
     imported: bool  # the persons of one import (their ids bound as "import_ids")
+    kind: bool = False  # one kind of person (bound as "kind")
 
     @classmethod
     def of(cls, dialect: str, user: User, units: list[int], filt: QueueFilter) -> _Shape:
@@ -178,7 +183,7 @@ class _Shape:
             search = "number" if filt.q.replace(" ", "").isdigit() else "name"
         return cls(dialect, "one" if len(units) == 1 else "many", user.role == "volunteer",
                    user.role == "police", search, filt.status, bool(filt.hamlet), bool(filt.rule),
-                   filt.severity, bool(filt.imp))  # fmt: skip
+                   filt.severity, bool(filt.imp), bool(filt.kind))  # fmt: skip
 
 
 def _id_list(column, name: str, dialect: str, *, unbounded: bool = False):
@@ -261,6 +266,8 @@ def _filters(shape: _Shape, *, skip: str = "") -> list:
             conditions.append(P.open_rank == RANK_ERROR)
         elif shape.status in ("ready", "clean"):
             conditions.append(P.status == shape.status)
+    if shape.kind:
+        conditions.append(P.kind == bindparam("kind"))
     if shape.hamlet and skip != "hamlet":
         conditions.append(P.hamlet == bindparam("hamlet"))
     if shape.rule and skip != "rule" and not shape.imported:  # an import's ids are the rule's
@@ -297,7 +304,7 @@ def _statements(shape: _Shape) -> _Statements:
         search = select(P.id).where(*scope).limit(SEARCH_BY_ID_MAX + 1)
     # The page (LIMIT/OFFSET in a subquery) with each person's open errors and warnings joined.
     columns = (P.id, P.full_name, P.name_key, P.dob, P.dob_precision, P.sex, P.id_number,
-               P.hamlet, P.status, P.open_rank)  # fmt: skip
+               P.hamlet, P.status, P.kind, P.open_rank)  # fmt: skip
     order = (P.open_rank, P.name_key, P.id)
     rows = (
         select(*columns)
@@ -418,7 +425,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         filt.hamlet = filter_name(session, units, filt.hamlet)
     shape = _Shape.of(dialect, user, units, filt)
     params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
-              "rule": filt.rule, "severity": filt.severity}  # fmt: skip
+              "rule": filt.rule, "severity": filt.severity, "kind": filt.kind}  # fmt: skip
     imported = None
     capped = 0
     if filt.imp:

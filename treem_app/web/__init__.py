@@ -28,9 +28,11 @@ from . import (
     admin,
     auth,
     batches,
+    campaigns,
     changes,
     dashboard,
     exports,
+    failures,
     hamlets,
     imports,
     jobs,
@@ -106,6 +108,7 @@ def init_app(app: Flask) -> None:
         exports,
         reports,
         dashboard,
+        campaigns,
     ):
         app.register_blueprint(module.bp)
 
@@ -149,6 +152,7 @@ def init_app(app: Flask) -> None:
 
         return handler
 
+    failures.register(app)
     app.register_error_handler(
         404,
         error_page(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..domain.formatting import local_today
 from ..domain.police_returns import OUTCOME_LABELS, REASON_LABELS
+from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
 from ..models import Batch, BatchReturn, BatchRow, Person, Unit
 from ..queue import job_view
@@ -72,6 +73,7 @@ def index():
         max_rows=_max_rows(),
         today=today,
         cadence=service.cadence_for(db.session, current_user.unit),
+        person_kinds=PERSON_KINDS,
     )
 
 
@@ -82,11 +84,17 @@ def create():
     first_only = request.form.get("first_only") == "1"  # the first rows of the commune
     hamlet = None if first_only else request.form.get("hamlet")
     try:
+        kind = request.form.get("person_kind", "child")
+        if kind not in PERSON_KINDS:
+            raise service.BatchError(
+                "Hãy chọn loại danh sách: trẻ em hoặc đối tượng bảo trợ xã hội."
+            )
         batch = service.create_draft(
             db.session,
             current_user.unit,
             user=current_user,
             today=clock.today(),
+            kind=kind,
             hamlet=hamlet,
             first_only=first_only,
             max_rows=_max_rows(),
@@ -136,7 +144,9 @@ def _show_context(batch: Batch) -> dict:
         "outcome_labels": OUTCOME_LABELS,
     }
     if batch.state == "draft" and current_user.role == "officer":
-        ctx["ready"] = db.session.scalars(service.ready_persons_query(batch.unit)).all()
+        ctx["ready"] = db.session.scalars(
+            service.ready_persons_query(batch.unit, batch.person_kind)
+        ).all()
         ctx["errors"] = service.open_finding_counts(db.session, batch)
     return ctx
 

@@ -9,10 +9,12 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..domain.campaigns import vn_pace
 from ..domain.reports import vn_rate, vn_week
 from ..extensions import db
 from ..models import Batch, Person
 from ..models._common import utcnow
+from ..services import campaign_pace
 from ..services import progress_board as service
 from .decorators import permission_required
 from .scope import unit_or_404
@@ -20,6 +22,7 @@ from .scope import unit_or_404
 bp = Blueprint("dashboard", __name__)
 bp.add_app_template_filter(vn_week, "vn_week")
 bp.add_app_template_filter(vn_rate, "vn_rate")
+bp.add_app_template_global(vn_pace, "vn_pace")
 
 PAGE_SIZE = 100
 
@@ -35,6 +38,28 @@ def _live_cache() -> service.LiveCache | None:
     if not seconds:
         return None
     return current_app.extensions.setdefault("treem_live_cache", service.LiveCache(seconds))
+
+
+def _pace_cache() -> campaign_pace.PaceCache | None:
+    """The process's kept "still to clean" counts (None when TREEM_DASHBOARD_CACHE_S is 0)."""
+    seconds = current_app.config.get("TREEM_DASHBOARD_CACHE_S", 0)
+    if not seconds:
+        return None
+    return current_app.extensions.setdefault("treem_pace_cache", campaign_pace.PaceCache(seconds))
+
+
+def _campaign_pace(rows, today):
+    """The campaign's pace of the communes shown (issue 17), from the live (6) just counted."""
+    leaves = [r for r in rows if not r.is_group]
+    return campaign_pace.board_pace(
+        db.session,
+        [r.unit for r in leaves],
+        {r.unit.id: r.figures.cleaned for r in leaves},
+        now=clock.now(),
+        today=today,
+        zone_name=clock.zone_name(),
+        cache=_pace_cache(),
+    )
 
 
 @bp.get("/dashboard")
@@ -64,6 +89,7 @@ def index():
         idle_only=idle_only,
         parent=parent,
         failed_days=service.FAILED_DAYS,
+        pace=_campaign_pace(rows, clock.today()),
     )
 
 

@@ -16,14 +16,16 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..domain.formatting import vn_number
+from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
-from ..files.headers import FIELD_LABELS, FIELDS, column_letter, mapping_differences
+from ..files.headers import column_letter, field_labels_for, fields_for, mapping_differences
 from ..files.upload_checks import UploadError
 from ..files.xlsx_read import preview
-from ..models import Conflict, ImportRun, Unit
+from ..models import Conflict, ImportRun, Person, Unit
 from ..models.imports import CONFLICT_KINDS
 from ..services.access import scoped, unit_by_code
 from ..services.conflicts import (
@@ -35,7 +37,9 @@ from ..services.conflicts import (
 )
 from ..services.roster_import import ImportBusy, queue_import
 from ..services.roster_upload import (
+    DISCARDABLE,
     ImportError_,
+    discard_upload,
     earlier_upload,
     remembered_mapping,
     store_upload,
@@ -68,7 +72,7 @@ def _index_context(**extra):
         .where(Conflict.status == "open")
         .with_only_columns(func.count(Conflict.id))
     )
-    return {"runs": runs, "open_conflicts": open_conflicts, **extra}
+    return {"runs": runs, "open_conflicts": open_conflicts, "person_kinds": PERSON_KINDS, **extra}
 
 
 @bp.get("/imports")
@@ -103,6 +107,7 @@ def upload():
             files_dir=current_app.config["TREEM_FILES_DIR"],
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"] or 25 * 1024 * 1024,
             max_rows=current_app.config["TREEM_MAX_IMPORT_ROWS"],
+            person_kind=request.form.get("person_kind", "child"),
         )
     except UploadError as exc:
         db.session.rollback()
@@ -125,7 +130,7 @@ def _mapping_from_form(form) -> dict[int, str]:
 
 def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problems=None):
     mapping = run.mapping if mapping is None else mapping
-    remembered = remembered_mapping(db.session, run.unit_id)
+    remembered = remembered_mapping(db.session, run.unit_id, run.person_kind)
     warnings = []
     if remembered is not None and run.status == "uploaded":
         warnings = mapping_differences(
@@ -146,11 +151,13 @@ def _show_context(run: ImportRun, mapping: dict[int, str] | None = None, problem
     ]
     return {
         "run": run,
+        "discardable": DISCARDABLE,
         "columns": columns,
-        "fields": FIELDS,
-        "field_labels": FIELD_LABELS,
+        "person_kind_label": PERSON_KINDS.get(run.person_kind, run.person_kind),
+        "fields": fields_for(run.person_kind),
+        "field_labels": field_labels_for(run.person_kind),
         "warnings": warnings,
-        "problems": validate_mapping(mapping) if problems is None else problems,
+        "problems": validate_mapping(mapping, run.person_kind) if problems is None else problems,
         "summary": run.summary,
         "apply_run": run,
         "remembered": remembered is not None,
@@ -197,6 +204,22 @@ def start(run_id: int):
     return redirect(url_for("jobs.show", run_id=job.id))
 
 
+@bp.post("/imports/<int:run_id>/discard")
+@role_required("officer")
+def discard(run_id: int):
+    """Set aside an upload nothing was imported from (waiting at the mapping, a dry run)."""
+    run = get_or_404(current_user, ImportRun, run_id)
+    try:
+        discard_upload(db.session, run, current_user)
+    except ImportError_ as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.show", run_id=run.id))
+    db.session.commit()
+    flash(f"Đã hủy bỏ lần tải lên #{run.id}; tệp vẫn được lưu để đối chiếu.", "success")
+    return redirect(url_for("imports.index"))
+
+
 @bp.get("/imports/<int:run_id>/annotated.xlsx")
 @role_required(*READERS)
 def annotated(run_id: int):
@@ -238,6 +261,7 @@ def _open_conflicts() -> list[Conflict]:
     return db.session.scalars(
         scoped(current_user, Conflict)
         .where(Conflict.status == "open")
+        .options(selectinload(Conflict.person).selectinload(Person.unit))
         .order_by(Conflict.id)
         .limit(500)
     ).all()

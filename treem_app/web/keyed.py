@@ -115,14 +115,21 @@ def check(batch_id: int, pass_no: int, row_id: int):
     batch = _batch(batch_id)
     _pass(batch, pass_no)
     row = _row(batch, row_id)
+    typed = _typed(row.id)
+    before = keyed.keyed_of(keyed.drafts(db.session, batch, pass_no).get(row.id)).number
     try:
-        keyed.save(db.session, batch, row, pass_no, _typed(row.id), user=current_user)
+        keyed.save(db.session, batch, row, pass_no, typed, user=current_user)
     except ReturnRefused as exc:
         db.session.rollback()
         return render("batches/_keyed_message.html", tone="error", text=str(exc))
     tone, text = live_message(keyed.check_row(db.session, batch, row, pass_no))
+    # A row that shared (or now shares) the number is told at once, not at the next reload.
+    others = [
+        (other.id, live_message(keyed.check_row(db.session, batch, other, pass_no)))
+        for other in keyed.sharing_rows(db.session, batch, row, pass_no, {before, typed.number})
+    ]
     db.session.commit()
-    return render("batches/_keyed_message.html", tone=tone, text=text)
+    return render("batches/_keyed_message.html", tone=tone, text=text, others=others)
 
 
 @bp.post("/batches/<int:batch_id>/keyed/<int:pass_no>")

@@ -10,6 +10,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Batch, JobRun
 from ..services.access import person_rule, scoped
+from ..services.campaign_reminders import reminders
 from ..services.dashboard import unit_and_child_counts, unit_counts
 from ..services.waiting_work import Waiting, waiting_work
 
@@ -135,6 +136,9 @@ def home():
         batches=batches,
         # A reporter's records with errors are the subtree's, counted above.
         waiting=waiting_groups(user, counts.with_errors if user.role == "reporter" else None),
+        reminders=reminders(
+            db.session, user, now=clock.now(), today=clock.today(), zone_name=clock.zone_name()
+        ),
     )
 
 

@@ -8,12 +8,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..domain.ethnicity import ethnic_groups
 from ..domain.permissions import can
+from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
 from ..models import Person, Proposal
 from ..models.person import FIELD_LABELS
 from ..services import audit, proposals, review, work_queue
-from ..services.access import scoped
+from ..services.access import get_scoped, scoped
 from ..services.batches import batches_of_person
+from ..services.beneficiaries import linked_records
 from .decorators import role_required
 from .htmx import is_htmx, render
 from .once import once
@@ -40,6 +42,7 @@ def index():
         filt=filt,
         statuses=work_queue.STATUS_FILTERS,
         severities=work_queue.SEVERITY_LABELS,
+        kinds=PERSON_KINDS,
     )
     if is_htmx():
         # The address bar shows the canonical, shareable filter (no empty parameters).
@@ -72,6 +75,12 @@ def _record_context(person: Person, **extra) -> dict:
             else []
         ),
     }
+    ctx["linked"] = [
+        other
+        for other in linked_records(db.session, person)
+        if get_scoped(db.session, current_user, Person, other.id) is not None
+    ]
+    ctx.setdefault("field_labels", FIELD_LABELS)
     ctx.update(extra)
     return ctx
 

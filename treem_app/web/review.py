@@ -8,6 +8,7 @@ from ..domain.dates import parse_day
 from ..extensions import db
 from ..models import Person, Proposal, User
 from ..models.person import FIELD_LABELS
+from ..models.review import PROPOSAL_STATUSES
 from ..services import review
 from ..services.access import scoped
 from ..services.duplicates import (
@@ -24,6 +25,7 @@ from ..services.proposals import (
     NEW_PERSON,
     child_candidates,
     decide_proposal,
+    own_proposals,
     pending_proposals,
     set_volunteer_hamlets,
     volunteer_hamlets,
@@ -121,6 +123,20 @@ def proposals():
         candidates={p.id: child_candidates(db.session, p, today) for p in pending},
         sources=review.EDIT_SOURCES,
         labels=FIELD_LABELS,
+    )
+
+
+@bp.get("/proposals/mine")
+@role_required("volunteer")
+def my_proposals():
+    """A volunteer's own proposals and what the officer decided."""
+    rows, counts = own_proposals(db.session, current_user)
+    return render_template(
+        "review/my_proposals.html",
+        proposals=rows,
+        counts=counts,
+        statuses=PROPOSAL_STATUSES,
+        sources=review.EDIT_SOURCES,
     )
 
 

@@ -1,0 +1,127 @@
+"""Social-protection beneficiaries beside the children's registry: links and labels.
+
+A beneficiary who is also in the children's registry (a child on an allowance) is the same
+person: its record is linked to the child record (``persons.linked_person_id``), never merged
+into it nor counted as a duplicate of it (screening treats both records as one owner of the ID
+number, :func:`treem_app.services.findings.load_registry`). The link is found at import by the
+12-digit ID number (any commune: a number belongs to one person nationwide), else by the folded
+name + date of birth + a parent in the same commune (:func:`domain.beneficiaries.link_keys`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.beneficiaries import BENEFICIARY, CHILD, link_keys
+from ..domain.vocabulary import INACTIVE_STATUSES
+from ..models import Person, PersonEvent
+
+CHUNK = 900  # ids per IN (...) query: under SQLite's host-parameter limit
+_CHILD_FACTS = (
+    Person.id,
+    Person.unit_id,
+    Person.name_key,
+    Person.dob,
+    Person.id_number,
+    Person.father_name,
+    Person.mother_name,
+    Person.guardian_name,
+)
+
+
+def child_links(session: Session, unit_id: int, facts: Sequence[dict]) -> list[int | None]:
+    """For each beneficiary's screened facts, the id of the same person's child record (or None).
+
+    One read of the commune's active child records' matching facts (only when a name key is
+    needed) and one of the children holding the rows' ID numbers; an ambiguous name match (two
+    children) links nothing.
+    """
+    numbers = sorted(
+        {n for f in facts if isinstance(n := f.get("id_number"), str) and len(n) == 12}
+    )
+    by_key: dict[tuple, list[int]] = {}
+    for i in range(0, len(numbers), CHUNK):
+        for row in session.execute(
+            select(*_CHILD_FACTS).where(
+                Person.kind == CHILD,
+                Person.status.not_in(INACTIVE_STATUSES),
+                Person.id_number.in_(numbers[i : i + CHUNK]),
+            )
+        ):
+            by_key.setdefault(("id_number", row.id_number), []).append(row.id)
+    dobs = sorted({f["dob"] for f in facts if f.get("dob") is not None})
+    for i in range(0, len(dobs), CHUNK):
+        for row in session.execute(
+            select(*_CHILD_FACTS).where(
+                Person.unit_id == unit_id,
+                Person.kind == CHILD,
+                Person.status.not_in(INACTIVE_STATUSES),
+                Person.dob.in_(dobs[i : i + CHUNK]),
+            )
+        ):
+            for key in link_keys(row._mapping):
+                if key[0] != "id_number":
+                    by_key.setdefault(key, []).append(row.id)
+    out: list[int | None] = []
+    for f in facts:
+        hit = None
+        for key in link_keys(f):
+            ids = sorted(set(by_key.get(key, ())))
+            if len(ids) == 1:
+                hit = ids[0]
+                break
+        out.append(hit)
+    return out
+
+
+def relink(
+    session: Session,
+    matched: Sequence,
+    links: Sequence[int | None],
+    user_id: int | None,
+    at: datetime,
+    note: str,
+) -> list[Person]:
+    """Link the matched beneficiaries whose child record was found now (a history event each);
+    returns them, to be re-screened. A link is never undone by an export."""
+    wanted = {
+        p.id: link
+        for p, link in zip(matched, links, strict=True)
+        if p is not None and link is not None and link != p.linked_person_id
+    }
+    persons = []
+    ids = sorted(wanted)
+    for i in range(0, len(ids), CHUNK):
+        persons += session.scalars(select(Person).where(Person.id.in_(ids[i : i + CHUNK])))
+    for person in persons:
+        old = person.linked_person_id
+        person.linked_person_id = wanted[person.id]
+        session.add(
+            PersonEvent(
+                person_id=person.id,
+                user_id=user_id,
+                at=at,
+                field="linked_person",
+                old_value=f"#{old}" if old else None,
+                new_value=f"#{person.linked_person_id}",
+                source="export",
+                note=f"{note}: cùng một người trong sổ trẻ em",
+            )
+        )
+    return persons
+
+
+def linked_records(session: Session, person: Person) -> list[Person]:
+    """The records of the same person in the other registry: a beneficiary's child record, or
+    the beneficiary records linked to a child record (a handful at most)."""
+    if person.kind == BENEFICIARY:
+        return [person.linked_person] if person.linked_person is not None else []
+    return list(
+        session.scalars(
+            select(Person).where(Person.linked_person_id == person.id).order_by(Person.id)
+        )
+    )

@@ -1,0 +1,177 @@
+"""Campaign pace per commune (issue 17): for the phase each commune is in, the days left, the
+records still to clean, the weekly pace needed against the last four weeks' pace, and the
+flags (``domain.campaigns.pace`` judges; this module counts).
+
+Counts, for the communes shown only (every statement grouped, per 900 communes):
+- *still to clean*: the commune's active records of the phase's kind (``persons.kind``) that
+  are not in column (6) (``software_sync.cleaned``);
+- *the last four weeks*: column (6) as frozen in ``week_snapshots`` at the last four weekly
+  cut-offs, against the live (6) now (the dashboard passes the figures it already counted).
+  The snapshots count every kind of record together, so the pace is the commune's cleaning
+  pace, whatever the kind; the live figure passed must be of the same records.
+
+The dashboard keeps the "still to clean" counts between requests like its own counts
+(``PaceCache``): a commune is counted again when its newest record change moved, and at the
+latest after the same time limit.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from time import monotonic
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from ..domain import campaigns as dom
+from ..domain import reports as report_dom
+from ..domain.formatting import DEFAULT_ZONE
+from ..domain.vocabulary import INACTIVE_STATUSES
+from ..models import Campaign, Person, Unit, WeekSnapshot
+from .campaigns import campaigns_for
+from .progress_board import newest_changes
+from .reports import CHUNK, cutoff_settings, live_figures
+from .software_sync import cleaned
+
+PAST_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class CommunePace:
+    """A commune's campaign (None: it follows none) and its pace in the current phase."""
+
+    unit: Unit
+    campaign: Campaign | None
+    pace: dom.Pace | None
+
+    @property
+    def inherited(self) -> bool:
+        return self.campaign is not None and self.campaign.unit_id != self.unit.id
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def past_weeks(now: datetime, weekday: int, hour: int, zone_name: str) -> list[tuple[str, date]]:
+    """The last PAST_WEEKS closed reporting weeks before the open one, oldest first, with
+    their cut-off days."""
+    open_week = report_dom.week_of_cutoff(now, weekday, hour, zone_name)
+    weeks = [report_dom.shift_week(open_week, -k) for k in range(PAST_WEEKS, 0, -1)]
+    return [(w, report_dom.cutoff_day(w, weekday)) for w in weeks]
+
+
+def frozen_cleaned(session: Session, unit_ids: list[int], weeks: list[str]) -> dict:
+    """Column (6) as frozen, {unit_id: {week: cleaned}} (a week missing: not frozen)."""
+    out: dict[int, dict[str, int]] = {}
+    for chunk in _chunks(unit_ids):
+        for uid, week, n in session.execute(
+            select(WeekSnapshot.unit_id, WeekSnapshot.week, WeekSnapshot.cleaned).where(
+                WeekSnapshot.unit_id.in_(chunk), WeekSnapshot.week.in_(weeks)
+            )
+        ):
+            out.setdefault(uid, {})[week] = n
+    return out
+
+
+def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, int]:
+    """Per commune, its active records of the kind asked for ({unit_id: kind}) that are not
+    clean in column (6)'s sense: one grouped statement per 900 communes."""
+    out = {uid: 0 for uid in wanted}
+    ids = list(wanted)
+    for chunk in _chunks(ids):
+        stmt = (
+            select(
+                Person.unit_id,
+                Person.kind,
+                func.count(),
+                func.sum(case((cleaned(), 1), else_=0)),
+            )
+            .where(
+                Person.unit_id.in_(chunk),
+                Person.kind.in_(sorted({wanted[u] for u in chunk})),
+                Person.status.not_in(INACTIVE_STATUSES),
+            )
+            .group_by(Person.unit_id, Person.kind)
+        )
+        for uid, kind, active, clean in session.execute(stmt):
+            if wanted.get(uid) == kind:
+                out[uid] = int(active or 0) - int(clean or 0)
+    return out
+
+
+class PaceCache:
+    """The "still to clean" counts kept between dashboard requests (one per process), like
+    ``progress_board.LiveCache``: counted again when the commune's newest record change moved
+    or after `seconds`."""
+
+    def __init__(self, seconds: float = 120.0, clock=monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._entries: dict[tuple[int, str], tuple[datetime | None, float, int]] = {}
+        self._lock = threading.Lock()
+
+    def remaining(self, session: Session, wanted: dict[int, str]) -> dict[int, int]:
+        stamps = newest_changes(session, list(wanted))
+        moment = self.clock()
+        out: dict[int, int] = {}
+        stale: dict[int, str] = {}
+        with self._lock:
+            for uid, kind in wanted.items():
+                entry = self._entries.get((uid, kind))
+                if (entry is not None and entry[0] == stamps.get(uid)
+                        and moment - entry[1] < self.seconds):  # fmt: skip
+                    out[uid] = entry[2]
+                else:
+                    stale[uid] = kind
+        if stale:
+            fresh = remaining_counts(session, stale)
+            with self._lock:
+                for uid, kind in stale.items():
+                    self._entries[(uid, kind)] = (stamps.get(uid), moment, fresh[uid])
+            out.update(fresh)
+        return out
+
+
+def board_pace(
+    session: Session,
+    units: list[Unit],
+    live_cleaned: dict[int, int] | None = None,
+    *,
+    now: datetime,
+    today: date,
+    zone_name: str = DEFAULT_ZONE,
+    cache: PaceCache | None = None,
+) -> list[CommunePace]:
+    """The pace of each commune in `units` (in that order) in the phase of its campaign that
+    `today` belongs to (``domain.campaigns.current_phase``). `live_cleaned`: column (6) of each
+    commune now, as the caller counted it (counted here when None)."""
+    if not units:
+        return []
+    followed = campaigns_for(session, units)
+    phases = {
+        u.id: dom.current_phase(followed[u.id].plan, today) if followed[u.id] else None
+        for u in units
+    }
+    wanted = {uid: phase.kind for uid, phase in phases.items() if phase is not None}
+    if not wanted:
+        return [CommunePace(u, followed[u.id], None) for u in units]
+    weekday, hour = cutoff_settings(session, units[0])
+    weeks = past_weeks(now, weekday, hour, zone_name)
+    frozen = frozen_cleaned(session, list(wanted), [w for w, _d in weeks])
+    if live_cleaned is None:
+        live_cleaned = {uid: n for uid, (_s, n) in live_figures(session, list(wanted)).items()}
+    left = (cache.remaining if cache else lambda s, w: remaining_counts(s, w))(session, wanted)
+    out = []
+    for u in units:
+        phase = phases[u.id]
+        if phase is None:
+            out.append(CommunePace(u, followed[u.id], None))
+            continue
+        points = [(day, frozen.get(u.id, {}).get(w)) for w, day in weeks]
+        pace = dom.pace(phase, today, left[u.id], points, live_cleaned.get(u.id, 0))
+        out.append(CommunePace(u, followed[u.id], pace))
+    return out
