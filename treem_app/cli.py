@@ -594,4 +594,5 @@ def campaign_show(unit_code: str, as_json: bool) -> None:
         click.echo(f"  {cp.unit.name}: {cp.pace.summary() if cp.pace else 'không có giai đoạn'}")
 
 
-from . import cli_backup  # noqa: E402, F401  (registers `treem backup` and `treem restore`)
+# Registers `treem backup` and `treem restore` (their own module keeps this one short).
+from . import cli_backup  # noqa: E402, F401
