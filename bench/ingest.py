@@ -245,8 +245,9 @@ def prepare_batch(session, app, unit_id: int, user_id: int, rows: int, numbers, 
         .limit(rows)
     ).all()
     assert len(ready) == rows, f"only {len(ready)} ready children"
-    batch = create_draft(session, unit, user=user, today=DAY, person_ids=ready)
-    issue(session, batch, user=user, today=DAY)
+    # A measured size above the largest list a commune may hand over (500): allowed here.
+    batch = create_draft(session, unit, user=user, today=DAY, person_ids=ready, max_rows=ROWS)
+    issue(session, batch, user=user, today=DAY, max_rows=ROWS)
     session.commit()
     blank = tmpdir / f"blank-{batch.id}.xlsx"
     write_return_sheet(blank, batch, document_for(batch, PUBLIC_URL))

@@ -28,6 +28,7 @@ RANKS = {
     "web": 5,
     "jobs": 6,
     "cli": 6,
+    "cli_backup": 6,
     "cron": 6,
     "run": 6,
     "": 6,  # the package itself: create_app wires everything

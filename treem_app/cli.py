@@ -166,11 +166,15 @@ def seed_demo(if_empty: bool, children_per_commune: int | None, seed: int, shape
 @with_appcontext
 def requeue() -> None:
     """Enqueue jobs left queued while Redis was unreachable; mark interrupted the jobs whose
-    worker died."""
+    worker died; delete the failed sign-ins that no longer count."""
     from .queue import recover_interrupted, requeue_pending
+    from .services.accounts import prune_throttles
 
     click.echo(f"{requeue_pending()} công việc được đưa lại vào hàng đợi.", err=True)
     click.echo(f"{recover_interrupted()} công việc bị dừng đột ngột được đánh dấu.", err=True)
+    pruned = prune_throttles(db.session)
+    db.session.commit()
+    click.echo(f"{pruned} bản ghi đăng nhập sai đã hết hạn được xóa.", err=True)
 
 
 @main.group()
@@ -288,11 +292,16 @@ def batch() -> None:
 def batch_create(unit_code: str, as_json: bool, kind: str) -> None:
     """A draft batch of the commune's records (of one kind) ready for the police."""
 
+    from flask import current_app
+
     from .services.batches import BatchError, create_draft
 
     unit = _unit(unit_code)
     try:
-        created = create_draft(db.session, unit, user=None, today=clock.today(), kind=kind)
+        limit = current_app.config["TREEM_MAX_BATCH_ROWS"]
+        created = create_draft(
+            db.session, unit, user=None, today=clock.today(), kind=kind, max_rows=limit
+        )
     except BatchError as exc:
         db.session.rollback()
         raise UserInputError(str(exc)) from exc
@@ -340,7 +349,8 @@ def batch_issue(batch_id: int, out_dir: Path) -> None:
         raise UserInputError(f"{out_dir} không phải là thư mục")
     try:
         if found.state == "draft":
-            issue(db.session, found, user=None, today=clock.today())
+            limit = current_app.config["TREEM_MAX_BATCH_ROWS"]
+            issue(db.session, found, user=None, today=clock.today(), max_rows=limit)
         pdf, xlsx = render_documents(
             db.session,
             found,
@@ -582,3 +592,7 @@ def campaign_show(unit_code: str, as_json: bool) -> None:
     click.echo(followed.schedule.text())
     for cp in paces:
         click.echo(f"  {cp.unit.name}: {cp.pace.summary() if cp.pace else 'không có giai đoạn'}")
+
+
+# Registers `treem backup` and `treem restore` (their own module keeps this one short).
+from . import cli_backup  # noqa: E402, F401

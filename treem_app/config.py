@@ -50,6 +50,9 @@ def from_environment(instance_path: str) -> dict:
         # The one local zone for "today" and every date and time shown or printed.
         "TREEM_TIMEZONE": os.environ.get("TREEM_TIMEZONE") or "Asia/Ho_Chi_Minh",
         "TREEM_MAX_IMPORT_ROWS": int(os.environ.get("TREEM_MAX_IMPORT_ROWS", "200000")),
+        # The longest list handed to the police (one signed paper document); a longer one is
+        # refused with a way to split it (by hamlet, or the first rows now and the rest later).
+        "TREEM_MAX_BATCH_ROWS": int(os.environ.get("TREEM_MAX_BATCH_ROWS", "500")),
         # The dashboard keeps its per-commune counts this long at most, recounting a commune
         # as soon as one of its records changes (0: count on every request).
         "TREEM_DASHBOARD_CACHE_S": int(os.environ.get("TREEM_DASHBOARD_CACHE_S", "120")),
@@ -78,5 +81,7 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a statement logged or quoted in an error never carries its values
+        # (children's names and ID numbers), whatever logging is switched on.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }

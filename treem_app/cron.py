@@ -7,6 +7,7 @@ Times are UTC: Vietnam is UTC+7 all year.
 from rq import cron
 
 from treem_app.jobs import (
+    prune_login_throttles,
     recover_interrupted,
     requeue_pending,
     scheduled_monthly_reports,
@@ -17,6 +18,8 @@ from treem_app.jobs import (
 cron.register(requeue_pending, "default", interval=300, name="requeue-pending")
 # Every minute: a job whose worker died (SIGKILL, a restart) is marked interrupted.
 cron.register(recover_interrupted, "default", interval=60, name="recover-interrupted")
+# Hourly: failed sign-ins that no longer count (no lock in force, none within a day) go.
+cron.register(prune_login_throttles, "default", interval=3600, name="prune-login-throttles")
 
 # Issue 14. Hourly at :00 UTC (every cut-off hour of every province, local hours being whole
 # hours from UTC): freeze the week just closed and build its reports where missing. Daily at

@@ -139,6 +139,16 @@ def recover_interrupted() -> int:
 
 
 @with_app_context
+def prune_login_throttles() -> int:
+    """Scheduled: delete the failed sign-ins that no longer count (no lock, none in a day)."""
+    from .services.accounts import prune_throttles
+
+    pruned = prune_throttles(db.session)
+    db.session.commit()
+    return pruned
+
+
+@with_app_context
 def roster_import(run_id: int, import_id: int, screening_date: str, apply: bool) -> None:
     """Step 1 for one uploaded export: screen it, merge it (unless a dry run), annotate it."""
     from .files.upload_checks import UploadError

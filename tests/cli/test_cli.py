@@ -83,21 +83,21 @@ def test_users_create_with_password_stdin(runner, tmp_path):
             "21961",
             "--password-stdin",
         ],
-        input="mat-khau-123456\n",
+        input="mat-khau-cli-2468\n",
     )
     assert result.exit_code == 0, result.stderr
     user = db.session.scalar(select(User).where(User.username == "canbo.phuochung"))
-    assert user.check_password("mat-khau-123456") and user.unit.code == "21961"
+    assert user.check_password("mat-khau-cli-2468") and user.unit.code == "21961"
     result = runner.invoke(
         main,
         ["users", "create", "x.y", "--role", "chief", "--unit", "21961", "--password-stdin"],
-        input="mat-khau-123456\n",
+        input="mat-khau-cli-2468\n",
     )
     assert result.exit_code == 2 and "Vai trò không hợp lệ" in result.stderr
     result = runner.invoke(
         main,
         ["users", "create", "x.z", "--role", "officer", "--unit", "00000", "--password-stdin"],
-        input="mat-khau-123456\n",
+        input="mat-khau-cli-2468\n",
     )
     assert result.exit_code == 2 and "không có đơn vị" in result.stderr
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .formatting import vn_number
+
 
 class BatchState(StrEnum):
     DRAFT = "draft"
@@ -85,3 +87,16 @@ def transition(current: str, target: str) -> BatchState:
     if not can_transition(current, target):
         raise InvalidTransition(current, target)
     return BatchState(target)
+
+
+# The largest list: a commune's week is tens to hundreds of children, and one list is one
+# signed paper document (about 25 rows a page). TREEM_MAX_BATCH_ROWS may change it.
+MAX_BATCH_ROWS = 500
+
+
+def too_many(n: int, max_rows: int) -> str:
+    return (
+        f"Có {vn_number(n)} hồ sơ, vượt giới hạn {vn_number(max_rows)} hồ sơ của một danh sách. "
+        "Hãy chia nhỏ: lập danh sách cho từng thôn, hoặc lập danh sách với "
+        f"{vn_number(max_rows)} hồ sơ đầu tiên và chuyển phần còn lại vào danh sách tuần sau."
+    )

@@ -68,3 +68,25 @@ def local_date(value: datetime | None, zone_name: str = DEFAULT_ZONE) -> date | 
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(zone(zone_name)).date()
+
+
+def place_name(name: str) -> str:
+    """A commune's name as a place, without its level ("Xã Phước Hưng" -> "Phước Hưng")."""
+    for prefix in ("Thị trấn ", "Xã ", "Phường ", "Đặc khu "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def place_date_line(place: str, day: date) -> str:
+    """ "Phước Hưng, ngày 05 tháng 01 năm 2026": NĐ 30 pads days 1–9 and months 1–2 only."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def agency_names(unit) -> tuple[str, str | None]:
+    """(issuing agency, governing agency): the commune's People's Committee and, above it, the
+    district's or province's (abbreviated, as NĐ 30 allows)."""
+    agency = f"Ủy ban nhân dân {unit.name}".upper()
+    governing = f"UBND {unit.parent.name}".upper() if unit.parent is not None else None
+    return agency, governing

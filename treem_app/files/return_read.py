@@ -160,6 +160,14 @@ def annotate_return(source: Path, target, outcomes: dict[int, tuple[str, str]]) 
 
     wb = load_workbook(source)
     ws = wb[SHEET]
+    # The police's own cells are re-saved too: a text that begins like a formula is neutralised
+    # as every text treem writes, and a formula they typed becomes its text.
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" or isinstance(cell.value, str):
+                text = cell.value if isinstance(cell.value, str) else str(cell.value)
+                cell.value = safe_text(text)
+                cell.data_type = "s"
     first = len(COLUMNS) + 1
     header = FIRST_ROW - 1
     for offset, heading in enumerate(("Kết quả nhận vào treem", "Lý do")):

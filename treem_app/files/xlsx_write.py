@@ -27,7 +27,8 @@ FIELD_GROUPS = {
     "guardians": ("father_name", "mother_name", "guardian_name"),
     "person": ("full_name",),
 }
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# A carriage return saved in a workbook reads back as a line feed: both are neutralised.
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_text(value: object) -> object:

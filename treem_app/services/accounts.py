@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ..domain.passwords import password_problem
 from ..models import LoginThrottle, Unit, User
 from ..models._common import utcnow
 from ..models.user import ROLES
@@ -19,21 +20,28 @@ from .access import may_change
 from .audit import log_account
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-MIN_PASSWORD = 10
 # One-time passwords are read aloud or copied from a screen: no 0/o, 1/l/i look-alikes.
 ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 ONE_TIME_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """A refused account operation; the message is Vietnamese and shown to the user."""
+    """A refused account operation; the message is Vietnamese and shown to the user. ``field``
+    names the form field it is about (None: the form as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
-    if password.isdigit() or password.isalpha():
-        raise AccountError("Mật khẩu phải có cả chữ và số.")
+def check_password_strength(
+    password: str, username: str | None = None, *, field: str = "password"
+) -> None:
+    """Refuse (AccountError tied to ``field``) a password the policy does not allow
+    (:mod:`treem_app.domain.passwords`). Only where a password is set, never at sign-in."""
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem, field)
 
 
 def create_user(
@@ -55,14 +63,15 @@ def create_user(
     if not USERNAME_RE.match(username):
         raise AccountError(
             "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, "
-            "dấu chấm, gạch ngang, gạch dưới."
+            "dấu chấm, gạch ngang, gạch dưới.",
+            "username",
         )
     if role not in ROLES:
-        raise AccountError(f"Vai trò không hợp lệ: {role} (một trong: {', '.join(ROLES)}).")
-    check_password_strength(password)
+        raise AccountError(f"Vai trò không hợp lệ: {role} (một trong: {', '.join(ROLES)}).", "role")
+    check_password_strength(password, username)
     taken = session.scalar(select(func.count()).select_from(User).where(User.username == username))
     if taken:
-        raise AccountError(f"Tên đăng nhập {username} đã được dùng.")
+        raise AccountError(f"Tên đăng nhập {username} đã được dùng.", "username")
     user = User(
         username=username,
         full_name=(full_name or username).strip(),
@@ -128,6 +137,21 @@ def _count_failure(row: LoginThrottle, now: datetime) -> None:
         row.failures = 0
     row.failures = (row.failures or 0) + 1
     row.last_failure_at = now
+
+
+def prune_throttles(session: Session, now: datetime | None = None) -> int:
+    """Delete the throttle rows that no longer count: no lock in force and no failure within
+    FAILURE_MEMORY (a name typed once and never again). Returns how many were deleted; run
+    hourly by the cron and by `treem requeue`, so the table holds only the last day's work."""
+    now = now or utcnow()
+    done = session.execute(
+        delete(LoginThrottle).where(
+            (LoginThrottle.last_failure_at.is_(None))
+            | (LoginThrottle.last_failure_at < now - FAILURE_MEMORY),
+            (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until <= now),
+        )
+    )
+    return done.rowcount or 0
 
 
 def clear_throttles(session: Session, username: str) -> None:
@@ -205,21 +229,21 @@ def authenticate(
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
     """Change a user's own password after checking the current one."""
     if not user.check_password(current):
-        raise AccountError("Mật khẩu hiện tại không đúng.")
+        raise AccountError("Mật khẩu hiện tại không đúng.", "current")
     if new != confirm:
-        raise AccountError("Mật khẩu mới nhập lại không khớp.")
+        raise AccountError("Mật khẩu mới nhập lại không khớp.", "confirm")
     if new == current:
-        raise AccountError("Mật khẩu mới phải khác mật khẩu hiện tại.")
-    check_password_strength(new)
+        raise AccountError("Mật khẩu mới phải khác mật khẩu hiện tại.", "new")
+    check_password_strength(new, user.username, field="new")
     user.set_password(new)
     user.must_change_password = False
 
 
 def one_time_password(length: int = ONE_TIME_LENGTH) -> str:
-    """A random password without look-alike characters, with letters and digits."""
+    """A random password without look-alike characters, that the policy allows."""
     while True:
         password = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(length))
-        if not (password.isalpha() or password.isdigit()):
+        if password_problem(password) is None:
             return password
 
 

@@ -49,7 +49,7 @@ from ..files.return_read import (
     names_its_sheets,
     read_return_sheet,
 )
-from ..files.stored import keep_by_digest
+from ..files.stored import StorageFull, keep_by_digest
 from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..models import Batch, BatchReturn, BatchRow, Person, PersonEvent, User
 from ..models._common import utcnow
@@ -118,7 +118,12 @@ def store_return(
         )
     if not names_its_sheets(checked.data):
         raise ReturnRefused(NOT_A_RETURN_SHEET)
-    path, digest = keep_by_digest(Path(files_dir) / "returns" / str(batch.id), checked.data, "xlsx")
+    try:
+        path, digest = keep_by_digest(
+            Path(files_dir) / "returns" / str(batch.id), checked.data, "xlsx"
+        )
+    except StorageFull as exc:
+        raise ReturnRefused(str(exc)) from exc
     ret = BatchReturn(
         batch_id=batch.id,
         kind="sheet",

@@ -21,15 +21,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain.batch_states import (
+    MAX_BATCH_ROWS,
     OPEN_STATES,
     RETURNABLE_STATES,
     BatchState,
     InvalidTransition,
+    too_many,
     transition,
 )
 from ..domain.dates import format_date
 from ..domain.ethnicity import ethnicity_name
-from ..domain.formatting import local_today, vn_number
+from ..domain.formatting import (
+    agency_names,
+    local_today,
+    place_date_line,
+    place_name,
+    vn_number,
+)
 from ..domain.vocabulary import CORRECTION_SOURCES
 from ..files.stored import write_whole
 from ..models import (
@@ -167,6 +175,13 @@ def ready_persons_query(unit: Unit, kind: str | None = None):
     return stmt if kind is None else stmt.where(Person.kind == kind)
 
 
+def ready_by_hamlet(session: Session, unit: Unit, kind: str | None = None) -> list:
+    """(hamlet, ready records) of a commune, for splitting a list too long ("" no hamlet)."""
+    q = ready_persons_query(unit, kind).order_by(None).subquery()
+    rows = session.execute(select(q.c.hamlet, func.count()).group_by(q.c.hamlet))
+    return sorted((h or "", n) for h, n in rows)
+
+
 def create_draft(
     session: Session,
     unit: Unit,
@@ -175,20 +190,27 @@ def create_draft(
     today: date,
     person_ids: Iterable[int] | None = None,
     kind: str = "child",
+    hamlet: str | None = None,
+    first_only: bool = False,
+    max_rows: int = MAX_BATCH_ROWS,
 ) -> Batch:
-    """A new draft for a commune with its ready records of one ``kind`` (all of them, or
-    `person_ids`): a batch lists children or beneficiaries, never both.
-
-    Raises BatchError for a unit with units below it or when no record is ready.
-    """
+    """A new draft of a commune's ready records of one ``kind``: all, one `hamlet` ("": none),
+    `person_ids`, or (`first_only`) the first `max_rows`. BatchError when none is ready, when
+    more than `max_rows` are (says how to split), or for a unit with units below it."""
     if session.scalar(select(Unit.id).where(Unit.parent_id == unit.id).limit(1)) is not None:
         raise BatchError("Danh sách chuyển công an được lập cho từng xã/phường.")
     stmt = ready_persons_query(unit, kind)
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(list(person_ids)))
+    if hamlet is not None:
+        stmt = stmt.where(Person.hamlet == hamlet if hamlet else Person.hamlet.is_(None))
+    if first_only:
+        stmt = stmt.limit(max_rows)
     persons = list(session.scalars(stmt))
     if not persons:
         raise BatchError("Không có hồ sơ nào sẵn sàng chuyển công an.")
+    if len(persons) > max_rows:
+        raise BatchError(too_many(len(persons), max_rows))
     seq = (
         session.scalar(
             select(func.max(Batch.seq)).where(Batch.unit_id == unit.id, Batch.year == today.year)
@@ -248,7 +270,12 @@ def _add(session: Session, batch: Batch, persons: list[Person], user: User | Non
 
 
 def add_persons(
-    session: Session, batch: Batch, person_ids: Iterable[int], *, user: User | None
+    session: Session,
+    batch: Batch,
+    person_ids: Iterable[int],
+    *,
+    user: User | None,
+    max_rows: int = MAX_BATCH_ROWS,
 ) -> int:
     """Add ready records of the batch's commune to a draft; returns how many were added.
 
@@ -263,6 +290,8 @@ def add_persons(
             ready_persons_query(batch.unit, batch.person_kind).where(Person.id.in_(ids))
         )
     )
+    if (batch.row_count or 0) + len(persons) > max_rows:
+        raise BatchError(too_many((batch.row_count or 0) + len(persons), max_rows))
     return _add(session, batch, persons, user)
 
 
@@ -336,7 +365,14 @@ def _row_keys(n: int) -> list[str]:
     return list(keys)
 
 
-def issue(session: Session, batch: Batch, *, user: User | None, today: date) -> JobRun:
+def issue(
+    session: Session,
+    batch: Batch,
+    *,
+    user: User | None,
+    today: date,
+    max_rows: int = MAX_BATCH_ROWS,
+) -> JobRun:
     """Lock a draft and record the documents job (enqueue it after the commit): the first step
     of a batch's documents, then `render_documents` and `record_documents`.
 
@@ -353,6 +389,8 @@ def issue(session: Session, batch: Batch, *, user: User | None, today: date) -> 
     )
     if not rows:
         raise BatchError("Danh sách chưa có hồ sơ nào.")
+    if len(rows) > max_rows:
+        raise BatchError(too_many(len(rows), max_rows))
     blocked = [
         r.person
         for r in rows
@@ -465,32 +503,6 @@ def open_finding_counts(session: Session, batch: Batch) -> dict[int, list[str]]:
 # --------------------------------------------------------------------------- documents
 
 
-def verify_url(public_url: str, batch: Batch) -> str:
-    return f"{public_url.rstrip('/')}/v/{batch.token}"
-
-
-def place_name(name: str) -> str:
-    """A commune's name as a place, without its level ("Xã Phước Hưng" -> "Phước Hưng")."""
-    for prefix in ("Thị trấn ", "Xã ", "Phường ", "Đặc khu "):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
-
-
-def place_date_line(place: str, day: date) -> str:
-    """ "Phước Hưng, ngày 05 tháng 01 năm 2026": NĐ 30 pads days 1–9 and months 1–2 only."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
-def agency_names(unit: Unit) -> tuple[str, str | None]:
-    """(issuing agency, governing agency): the commune's People's Committee and, above it, the
-    district's or province's (abbreviated, as NĐ 30 allows)."""
-    agency = f"Ủy ban nhân dân {unit.name}".upper()
-    governing = f"UBND {unit.parent.name}".upper() if unit.parent is not None else None
-    return agency, governing
-
-
 def document_for(batch: Batch, public_url: str):
     """The printable list of an issued batch, from its locked rows."""
     from ..files.batch_pdf import BatchDocument, DocRow
@@ -514,7 +526,7 @@ def document_for(batch: Batch, public_url: str):
         place_date=place_date_line(place_name(batch.unit.name), batch.issued_on or local_today()),
         police_name=f"Công an {batch.unit.name[0].lower()}{batch.unit.name[1:]}",
         preparer=batch.issued_by.full_name if batch.issued_by else "",
-        verify_url=verify_url(public_url, batch),
+        verify_url=f"{public_url.rstrip('/')}/v/{batch.token}",
         content_hash=batch.content_hash or "",
         rows=rows,
     )

@@ -18,6 +18,7 @@ from ..domain.formatting import vn_number
 from ..domain.vocabulary import PERSON_KINDS
 from ..files.headers import FIELD_LABELS as COLUMN_LABELS
 from ..files.headers import REQUIRED, fields_for, fold
+from ..files.stored import StorageFull, write_whole
 from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..files.xls_formulas import xls_sheet_has_formulas
 from ..files.xlsx_read import choose_sheet, data_rows, sheet_has_formulas
@@ -58,10 +59,12 @@ def store_upload(
     checked = check_upload(data, filename, max_bytes=max_bytes)
     digest = hashlib.sha256(checked.data).hexdigest()
     folder = Path(files_dir) / "imports" / unit.code
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     path = folder / f"{stamp}-{digest[:16]}.{checked.kind}"
-    path.write_bytes(checked.data)
+    try:
+        write_whole(path, checked.data)
+    except StorageFull as exc:
+        raise UploadError(str(exc)) from exc
     try:
         choice = choose_sheet(path, checked.kind)
         formulas = choice.has_formulas

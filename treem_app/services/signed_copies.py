@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.batch_states import BatchState
 from ..files.signed_copy import SignedCopyError, check_signed_copy
-from ..files.stored import write_whole
+from ..files.stored import StorageFull, write_whole
 from ..files.upload_checks import shown_name
 from ..models import Batch, SignedCopy, User
 
@@ -63,7 +63,10 @@ def store_signed_copy(
     folder = Path(files_dir) / "signed" / str(batch.id)
     path = folder / f"{digest}.{checked.extension}"
     if not path.exists():
-        write_whole(path, checked.data)
+        try:
+            write_whole(path, checked.data)
+        except StorageFull as exc:
+            raise SignedCopyError(str(exc)) from exc
     copy = SignedCopy(
         batch_id=batch.id,
         kind=checked.kind,

@@ -58,7 +58,7 @@ def units():
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
 def users():
-    error = None
+    error = error_field = None
     form = request.form
     if request.method == "POST":
         try:
@@ -79,7 +79,10 @@ def users():
             return redirect(url_for("admin.users"))
         except (AccountError, ValueError) as exc:
             db.session.rollback()
-            error = str(exc) if isinstance(exc, AccountError) else f"Ngày hết hạn: {exc}"
+            if isinstance(exc, AccountError):
+                error, error_field = str(exc), exc.field
+            else:
+                error, error_field = f"Ngày hết hạn: {exc}", "expires_at"
     scope_units = db.session.scalars(units_in_scope(current_user)).all()
     all_users = db.session.scalars(scoped(current_user, User).order_by(User.username)).all()
     now = utcnow()
@@ -90,6 +93,7 @@ def users():
         units=scope_units,
         roles=ROLE_LABELS,
         error=error,
+        error_field=error_field,
         form=form,
     ), (422 if error else 200)
 

@@ -164,7 +164,7 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password():
-    error = None
+    error = error_field = None
     if request.method == "POST":
         try:
             change_password(
@@ -174,7 +174,7 @@ def password():
                 request.form.get("confirm", ""),
             )
         except AccountError as exc:
-            error = str(exc)
+            error, error_field = str(exc), exc.field
         else:
             # Every other browser signed in as this user is signed out; this one goes on with a
             # new session (the old token opens nothing either).
@@ -184,7 +184,10 @@ def password():
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "success")
             return redirect(url_for("main.home"))
     return render_template(
-        "auth/password.html", error=error, forced=current_user.must_change_password
+        "auth/password.html",
+        error=error,
+        error_field=error_field,
+        forced=current_user.must_change_password,
     ), (422 if error else 200)
 
 

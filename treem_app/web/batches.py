@@ -60,13 +60,17 @@ def index():
     batches = db.session.scalars(
         scoped(current_user, Batch).options(selectinload(Batch.unit)).order_by(Batch.id.desc())
     ).all()
-    ready = 0
+    ready, hamlets = 0, []
     if current_user.role == "officer":
         ready = len(db.session.scalars(service.ready_persons_query(current_user.unit)).all())
+    if ready > _max_rows():  # too many for one list: offer to split it by hamlet or by week
+        hamlets = service.ready_by_hamlet(db.session, current_user.unit)
     return render_template(
         "batches/index.html",
         batches=batches,
         ready=ready,
+        hamlets=hamlets,
+        max_rows=_max_rows(),
         today=today,
         cadence=service.cadence_for(db.session, current_user.unit),
         person_kinds=PERSON_KINDS,
@@ -77,6 +81,8 @@ def index():
 @role_required("officer")
 @once
 def create():
+    first_only = request.form.get("first_only") == "1"  # the first rows of the commune
+    hamlet = None if first_only else request.form.get("hamlet")
     try:
         kind = request.form.get("person_kind", "child")
         if kind not in PERSON_KINDS:
@@ -84,7 +90,14 @@ def create():
                 "Hãy chọn loại danh sách: trẻ em hoặc đối tượng bảo trợ xã hội."
             )
         batch = service.create_draft(
-            db.session, current_user.unit, user=current_user, today=clock.today(), kind=kind
+            db.session,
+            current_user.unit,
+            user=current_user,
+            today=clock.today(),
+            kind=kind,
+            hamlet=hamlet,
+            first_only=first_only,
+            max_rows=_max_rows(),
         )
         db.session.commit()
     except service.BatchError as exc:
@@ -155,6 +168,10 @@ class _Refused(Exception):
     """A batch action the service refused; already rolled back, the reason flashed."""
 
 
+def _max_rows() -> int:
+    return int(current_app.config.get("TREEM_MAX_BATCH_ROWS") or service.MAX_BATCH_ROWS)
+
+
 def _apply(batch: Batch, action):
     """Run one batch action and commit it; a refused action is rolled back, its reason shown."""
     try:
@@ -196,7 +213,12 @@ def _person_ids(batch: Batch) -> list[int]:
 def add_rows(batch_id: int):
     batch = get_or_404(current_user, Batch, batch_id)
     ids = _person_ids(batch)
-    n = _apply(batch, lambda: service.add_persons(db.session, batch, ids, user=current_user))
+    n = _apply(
+        batch,
+        lambda: service.add_persons(
+            db.session, batch, ids, user=current_user, max_rows=_max_rows()
+        ),
+    )
     return _done(batch, f"Đã thêm {n} hồ sơ.")
 
 
@@ -214,7 +236,10 @@ def remove_rows(batch_id: int):
 def issue(batch_id: int):
     batch = get_or_404(current_user, Batch, batch_id)
     run = _apply(
-        batch, lambda: service.issue(db.session, batch, user=current_user, today=clock.today())
+        batch,
+        lambda: service.issue(
+            db.session, batch, user=current_user, today=clock.today(), max_rows=_max_rows()
+        ),
     )
     start_job(run)
     return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")
