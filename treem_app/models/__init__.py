@@ -9,6 +9,7 @@ from .batch import (
     ReturnKeying,
     SignedCopy,
 )
+from .counts import QueueCount
 from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
@@ -38,6 +39,7 @@ __all__ = [
     "Person",
     "PersonEvent",
     "Proposal",
+    "QueueCount",
     "ReportFile",
     "ReportedTotal",
     "ReturnEntry",

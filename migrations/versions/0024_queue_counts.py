@@ -1,0 +1,260 @@
+"""queue counts: the work queue's counts per unit, kept in step by the database itself
+
+Issue 15, finding 3. The counts beside the work queue's filters for several units (a district's
+or a province's reporter) joined every open finding of the scope to its person and counted
+distinct persons per rule and severity: 479 ms for a province of 600,000 persons, the sorts
+spilling to disk. ``queue_counts`` holds, per unit, what that statement would count, split by the
+two person attributes the status filters read (status, open rank):
+
+- kind 0: persons per hamlet (``name`` the hamlet, '' for none);
+- kind 1: persons with an open finding of a rule (``name``) and severity;
+- kind 2: persons with an open finding of a severity (``name`` '').
+
+Triggers on ``persons`` (insert, delete, a change of unit, hamlet, status or open rank) and on
+``findings`` (insert, delete, a change of person, rule, severity or status) adjust the rows: the
+one place that keeps them in step, whichever path wrote (the ORM's re-screen, the bulk import's
+plain SQL, a mark, a merge, a police return). A finding counts a person once per rule (a
+probe of the person's other open findings of that rule, through ``ix_findings_person_queue``).
+PostgreSQL runs them BEFORE each row (a row-level AFTER trigger there sees every row of its
+statement, so two findings inserted by one statement would each see the other); SQLite runs
+its AFTER triggers row by row. ``treem counts rebuild`` recounts from the records
+(services/queue_counts.py); this migration fills the table once the same way.
+
+Revision ID: 0024_queue_counts
+Revises: 0023_search_trgm
+Create Date: 2026-12-06 03:00:00.000000
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0024_queue_counts"
+down_revision = "0023_search_trgm"
+branch_labels = None
+depends_on = None
+
+KEY = "unit_id, kind, name, severity, status, open_rank"
+COLUMNS = f"{KEY}, persons"
+OPEN = "status = 'open' AND severity IN ('error', 'warning')"
+
+# The counts from the records (services/queue_counts.py has the same statement).
+LIVE = f"""
+SELECT unit_id, 0, coalesce(hamlet, ''), '', status, open_rank, count(*)
+FROM persons GROUP BY unit_id, coalesce(hamlet, ''), status, open_rank
+UNION ALL
+SELECT p.unit_id, 1, f.rule, f.severity, p.status, p.open_rank, count(DISTINCT p.id)
+FROM persons p JOIN findings f ON f.person_id = p.id
+WHERE f.status = 'open' AND f.severity IN ('error', 'warning')
+GROUP BY p.unit_id, f.rule, f.severity, p.status, p.open_rank
+UNION ALL
+SELECT p.unit_id, 2, '', f.severity, p.status, p.open_rank, count(DISTINCT p.id)
+FROM persons p JOIN findings f ON f.person_id = p.id
+WHERE f.status = 'open' AND f.severity IN ('error', 'warning')
+GROUP BY p.unit_id, f.severity, p.status, p.open_rank
+"""
+
+# ----------------------------------------------------------------------------- PostgreSQL
+
+PG_FUNCTIONS = [
+    # A person's contribution (its hamlet row, one row per rule and severity of its open
+    # findings, one per severity) added with the sign `d`.
+    f"""
+    CREATE FUNCTION queue_counts_person(pid integer, unit integer, hamlet text, st text,
+                                        rk smallint, d integer) RETURNS void
+    LANGUAGE sql AS $$
+      INSERT INTO queue_counts AS c ({COLUMNS})
+      SELECT unit, 0, coalesce(hamlet, ''), '', st, rk, d
+      UNION ALL
+      SELECT unit, 1, f.rule, f.severity, st, rk, d FROM (
+        SELECT DISTINCT rule, severity FROM findings WHERE person_id = pid AND {OPEN}) f
+      UNION ALL
+      SELECT unit, 2, '', f.severity, st, rk, d FROM (
+        SELECT DISTINCT severity FROM findings WHERE person_id = pid AND {OPEN}) f
+      ON CONFLICT ({KEY}) DO UPDATE SET persons = c.persons + excluded.persons
+    $$
+    """,
+    # One open finding (id `fid`) added or taken away: it changes the person's rule row and
+    # severity row only when no other open finding of theirs gives the same one.
+    f"""
+    CREATE FUNCTION queue_counts_finding(pid integer, fid integer, r text, sev text,
+                                         d integer) RETURNS void
+    LANGUAGE sql AS $$
+      INSERT INTO queue_counts AS c ({COLUMNS})
+      SELECT p.unit_id, k.kind, k.name, sev, p.status, p.open_rank, d
+      FROM persons p, (
+        SELECT 1 AS kind, r AS name WHERE NOT EXISTS (
+          SELECT 1 FROM findings WHERE person_id = pid AND status = 'open' AND severity = sev
+            AND rule = r AND id <> fid)
+        UNION ALL
+        SELECT 2, '' WHERE NOT EXISTS (
+          SELECT 1 FROM findings WHERE person_id = pid AND status = 'open' AND severity = sev
+            AND id <> fid)
+      ) k
+      WHERE p.id = pid
+      ON CONFLICT ({KEY}) DO UPDATE SET persons = c.persons + excluded.persons
+    $$
+    """,
+    """
+    CREATE FUNCTION queue_counts_persons() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP <> 'INSERT' THEN
+        PERFORM queue_counts_person(OLD.id, OLD.unit_id, OLD.hamlet, OLD.status,
+                                    OLD.open_rank, -1);
+      END IF;
+      IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+      END IF;
+      PERFORM queue_counts_person(NEW.id, NEW.unit_id, NEW.hamlet, NEW.status, NEW.open_rank, 1);
+      RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE FUNCTION queue_counts_findings() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP <> 'INSERT' AND OLD.status = 'open' AND OLD.severity IN ('error', 'warning') THEN
+        PERFORM queue_counts_finding(OLD.person_id, OLD.id, OLD.rule, OLD.severity, -1);
+      END IF;
+      IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+      END IF;
+      IF NEW.status = 'open' AND NEW.severity IN ('error', 'warning') THEN
+        PERFORM queue_counts_finding(NEW.person_id, NEW.id, NEW.rule, NEW.severity, 1);
+      END IF;
+      RETURN NEW;
+    END $$
+    """,
+]
+
+PERSON_CHANGED = (
+    "OLD.unit_id IS DISTINCT FROM NEW.unit_id OR OLD.hamlet IS DISTINCT FROM NEW.hamlet "
+    "OR OLD.status IS DISTINCT FROM NEW.status OR OLD.open_rank IS DISTINCT FROM NEW.open_rank"
+)
+FINDING_CHANGED = (
+    "OLD.person_id IS DISTINCT FROM NEW.person_id OR OLD.rule IS DISTINCT FROM NEW.rule "
+    "OR OLD.severity IS DISTINCT FROM NEW.severity OR OLD.status IS DISTINCT FROM NEW.status"
+)
+
+PG_TRIGGERS = [
+    "CREATE TRIGGER queue_counts_persons_rows BEFORE INSERT OR DELETE ON persons "
+    "FOR EACH ROW EXECUTE FUNCTION queue_counts_persons()",
+    "CREATE TRIGGER queue_counts_persons_update BEFORE UPDATE OF unit_id, hamlet, status, "
+    f"open_rank ON persons FOR EACH ROW WHEN ({PERSON_CHANGED}) "
+    "EXECUTE FUNCTION queue_counts_persons()",
+    "CREATE TRIGGER queue_counts_findings_rows BEFORE INSERT OR DELETE ON findings "
+    "FOR EACH ROW EXECUTE FUNCTION queue_counts_findings()",
+    "CREATE TRIGGER queue_counts_findings_update BEFORE UPDATE OF person_id, rule, severity, "
+    f"status ON findings FOR EACH ROW WHEN ({FINDING_CHANGED}) "
+    "EXECUTE FUNCTION queue_counts_findings()",
+]
+
+# ----------------------------------------------------------------------------- SQLite
+
+UPSERT = f"ON CONFLICT ({KEY}) DO UPDATE SET persons = persons + excluded.persons"
+
+
+def _sqlite_person(row: str, d: int) -> str:
+    return f"""
+      INSERT INTO queue_counts ({COLUMNS})
+      SELECT * FROM (
+        SELECT {row}.unit_id, 0, coalesce({row}.hamlet, ''), '', {row}.status, {row}.open_rank,
+               {d}
+        UNION ALL
+        SELECT {row}.unit_id, 1, rule, severity, {row}.status, {row}.open_rank, {d}
+        FROM findings WHERE person_id = {row}.id AND {OPEN} GROUP BY rule, severity
+        UNION ALL
+        SELECT {row}.unit_id, 2, '', severity, {row}.status, {row}.open_rank, {d}
+        FROM findings WHERE person_id = {row}.id AND {OPEN} GROUP BY severity
+      ) WHERE true {UPSERT};
+    """
+
+
+def _sqlite_finding(row: str, d: int) -> str:
+    other = (
+        f"SELECT 1 FROM findings o WHERE o.person_id = {row}.person_id AND o.status = 'open' "
+        f"AND o.severity = {row}.severity AND o.id <> {row}.id"
+    )
+    return f"""
+      INSERT INTO queue_counts ({COLUMNS})
+      SELECT * FROM (
+        SELECT p.unit_id, 1, {row}.rule, {row}.severity, p.status, p.open_rank, {d}
+        FROM persons p WHERE p.id = {row}.person_id
+          AND NOT EXISTS ({other} AND o.rule = {row}.rule)
+        UNION ALL
+        SELECT p.unit_id, 2, '', {row}.severity, p.status, p.open_rank, {d}
+        FROM persons p WHERE p.id = {row}.person_id AND NOT EXISTS ({other})
+      ) WHERE {row}.status = 'open' AND {row}.severity IN ('error', 'warning') {UPSERT};
+    """
+
+
+SQLITE_PERSON_CHANGED = (
+    "OLD.unit_id IS NOT NEW.unit_id OR OLD.hamlet IS NOT NEW.hamlet "
+    "OR OLD.status IS NOT NEW.status OR OLD.open_rank IS NOT NEW.open_rank"
+)
+SQLITE_FINDING_CHANGED = (
+    "OLD.person_id IS NOT NEW.person_id OR OLD.rule IS NOT NEW.rule "
+    "OR OLD.severity IS NOT NEW.severity OR OLD.status IS NOT NEW.status"
+)
+
+SQLITE_TRIGGERS = [
+    "CREATE TRIGGER queue_counts_persons_insert AFTER INSERT ON persons "
+    f"BEGIN {_sqlite_person('NEW', 1)} END",
+    "CREATE TRIGGER queue_counts_persons_delete AFTER DELETE ON persons "
+    f"BEGIN {_sqlite_person('OLD', -1)} END",
+    "CREATE TRIGGER queue_counts_persons_update AFTER UPDATE OF unit_id, hamlet, status, "
+    f"open_rank ON persons WHEN {SQLITE_PERSON_CHANGED} "
+    f"BEGIN {_sqlite_person('OLD', -1)} {_sqlite_person('NEW', 1)} END",
+    "CREATE TRIGGER queue_counts_findings_insert AFTER INSERT ON findings "
+    f"BEGIN {_sqlite_finding('NEW', 1)} END",
+    "CREATE TRIGGER queue_counts_findings_delete AFTER DELETE ON findings "
+    f"BEGIN {_sqlite_finding('OLD', -1)} END",
+    "CREATE TRIGGER queue_counts_findings_update AFTER UPDATE OF person_id, rule, severity, "
+    f"status ON findings WHEN {SQLITE_FINDING_CHANGED} "
+    f"BEGIN {_sqlite_finding('OLD', -1)} {_sqlite_finding('NEW', 1)} END",
+]
+
+TRIGGER_NAMES = {
+    "persons": ["queue_counts_persons_rows", "queue_counts_persons_update",
+                "queue_counts_persons_insert", "queue_counts_persons_delete"],
+    "findings": ["queue_counts_findings_rows", "queue_counts_findings_update",
+                 "queue_counts_findings_insert", "queue_counts_findings_delete"],
+}  # fmt: skip
+
+
+def upgrade():
+    op.create_table(
+        "queue_counts",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.SmallInteger(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("severity", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("open_rank", sa.SmallInteger(), nullable=False),
+        sa.Column("persons", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "unit_id", "kind", "name", "severity", "status", "open_rank", name="pk_queue_counts"
+        ),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        statements = PG_FUNCTIONS + PG_TRIGGERS
+    else:
+        statements = SQLITE_TRIGGERS
+    for statement in statements:
+        op.execute(statement)
+    op.execute(f"INSERT INTO queue_counts ({COLUMNS}) {LIVE}")
+
+
+def downgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table, names in TRIGGER_NAMES.items():
+        for name in names:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgresql else ""))
+    if postgresql:
+        for name in ("queue_counts_persons", "queue_counts_findings"):
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        op.execute("DROP FUNCTION IF EXISTS queue_counts_person(integer, integer, text, text, "
+                   "smallint, integer)")  # fmt: skip
+        op.execute("DROP FUNCTION IF EXISTS queue_counts_finding(integer, integer, text, text, "
+                   "integer)")  # fmt: skip
+    op.drop_table("queue_counts")
