@@ -130,6 +130,7 @@ def _clean_database(request):
                     conn.execute(table.delete())
                 # Last: deleting persons and findings fired the counts' triggers.
                 conn.execute(text("DELETE FROM queue_counts"))
+                conn.execute(text("DELETE FROM queue_count_changes"))
     assert mismatches == [], f"persons.open_rank out of step (id, stored, expected): {mismatches}"
     assert counts_wrong == [], f"queue_counts out of step (key, kept, recounted): {counts_wrong}"
 

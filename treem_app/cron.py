@@ -7,6 +7,7 @@ Times are UTC: Vietnam is UTC+7 all year.
 from rq import cron
 
 from treem_app.jobs import (
+    fold_queue_counts,
     recover_interrupted,
     requeue_pending,
     scheduled_monthly_reports,
@@ -17,6 +18,9 @@ from treem_app.jobs import (
 cron.register(requeue_pending, "default", interval=300, name="requeue-pending")
 # Every minute: a job whose worker died (SIGKILL, a restart) is marked interrupted.
 cron.register(recover_interrupted, "default", interval=60, name="recover-interrupted")
+# Every minute: the work queue's count changes folded into its counts (services/queue_counts.py;
+# the counts are right without it, reading them gets slower as changes pile up).
+cron.register(fold_queue_counts, "default", interval=60, name="fold-queue-counts")
 
 # Issue 14. Hourly at :00 UTC (every cut-off hour of every province, local hours being whole
 # hours from UTC): freeze the week just closed and build its reports where missing. Daily at

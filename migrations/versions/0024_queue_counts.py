@@ -11,14 +11,19 @@ two person attributes the status filters read (status, open rank):
 - kind 2: persons with an open finding of a severity (``name`` '').
 
 Triggers on ``persons`` (insert, delete, a change of unit, hamlet, status or open rank) and on
-``findings`` (insert, delete, a change of person, rule, severity or status) adjust the rows: the
-one place that keeps them in step, whichever path wrote (the ORM's re-screen, the bulk import's
-plain SQL, a mark, a merge, a police return). A finding counts a person once per rule (a
-probe of the person's other open findings of that rule, through ``ix_findings_person_queue``).
-PostgreSQL runs them BEFORE each row (a row-level AFTER trigger there sees every row of its
-statement, so two findings inserted by one statement would each see the other); SQLite runs
+``findings`` (insert, delete, a change of person, rule, severity or status) write the change as
+rows of ``queue_count_changes`` (+1/-1): the one place that keeps the counts in step, whichever
+path wrote (the ORM's re-screen, the bulk import's plain SQL, a mark, a merge, a police
+return). A finding counts a person once per rule (a probe of the person's other open findings
+of that rule, through ``ix_findings_person_queue``). The changes are only appended: adding to
+the counts' rows in place made every import of a commune update the same few rows tens of
+thousands of times in one transaction (on PostgreSQL each update a new row version that the
+next one walks past: 150 s instead of 7 s for 50,000 persons). Readers add the changes to the
+counts; ``services.queue_counts.fold`` moves them into the counts (every minute from cron).
+PostgreSQL runs the triggers BEFORE each row (a row-level AFTER trigger there sees every row of
+its statement, so two findings inserted by one statement would each see the other); SQLite runs
 its AFTER triggers row by row. ``treem counts rebuild`` recounts from the records
-(services/queue_counts.py); this migration fills the table once the same way.
+(services/queue_counts.py); this migration fills the counts once the same way.
 
 Revision ID: 0024_queue_counts
 Revises: 0023_search_trgm
@@ -57,57 +62,67 @@ GROUP BY p.unit_id, f.severity, p.status, p.open_rank
 
 # ----------------------------------------------------------------------------- PostgreSQL
 
+# PL/pgSQL throughout (its statements' plans are kept for the session; a LANGUAGE sql function
+# called from a trigger was planned again on every call: 8 times the cost of the insert itself).
 PG_FUNCTIONS = [
     # A person's contribution (its hamlet row, one row per rule and severity of its open
-    # findings, one per severity) added with the sign `d`.
+    # findings, one per severity) added with the sign of the operation.
     f"""
-    CREATE FUNCTION queue_counts_person(pid integer, unit integer, hamlet text, st text,
-                                        rk smallint, d integer) RETURNS void
-    LANGUAGE sql AS $$
-      INSERT INTO queue_counts AS c ({COLUMNS})
-      SELECT unit, 0, coalesce(hamlet, ''), '', st, rk, d
-      UNION ALL
-      SELECT unit, 1, f.rule, f.severity, st, rk, d FROM (
-        SELECT DISTINCT rule, severity FROM findings WHERE person_id = pid AND {OPEN}) f
-      UNION ALL
-      SELECT unit, 2, '', f.severity, st, rk, d FROM (
-        SELECT DISTINCT severity FROM findings WHERE person_id = pid AND {OPEN}) f
-      ON CONFLICT ({KEY}) DO UPDATE SET persons = c.persons + excluded.persons
-    $$
-    """,
-    # One open finding (id `fid`) added or taken away: it changes the person's rule row and
-    # severity row only when no other open finding of theirs gives the same one.
-    f"""
-    CREATE FUNCTION queue_counts_finding(pid integer, fid integer, r text, sev text,
-                                         d integer) RETURNS void
-    LANGUAGE sql AS $$
-      INSERT INTO queue_counts AS c ({COLUMNS})
-      SELECT p.unit_id, k.kind, k.name, sev, p.status, p.open_rank, d
-      FROM persons p, (
-        SELECT 1 AS kind, r AS name WHERE NOT EXISTS (
-          SELECT 1 FROM findings WHERE person_id = pid AND status = 'open' AND severity = sev
-            AND rule = r AND id <> fid)
-        UNION ALL
-        SELECT 2, '' WHERE NOT EXISTS (
-          SELECT 1 FROM findings WHERE person_id = pid AND status = 'open' AND severity = sev
-            AND id <> fid)
-      ) k
-      WHERE p.id = pid
-      ON CONFLICT ({KEY}) DO UPDATE SET persons = c.persons + excluded.persons
-    $$
-    """,
-    """
     CREATE FUNCTION queue_counts_persons() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP <> 'INSERT' THEN
-        PERFORM queue_counts_person(OLD.id, OLD.unit_id, OLD.hamlet, OLD.status,
-                                    OLD.open_rank, -1);
+        INSERT INTO queue_count_changes ({COLUMNS})
+        SELECT OLD.unit_id, 0, coalesce(OLD.hamlet, ''), '', OLD.status, OLD.open_rank, -1
+        UNION ALL
+        SELECT OLD.unit_id, 1, f.rule, f.severity, OLD.status, OLD.open_rank, -1 FROM (
+          SELECT DISTINCT rule, severity FROM findings WHERE person_id = OLD.id AND {OPEN}) f
+        UNION ALL
+        SELECT OLD.unit_id, 2, '', f.severity, OLD.status, OLD.open_rank, -1 FROM (
+          SELECT DISTINCT severity FROM findings WHERE person_id = OLD.id AND {OPEN}) f;
       END IF;
       IF TG_OP = 'DELETE' THEN
         RETURN OLD;
       END IF;
-      PERFORM queue_counts_person(NEW.id, NEW.unit_id, NEW.hamlet, NEW.status, NEW.open_rank, 1);
+      IF TG_OP = 'INSERT' THEN  -- a new person has no findings yet (they point at it)
+        INSERT INTO queue_count_changes ({COLUMNS})
+        VALUES (NEW.unit_id, 0, coalesce(NEW.hamlet, ''), '', NEW.status, NEW.open_rank, 1);
+        RETURN NEW;
+      END IF;
+      INSERT INTO queue_count_changes ({COLUMNS})
+      SELECT NEW.unit_id, 0, coalesce(NEW.hamlet, ''), '', NEW.status, NEW.open_rank, 1
+      UNION ALL
+      SELECT NEW.unit_id, 1, f.rule, f.severity, NEW.status, NEW.open_rank, 1 FROM (
+        SELECT DISTINCT rule, severity FROM findings WHERE person_id = NEW.id AND {OPEN}) f
+      UNION ALL
+      SELECT NEW.unit_id, 2, '', f.severity, NEW.status, NEW.open_rank, 1 FROM (
+        SELECT DISTINCT severity FROM findings WHERE person_id = NEW.id AND {OPEN}) f;
       RETURN NEW;
+    END $$
+    """,
+    # One open finding added or taken away: it changes the person's rule row and severity row
+    # only when no other open finding of theirs gives the same one.
+    """
+    CREATE FUNCTION queue_counts_finding(pid integer, fid integer, r text, sev text,
+                                         d integer) RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE
+      p record;
+    BEGIN
+      SELECT unit_id, status, open_rank INTO p FROM persons WHERE id = pid;
+      IF NOT FOUND THEN
+        RETURN;
+      END IF;
+      IF NOT EXISTS (SELECT 1 FROM findings WHERE person_id = pid AND status = 'open'
+                     AND severity = sev AND id <> fid) THEN
+        INSERT INTO queue_count_changes (unit_id, kind, name, severity, status, open_rank,
+                                         persons)
+        VALUES (p.unit_id, 1, r, sev, p.status, p.open_rank, d),
+               (p.unit_id, 2, '', sev, p.status, p.open_rank, d);
+      ELSIF NOT EXISTS (SELECT 1 FROM findings WHERE person_id = pid AND status = 'open'
+                        AND severity = sev AND rule = r AND id <> fid) THEN
+        INSERT INTO queue_count_changes (unit_id, kind, name, severity, status, open_rank,
+                                         persons)
+        VALUES (p.unit_id, 1, r, sev, p.status, p.open_rank, d);
+      END IF;
     END $$
     """,
     """
@@ -151,12 +166,9 @@ PG_TRIGGERS = [
 
 # ----------------------------------------------------------------------------- SQLite
 
-UPSERT = f"ON CONFLICT ({KEY}) DO UPDATE SET persons = persons + excluded.persons"
-
-
 def _sqlite_person(row: str, d: int) -> str:
     return f"""
-      INSERT INTO queue_counts ({COLUMNS})
+      INSERT INTO queue_count_changes ({COLUMNS})
       SELECT * FROM (
         SELECT {row}.unit_id, 0, coalesce({row}.hamlet, ''), '', {row}.status, {row}.open_rank,
                {d}
@@ -166,7 +178,7 @@ def _sqlite_person(row: str, d: int) -> str:
         UNION ALL
         SELECT {row}.unit_id, 2, '', severity, {row}.status, {row}.open_rank, {d}
         FROM findings WHERE person_id = {row}.id AND {OPEN} GROUP BY severity
-      ) WHERE true {UPSERT};
+      );
     """
 
 
@@ -176,7 +188,7 @@ def _sqlite_finding(row: str, d: int) -> str:
         f"AND o.severity = {row}.severity AND o.id <> {row}.id"
     )
     return f"""
-      INSERT INTO queue_counts ({COLUMNS})
+      INSERT INTO queue_count_changes ({COLUMNS})
       SELECT * FROM (
         SELECT p.unit_id, 1, {row}.rule, {row}.severity, p.status, p.open_rank, {d}
         FROM persons p WHERE p.id = {row}.person_id
@@ -184,7 +196,7 @@ def _sqlite_finding(row: str, d: int) -> str:
         UNION ALL
         SELECT p.unit_id, 2, '', {row}.severity, p.status, p.open_rank, {d}
         FROM persons p WHERE p.id = {row}.person_id AND NOT EXISTS ({other})
-      ) WHERE {row}.status = 'open' AND {row}.severity IN ('error', 'warning') {UPSERT};
+      ) WHERE {row}.status = 'open' AND {row}.severity IN ('error', 'warning');
     """
 
 
@@ -198,16 +210,20 @@ SQLITE_FINDING_CHANGED = (
 )
 
 SQLITE_TRIGGERS = [
+    # A new person has no findings yet (they point at it): its hamlet row only.
     "CREATE TRIGGER queue_counts_persons_insert AFTER INSERT ON persons "
-    f"BEGIN {_sqlite_person('NEW', 1)} END",
+    f"BEGIN INSERT INTO queue_count_changes ({COLUMNS}) VALUES (NEW.unit_id, 0, "
+    "coalesce(NEW.hamlet, ''), '', NEW.status, NEW.open_rank, 1); END",
     "CREATE TRIGGER queue_counts_persons_delete AFTER DELETE ON persons "
     f"BEGIN {_sqlite_person('OLD', -1)} END",
     "CREATE TRIGGER queue_counts_persons_update AFTER UPDATE OF unit_id, hamlet, status, "
     f"open_rank ON persons WHEN {SQLITE_PERSON_CHANGED} "
     f"BEGIN {_sqlite_person('OLD', -1)} {_sqlite_person('NEW', 1)} END",
     "CREATE TRIGGER queue_counts_findings_insert AFTER INSERT ON findings "
+    "WHEN NEW.status = 'open' AND NEW.severity IN ('error', 'warning') "
     f"BEGIN {_sqlite_finding('NEW', 1)} END",
     "CREATE TRIGGER queue_counts_findings_delete AFTER DELETE ON findings "
+    "WHEN OLD.status = 'open' AND OLD.severity IN ('error', 'warning') "
     f"BEGIN {_sqlite_finding('OLD', -1)} END",
     "CREATE TRIGGER queue_counts_findings_update AFTER UPDATE OF person_id, rule, severity, "
     f"status ON findings WHEN {SQLITE_FINDING_CHANGED} "
@@ -236,6 +252,16 @@ def upgrade():
             "unit_id", "kind", "name", "severity", "status", "open_rank", name="pk_queue_counts"
         ),
     )
+    op.create_table(
+        "queue_count_changes",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.SmallInteger(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("severity", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("open_rank", sa.SmallInteger(), nullable=False),
+        sa.Column("persons", sa.Integer(), nullable=False),
+    )
     if op.get_bind().dialect.name == "postgresql":
         statements = PG_FUNCTIONS + PG_TRIGGERS
     else:
@@ -253,8 +279,7 @@ def downgrade():
     if postgresql:
         for name in ("queue_counts_persons", "queue_counts_findings"):
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        op.execute("DROP FUNCTION IF EXISTS queue_counts_person(integer, integer, text, text, "
-                   "smallint, integer)")  # fmt: skip
         op.execute("DROP FUNCTION IF EXISTS queue_counts_finding(integer, integer, text, text, "
                    "integer)")  # fmt: skip
+    op.drop_table("queue_count_changes")
     op.drop_table("queue_counts")

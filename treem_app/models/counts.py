@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import SmallInteger, String
+from sqlalchemy import Column, Integer, SmallInteger, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -16,9 +16,10 @@ class QueueCount(db.Model):
     hamlet or ''), with an open finding of a rule and severity (kind 1, ``name`` the rule), or
     with an open finding of a severity (kind 2, ``name`` '').
 
-    Written only by the triggers of migration 0024 (every insert, delete or relevant change of
-    a person or a finding, whatever wrote it) and by ``services.queue_counts.rebuild``; read by
-    the work queue for several units (services/work_queue.py)."""
+    The triggers of migration 0024 append every change (an insert, a delete or a relevant
+    change of a person or a finding, whatever wrote it) to ``queue_count_changes``; the counts
+    are these rows plus those changes (services.queue_counts, which folds the changes in and
+    rebuilds both from the records); read by the work queue for several units."""
 
     __tablename__ = "queue_counts"
 
@@ -29,3 +30,18 @@ class QueueCount(db.Model):
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     open_rank: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     persons: Mapped[int]
+
+
+# The changes to QueueCount the triggers appended since the last fold (+1/-1 per row; only
+# appended, so that a large import never updates one row thousands of times).
+queue_count_changes = Table(
+    "queue_count_changes",
+    db.metadata,
+    Column("unit_id", Integer, nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("open_rank", SmallInteger, nullable=False),
+    Column("persons", Integer, nullable=False),
+)
