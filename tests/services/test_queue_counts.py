@@ -36,20 +36,22 @@ def kept_rows() -> int:
     )  # fmt: skip
 
 
-def summed_over_communes(make, communes, status: str) -> tuple:
+def summed_over_communes(make, communes, status: str, **filters) -> tuple:
     """What a queue over several units must show: each commune's own queue (the statement over
     persons and findings, the officer's path) added up."""
     hamlets, rules, severities = Counter(), Counter(), Counter()
     for unit in communes:
-        page = queue_page(db.session, make.user("officer", unit), QueueFilter(status=status))
+        page = queue_page(
+            db.session, make.user("officer", unit), QueueFilter(status=status, **filters)
+        )
         hamlets.update({h: n for h, n in page.hamlets if n})
         rules.update({rule: n for rule, n in page.rules})
         severities.update({s: n for s, n in page.severities.items() if n})
     return dict(hamlets), dict(rules), dict(severities)
 
 
-def province_queue(reporter, status: str) -> tuple:
-    page = queue_page(db.session, reporter, QueueFilter(status=status))
+def province_queue(reporter, status: str, **filters) -> tuple:
+    page = queue_page(db.session, reporter, QueueFilter(status=status, **filters))
     return (
         {h: n for h, n in page.hamlets if n},
         dict(page.rules),
@@ -136,6 +138,16 @@ def test_the_counts_follow_imports_edits_returns_merges_and_marks(app, make, tmp
         assert province_queue(reporter, status) == summed_over_communes(make, communes, status)
     hamlets, rules, severities = province_queue(reporter, "open")
     assert rules and severities and sum(hamlets.values()) >= 4
+    # With a rule or a severity filter (the rule and severity counts kept, the hamlet counts
+    # from the records).
+    for filters in [{"rule": rule} for rule in rules] + [
+        {"severity": "error"},
+        {"severity": "warning"},
+    ]:
+        for status in ("open", "all", "errors"):
+            assert province_queue(reporter, status, **filters) == summed_over_communes(
+                make, communes, status, **filters
+            ), (status, filters)
 
 
 def test_one_person_is_counted_once_per_rule(make):

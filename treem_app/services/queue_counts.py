@@ -115,15 +115,16 @@ def mismatches(conn, unit_ids: list[int] | None = None) -> list[tuple[tuple, int
     ]
 
 
-def counts_statement(units, status_conditions):
+def counts_statement(units, status_conditions, hamlets=None):
     """The queue's counts (kind, key, severity, persons) for several units, from the kept rows:
     (0) persons per hamlet, (1) per rule and severity, (2) per severity, among the persons of
     ``units`` (a condition on ``unit_id``) whose status and open rank pass
     ``status_conditions(status column, open rank column)``. About a hundred rows per unit, plus
-    the changes since the last fold."""
+    the changes since the last fold. ``hamlets``: a statement of its own for (0) (the queue's,
+    when a rule or severity filter applies to the hamlet counts)."""
     where = [units(C.unit_id), *status_conditions(C.status, C.open_rank)]
     persons = func.sum(C.persons)
-    hamlets = (
+    hamlets = hamlets if hamlets is not None else (
         select(literal_column("0").label("kind"), C.name.label("key"),
                null().label("severity"), persons.label("persons"))
         .where(C.kind == HAMLET, *where)

@@ -287,14 +287,16 @@ def _status_conditions(status: str, status_column, rank_column) -> list:
 
 
 def _counts_kept(shape: _Shape) -> bool:
-    """Whether the counts come from the maintained rows (services.queue_counts): several units
-    with no filter but the status, for a user who sees every person of them (a reporter, an
+    """Whether the rule and severity counts come from the maintained rows
+    (services.queue_counts): several units with no filter but the status, rule and severity
+    (which those counts leave out), for a user who sees every person of them (a reporter, an
     administrator). The persons-and-findings statement grew with the scope: 479 ms for a
-    province of 600,000 persons (issue 15, finding 3). A commune's keeps it (a few ms)."""
+    province of 600,000 persons (issue 15, finding 3). A commune's keeps it (a few ms). The
+    hamlet counts come from them too without a rule or severity filter."""
     return (
         shape.units == "many"
         and not (shape.volunteer or shape.police or shape.imported or shape.search)
-        and not (shape.hamlet or shape.rule or shape.severity)
+        and not shape.hamlet
     )
 
 
@@ -401,6 +403,7 @@ def _statements(shape: _Shape) -> _Statements:
         counts = kept_counts_statement(
             lambda unit: _id_list(unit, "unit_ids", shape.dialect),
             lambda status, rank: _status_conditions(shape.status, status, rank),
+            hamlets if shape.rule or shape.severity else None,
         )
     return _Statements(search, counts, page, merged)
 
