@@ -263,3 +263,19 @@ def test_db_analyze_refreshes_the_statistics(app, make):
     else:
         stats = db.session.execute(text("SELECT tbl, idx, stat FROM sqlite_stat1")).all()
         assert any(tbl == "persons" for tbl, _idx, _stat in stats)
+
+
+def test_the_scheduled_fold_moves_the_changes(app, make):
+    from treem_app.jobs import fold_queue_counts
+
+    unit = make.unit()
+    person = make.person(unit, id_number=None)
+    rescreen(db.session, [person], TODAY)
+    db.session.commit()
+    waiting = db.session.scalar(text("SELECT count(*) FROM queue_count_changes"))
+    assert waiting > 0
+    assert fold_queue_counts() == waiting
+    db.session.expire_all()
+    assert db.session.scalar(text("SELECT count(*) FROM queue_count_changes")) == 0
+    assert db.session.scalar(text("SELECT sum(persons) FROM queue_counts WHERE kind = 0")) == 1
+    assert in_step() == []
