@@ -19,7 +19,7 @@ from treem_app.extensions import db
 from treem_app.queue import QUEUES
 
 from .factories import Factories
-from .invariants import open_rank_mismatches
+from .invariants import open_rank_mismatches, queue_count_mismatches
 
 TEST_PASSWORD = "mat-khau-thu-123"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -117,6 +117,9 @@ def _clean_database(request):
         # Whatever the test did, every person's open rank still matches their open findings.
         with db.engine.connect() as conn:
             mismatches = open_rank_mismatches(conn)
+            # And the work queue's kept counts equal a count from the records (the triggers
+            # of migration 0026 followed every write the test made; PostgreSQL only).
+            counts_wrong = queue_count_mismatches(conn) if conn.dialect.name == "postgresql" else []
         tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -126,6 +129,7 @@ def _clean_database(request):
                 for table in tables:
                     conn.execute(table.delete())
     assert mismatches == [], f"persons.open_rank out of step (id, stored, expected): {mismatches}"
+    assert counts_wrong == [], f"queue_counts out of step (key, kept, recounted): {counts_wrong}"
 
 
 @pytest.fixture

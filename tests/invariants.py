@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from treem_app.services.queue_counts import mismatches
+
 # Each person's open rank as the findings table says it should be.
 OPEN_RANK_MISMATCHES = text(
     """
@@ -29,3 +31,9 @@ def assert_open_ranks(session) -> None:
     """The open rank of every person (as this session sees them) matches their findings."""
     session.flush()
     assert open_rank_mismatches(session.connection()) == []
+
+
+def queue_count_mismatches(conn) -> list:
+    """(row key, kept, recounted) of every work-queue count the triggers left out of step
+    with the records: none, always (services.queue_counts)."""
+    return mismatches(conn)

@@ -594,5 +594,6 @@ def campaign_show(unit_code: str, as_json: bool) -> None:
         click.echo(f"  {cp.unit.name}: {cp.pace.summary() if cp.pace else 'không có giai đoạn'}")
 
 
-# Registers `treem backup` and `treem restore` (their own module keeps this one short).
-from . import cli_backup  # noqa: E402, F401
+# Registers `treem backup` and `treem restore`, and `treem counts` and `treem db analyze`
+# (their own modules keep this one short).
+from . import cli_backup, cli_counts  # noqa: E402, F401

@@ -8,6 +8,7 @@ from rq import cron
 
 from treem_app.jobs import (
     prune_login_throttles,
+    fold_queue_counts,
     recover_interrupted,
     requeue_pending,
     scheduled_monthly_reports,
@@ -20,6 +21,9 @@ cron.register(requeue_pending, "default", interval=300, name="requeue-pending")
 cron.register(recover_interrupted, "default", interval=60, name="recover-interrupted")
 # Hourly: failed sign-ins that no longer count (no lock in force, none within a day) go.
 cron.register(prune_login_throttles, "default", interval=3600, name="prune-login-throttles")
+# Every minute: the work queue's count changes folded into its counts (services/queue_counts.py;
+# the counts are right without it, reading them gets slower as changes pile up).
+cron.register(fold_queue_counts, "default", interval=60, name="fold-queue-counts")
 
 # Issue 14. Hourly at :00 UTC (every cut-off hour of every province, local hours being whole
 # hours from UTC): freeze the week just closed and build its reports where missing. Daily at

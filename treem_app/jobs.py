@@ -148,6 +148,15 @@ def prune_login_throttles() -> int:
     return pruned
 
 
+def fold_queue_counts() -> int:
+    """Scheduled: move the work queue's appended count changes into its counts (issue 15)."""
+    from .services.queue_counts import fold
+
+    moved = fold(db.session)
+    db.session.commit()
+    return moved
+
+
 @with_app_context
 def roster_import(run_id: int, import_id: int, screening_date: str, apply: bool) -> None:
     """Step 1 for one uploaded export: screen it, merge it (unless a dry run), annotate it."""

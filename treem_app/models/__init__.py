@@ -10,6 +10,7 @@ from .batch import (
     SignedCopy,
 )
 from .campaign import Campaign, CampaignPhase
+from .counts import QueueCount
 from .hamlet import Hamlet, HamletMerge
 from .imports import ColumnMapping, Conflict, ImportRun
 from .job import JobRun
@@ -41,6 +42,7 @@ __all__ = [
     "Person",
     "PersonEvent",
     "Proposal",
+    "QueueCount",
     "ReportFile",
     "ReportedTotal",
     "ReturnEntry",

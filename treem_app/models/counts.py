@@ -1,0 +1,47 @@
+"""The work queue's counts per unit, kept in step by database triggers (migration 0024)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, SmallInteger, String, Table
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+# What a row counts (QueueCount.kind).
+HAMLET, RULE, SEVERITY = 0, 1, 2
+
+
+class QueueCount(db.Model):
+    """Persons of one unit with one status and open rank: per hamlet (kind 0, ``name`` the
+    hamlet or ''), with an open finding of a rule and severity (kind 1, ``name`` the rule), or
+    with an open finding of a severity (kind 2, ``name`` '').
+
+    The triggers of migration 0024 append every change (an insert, a delete or a relevant
+    change of a person or a finding, whatever wrote it) to ``queue_count_changes``; the counts
+    are these rows plus those changes (services.queue_counts, which folds the changes in and
+    rebuilds both from the records); read by the work queue for several units."""
+
+    __tablename__ = "queue_counts"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    open_rank: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    persons: Mapped[int]
+
+
+# The changes to QueueCount the triggers appended since the last fold (+1/-1 per row; only
+# appended, so that a large import never updates one row thousands of times).
+queue_count_changes = Table(
+    "queue_count_changes",
+    db.metadata,
+    Column("unit_id", Integer, nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("open_rank", SmallInteger, nullable=False),
+    Column("persons", Integer, nullable=False),
+)
