@@ -7,8 +7,8 @@ Times are UTC: Vietnam is UTC+7 all year.
 from rq import cron
 
 from treem_app.jobs import (
-    prune_login_throttles,
     fold_queue_counts,
+    prune_login_throttles,
     recover_interrupted,
     requeue_pending,
     scheduled_monthly_reports,
