@@ -29,6 +29,7 @@ RANKS = {
     "jobs": 6,
     "cli": 6,
     "cli_backup": 6,
+    "cli_counts": 6,
     "cron": 6,
     "run": 6,
     "": 6,  # the package itself: create_app wires everything
