@@ -16,3 +16,13 @@ def active_id(page, expected: str, timeout: int = 5000) -> str:
     except Exception:  # the assertion names where the focus went instead
         pass
     return page.evaluate(ACTIVE)
+
+
+def active_text(page, expected: str, timeout: int = 5000) -> str:
+    """The focused element's text, once it is `expected` or after `timeout` ms (as above)."""
+    script = "() => document.activeElement && document.activeElement.textContent"
+    try:
+        page.wait_for_function(f"() => ({script})() === {expected!r}", timeout=timeout)
+    except Exception:  # the assertion names where the focus went instead
+        pass
+    return page.evaluate(script)

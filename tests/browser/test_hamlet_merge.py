@@ -9,6 +9,7 @@ from treem_app.extensions import db
 from treem_app.models import Person, VolunteerHamlet
 from treem_app.services import findings, proposals
 
+from .focus import active_text
 from .test_login_flow import sign_in
 
 TODAY = date(2026, 11, 22)
@@ -71,7 +72,7 @@ def test_officer_merges_hamlets_with_the_keyboard(make, page, screenshot):
     assert "Gộp «An Hòa», «Thôn An Hòa 2» vào «Thôn An Hòa»?" in confirm.inner_text()
     assert "2 hồ sơ trẻ em" in confirm.inner_text()
     assert "1 cộng tác viên" in confirm.inner_text()
-    assert page.evaluate("document.activeElement.textContent") == "Gộp vào «Thôn An Hòa»"
+    assert active_text(page, "Gộp vào «Thôn An Hòa»") == "Gộp vào «Thôn An Hòa»"
     screenshot("hamlets-confirm")
     page.keyboard.press("Enter")
 

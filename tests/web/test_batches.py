@@ -3,7 +3,7 @@
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from treem_app.extensions import db
 from treem_app.models import AccessLog, Batch
@@ -182,3 +182,42 @@ def test_a_volunteer_is_not_told_a_handed_record_is_in_no_list(make, client, log
     assert "<h2>Danh sách chuyển công an</h2>" not in page
     assert "chưa nằm trong danh sách" not in page
     assert f"/batches/{batch.id}" not in page
+
+
+def test_documents_missing_after_a_crash_are_made_again(make, client, login, post, run_jobs):
+    from treem_app.models import JobRun
+    from treem_app.queue import INTERRUPTED_MESSAGE, mark_interrupted
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    ready_children(make, tree["a"], 3)
+    login(officer)
+    post("/batches")
+    batch = db.session.scalar(select(Batch))
+    post(f"/batches/{batch.id}/issue")
+    db.session.refresh(batch)
+    first = batch.job_run
+    first.status = "running"  # its worker took it, then died (what recovery finds)
+    db.session.commit()
+    mark_interrupted(first)
+    page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert 'id="documents-missing"' in page and INTERRUPTED_MESSAGE in page
+    assert 'id="render-again"' in page and batch.state == "issued"
+    once = re.search(r'name="once" value="([^"]+)"', page.split('id="documents-missing"')[1])
+    resp = post(f"/batches/{batch.id}/documents", {"once": once.group(1)})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    batch = db.session.get(Batch, batch.id)
+    assert batch.job_run_id != first.id and batch.job_run.status == "queued"
+    run_jobs()
+    db.session.expire_all()
+    batch = db.session.get(Batch, batch.id)
+    assert db.session.get(JobRun, batch.job_run_id).status == "finished"
+    assert batch.pdf_path and batch.xlsx_path
+    page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert 'id="download-pdf"' in page and 'id="documents-missing"' not in page
+    # With its documents there, making them again is refused and nothing is recorded.
+    runs = db.session.scalar(select(func.count()).select_from(JobRun))
+    resp = post(f"/batches/{batch.id}/documents", {"once": "another-key"})
+    assert "đã có đủ tệp" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(JobRun)) == runs

@@ -201,6 +201,7 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("batches.show", "GET"): C() + C(args={"batch_id": "B.draft"}),
     ("batches.cancel", "POST"): C(form={"reason": "Quét"}) + C(args={"batch_id": "B.draft"}),
     ("batches.close", "POST"): C(),
+    ("batches.render_again", "POST"): C(),
     ("batches.issue", "POST"): C(args={"batch_id": "B.draft"}),
     ("batches.returned", "POST"): C(),
     ("batches.download", "GET"): C() + C(args={"kind": "xlsx"}),

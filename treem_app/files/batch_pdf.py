@@ -362,6 +362,37 @@ def _join(parts: list[bytes]) -> bytes:
     return out.getvalue()
 
 
+def renderer_memory_mb() -> int:
+    """The address-space limit of a forked renderer, in MB (TREEM_RENDER_MEMORY_MB; 0: none).
+    A 500-row list renders in slices of a few pages: a slice needs a few hundred MB."""
+    try:
+        return max(0, int(os.environ.get("TREEM_RENDER_MEMORY_MB", "4096")))
+    except ValueError:
+        return 4096
+
+
+def renderer_guard(parent_pid: int, memory_mb: int) -> None:
+    """Run first in each forked renderer: it dies with the process that forked it (Linux's
+    parent-death signal; a worker killed with SIGKILL no longer leaves renderers running),
+    and it is held to `memory_mb` of address space (a MemoryError fails the job cleanly)."""
+    import ctypes
+    import resource
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def default_workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
 
@@ -402,7 +433,12 @@ def render_batch_pdf(
         for i, part in enumerate(slices):
             slice_done(i, _render_slice(doc, part))
     else:
-        with ProcessPoolExecutor(min(workers, len(slices)), mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            min(workers, len(slices)),
+            mp_context=get_context("fork"),
+            initializer=renderer_guard,
+            initargs=(os.getpid(), renderer_memory_mb()),
+        ) as pool:
             futures = {pool.submit(_render_slice, doc, part): i for i, part in enumerate(slices)}
             if side_work:
                 side_work()

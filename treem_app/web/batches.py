@@ -25,8 +25,8 @@ from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
 from ..models import Batch, BatchReturn, BatchRow, Person, Unit
 from ..queue import job_view
+from ..services import batch_redo, signed_copies
 from ..services import batches as service
-from ..services import signed_copies
 from ..services.access import may_change, scoped, units_in_scope
 from ..services.audit import log_access
 from ..services.batch_ingest import outcome_counts
@@ -128,6 +128,7 @@ def _show_context(batch: Batch) -> dict:
         "due": due,
         "overdue": service.is_overdue(batch, today),
         "view": job_view(batch.job_run) if batch.job_run else None,
+        "documents_missing": batch_redo.documents_missing(batch),
         "ready": [],
         "errors": {},
         "verify_url": url_for("batches.verify", token=batch.token, _external=True),
@@ -243,6 +244,17 @@ def issue(batch_id: int):
     )
     start_job(run)
     return _done(batch, "Đã khóa danh sách; đang tạo tệp PDF và tệp trả kết quả.")
+
+
+@bp.post("/batches/<int:batch_id>/documents")
+@role_required("officer")
+@once
+def render_again(batch_id: int):
+    """Make an issued list's documents again after their job failed or its worker died."""
+    batch = get_or_404(current_user, Batch, batch_id)
+    run = _apply(batch, lambda: batch_redo.render_again(db.session, batch, user=current_user))
+    start_job(run)
+    return _done(batch, "Đang tạo lại tệp PDF và tệp trả kết quả.")
 
 
 @bp.post("/batches/<int:batch_id>/cancel")
