@@ -11,17 +11,21 @@ from treem_app.services import findings
 from ..batch_helpers import ready_children
 from .test_login_flow import sign_in
 
-RECT = "sel => { const r = document.querySelector(sel).getBoundingClientRect(); return [r.left, r.top]; }"
+RECT = """sel => {
+  const r = document.querySelector(sel).getBoundingClientRect();
+  return [r.left, r.top];
+}"""
 
 
 def _queue(make, n=40):
     tree = make.tree()
     officer = make.user("officer", tree["a"])
+    facts = {"hamlet": "Thôn Hưng Nghĩa", "id_number": "12", "mother_name": None,
+             "father_name": None}  # fmt: skip
     children = [
-        make.person(tree["a"], full_name=f"Nguyễn Thị Phương Thảo {i:02d}", hamlet="Thôn Hưng Nghĩa",
-                    id_number="12", mother_name=None, father_name=None)
+        make.person(tree["a"], full_name=f"Nguyễn Thị Phương Thảo {i:02d}", **facts)
         for i in range(n)
-    ]  # fmt: skip
+    ]
     findings.rescreen(db.session, children, date(2026, 1, 5))
     db.session.commit()
     return tree, officer
