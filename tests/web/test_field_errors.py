@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from treem_app.extensions import db
-from treem_app.models import Person, Unit
+from treem_app.models import HandoverSettings, Person, Unit
 
 from ..html_tags import Page
 
@@ -121,3 +121,21 @@ def test_admin_new_unit_error_sits_by_its_field(make, login, post, form, name, w
     assert resp.status_code == 422
     assert_tied(resp.get_data(as_text=True), name, words)
     assert db.session.scalar(select(func.count()).select_from(Unit)) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "form", "name"),
+    [
+        ("/batches/settings", {"handover_weekday": 9, "return_weekday": 2}, "handover_weekday"),
+        ("/batches/settings", {"handover_weekday": 1, "return_weekday": -1}, "return_weekday"),
+        ("/reports/cutoff", {"report_weekday": 7, "report_hour": 9}, "report_weekday"),
+        ("/reports/cutoff", {"report_weekday": 4, "report_hour": 24}, "report_hour"),
+    ],
+)
+def test_admin_settings_error_sits_by_its_field(make, login, post, url, form, name):
+    tree = make.tree()
+    login(make.user("admin", tree["province"]))
+    resp = post(url, {**form, "unit": tree["province"].code})
+    assert resp.status_code == 422
+    assert_tied(resp.get_data(as_text=True), name, "không hợp lệ")
+    assert db.session.scalar(select(func.count()).select_from(HandoverSettings)) == 0
