@@ -106,6 +106,12 @@ def test_officer_walks_from_sign_in_to_an_issued_list_by_keyboard(make, page, sc
     screenshot("walk-3-record")
     page.keyboard.press("Enter")
     assert active_id(page, "value-mother_name") == "value-mother_name"
+    # the swap has settled (htmx focuses the [autofocus] field again when it does)
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    page.wait_for_timeout(100)
+    assert active_id(page, "value-mother_name") == "value-mother_name"
     assert_focus_visible(page, "the value")
     page.keyboard.type("Lò Thị Hoa")
     page.keyboard.press("Tab")

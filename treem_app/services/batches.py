@@ -71,15 +71,7 @@ NUMBER_SYMBOL = "DS-UBND"
 
 
 class BatchError(ValueError):
-    """A refused batch action; the message is Vietnamese and shown to the user (beside the
-    form's field `field_name` when it is about one)."""
-
-    field_name: str | None = None
-
-    def __init__(self, *args, field_name: str | None = None):
-        super().__init__(*args)
-        if field_name:
-            self.field_name = field_name
+    """A refused batch action; the message is Vietnamese and shown to the user."""
 
 
 # --------------------------------------------------------------------------- cadence
@@ -131,9 +123,8 @@ def set_cadence(
         raise BatchError("Lịch bàn giao được đặt cho cấp tỉnh.")
     if not may_change(user, province):
         raise BatchError("Lịch bàn giao của tỉnh chỉ do quản trị cấp tỉnh đặt.")
-    for name, day in (("handover_weekday", handover_weekday), ("return_weekday", return_weekday)):
-        if not (isinstance(day, int) and 0 <= day <= 6):
-            raise BatchError("Ngày trong tuần không hợp lệ.", field_name=name)
+    if not all(isinstance(d, int) and 0 <= d <= 6 for d in (handover_weekday, return_weekday)):
+        raise BatchError("Ngày trong tuần không hợp lệ.")
     row = session.scalar(select(HandoverSettings).where(HandoverSettings.unit_id == province.id))
     if row is None:
         row = HandoverSettings(unit_id=province.id)

@@ -326,8 +326,10 @@ def settings():
             flash(f"Đã lưu lịch bàn giao của {unit.name}.", "success")
         except service.BatchError as exc:
             db.session.rollback()
-            if exc.field_name:
-                return settings_page({(unit.code, exc.field_name): str(exc)})
+            days = ("handover_weekday", "return_weekday")
+            bad = [f for f in days if request.form.get(f, type=int) not in range(7)]
+            if bad and may_change(current_user, unit):  # a refused day: beside its select
+                return settings_page({(unit.code, bad[0]): str(exc)})
             flash(str(exc), "warning")
         return redirect(url_for("batches.settings"))
     return settings_page()
