@@ -261,6 +261,34 @@ document.addEventListener("change", function (event) {
   if (next) next.focus();
 });
 
+// Arrow keys in the grids, like a spreadsheet (issue 20): in the keyed-entry grid, Up/Down in a
+// text field move to the same column's field of the row above/below (a select keeps its arrows,
+// which change its choice); in the change list, Up/Down on a "Đã nhập" box move to the record
+// above/below. Enter keeps its own behaviour (above).
+document.addEventListener("keydown", function (event) {
+  if ((event.key !== "ArrowUp" && event.key !== "ArrowDown") || event.isComposing) return;
+  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  var field = event.target;
+  if (!field.matches) return;
+  var step = event.key === "ArrowDown" ? 1 : -1;
+  var list = null;
+  if (field.matches("[data-keyed-grid] tr input[type=text]")) {
+    var column = (field.name || "").replace(/-\d+$/, "-");
+    list = Array.prototype.filter.call(
+      field.closest("[data-keyed-grid]").querySelectorAll("tr input[type=text]"),
+      function (el) { return (el.name || "").replace(/-\d+$/, "-") === column; }
+    );
+  } else if (field.matches("[data-change-list] input.entered-box")) {
+    list = Array.prototype.slice.call(document.querySelectorAll("[data-change-list] input.entered-box"));
+  }
+  if (!list) return;
+  event.preventDefault();
+  var next = list[list.indexOf(field) + step];
+  if (!next) return;
+  next.focus();
+  if (next.select && next.type === "text") next.select();
+});
+
 // A double click sends a creating form once: after the first submit, the form's submit buttons
 // are disabled (after the browser has taken the clicked button's name and value) until the
 // next page comes. The server holds the same line (web/once.py). In-place (HTMX) forms are

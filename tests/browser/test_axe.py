@@ -105,10 +105,16 @@ def test_officer_pages_have_no_serious_violation(make, axe_page, run_jobs, tmp_p
     ]
     for path in dict.fromkeys(paths):
         found += sweep(page, path)
-    # open states: every <details> panel of a record, then the "sign in again" dialog
+    # open states: every <details> panel of a record, the shortcuts' panel, then the
+    # "sign in again" dialog
     page.goto(f"/records/{child.id}")
     page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = true)")
     found += sweep(page, "")
+    page.locator("#main").focus()
+    page.keyboard.press("?")  # the keyboard shortcuts' panel
+    page.locator("#shortcuts").wait_for(state="visible")
+    found += sweep(page, "")
+    page.keyboard.press("Escape")
     page.evaluate("document.getElementById('relogin').showModal()")
     found += sweep(page, "")
     assert not found, _report(found, "officer")

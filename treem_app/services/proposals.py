@@ -124,17 +124,18 @@ def propose_child(
     "new record" form (unreadable values refused), waiting for an officer: no person is created
     until then. A probable duplicate is the officer's to judge when approving."""
     if source not in EDIT_SOURCES:
-        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+        raise ReviewError("Vui lòng chọn nguồn thông tin.", field_name="source")
     typed = {f: (raw.get(f) or "").strip() for f in EDITABLE_FIELDS}
     if not typed["full_name"]:
-        raise ReviewError("Vui lòng nhập họ và tên của trẻ.")
+        raise ReviewError("Vui lòng nhập họ và tên của trẻ.", field_name="full_name")
     record = screen_child(session, unit, typed, today, register=False)
     theirs = volunteer_hamlets(session, user)
     hamlet = record.facts.get("hamlet")
     if hamlet not in theirs:
         raise ReviewError(
             "Vui lòng chọn thôn của trẻ trong các thôn được phân công cho bạn"
-            + (f": {', '.join(theirs)}." if theirs else " (bạn chưa được phân công thôn nào).")
+            + (f": {', '.join(theirs)}." if theirs else " (bạn chưa được phân công thôn nào)."),
+            field_name="hamlet",
         )
     # The names, number and hamlet as the record will hold them (what the officer reads); the
     # rest as typed (the date as the volunteer wrote it, its precision kept).

@@ -50,7 +50,15 @@ class UnitRef:
 
 
 class ReportError(ValueError):
-    """A report or an entry that cannot be made; the message is Vietnamese, for the user."""
+    """A report or an entry that cannot be made; the message is Vietnamese, for the user
+    (beside the form's field `field_name` when it is about one)."""
+
+    field_name: str | None = None
+
+    def __init__(self, *args, field_name: str | None = None):
+        super().__init__(*args)
+        if field_name:
+            self.field_name = field_name
 
 
 @dataclass
@@ -303,9 +311,9 @@ def set_report_cutoff(
     if not may_change(user, province):
         raise ReportError("Giờ chốt số liệu của tỉnh chỉ do quản trị cấp tỉnh đặt.")
     if not (isinstance(weekday, int) and 0 <= weekday <= 6):
-        raise ReportError("Ngày trong tuần không hợp lệ.")
+        raise ReportError("Ngày trong tuần không hợp lệ.", field_name="report_weekday")
     if not (isinstance(hour, int) and 0 <= hour <= 23):
-        raise ReportError("Giờ chốt không hợp lệ (0 đến 23).")
+        raise ReportError("Giờ chốt không hợp lệ (0 đến 23).", field_name="report_hour")
     row = session.scalar(select(HandoverSettings).where(HandoverSettings.unit_id == province.id))
     if row is None:
         row = HandoverSettings(unit_id=province.id)

@@ -53,7 +53,15 @@ def _refusal(finding) -> str:
 
 
 class ReviewError(ValueError):
-    """A refused review action; the message is Vietnamese and shown to the user."""
+    """A refused review action; the message is Vietnamese and shown to the user, next to the
+    form's field `field_name` when it is about one."""
+
+    field_name: str | None = None
+
+    def __init__(self, *args, field_name: str | None = None):
+        super().__init__(*args)
+        if field_name:
+            self.field_name = field_name
 
 
 class StaleRecord(ReviewError):
@@ -188,7 +196,7 @@ def screen_child(session: Session, unit: Unit, raw: dict, today: date, *, regist
     record = screen_one(row, today)
     refused = [f for f in record.findings if str(f.rule) in REFUSED_ON_EDIT]
     if refused:
-        raise ReviewError(_refusal(refused[0]))
+        raise ReviewError(_refusal(refused[0]), field_name=refused[0].field)
     hamlets.resolve_records(session, unit.id, [record], [row.get("hamlet")], register=register)
     return record
 
@@ -238,7 +246,7 @@ def add_child(
     and the officer has not confirmed; ReviewError for unreadable values.
     """
     if source not in EDIT_SOURCES:
-        raise ReviewError("Vui lòng chọn nguồn thông tin.")
+        raise ReviewError("Vui lòng chọn nguồn thông tin.", field_name="source")
     record = screen_child(session, unit, raw, today, register=True)
     candidates = duplicate_candidates(session, unit, record.facts)
     if candidates and not confirmed:

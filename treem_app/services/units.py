@@ -17,7 +17,15 @@ REQUIRED_COLUMNS = ("code", "name", "level", "parent")
 
 
 class UnitImportError(ValueError):
-    """A units CSV that cannot be loaded; the message is shown to the user as is."""
+    """A units CSV that cannot be loaded, or a unit the admin page cannot add; the message is
+    shown to the user as is (next to the form's field `field_name` when it is about one)."""
+
+    field_name: str | None = None
+
+    def __init__(self, *args, field_name: str | None = None):
+        super().__init__(*args)
+        if field_name:
+            self.field_name = field_name
 
 
 @dataclass
@@ -120,11 +128,16 @@ def add_unit(
     root unit."""
     if actor is not None:
         if parent is None and actor.unit.parent_id is not None:
-            raise UnitImportError("Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn.")
+            raise UnitImportError(
+                "Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn.",
+                field_name="parent",
+            )
         if parent is not None and not may_change(actor, parent):
-            raise UnitImportError("Đơn vị cấp trên nằm ngoài phạm vi quản lý của bạn.")
+            raise UnitImportError(
+                "Đơn vị cấp trên nằm ngoài phạm vi quản lý của bạn.", field_name="parent"
+            )
     if session.scalar(select(Unit).where(Unit.code == code)) is not None:
-        raise UnitImportError(f"Mã đơn vị {code} đã tồn tại.")
+        raise UnitImportError(f"Mã đơn vị {code} đã tồn tại.", field_name="code")
     unit = Unit(code=code, name=name, level=level, parent=parent, path="")
     session.add(unit)
     session.flush()

@@ -29,18 +29,22 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/units", methods=["GET", "POST"])
 @role_required("admin")
 def units():
-    error = None
+    error, errors = None, {}
     form = request.form
     if request.method == "POST":
         code, name = form.get("code", "").strip(), form.get("name", "").strip()
         level = form.get("level", "").strip()
         if not code or not name or not level:
-            error = "Vui lòng nhập đủ mã, tên và cấp của đơn vị."
+            typed = (("code", code), ("name", name), ("level", level))
+            missing = next(f for f, v in typed if not v)
+            errors[missing] = "Vui lòng nhập đủ mã, tên và cấp của đơn vị."
         else:
             try:
                 parent = unit_or_404(current_user, form["parent"]) if form.get("parent") else None
                 if parent is None and current_user.unit.parent_id is not None:
-                    error = "Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn."
+                    errors["parent"] = (
+                        "Đơn vị mới phải thuộc một đơn vị trong phạm vi quản lý của bạn."
+                    )
                 else:
                     add_unit(db.session, code, name, level, parent, actor=current_user)
                     db.session.commit()
@@ -48,11 +52,19 @@ def units():
                     return redirect(url_for("admin.units"))
             except UnitImportError as exc:
                 db.session.rollback()
-                error = str(exc)
+                if exc.field_name:
+                    errors[exc.field_name] = str(exc)
+                else:
+                    error = str(exc)
     all_units = db.session.scalars(units_in_scope(current_user)).all()
     return render_template(
-        "admin/units.html", units=all_units, error=error, form=form, levels=LEVEL_LABELS
-    ), (422 if error else 200)
+        "admin/units.html",
+        units=all_units,
+        error=error,
+        errors=errors,
+        form=form,
+        levels=LEVEL_LABELS,
+    ), (422 if error or errors else 200)
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -321,14 +321,7 @@ def verify(token: str):
 @bp.route("/batches/settings", methods=["GET", "POST"])
 @role_required("admin")
 def settings():
-    provinces = db.session.scalars(
-        units_in_scope(current_user)
-        .where(Unit.parent_id.is_(None))
-        .order_by(None)
-        .order_by(Unit.code)
-    ).all()
-    if not provinces:
-        provinces = [service.province_of(db.session, current_user.unit)]
+    provinces = _setting_provinces()
     if request.method == "POST":
         unit = next((u for u in provinces if u.code == request.form.get("unit")), None)
         if unit is None:
@@ -345,8 +338,30 @@ def settings():
             flash(f"Đã lưu lịch bàn giao của {unit.name}.", "success")
         except service.BatchError as exc:
             db.session.rollback()
+            days = ("handover_weekday", "return_weekday")
+            bad = [f for f in days if request.form.get(f, type=int) not in range(7)]
+            if bad and may_change(current_user, unit):  # a refused day: beside its select
+                return settings_page({(unit.code, bad[0]): str(exc)})
             flash(str(exc), "warning")
         return redirect(url_for("batches.settings"))
+    return settings_page()
+
+
+def _setting_provinces() -> list[Unit]:
+    provinces = db.session.scalars(
+        units_in_scope(current_user)
+        .where(Unit.parent_id.is_(None))
+        .order_by(None)
+        .order_by(Unit.code)
+    ).all()
+    if not provinces:
+        provinces = [service.province_of(db.session, current_user.unit)]
+    return provinces
+
+
+def settings_page(errors: dict | None = None):
+    """The handover and cut-off settings; `errors` maps (province code, field) to a refusal
+    shown beside that field of that province's form (422)."""
     rows = [
         (
             u,
@@ -354,6 +369,9 @@ def settings():
             cutoff_settings(db.session, u),
             may_change(current_user, u),
         )
-        for u in provinces
+        for u in _setting_provinces()
     ]
-    return render_template("batches/settings.html", rows=rows, weekdays=service.WEEKDAYS)
+    page = render_template(
+        "batches/settings.html", rows=rows, weekdays=service.WEEKDAYS, errors=errors or {}
+    )
+    return page, (422 if errors else 200)

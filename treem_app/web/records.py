@@ -208,7 +208,7 @@ def new():
     hamlets), and the officer decides on "Đề xuất chờ duyệt"."""
     form = request.form
     volunteer = current_user.role == "volunteer"
-    candidates, error = [], None
+    candidates, error, field_errors = [], None, {}
     if request.method == "POST":
         raw = {f: form.get(f, "") for f in review.EDITABLE_FIELDS}
         try:
@@ -248,6 +248,7 @@ def new():
         except review.ReviewError as exc:
             db.session.rollback()
             error = str(exc)
+            field_errors = {exc.field_name: error} if exc.field_name else {}
     status = 422 if error else 200
     hamlets = (
         proposals.volunteer_hamlets(db.session, current_user)
@@ -257,7 +258,8 @@ def new():
     return render_template(
         "records/new.html",
         form=form,
-        error=error,
+        error=None if field_errors else error,
+        errors=field_errors,
         candidates=candidates,
         fields=review.EDITABLE_FIELDS,
         labels=FIELD_LABELS,

@@ -18,6 +18,7 @@ from ..services import job_runs, report_files
 from ..services import reports as svc
 from ..services.access import units_in_scope
 from ..services.audit import log_access
+from .batches import settings_page
 from .decorators import permission_required, role_required
 from .jobs import start_job
 from .scope import get_or_404, unit_or_404
@@ -147,5 +148,7 @@ def cutoff():
         flash(f"Đã lưu giờ chốt số liệu của {province.name}.", "success")
     except svc.ReportError as exc:
         db.session.rollback()
+        if exc.field_name:
+            return settings_page({(province.code, exc.field_name): str(exc)})
         flash(str(exc), "warning")
     return redirect(url_for("batches.settings"))
