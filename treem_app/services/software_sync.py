@@ -75,20 +75,25 @@ def change_counts(session: Session, unit: Unit) -> dict[str, int]:
 #     came with (or was confirmed by) an imported export;
 # (6) "Đã làm sạch": of those, one whose facts in the software are treem's (synced) and clean
 #     in treem (a verified ID number, no open error).
-def in_software():
-    return (Person.software_facts.is_not(None)) & Person.status.not_in(INACTIVE_STATUSES)
+# A report is of one kind of person (``vocabulary.PERSON_KINDS``): `kind` narrows the columns
+# to it (None: every kind, as step 4's own counts read them).
+def in_software(kind: str | None = None):
+    held = (Person.software_facts.is_not(None)) & Person.status.not_in(INACTIVE_STATUSES)
+    return held if kind is None else (Person.kind == kind) & held
 
 
-def cleaned():
-    return in_software() & (Person.sync_state == sync.SYNCED) & (Person.status == "clean")
+def cleaned(kind: str | None = None):
+    return in_software(kind) & (Person.sync_state == sync.SYNCED) & (Person.status == "clean")
 
 
-def progress_counts(session: Session, unit_ids: list[int]) -> dict[str, int]:
-    """Columns (4) and (6) for these units."""
+def progress_counts(
+    session: Session, unit_ids: list[int], kind: str | None = None
+) -> dict[str, int]:
+    """Columns (4) and (6) for these units (of one kind of person when `kind` is given)."""
     base = select(func.count()).select_from(Person).where(Person.unit_id.in_(unit_ids))
     return {
-        "in_software": session.scalar(base.where(in_software())) or 0,
-        "cleaned": session.scalar(base.where(cleaned())) or 0,
+        "in_software": session.scalar(base.where(in_software(kind))) or 0,
+        "cleaned": session.scalar(base.where(cleaned(kind))) or 0,
     }
 
 
