@@ -44,8 +44,14 @@ def freeze_cleaned(unit, *counts: int, weeks=PAST_WEEKS, kind: str = "child") ->
     read)."""
     for week, n in zip(weeks, counts, strict=True):
         db.session.add(
-            WeekSnapshot(unit_id=unit.id, week=week, person_kind=kind, reported=None,
-                         in_software=n, cleaned=n)  # fmt: skip
+            WeekSnapshot(
+                unit_id=unit.id,
+                week=week,
+                person_kind=kind,
+                reported=None,
+                in_software=n,
+                cleaned=n,
+            )  # fmt: skip
         )
     db.session.commit()
 

@@ -159,6 +159,8 @@ class ReportDocument:
     @property
     def short_headers(self) -> tuple[str, ...]:
         h = list(SHORT_COLUMNS)
+        if self.noun != "trẻ em":
+            h = [x.replace("trẻ em", self.noun).replace("Số trẻ ", f"Số {self.noun} ") for x in h]
         h[2] += f" (tính đến {self.as_of_day})"
         h[3] += f" (tính đến {self.as_of_day})"
         return tuple(h)
