@@ -199,8 +199,9 @@ def visit_sheets(run_id: int, hamlet: str | None = None) -> None:
 
 
 @with_app_context
-def change_sheet(run_id: int, only: str = "all") -> None:
-    """Render the work sheet of step 4 (PDF): the commune's change list under one filter."""
+def change_sheet(run_id: int, only: str = "all", kind: str | None = None) -> None:
+    """Render the work sheet of step 4 (PDF): the commune's change list under one filter (of
+    one kind of person when `kind` is given)."""
     from pathlib import Path
 
     from .services.change_sheets import render_change_sheet
@@ -215,6 +216,7 @@ def change_sheet(run_id: int, only: str = "all") -> None:
             today=clock.today(),
             preparer=run.created_by,
             progress=_progress,
+            kind=kind,
         )
         run.result_file = str(target)
         message = (
