@@ -11,7 +11,8 @@ snapshots are kept per commune, district and province rows are sums of them.
 Every table is of one kind of person (``vocabulary.PERSON_KINDS``, ``person_kind``): the
 children unless asked (the official tables are about children), or the social-protection
 beneficiaries. Snapshots are kept per commune, week AND kind; freezing a week freezes every
-kind; the reported totals (3) are entered per kind.
+kind; the reported totals (3) are entered per kind (``services.reported_totals``, whose entry
+points stay importable from here).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ..models import HandoverSettings, Person, PersonEvent, Unit, User, WeekSnap
 from .access import may_change
 from .batches import province_of
 from .id_sets import among
-from .reported_totals import (  # noqa: F401 (the reports' entry points, kept importable here)
+from .reported_totals import (  # noqa: F401
     ReportError,
     check_kind,
     enter_total,
