@@ -39,11 +39,19 @@ def add_campaign(unit, *phases: tuple[str, date, date], name: str = "Kế hoạc
     return campaign
 
 
-def freeze_cleaned(unit, *counts: int, weeks=PAST_WEEKS) -> None:
-    """Column (6) as frozen at the cut-offs of `weeks` (the other columns are not read)."""
+def freeze_cleaned(unit, *counts: int, weeks=PAST_WEEKS, kind: str = "child") -> None:
+    """Column (6) of one kind as frozen at the cut-offs of `weeks` (the other columns are not
+    read)."""
     for week, n in zip(weeks, counts, strict=True):
         db.session.add(
-            WeekSnapshot(unit_id=unit.id, week=week, reported=None, in_software=n, cleaned=n)
+            WeekSnapshot(
+                unit_id=unit.id,
+                week=week,
+                person_kind=kind,
+                reported=None,
+                in_software=n,
+                cleaned=n,
+            )  # fmt: skip
         )
     db.session.commit()
 

@@ -14,9 +14,12 @@ from treem_app.models import Person
 from treem_app.models._common import utcnow
 
 
-def give_figures(unit, in_software: int, cleaned: int, not_in_software: int = 0) -> None:
+def give_figures(
+    unit, in_software: int, cleaned: int, not_in_software: int = 0, kind: str = "child"
+) -> None:
     """`in_software` records held by the software, `cleaned` of them clean and synced, and
-    `not_in_software` children added in treem (pending, in neither column)."""
+    `not_in_software` children added in treem (pending, in neither column); `kind`:
+    beneficiaries instead (adults born in 1950)."""
     now = utcnow()
     rows = []
     for i in range(in_software + not_in_software):
@@ -24,11 +27,11 @@ def give_figures(unit, in_software: int, cleaned: int, not_in_software: int = 0)
         clean = i < cleaned
         rows.append(
             {
-                "kind": "child",
+                "kind": kind,
                 "unit_id": unit.id,
-                "full_name": f"Trẻ Thử {i}",
-                "name_key": f"tre thu {i}",
-                "dob": date(2015, 1, 1),
+                "full_name": f"Trẻ Thử {i}" if kind == "child" else f"Người Thử {i}",
+                "name_key": f"tre thu {i}" if kind == "child" else f"nguoi thu {i}",
+                "dob": date(2015, 1, 1) if kind == "child" else date(1950, 1, 1),
                 "dob_precision": "day",
                 "status": "clean" if clean else "in_review",
                 "open_rank": 2,

@@ -182,19 +182,19 @@ def roster() -> None:
     """The roster: importing the national export of children, or of beneficiaries (step 1)."""
 
 
+# Whom a command is about: children (the default), or social-protection beneficiaries.
+KIND_OPTION = click.option(
+    "--kind", type=click.Choice(["child", "beneficiary"]), default="child", show_default=True
+)
+
+
 @roster.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--unit", "unit_code", required=True, help="Code of the commune to import into")
 @click.option("--screening-date", default=None, help="YYYY-MM-DD (default: today)")
 @click.option("--dry-run", is_flag=True, help="Screen and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option(
-    "--kind",
-    type=click.Choice(["child", "beneficiary"]),
-    default="child",
-    show_default=True,
-    help="Whom the file lists: children, or social-protection beneficiaries.",
-)
+@KIND_OPTION
 @with_appcontext
 def roster_import(
     file: Path, unit_code: str, screening_date: str | None, dry_run: bool, as_json: bool, kind: str
@@ -281,13 +281,7 @@ def batch() -> None:
 @batch.command("create")
 @click.option("--unit", "unit_code", required=True, help="Code of the commune")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ID, "rows": N}.')
-@click.option(
-    "--kind",
-    type=click.Choice(["child", "beneficiary"]),
-    default="child",
-    show_default=True,
-    help="Whom the batch lists: children, or social-protection beneficiaries.",
-)
+@KIND_OPTION
 @with_appcontext
 def batch_create(unit_code: str, as_json: bool, kind: str) -> None:
     """A draft batch of the commune's records (of one kind) ready for the police."""
@@ -491,8 +485,9 @@ def _write_report(result, out_file: Path, now) -> None:
 @click.option("--unit", "unit_code", required=True, help="Code of the unit")
 @click.option("--week", required=True, help="ISO week, YYYY-Www (e.g. 2026-W49)")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@KIND_OPTION
 @with_appcontext
-def report_weekly(unit_code: str, week: str, out_file: Path) -> None:
+def report_weekly(unit_code: str, week: str, out_file: Path, kind: str) -> None:
     """The weekly progress table of a unit: one row per commune (or district) and the total.
     The week just closed is frozen first (as the scheduled job does); an older week not frozen
     is counted as of now."""
@@ -513,7 +508,9 @@ def report_weekly(unit_code: str, week: str, out_file: Path) -> None:
     if week == dom.last_closed_week(now, weekday, hour, clock.zone_name()):
         svc.freeze_week(db.session, unit, week, now=now, zone_name=clock.zone_name())
         db.session.commit()
-    result = svc.weekly_report(db.session, unit, week, now=now, zone_name=clock.zone_name())
+    result = svc.weekly_report(
+        db.session, unit, week, now=now, zone_name=clock.zone_name(), person_kind=kind
+    )
     _write_report(result, out_file, now)
 
 
@@ -521,8 +518,9 @@ def report_weekly(unit_code: str, week: str, out_file: Path) -> None:
 @click.option("--unit", "unit_code", required=True, help="Code of the unit")
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@KIND_OPTION
 @with_appcontext
-def report_monthly(unit_code: str, month: str, out_file: Path) -> None:
+def report_monthly(unit_code: str, month: str, out_file: Path, kind: str) -> None:
     """The monthly summary: the table of the month's last frozen week (or live as of now)."""
     from .domain import reports as dom
     from .models._common import utcnow
@@ -537,7 +535,9 @@ def report_monthly(unit_code: str, month: str, out_file: Path) -> None:
     if dom.month_bounds(month)[0] > clock.today():
         raise UserInputError(f"{dom.vn_month(month)} chưa bắt đầu")
     now = utcnow()
-    result = svc.monthly_report(db.session, unit, month, now=now, zone_name=clock.zone_name())
+    result = svc.monthly_report(
+        db.session, unit, month, now=now, zone_name=clock.zone_name(), person_kind=kind
+    )
     _write_report(result, out_file, now)
 
 

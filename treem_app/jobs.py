@@ -208,8 +208,9 @@ def visit_sheets(run_id: int, hamlet: str | None = None) -> None:
 
 
 @with_app_context
-def change_sheet(run_id: int, only: str = "all") -> None:
-    """Render the work sheet of step 4 (PDF): the commune's change list under one filter."""
+def change_sheet(run_id: int, only: str = "all", kind: str | None = None) -> None:
+    """Render the work sheet of step 4 (PDF): the commune's change list under one filter (of
+    one kind of person when `kind` is given)."""
     from pathlib import Path
 
     from .services.change_sheets import render_change_sheet
@@ -224,6 +225,7 @@ def change_sheet(run_id: int, only: str = "all") -> None:
             today=clock.today(),
             preparer=run.created_by,
             progress=_progress,
+            kind=kind,
         )
         run.result_file = str(target)
         message = (
@@ -300,9 +302,10 @@ def batch_ingest(run_id: int, return_id: int) -> None:
 
 
 @with_app_context
-def report_file(run_id: int, kind: str, period: str, fmt: str) -> None:
-    """Build one weekly or monthly report of the run's unit on demand (a ReportFile row). The
-    week just closed is frozen first, as the schedule would at the cut-off."""
+def report_file(run_id: int, kind: str, period: str, fmt: str, person_kind: str = "child") -> None:
+    """Build one weekly or monthly report of the run's unit on demand (a ReportFile row), of
+    the children or the beneficiaries. The week just closed is frozen first, as the schedule
+    would at the cut-off."""
     from .domain import reports as dom
     from .models._common import utcnow
     from .services import report_files
@@ -326,10 +329,11 @@ def report_file(run_id: int, kind: str, period: str, fmt: str) -> None:
                 now=now,
                 zone_name=zone_name,
                 job_run=run,
+                person_kind=person_kind,
             )
         except (svc.ReportError, dom.PeriodError) as exc:
             raise JobError(str(exc)) from exc
-        title = report_files.report_title(run.unit, kind, row.period)
+        title = report_files.report_title(run.unit, kind, row.period, person_kind)
         state = "số liệu đã chốt" if row.frozen else "số liệu chưa chốt"
         title = title[0].lower() + title[1:]
         return {"report_file_id": row.id}, f"Đã lập {title} ({state})."

@@ -61,7 +61,8 @@ def test_the_week_just_closed_is_frozen_once(runner, district, tmp_path):
         result = runner.invoke(main, ["report", "weekly", "--unit", "550", "--week", week,
                                       "--out", str(tmp_path / name)])  # fmt: skip
         assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count()).select_from(WeekSnapshot)) == 2
+    # two communes, two kinds of person
+    assert db.session.scalar(select(func.count()).select_from(WeekSnapshot)) == 4
     assert "đã chốt" in result.stderr
 
 

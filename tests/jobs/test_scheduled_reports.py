@@ -43,7 +43,7 @@ def test_weekly_job_run_twice_stores_one_report_per_unit_period_and_format(make,
         f.frozen and f.created_by_id is None and Path(f.stored_path).is_file() for f in files
     )
     # the week was frozen: one snapshot per commune
-    assert db.session.scalar(select(func.count()).select_from(WeekSnapshot)) == 3
+    assert db.session.scalar(select(func.count()).select_from(WeekSnapshot)) == 3 * 2  # two kinds
     run = db.session.scalar(select(JobRun).where(JobRun.kind == "scheduled_reports"))
     assert run.status == "finished" and run.created_by_id is None
     assert "theo lịch" in run.message

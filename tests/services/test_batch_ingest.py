@@ -238,3 +238,64 @@ def test_a_duplicate_number_within_the_sheet_is_rejected_on_both_rows(app, make,
     assert out["results"][0]["reason"] == "ID_DUPLICATE"
     db.session.expire_all()
     assert db.session.scalar(select(Person).where(Person.id_number == number)) is None
+
+
+MONTHLY = "Đối tượng hưởng trợ cấp bảo trợ xã hội hàng tháng"
+
+
+def test_a_beneficiary_batch_returned_end_to_end(app, make, tmp_path):
+    """A list of beneficiaries (issue 17): its PDF and return sheet show the allowance category
+    where a children's list shows the parents; the sheet filled in by the police is recognised
+    and its numbers reach the records; a changed category is refused by its column's name."""
+    import subprocess
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from treem_app.domain.idnumber import make_id
+    from treem_app.files.return_sheet import HEADER_ROW, SHEET
+
+    unit = make.tree()["a"]
+    people = [
+        make.person(unit, kind="beneficiary", full_name=name, name_key=name.lower(),
+                    dob=date(1941 + 20 * i, 3, 9), sex="MF"[i % 2], id_number=None,
+                    allowance_category=MONTHLY, hamlet="Thôn Một", status="ready")
+        for i, name in enumerate(("Phan Văn Tư", "Lê Thị Năm", "Đào Văn Sáu"))
+    ]  # fmt: skip
+    make.person(unit, full_name="Trần Văn Bé", status="ready")  # a child: not in the list
+    runner = app.test_cli_runner()
+    created = runner.invoke(
+        main, ["batch", "create", "--unit", unit.code, "--kind", "beneficiary", "--json"]
+    )
+    assert created.exit_code == 0, created.stderr
+    batch_id = json.loads(created.stdout)["id"]
+    out = tmp_path / "issued"
+    assert runner.invoke(main, ["batch", "issue", str(batch_id), "--out", str(out)]).exit_code == 0
+    pdf = next(out.glob("*.pdf"))
+    flat = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())  # fmt: skip
+    assert "Diện hưởng trợ giúp xã hội" in flat and "Trần Văn Bé" not in flat
+    sheet = next(out.glob("*.xlsx"))
+    ws = load_workbook(sheet)[SHEET]
+    assert ws[f"G{HEADER_ROW}"].value == "Diện hưởng trợ giúp xã hội"
+    assert [ws[f"G{FIRST_ROW + i}"].value for i in range(3)] == [MONTHLY] * 3
+    assert ws["A1"].value.startswith("DANH SÁCH ĐỐI TƯỢNG BẢO TRỢ XÃ HỘI ĐỀ NGHỊ")
+    batch = db.session.get(Batch, batch_id)
+    listed = [r.person for r in sorted(batch.rows, key=lambda r: r.position)]
+    assert sorted(p.id for p in listed) == sorted(p.id for p in people)
+    numbers = {i + 1: make_id("052", p.sex, p.dob.year, 300 + i) for i, p in enumerate(listed)}
+    answers = {k: (v, "Đã xác thực", None) for k, v in numbers.items()}
+
+    def change_category(w):
+        w[f"G{FIRST_ROW}"] = "Trẻ em mồ côi"
+
+    refused = ingest(app, batch_id, fill(sheet, tmp_path / "x.xlsx", answers, edit=change_category))
+    assert refused.exit_code != 0
+    assert f"ô G{FIRST_ROW} (Diện hưởng trợ giúp xã hội)" in refused.stderr
+    result = ingest(app, batch_id, fill(sheet, tmp_path / "back.xlsx", answers))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["verified"] == 3
+    db.session.expire_all()
+    for i, person in enumerate(listed, 1):
+        assert (person.id_number, person.id_source) == (numbers[i], "police")
+        assert person.status == "clean" and person.kind == "beneficiary"

@@ -65,3 +65,22 @@ def test_a_commune_without_a_campaign_has_no_pace(make):
     unit = make.unit()
     out = campaign_pace.board_pace(db.session, [unit], now=THURSDAY_10, today=THURSDAY)
     assert out[0].pace is None and out[0].campaign is None
+
+
+def test_a_beneficiaries_phase_reads_the_beneficiaries_figures_only(make):
+    """The pace of a beneficiaries' phase: its frozen (6) and its live (6) are the
+    beneficiaries', never the children's cleaned alongside (issue 17: the kinds are apart)."""
+    unit = make.unit()
+    add_campaign(unit, ("beneficiary", THURSDAY.replace(day=1), THURSDAY.replace(month=7)))
+    give_figures(unit, 500, 400)  # children: many, mostly clean
+    freeze_cleaned(unit, 100, 200, 300, 400)  # the children's weeks: fast
+    give_figures(unit, 40, 12, kind="beneficiary")  # 28 beneficiaries still to clean
+    freeze_cleaned(unit, 12, 12, 12, 12, kind="beneficiary")  # no progress for four weeks
+    out = campaign_pace.board_pace(
+        db.session, [unit], {unit.id: 400}, now=THURSDAY_10, today=THURSDAY
+    )
+    pace = out[0].pace
+    assert pace.phase.kind == "beneficiary" and pace.remaining == 28
+    # 12 cleaned at every cut-off and 12 now: no progress (the children's 100 -> 400 and the
+    # live 400 passed for the children are not read).
+    assert str(pace.past_per_week) == "0.0" and dom.NO_PROGRESS in pace.flags

@@ -199,3 +199,49 @@ def test_cli_bad_input_exits_2_and_writes_nothing(runner, make, tmp_path, args, 
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == "" and not out.exists()
     assert db.session.scalars(select(AccessLog)).all() == []
+
+
+def test_step_4_by_kind_and_the_beneficiaries_layout(app, make, commune, tmp_path, client, login):
+    """Issue 17: the change list, its counts and the export filtered by kind; the export of
+    the beneficiaries copies the layout of the commune's last beneficiary import, the
+    children's that of the last children's import (even when a beneficiary import came
+    later)."""
+    from treem_app.services import software_sync as sync
+
+    from .test_beneficiaries import HEADER, import_beneficiaries
+
+    unit, child_run, people = commune
+    officer = make.user("officer", unit)
+    with pytest.raises(ExportRefused, match="đối tượng bảo trợ xã hội"):
+        export_cleaned(db.session, unit, tmp_path / "none.xlsx", kind="beneficiary")
+    ben_run, _outcome = import_beneficiaries(app, unit)
+    correct(people[0], "father_name", "Ngô Văn Bố")
+    ben = db.session.scalar(select(Person).where(Person.unit_id == unit.id,
+                                                 Person.full_name == "Trần Văn Cường"))  # fmt: skip
+    correct(ben, "full_name", "Trần Văn Cương", name_key="tran van cuong")
+    pending = set(db.session.scalars(sync.change_query(unit, "all", "beneficiary")))
+    assert ben in pending and people[0] not in pending
+    children_only = set(db.session.scalars(sync.change_query(unit, "all", "child")))
+    assert people[0] in children_only and ben not in children_only
+    both = sync.change_counts(db.session, unit)["all"]
+    assert both == (sync.change_counts(db.session, unit, "child")["all"]
+                    + sync.change_counts(db.session, unit, "beneficiary")["all"])  # fmt: skip
+
+    out = tmp_path / "doi-tuong.xlsx"
+    summary = export_cleaned(db.session, unit, out, user=officer, kind="beneficiary")
+    assert summary["import_id"] == ben_run.id
+    ws = load_workbook(out).active
+    assert [c.value for c in ws[1]][: len(HEADER)] == HEADER  # the beneficiaries' columns
+    names = [r[1] for r in ws.iter_rows(min_row=2, values_only=True) if r[1]]
+    assert "Trần Văn Cương" in names and people[0].full_name not in names
+    kids = export_cleaned(db.session, unit, tmp_path / "tre.xlsx", kind="child")
+    assert kids["import_id"] == child_run.id
+    db.session.commit()
+
+    login(officer)
+    page = client.get("/changes?kind=beneficiary").get_data(as_text=True)
+    assert "Trần Văn Cương" in page and people[0].full_name not in page
+    assert 'name="kind"' in page
+    resp = client.get("/changes/export.xlsx?kind=beneficiary")
+    assert resp.status_code == 200 and "doi-tuong-bao-tro" in resp.headers["Content-Disposition"]
+    assert client.get("/changes/export.xlsx?kind=adult").status_code == 400

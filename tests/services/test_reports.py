@@ -150,7 +150,8 @@ def test_freezing_twice_writes_one_snapshot_set_and_the_week_never_moves(app, pr
     assert freeze_week(db.session, p, WEEK, now=AFTER) == 3
     assert freeze_week(db.session, p, WEEK, now=AFTER + dt.timedelta(hours=1)) == 0
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(WeekSnapshot)) == 3
+    # One snapshot per commune and kind of person (children, beneficiaries).
+    assert db.session.scalar(select(func.count()).select_from(WeekSnapshot)) == 6
     frozen = weekly_report(db.session, p, WEEK, now=AFTER)
     assert frozen.frozen and frozen.as_of == AFTER
     before = figures(frozen)

@@ -143,13 +143,24 @@ class ReportDocument:
     # The clean rate of the frozen weeks up to the report's (domain.charts; None: no week is
     # frozen yet), drawn under the table in the PDF as the dashboard draws it.
     chart: LineChart | None = None
+    # Who is counted: "trẻ em", or "đối tượng bảo trợ xã hội" (a report by kind, issue 17).
+    noun: str = "trẻ em"
 
-    headers = tuple(COLUMNS[n] for n in range(1, 9))
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(COLUMNS[n].replace("trẻ em", self.noun) for n in range(1, 9))
+
+    @property
+    def attachment_title(self) -> str:
+        return ATTACHMENT_TITLE.replace("TRẺ EM", self.noun.upper())
+
     numbers = tuple(f"({n})" for n in range(1, 9))
 
     @property
     def short_headers(self) -> tuple[str, ...]:
         h = list(SHORT_COLUMNS)
+        if self.noun != "trẻ em":
+            h = [x.replace("trẻ em", self.noun).replace("Số trẻ ", f"Số {self.noun} ") for x in h]
         h[2] += f" (tính đến {self.as_of_day})"
         h[3] += f" (tính đến {self.as_of_day})"
         return tuple(h)

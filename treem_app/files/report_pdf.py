@@ -5,7 +5,7 @@ the handover list is (``files.pdf``). The per-commune attachments follow as appe
 from __future__ import annotations
 
 from .pdf import render_document
-from .report_doc import ATTACHMENT_COLUMNS, ATTACHMENT_TITLE, ReportDocument
+from .report_doc import ATTACHMENT_COLUMNS, ReportDocument
 
 TEMPLATE = "documents/report.html"
 
@@ -15,5 +15,5 @@ def render_report_pdf(doc: ReportDocument) -> bytes:
         TEMPLATE,
         doc=doc,
         attachment_columns=ATTACHMENT_COLUMNS,
-        attachment_title=ATTACHMENT_TITLE,
+        attachment_title=doc.attachment_title,
     )

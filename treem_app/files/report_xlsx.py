@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .report_doc import ATTACHMENT_COLUMNS, ATTACHMENT_TITLE, ReportDocument
+from .report_doc import ATTACHMENT_COLUMNS, ReportDocument
 from .xlsx_write import safe_text
 
 NUMBER_FORMAT = "#,##0"
@@ -197,14 +197,14 @@ def _attachment_sheet(ws: Worksheet, doc: ReportDocument, attachment) -> None:
     header = 7
     _page(ws, ATTACHMENT_WIDTHS, f"{header}:{header + 1}")
     _line(ws, 1, 1, last, attachment.number, font=_font(14, bold=True), align=CENTER)
-    _line(ws, 2, 1, last, ATTACHMENT_TITLE, font=_font(13, bold=True), align=CENTER)
+    _line(ws, 2, 1, last, doc.attachment_title, font=_font(13, bold=True), align=CENTER)
     _line(ws, 3, 1, last, attachment.unit_name, font=_font(13, bold=True), align=CENTER)
     _line(ws, 4, 1, last, doc.reference_line, font=_font(12, italic=True), align=CENTER)
     _line(ws, 5, 1, last, doc.attachments_as_of, font=_font(11, italic=True), align=CENTER)
     _header(ws, header, ATTACHMENT_COLUMNS, [f"({n})" for n in range(1, last + 1)], 32)
     row = header + 2
     for letter, section in zip("AB", attachment.sections, strict=False):
-        _line(ws, row, 1, last, f"{letter}. {section.title}: {len(section.rows)} trẻ em",
+        _line(ws, row, 1, last, f"{letter}. {section.title}: {len(section.rows)} {doc.noun}",
               font=_font(bold=True), align=LEFT, grid=True)  # fmt: skip
         for col in range(2, last + 1):
             ws.cell(row=row, column=col).border = GRID

@@ -5,6 +5,10 @@ The same rows as the PDF, each with its short row key; the facts are locked; onl
 id, its content hash and the row keys' record ids are stored in a very hidden, protected sheet
 and in the workbook's custom properties, so that ingestion (step 3) can recognise the sheet and
 refuse one from another batch or one whose rows were changed.
+
+A list of beneficiaries (issue 17) shows their allowance category where a children's list shows
+the parents ("Diện hưởng trợ giúp xã hội", as its PDF does): the same column, read back the
+same way (``relation``: ``batch_pdf.DocRow.relation``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ COLUMNS = (
     ("Ngày sinh", 12, "dob"),
     ("Giới tính", 9, "sex"),
     ("Dân tộc", 10, "ethnicity"),
-    ("Cha, mẹ, người giám hộ", 36, "guardians"),
+    ("Cha, mẹ, người giám hộ", 36, "relation"),  # a beneficiaries' list: RELATION_HEADINGS
     ("Thôn, tổ dân phố", 18, "hamlet"),
     ("Số định danh hiện có", 16, "id_number"),
     ("Số định danh (Công an ghi)", 18, None),
@@ -40,6 +44,15 @@ COLUMNS = (
     ("Ghi chú", 30, None),
 )
 ID_COL, RESULT_COL, NOTE_COL = "J", "K", "L"
+# The heading of the "relation" column by the kind of persons listed.
+RELATION_HEADINGS = {"child": "Cha, mẹ, người giám hộ", "beneficiary": "Diện hưởng trợ giúp xã hội"}
+
+
+def headings(kind: str) -> list[str]:
+    """The sheet's column headings for a list of this kind of persons."""
+    return [RELATION_HEADINGS.get(kind, h) if a == "relation" else h for h, _w, a in COLUMNS]
+
+
 POLICE_FILL = PatternFill("solid", fgColor="FFF2CC")
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -53,10 +66,13 @@ def write_return_sheet(path: Path, batch, doc, *, password: str | None = None) -
     n = len(doc.rows)
     last = FIRST_ROW + n - 1
 
-    ws["A1"] = "DANH SÁCH TRẺ EM ĐỀ NGHỊ CÔNG AN XÁC THỰC SỐ ĐỊNH DANH CÁ NHÂN - TỆP TRẢ KẾT QUẢ"
+    ws["A1"] = (
+        f"DANH SÁCH {doc.subject.upper()} ĐỀ NGHỊ CÔNG AN XÁC THỰC SỐ ĐỊNH DANH CÁ NHÂN "
+        "- TỆP TRẢ KẾT QUẢ"
+    )
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = safe_text(
-        f"Danh sách số {doc.number} · {doc.unit_name} · {doc.place_date} · {n} trẻ em"
+        f"Danh sách số {doc.number} · {doc.unit_name} · {doc.place_date} · {n} {doc.total_noun}"
     )
     ws["A3"] = (
         "Công an ghi số định danh cá nhân (đúng 12 chữ số) vào cột J, chọn kết quả ở cột K "
@@ -67,7 +83,8 @@ def write_return_sheet(path: Path, batch, doc, *, password: str | None = None) -
     ws["A4"] = f"Mã kiểm tra nội dung: {doc.content_hash}"
     ws["A4"].font = Font(size=9, color="555555")
 
-    for i, (heading, width, _) in enumerate(COLUMNS, 1):
+    titles = headings(doc.kind)
+    for i, ((_, width, _), heading) in enumerate(zip(COLUMNS, titles, strict=True), 1):
         cell = ws.cell(HEADER_ROW, i, heading)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)

@@ -42,6 +42,7 @@ class Person(db.Model):
         Index(
             "ix_persons_unit_report",
             "unit_id",
+            "kind",
             "status",
             "sync_state",
             postgresql_where=text("software_facts IS NOT NULL"),

@@ -22,13 +22,17 @@ class ReportedTotal(db.Model):
     asked about. The rows are the history."""
 
     __tablename__ = "reported_totals"
-    __table_args__ = (Index("ix_reported_totals_unit", "unit_id", "period_start", "entered_at"),)
+    __table_args__ = (
+        Index("ix_reported_totals_unit", "unit_id", "person_kind", "period_start", "entered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     period: Mapped[str] = mapped_column(String(8))
     period_start: Mapped[date]
     total: Mapped[int]
+    # The kind of persons counted (``vocabulary.PERSON_KINDS``): children unless said.
+    person_kind: Mapped[str] = mapped_column(String(16), default="child", server_default="child")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
@@ -38,15 +42,19 @@ class ReportedTotal(db.Model):
 
 
 class WeekSnapshot(db.Model):
-    """A commune's figures for a reporting week, stored when the week was frozen (at or after
-    its cut-off) and never changed or recomputed afterwards."""
+    """A commune's figures of one kind of person for a reporting week, stored when the week was
+    frozen (at or after its cut-off) and never changed or recomputed afterwards."""
 
     __tablename__ = "week_snapshots"
-    __table_args__ = (UniqueConstraint("unit_id", "week", name="uq_week_snapshots_unit_week"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "week", "person_kind", name="uq_week_snapshots_unit_week_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     week: Mapped[str] = mapped_column(String(8), index=True)
+    # The kind of persons counted (``vocabulary.PERSON_KINDS``): children unless said.
+    person_kind: Mapped[str] = mapped_column(String(16), default="child", server_default="child")
     reported: Mapped[int | None]
     # The reported_totals row (3) was read from (None: the commune had entered none).
     reported_total_id: Mapped[int | None] = mapped_column(ForeignKey("reported_totals.id"))
@@ -68,6 +76,8 @@ class ReportFile(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     kind: Mapped[str] = mapped_column(String(8))  # weekly | monthly
     period: Mapped[str] = mapped_column(String(8))  # "2026-W49" | "2026-12"
+    # The kind of persons counted (``vocabulary.PERSON_KINDS``): children unless said.
+    person_kind: Mapped[str] = mapped_column(String(16), default="child", server_default="child")
     format: Mapped[str] = mapped_column(String(8))  # xlsx | pdf
     stored_path: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))

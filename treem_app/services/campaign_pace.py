@@ -5,10 +5,10 @@ flags (``domain.campaigns.pace`` judges; this module counts).
 Counts, for the communes shown only (every statement grouped, per 900 communes):
 - *still to clean*: the commune's active records of the phase's kind (``persons.kind``) that
   are not in column (6) (``software_sync.cleaned``);
-- *the last four weeks*: column (6) as frozen in ``week_snapshots`` at the last four weekly
-  cut-offs, against the live (6) now (the dashboard passes the figures it already counted).
-  The snapshots count every kind of record together, so the pace is the commune's cleaning
-  pace, whatever the kind; the live figure passed must be of the same records.
+- *the last four weeks*: column (6) of the phase's kind as frozen in ``week_snapshots`` (kept
+  per commune, week and kind) at the last four weekly cut-offs, against the live (6) of the
+  same kind now (counted with the records still to clean; for a children's phase the
+  dashboard passes the children's figures it already counted).
 
 The dashboard keeps the "still to clean" counts between requests like its own counts
 (``PaceCache``): a commune is counted again when its newest record change moved, and at the
@@ -32,7 +32,7 @@ from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Campaign, Person, Unit, WeekSnapshot
 from .campaigns import campaigns_for
 from .progress_board import newest_changes
-from .reports import CHUNK, cutoff_settings, live_figures
+from .reports import CHUNK, cutoff_settings
 from .software_sync import cleaned
 
 PAST_WEEKS = 4
@@ -64,23 +64,30 @@ def past_weeks(now: datetime, weekday: int, hour: int, zone_name: str) -> list[t
     return [(w, report_dom.cutoff_day(w, weekday)) for w in weeks]
 
 
-def frozen_cleaned(session: Session, unit_ids: list[int], weeks: list[str]) -> dict:
-    """Column (6) as frozen, {unit_id: {week: cleaned}} (a week missing: not frozen)."""
+def frozen_cleaned(session: Session, wanted: dict[int, str], weeks: list[str]) -> dict:
+    """Column (6) of the kind asked for ({unit_id: kind}) as frozen, {unit_id: {week: cleaned}}
+    (a week missing: not frozen)."""
     out: dict[int, dict[str, int]] = {}
-    for chunk in _chunks(unit_ids):
-        for uid, week, n in session.execute(
-            select(WeekSnapshot.unit_id, WeekSnapshot.week, WeekSnapshot.cleaned).where(
-                WeekSnapshot.unit_id.in_(chunk), WeekSnapshot.week.in_(weeks)
+    for chunk in _chunks(list(wanted)):
+        cols = (WeekSnapshot.unit_id, WeekSnapshot.person_kind, WeekSnapshot.week,
+                WeekSnapshot.cleaned)  # fmt: skip
+        for uid, kind, week, n in session.execute(
+            select(*cols).where(
+                WeekSnapshot.unit_id.in_(chunk),
+                WeekSnapshot.person_kind.in_(sorted({wanted[u] for u in chunk})),
+                WeekSnapshot.week.in_(weeks),
             )
         ):
-            out.setdefault(uid, {})[week] = n
+            if wanted[uid] == kind:
+                out.setdefault(uid, {})[week] = n
     return out
 
 
-def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, int]:
-    """Per commune, its active records of the kind asked for ({unit_id: kind}) that are not
-    clean in column (6)'s sense: one grouped statement per 900 communes."""
-    out = {uid: 0 for uid in wanted}
+def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, tuple[int, int]]:
+    """Per commune, (its active records of the kind asked for ({unit_id: kind}) that are not
+    clean in column (6)'s sense, its column (6) of that kind): one grouped statement per 900
+    communes."""
+    out = {uid: (0, 0) for uid in wanted}
     ids = list(wanted)
     for chunk in _chunks(ids):
         stmt = (
@@ -88,7 +95,7 @@ def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, int]
                 Person.unit_id,
                 Person.kind,
                 func.count(),
-                func.sum(case((cleaned(), 1), else_=0)),
+                func.sum(case((cleaned(), 1), else_=0)),  # Person.kind is grouped on
             )
             .where(
                 Person.unit_id.in_(chunk),
@@ -99,7 +106,7 @@ def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, int]
         )
         for uid, kind, active, clean in session.execute(stmt):
             if wanted.get(uid) == kind:
-                out[uid] = int(active or 0) - int(clean or 0)
+                out[uid] = (int(active or 0) - int(clean or 0), int(clean or 0))
     return out
 
 
@@ -111,13 +118,13 @@ class PaceCache:
     def __init__(self, seconds: float = 120.0, clock=monotonic):
         self.seconds = seconds
         self.clock = clock
-        self._entries: dict[tuple[int, str], tuple[datetime | None, float, int]] = {}
+        self._entries: dict[tuple[int, str], tuple[datetime | None, float, tuple]] = {}
         self._lock = threading.Lock()
 
-    def remaining(self, session: Session, wanted: dict[int, str]) -> dict[int, int]:
+    def remaining(self, session: Session, wanted: dict[int, str]) -> dict[int, tuple[int, int]]:
         stamps = newest_changes(session, list(wanted))
         moment = self.clock()
-        out: dict[int, int] = {}
+        out: dict[int, tuple[int, int]] = {}
         stale: dict[int, str] = {}
         with self._lock:
             for uid, kind in wanted.items():
@@ -147,8 +154,9 @@ def board_pace(
     cache: PaceCache | None = None,
 ) -> list[CommunePace]:
     """The pace of each commune in `units` (in that order) in the phase of its campaign that
-    `today` belongs to (``domain.campaigns.current_phase``). `live_cleaned`: column (6) of each
-    commune now, as the caller counted it (counted here when None)."""
+    `today` belongs to (``domain.campaigns.current_phase``). `live_cleaned`: the children's
+    column (6) of each commune now, as the caller counted it (read for a children's phase;
+    counted here otherwise, of the phase's kind)."""
     if not units:
         return []
     followed = campaigns_for(session, units)
@@ -161,10 +169,9 @@ def board_pace(
         return [CommunePace(u, followed[u.id], None) for u in units]
     weekday, hour = cutoff_settings(session, units[0])
     weeks = past_weeks(now, weekday, hour, zone_name)
-    frozen = frozen_cleaned(session, list(wanted), [w for w, _d in weeks])
-    if live_cleaned is None:
-        live_cleaned = {uid: n for uid, (_s, n) in live_figures(session, list(wanted)).items()}
-    left = (cache.remaining if cache else lambda s, w: remaining_counts(s, w))(session, wanted)
+    frozen = frozen_cleaned(session, wanted, [w for w, _d in weeks])
+    counted = (cache.remaining if cache else lambda s, w: remaining_counts(s, w))(session, wanted)
+    live_cleaned = live_cleaned or {}
     out = []
     for u in units:
         phase = phases[u.id]
@@ -172,6 +179,9 @@ def board_pace(
             out.append(CommunePace(u, followed[u.id], None))
             continue
         points = [(day, frozen.get(u.id, {}).get(w)) for w, day in weeks]
-        pace = dom.pace(phase, today, left[u.id], points, live_cleaned.get(u.id, 0))
+        left, clean_now = counted[u.id]
+        if phase.kind == "child" and u.id in live_cleaned:
+            clean_now = live_cleaned[u.id]
+        pace = dom.pace(phase, today, left, points, clean_now)
         out.append(CommunePace(u, followed[u.id], pace))
     return out

@@ -141,7 +141,9 @@ def weekly_not_frozen(
     communes = session.scalar(select(func.count()).select_from(_communes(user.unit).subquery()))
     frozen = session.scalar(
         select(func.count(WeekSnapshot.id)).where(
-            WeekSnapshot.week == week, WeekSnapshot.unit_id.in_(_communes(user.unit))
+            WeekSnapshot.week == week,
+            WeekSnapshot.person_kind == "child",  # every kind is frozen at once
+            WeekSnapshot.unit_id.in_(_communes(user.unit)),
         )
     )
     if not communes or frozen >= communes:

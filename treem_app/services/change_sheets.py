@@ -28,10 +28,11 @@ class SheetHamlet:
 
 
 def change_items_in_order(
-    session: Session, unit: Unit, only: str, chunk: int = CHUNK
+    session: Session, unit: Unit, only: str, chunk: int = CHUNK, kind: str | None = None
 ) -> Iterator[sync.ChangeItem]:
-    """Every record of the change list (filter `only`) in the list's order, a chunk at a time."""
-    query = sync.change_query(unit, only)
+    """Every record of the change list (filter `only`, one kind of person when given) in the
+    list's order, a chunk at a time."""
+    query = sync.change_query(unit, only, kind)
     offset = 0
     while True:
         persons = list(session.scalars(query.offset(offset).limit(chunk)))
@@ -41,9 +42,11 @@ def change_items_in_order(
         offset += len(persons)
 
 
-def sheet_hamlets(session: Session, unit: Unit, only: str) -> list[SheetHamlet]:
+def sheet_hamlets(
+    session: Session, unit: Unit, only: str, kind: str | None = None
+) -> list[SheetHamlet]:
     hamlets: list[SheetHamlet] = []
-    for item in change_items_in_order(session, unit, only):
+    for item in change_items_in_order(session, unit, only, kind=kind):
         name = item.person.hamlet or UNKNOWN_HAMLET
         if not hamlets or hamlets[-1].hamlet != name:
             hamlets.append(SheetHamlet(name))
@@ -60,6 +63,7 @@ def render_change_sheet(
     today: date,
     preparer: User | None = None,
     progress: Progress | None = None,
+    kind: str | None = None,
 ) -> dict:
     """Write the PDF work sheet to `target`; returns a summary."""
     from ..files.pdf import render_document
@@ -68,7 +72,7 @@ def render_change_sheet(
         only = "all"
     if progress:
         progress(0, 0, "Đang đọc danh sách hồ sơ")
-    hamlets = sheet_hamlets(session, unit, only)
+    hamlets = sheet_hamlets(session, unit, only, kind)
     total = sum(len(h.items) for h in hamlets)
     if progress:
         progress(total // 2, total, "Đang tạo tệp PDF")

@@ -31,11 +31,16 @@ class ExportRefused(ValueError):
     """An export that cannot be made; the message is Vietnamese, for the user."""
 
 
-def last_applied_import(session: Session, unit: Unit) -> ImportRun | None:
-    """The commune's latest import applied for real (not a dry run)."""
+def last_applied_import(session: Session, unit: Unit, kind: str = "child") -> ImportRun | None:
+    """The commune's latest import of this kind of person (children, or beneficiaries: the
+    social-assistance software's export) applied for real (not a dry run)."""
     return session.scalar(
         select(ImportRun)
-        .where(ImportRun.unit_id == unit.id, ImportRun.status == "applied")
+        .where(
+            ImportRun.unit_id == unit.id,
+            ImportRun.status == "applied",
+            ImportRun.person_kind == kind,
+        )
         .order_by(ImportRun.applied_at.desc().nulls_last(), ImportRun.id.desc())
         .limit(1)
     )
@@ -61,10 +66,16 @@ def changed_since(start: datetime):
 
 
 def export_records(
-    session: Session, unit: Unit, *, since: date | None = None, zone_name: str = DEFAULT_ZONE
+    session: Session,
+    unit: Unit,
+    *,
+    since: date | None = None,
+    zone_name: str = DEFAULT_ZONE,
+    kind: str = "child",
 ) -> list[Person]:
-    """The persons of the commune's change list (changed since the local day ``since``)."""
-    query = change_query(unit, "all")
+    """The persons of one kind of the commune's change list (changed since the local day
+    ``since``)."""
+    query = change_query(unit, "all", kind)
     if since is not None:
         query = query.where(changed_since(start_of_local_day(since, zone_name)))
     return list(session.scalars(query))
@@ -78,14 +89,21 @@ def export_cleaned(
     since: date | None = None,
     user: User | None = None,
     zone_name: str = DEFAULT_ZONE,
+    kind: str = "child",
 ) -> dict:
-    """Write the commune's change list as an .xlsx in the layout of its last applied import.
+    """Write the commune's change list of one kind of person (children unless asked) as an
+    .xlsx in the layout of its last applied import of that kind.
 
     ``out`` is a path (written whole or not at all) or a binary stream. Raises ExportRefused
     (Vietnamese message) and writes nothing when the commune has no import to copy the layout
     from, or its file cannot be read. Logs the export; flushes, never commits.
     """
-    imp = last_applied_import(session, unit)
+    imp = last_applied_import(session, unit, kind)
+    if imp is None and kind == "beneficiary":
+        raise ExportRefused(
+            f"{unit.name} chưa nhập tệp xuất danh sách đối tượng bảo trợ xã hội nào, nên chưa "
+            "có mẫu cột để xuất theo. Hãy nhập tệp xuất đối tượng bảo trợ xã hội của xã trước."
+        )
     if imp is None:
         raise ExportRefused(
             f"{unit.name} chưa nhập tệp xuất nào từ phần mềm quốc gia, nên chưa có mẫu cột để "
@@ -108,7 +126,7 @@ def export_cleaned(
         )
     except UploadError as exc:
         raise ExportRefused(f"Không đọc được tệp của lần nhập gần nhất: {exc}") from exc
-    persons = export_records(session, unit, since=since, zone_name=zone_name)
+    persons = export_records(session, unit, since=since, zone_name=zone_name, kind=kind)
     # The facts the software holds, and its own key for the record.
     records = [sync_texts(p) | {"national_key": p.national_key} for p in persons]
     if isinstance(out, Path):
@@ -122,6 +140,8 @@ def export_cleaned(
     else:
         write_cleaned(out, layout, records)
     detail = f"xuất dữ liệu đã làm sạch {unit.code}: {len(records)} hồ sơ, mẫu lần nhập {imp.id}"
+    if kind != "child":
+        detail += f", {kind}"
     if since is not None:
         detail += f", thay đổi từ {since:%d/%m/%Y}"
     log_access(session, user, None, "export", detail)

@@ -178,10 +178,15 @@ def active_units(session: Session, leaf_ids: list[int], since: datetime) -> set[
 
 
 def history(
-    session: Session, leaf_ids: list[int], week: str, weeks: int = HISTORY_WEEKS
+    session: Session,
+    leaf_ids: list[int],
+    week: str,
+    weeks: int = HISTORY_WEEKS,
+    person_kind: str = "child",
 ) -> list[HistoryPoint]:
-    """The `weeks` reporting weeks before `week`, oldest first, with their frozen figures
-    summed over the communes (None for a week some commune has no snapshot of)."""
+    """The `weeks` reporting weeks before `week`, oldest first, with their frozen figures of
+    one kind of person summed over the communes (None for a week some commune has no snapshot
+    of)."""
     names = [dom.shift_week(week, -k) for k in range(weeks, 0, -1)]
     sums: dict[str, list[int]] = {w: [0, 0, 0, 0, 0] for w in names}  # n, known, (3), (4), (6)
     for among_ids in among(session, WeekSnapshot.unit_id, leaf_ids):
@@ -194,7 +199,7 @@ def history(
                 func.sum(WeekSnapshot.in_software),
                 func.sum(WeekSnapshot.cleaned),
             )
-            .where(among_ids, WeekSnapshot.week.in_(names))
+            .where(among_ids, WeekSnapshot.week.in_(names), WeekSnapshot.person_kind == person_kind)
             .group_by(WeekSnapshot.week)
         )
         for w, *values in session.execute(stmt):

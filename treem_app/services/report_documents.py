@@ -44,6 +44,21 @@ PLACE_PREFIXES = ("Thị trấn ", "Xã ", "Phường ", "Đặc khu ", "Huyện
                   "Thành phố ", "Tỉnh ")  # fmt: skip
 HEADING = "BÁO CÁO TIẾN ĐỘ CHUẨN HÓA, LÀM SẠCH DỮ LIỆU TRẺ EM"
 SUMMARY = "Tiến độ chuẩn hóa, làm sạch dữ liệu trẻ em thực hiện Đề án 06"
+# Who a report counts, as its words say it (a report is of one kind of person, issue 17).
+NOUNS = {"child": "trẻ em", "beneficiary": "đối tượng bảo trợ xã hội"}
+
+
+def noun_of(report: WeeklyReport) -> str:
+    return NOUNS[report.person_kind]
+
+
+def _worded(text: str, noun: str) -> str:
+    """A children's wording said of another kind of person."""
+    return (
+        text.replace("TRẺ EM", noun.upper())
+        .replace("Trẻ em", noun[0].upper() + noun[1:])
+        .replace("trẻ em", noun)
+    )
 
 
 def place_of(name: str) -> str:
@@ -89,9 +104,9 @@ def missing_note(report: WeeklyReport) -> str:
     if not missing:
         return ""
     return (
-        f"Có {missing} xã, phường chưa nhập tổng số trẻ em của địa phương: cột (3), (5) và (8) "
-        "của các xã này để trống; dòng tổng cộng chỉ cộng cột (3) của các xã đã nhập, cột (5) "
-        "và (8) để trống."
+        f"Có {missing} xã, phường chưa nhập tổng số {noun_of(report)} của địa phương: "
+        "cột (3), (5) và (8) của các xã này để trống; dòng tổng cộng chỉ cộng cột (3) của các "
+        "xã đã nhập, cột (5) và (8) để trống."
     )
 
 
@@ -124,8 +139,10 @@ def _not_cleaned_reason(person: Person, errors: list[str]) -> str:
     return "Chưa làm sạch"
 
 
-def _section(session: Session, unit_id: int, column: str, title: str) -> AttachmentSection:
-    persons = session.scalars(column_query([unit_id], column)).all()
+def _section(
+    session: Session, unit_id: int, column: str, title: str, person_kind: str = "child"
+) -> AttachmentSection:
+    persons = session.scalars(column_query([unit_id], column, person_kind)).all()
     errors = _reasons(session, [p.id for p in persons]) if column == "not_cleaned" else {}
     rows = []
     for i, p in enumerate(persons, 1):
@@ -143,18 +160,21 @@ def _section(session: Session, unit_id: int, column: str, title: str) -> Attachm
                 reason=reason.rstrip("; "),
             )
         )
-    return AttachmentSection(title, rows)
+    return AttachmentSection(_worded(title, NOUNS[person_kind]), rows)
 
 
-def listed_count(session: Session, unit_ids: list[int]) -> int:
-    """How many children the attachments of these communes would list."""
+def listed_count(session: Session, unit_ids: list[int], person_kind: str = "child") -> int:
+    """How many children (or beneficiaries) the attachments of these communes would list."""
     total = 0
     for column in ("not_in_software", "not_cleaned"):
         for i in range(0, len(unit_ids), CHUNK):
             total += session.scalar(
                 select(func.count())
                 .select_from(Person)
-                .where(Person.unit_id.in_(unit_ids[i : i + CHUNK]), column_condition(column))
+                .where(
+                    Person.unit_id.in_(unit_ids[i : i + CHUNK]),
+                    column_condition(column, person_kind),
+                )
             )
     return total
 
@@ -163,23 +183,24 @@ def attachments(session: Session, report: WeeklyReport, limit: int) -> tuple[lis
     """The per-commune lists (communes with nobody to list are left out), or none and a note
     when they would list more than `limit` children."""
     leaves = report.leaf_rows
-    count = listed_count(session, [r.unit.id for r in leaves])
+    kind, noun = report.person_kind, noun_of(report)
+    count = listed_count(session, [r.unit.id for r in leaves], kind)
     if count > limit:
         return [], (
-            f"Danh sách kèm theo có {dom.vn_count(count)} trẻ em, quá dài để kèm trong tệp này: "
+            f"Danh sách kèm theo có {dom.vn_count(count)} {noun}, quá dài để kèm trong tệp này: "
             "lập báo cáo của từng xã, phường để có danh sách."
         )
     out: list[Attachment] = []
     for row in leaves:
         sections = [
-            _section(session, row.unit.id, "not_in_software", NOT_UPDATED),
-            _section(session, row.unit.id, "not_cleaned", NOT_CLEANED),
+            _section(session, row.unit.id, "not_in_software", NOT_UPDATED, kind),
+            _section(session, row.unit.id, "not_cleaned", NOT_CLEANED, kind),
         ]
         if any(s.rows for s in sections):
             n = len(out)
             label = ROMAN[n] if n < len(ROMAN) else str(n + 1)
             out.append(Attachment(f"Phụ lục {label}", row.unit.name, sections))
-    note = "" if out else "Không có trẻ em nào chưa cập nhật hoặc chưa làm sạch."
+    note = "" if out else f"Không có {noun} nào chưa cập nhật hoặc chưa làm sạch."
     return out, note
 
 
@@ -190,7 +211,7 @@ def rate_history_chart(session: Session, report: WeeklyReport) -> LineChart | No
     from .progress_board import chart_series, history
 
     leaves = [r.unit.id for r in report.leaf_rows]
-    past = history(session, leaves, dom.shift_week(report.week, 1))
+    past = history(session, leaves, dom.shift_week(report.week, 1), person_kind=report.person_kind)
     if not any(p.rate is not None for p in past):
         return None
     return rate_chart(chart_series(past))
@@ -217,7 +238,7 @@ def report_document(
             f"({s.column}) {s.label}",
             s.stored,
             s.restated,
-            s.reason,
+            _worded(s.reason, noun_of(report)),
         )
         for s in report.restatements
     ]
@@ -226,21 +247,22 @@ def report_document(
     lists, note = attachments(session, report, attachment_limit)
     period = period_line(report)
     kind = "tháng" if report.kind == "monthly" else "tuần"
+    whose = "" if report.person_kind == "child" else f"{noun_of(report)} "
     return ReportDocument(
         governing_agency=governing,
         agency=agency,
         number_line="Số:        /BC-UBND",
         place_date=place_date_line(place, today),
         title="BÁO CÁO",
-        heading=HEADING,
-        summary=SUMMARY,
+        heading=_worded(HEADING, noun_of(report)),
+        summary=_worded(SUMMARY, noun_of(report)),
         period_line=period,
         as_of_line=as_of_line(report, zone_name),
         as_of_day=vn_datetime(report.as_of, zone_name)[6:],
         recipient=f"Kính gửi: Ủy ban nhân dân {unit.parent.name}" if unit.parent else None,
         intro=(
-            f"Ủy ban nhân dân {unit.name} báo cáo tiến độ chuẩn hóa, làm sạch dữ liệu trẻ em "
-            f"trên địa bàn, {period[0].lower()}{period[1:]}, như sau:"
+            f"Ủy ban nhân dân {unit.name} báo cáo tiến độ chuẩn hóa, làm sạch dữ liệu "
+            f"{noun_of(report)} trên địa bàn, {period[0].lower()}{period[1:]}, như sau:"
         ),
         rows=rows,
         total=TableRow("", "Tổng cộng", True, 0, report.total),
@@ -262,10 +284,11 @@ def report_document(
             *([f"- UBND {unit.parent.name} (để báo cáo);"] if unit.parent else []),
             "- Lưu: VT.",
         ],
-        file_title=f"Báo cáo tiến độ {unit.name}, {kind} {number}/{year}"
+        file_title=f"Báo cáo tiến độ {whose}{unit.name}, {kind} {number}/{year}"
         if report.kind == "weekly"
-        else f"Báo cáo tiến độ {unit.name}, {dom.vn_month(report.period).lower()}",
+        else f"Báo cáo tiến độ {whose}{unit.name}, {dom.vn_month(report.period).lower()}",
         chart=chart,
+        noun=noun_of(report),
     )
 
 

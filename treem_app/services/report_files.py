@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import reports as dom
 from ..domain.formatting import DEFAULT_ZONE, local_today
+from ..domain.vocabulary import PERSON_KINDS
 from ..models import JobRun, ReportFile, Unit, User
 from ..models._common import utcnow
 from . import reports as svc
@@ -37,10 +38,12 @@ def available_formats() -> tuple[str, ...]:
     return ("xlsx", "pdf")
 
 
-def report_title(unit: Unit, kind: str, period: str) -> str:
-    """The title of a report ("Báo cáo tiến độ Huyện Một, Tuần 49/2026 (…)")."""
+def report_title(unit: Unit, kind: str, period: str, person_kind: str = "child") -> str:
+    """The title of a report ("Báo cáo tiến độ Huyện Một, Tuần 49/2026 (…)"; a report of the
+    beneficiaries says so: "Báo cáo tiến độ đối tượng bảo trợ xã hội Huyện Một, …")."""
     when = dom.vn_week(period) if kind == "weekly" else dom.vn_month(period).lower()
-    return f"Báo cáo tiến độ {unit.name}, {when}"
+    whose = "" if person_kind == "child" else f"{PERSON_KINDS[person_kind].lower()} "
+    return f"Báo cáo tiến độ {whose}{unit.name}, {when}"
 
 
 def normal_request(kind: str, period: str, fmt: str) -> tuple[str, str, str]:
@@ -56,13 +59,19 @@ def normal_request(kind: str, period: str, fmt: str) -> tuple[str, str, str]:
     return kind, period, fmt
 
 
-def _table(session: Session, unit: Unit, kind: str, period: str, now: datetime, zone_name: str):
+def _table(
+    session: Session, unit: Unit, kind: str, period: str, now: datetime, zone_name: str, pk: str
+):
     if kind == "weekly":
-        return svc.weekly_report(session, unit, period, now=now, zone_name=zone_name)
-    return svc.monthly_report(session, unit, period, now=now, zone_name=zone_name)
+        return svc.weekly_report(
+            session, unit, period, now=now, zone_name=zone_name, person_kind=pk
+        )
+    return svc.monthly_report(session, unit, period, now=now, zone_name=zone_name, person_kind=pk)
 
 
-def _frozen_file(session: Session, unit: Unit, kind: str, period: str, fmt: str):
+def _frozen_file(
+    session: Session, unit: Unit, kind: str, period: str, fmt: str, person_kind: str = "child"
+):
     return session.scalar(
         select(ReportFile)
         .where(
@@ -70,6 +79,7 @@ def _frozen_file(session: Session, unit: Unit, kind: str, period: str, fmt: str)
             ReportFile.kind == kind,
             ReportFile.period == period,
             ReportFile.format == fmt,
+            ReportFile.person_kind == person_kind,
             ReportFile.frozen.is_(True),
         )
         .order_by(ReportFile.id)
@@ -89,21 +99,24 @@ def build_report_file(
     now: datetime | None = None,
     zone_name: str = DEFAULT_ZONE,
     job_run: JobRun | None = None,
+    person_kind: str = "child",
 ) -> ReportFile:
-    """Build one report into ``files_dir/reports/UNIT/`` and record it (flushes).
+    """Build one report (of the children, or of another kind of person) into
+    ``files_dir/reports/UNIT/`` and record it (flushes).
 
     A frozen table already stored in this format is returned as it is (nothing written).
     Raises ReportError for a bad request or a period that has not begun."""
     kind, period, fmt = normal_request(kind, period, fmt)
+    svc.check_kind(person_kind)
     now = now or utcnow()
-    report = _table(session, unit, kind, period, now, zone_name)
+    report = _table(session, unit, kind, period, now, zone_name, person_kind)
     if report.frozen:
-        stored = _frozen_file(session, unit, kind, period, fmt)
+        stored = _frozen_file(session, unit, kind, period, fmt, person_kind)
         if stored is not None:
             return stored
     folder = Path(files_dir) / "reports" / unit.code
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{kind}-{period}-{now:%Y%m%d%H%M%S%f}.{fmt}"
+    path = folder / f"{kind}-{person_kind}-{period}-{now:%Y%m%d%H%M%S%f}.{fmt}"
     write_report(session, report, path, now=now, zone_name=zone_name)
     data = path.read_bytes()
     row = ReportFile(
@@ -111,6 +124,7 @@ def build_report_file(
         unit=unit,
         kind=kind,
         period=period,
+        person_kind=person_kind,
         format=fmt,
         stored_path=str(path),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -129,6 +143,8 @@ def build_report_file(
 def download_name(row: ReportFile) -> str:
     """The file name offered for download (ASCII: unit code, kind, period)."""
     kind = "bao-cao-tuan" if row.kind == "weekly" else "bao-cao-thang"
+    if row.person_kind != "child":
+        kind += "-doi-tuong-bao-tro"
     return f"{kind}-{row.unit.code}-{row.period}-{row.id}.{row.format}"
 
 
@@ -159,6 +175,7 @@ def _has_scheduled(session: Session, unit: Unit, kind: str, period: str, fmt: st
                 ReportFile.kind == kind,
                 ReportFile.period == period,
                 ReportFile.format == fmt,
+                ReportFile.person_kind == "child",
                 or_(ReportFile.frozen.is_(True), ReportFile.created_by_id.is_(None)),
             )
         )

@@ -7,6 +7,12 @@ and hour, default Friday 10:00 local time); after it the week is *closed*, and o
 (``freeze_week``, run by the scheduled job at the cut-off) its figures are read from
 ``week_snapshots`` and never recomputed. Persons sit in communes (the leaves of the unit tree):
 snapshots are kept per commune, district and province rows are sums of them.
+
+Every table is of one kind of person (``vocabulary.PERSON_KINDS``, ``person_kind``): the
+children unless asked (the official tables are about children), or the social-protection
+beneficiaries. Snapshots are kept per commune, week AND kind; freezing a week freezes every
+kind; the reported totals (3) are entered per kind (``services.reported_totals``, whose entry
+points stay importable from here).
 """
 
 from __future__ import annotations
@@ -21,15 +27,21 @@ from sqlalchemy.orm import Session
 
 from ..domain import reports as dom
 from ..domain.formatting import DEFAULT_ZONE, local_date
-from ..domain.permissions import can
 from ..domain.reports import NO_FIGURES, Figures, PeriodError, Restatement
 from ..domain.software_sync import SYNCED
-from ..domain.vocabulary import INACTIVE_STATUSES
-from ..models import HandoverSettings, Person, PersonEvent, ReportedTotal, Unit, User, WeekSnapshot
-from ..models._common import utcnow
+from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_KINDS
+from ..models import HandoverSettings, Person, PersonEvent, Unit, User, WeekSnapshot
 from .access import may_change
 from .batches import province_of
 from .id_sets import among
+from .reported_totals import (  # noqa: F401
+    ReportError,
+    check_kind,
+    enter_total,
+    reported_total,
+    reported_totals,
+    total_history,
+)
 from .software_sync import cleaned, in_software
 
 CHUNK = 900
@@ -47,18 +59,6 @@ class UnitRef:
     id: int
     code: str
     name: str
-
-
-class ReportError(ValueError):
-    """A report or an entry that cannot be made; the message is Vietnamese, for the user
-    (beside the form's field `field_name` when it is about one)."""
-
-    field_name: str | None = None
-
-    def __init__(self, *args, field_name: str | None = None):
-        super().__init__(*args)
-        if field_name:
-            self.field_name = field_name
 
 
 @dataclass
@@ -88,6 +88,7 @@ class WeeklyReport:
     restatements: list[Restatement] = field(default_factory=list)
     # A monthly summary of a month still in progress: counted live, to this local day.
     through: date | None = None
+    person_kind: str = "child"  # the kind of persons counted (vocabulary.PERSON_KINDS)
 
     @property
     def missing_reported(self) -> int:
@@ -149,16 +150,18 @@ def _leaf_ids(rows: list[ReportRow]) -> list[int]:
 # --------------------------------------------------------------------------- live figures
 
 
-def live_figures(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Columns (4) and (6) of each unit, now: {unit_id: (in_software, cleaned)}, 0s for a unit
-    without records. One grouped query (per 900 units) over the persons the software holds,
-    read from ix_persons_unit_report."""
+def live_figures(
+    session: Session, unit_ids: list[int], person_kind: str = "child"
+) -> dict[int, tuple[int, int]]:
+    """Columns (4) and (6) of each unit for one kind of person, now: {unit_id: (in_software,
+    cleaned)}, 0s for a unit without records. One grouped query (per 900 units) over the
+    persons the software holds, read from ix_persons_unit_report."""
     out = {uid: (0, 0) for uid in unit_ids}
     ids = list(out)
     for among_ids in among(session, Person.unit_id, ids):
         stmt = (
             select(Person.unit_id, func.count(), func.sum(case((cleaned(), 1), else_=0)))
-            .where(among_ids, in_software())
+            .where(among_ids, in_software(person_kind))
             .group_by(Person.unit_id)
         )
         for uid, n_software, n_cleaned in session.execute(stmt):
@@ -177,9 +180,10 @@ COLUMN_LISTS = {
 }
 
 
-def column_condition(column: str):
-    """The SQL condition on persons of a report column (KeyError for an unknown one)."""
-    return {
+def column_condition(column: str, person_kind: str = "child"):
+    """The SQL condition on persons of a report column, of one kind of person (KeyError for
+    an unknown column)."""
+    return (Person.kind == person_kind) & {
         "in_software": in_software,
         "cleaned": cleaned,
         "not_cleaned": lambda: in_software() & ~cleaned(),
@@ -189,103 +193,13 @@ def column_condition(column: str):
     }[column]()
 
 
-def column_query(unit_ids: list[int], column: str) -> Select:
+def column_query(unit_ids: list[int], column: str, person_kind: str = "child") -> Select:
     """The persons of these communes that make a column, by commune, hamlet and name."""
     return (
         select(Person)
-        .where(Person.unit_id.in_(unit_ids), column_condition(column))
+        .where(Person.unit_id.in_(unit_ids), column_condition(column, person_kind))
         .order_by(Person.unit_id, Person.hamlet, Person.name_key, Person.id)
     )
-
-
-# --------------------------------------------------------------------------- reported totals
-
-
-def reported_totals(session: Session, unit_ids: list[int], day: date, known_at: datetime) -> dict:
-    """The entry in force for each unit on a local `day`, as known at `known_at`: of the
-    entries made by then, the latest period starting on or before the day, and of its entries
-    the latest. Units without one are absent. The entries are plain rows (unit_id, id, period,
-    total, entered_at), not ORM objects: a province reads 500 of them on every report."""
-    out: dict = {}
-    cols = (ReportedTotal.unit_id, ReportedTotal.id, ReportedTotal.period, ReportedTotal.total,
-            ReportedTotal.entered_at)  # fmt: skip
-    for among_ids in among(session, ReportedTotal.unit_id, unit_ids):
-        for row in session.execute(
-            select(*cols)
-            .where(
-                among_ids,
-                ReportedTotal.period_start <= day,
-                ReportedTotal.entered_at <= known_at,
-            )
-            .order_by(
-                ReportedTotal.unit_id,
-                ReportedTotal.period_start,
-                ReportedTotal.entered_at,
-                ReportedTotal.id,
-            )
-        ):
-            out[row.unit_id] = row  # the last one of each unit wins
-    return out
-
-
-def reported_total(session: Session, unit: Unit, day: date, known_at: datetime | None = None):
-    """The entry in force for one unit on a day (None: the unit has entered none)."""
-    return reported_totals(session, [unit.id], day, known_at or utcnow()).get(unit.id)
-
-
-def total_history(session: Session, unit: Unit) -> list[ReportedTotal]:
-    """Every entry of a unit, newest first (the history the entry page shows)."""
-    return session.scalars(
-        select(ReportedTotal)
-        .where(ReportedTotal.unit_id == unit.id)
-        .order_by(ReportedTotal.entered_at.desc(), ReportedTotal.id.desc())
-    ).all()
-
-
-def _in_scope(user: User, unit: Unit) -> bool:
-    return unit.path.startswith(user.unit.path)
-
-
-def enter_total(
-    session: Session,
-    unit: Unit,
-    period: str,
-    total,
-    user: User,
-    note: str | None = None,
-    *,
-    now: datetime | None = None,
-) -> ReportedTotal:
-    """A commune's own count of its children for a month ("2026-12") or a week ("2026-W49"):
-    a new row, never an update. Raises ReportError (nothing written) for a role that may not
-    enter totals, a unit outside the user's scope, a district or province (its (3) is the sum
-    of its communes), an unreadable period or a count that is not a non-negative integer."""
-    if not can(user.role, "enter_totals"):
-        raise ReportError("Bạn không có quyền nhập tổng số trẻ em.")
-    if not _in_scope(user, unit):
-        raise ReportError("Đơn vị này không thuộc phạm vi của bạn.")
-    if session.scalar(select(func.count()).select_from(Unit).where(Unit.parent_id == unit.id)):
-        raise ReportError(
-            "Tổng số trẻ em được nhập cho từng xã/phường; số của cấp trên là tổng các xã."
-        )
-    try:
-        period = dom.normal_period(period)
-        value = dom.parse_count(total)
-    except PeriodError as exc:
-        raise ReportError(str(exc)) from exc
-    note = (note or "").strip() or None
-    row = ReportedTotal(
-        unit_id=unit.id,
-        period=period,
-        period_start=dom.period_start(period),
-        total=value,
-        entered_by_id=user.id,
-        entered_at=now or utcnow(),
-        note=note,
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 # --------------------------------------------------------------------------- the cut-off
@@ -337,24 +251,38 @@ def week_cutoff(session: Session, unit: Unit, week: str, zone_name: str = DEFAUL
 # --------------------------------------------------------------------------- freezing
 
 
-def _snapshots(session: Session, unit_ids: list[int], week: str) -> dict:
-    """The week's snapshots of these communes, {unit_id: row} (plain rows with the snapshot's
+def _snapshots(session: Session, unit_ids: list[int], week: str, person_kind: str = "child"):
+    """The week's snapshots of one kind of these communes, {unit_id: row} (plain rows with the
+    snapshot's
     unit_id, reported, in_software, cleaned, frozen_at: a province's 500 are read on every
     dashboard request, without building ORM objects)."""
     out = {}
     cols = (WeekSnapshot.unit_id, WeekSnapshot.reported, WeekSnapshot.in_software,
             WeekSnapshot.cleaned, WeekSnapshot.frozen_at)  # fmt: skip
     for among_ids in among(session, WeekSnapshot.unit_id, unit_ids):
-        for snap in session.execute(select(*cols).where(among_ids, WeekSnapshot.week == week)):
+        stmt = select(*cols).where(
+            among_ids, WeekSnapshot.week == week, WeekSnapshot.person_kind == person_kind
+        )
+        for snap in session.execute(stmt):
             out[snap.unit_id] = snap
     return out
 
 
-def _live(session: Session, unit_ids: list[int], day: date, now: datetime, live=None):
-    """Live figures and the entry in force for these communes (`live`: what counts (4) and (6),
-    ``live_figures`` unless the dashboard passes its cache)."""
-    counts = (live or live_figures)(session, unit_ids)
-    totals = reported_totals(session, unit_ids, day, now)
+def _live(
+    session: Session,
+    unit_ids: list[int],
+    day: date,
+    now: datetime,
+    live=None,
+    person_kind: str = "child",
+):
+    """Live figures and the entry in force for these communes (`live`: what counts the
+    children's (4) and (6), ``live_figures`` unless the dashboard passes its cache)."""
+    if live is not None and person_kind == "child":
+        counts = live(session, unit_ids)
+    else:
+        counts = live_figures(session, unit_ids, person_kind)
+    totals = reported_totals(session, unit_ids, day, now, person_kind)
     return {
         uid: (totals.get(uid), Figures(
             totals[uid].total if uid in totals else None, counts[uid][0], counts[uid][1]))
@@ -365,23 +293,32 @@ def _live(session: Session, unit_ids: list[int], day: date, now: datetime, live=
 def freeze_week(
     session: Session, unit: Unit, week: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
 ) -> int:
-    """Store the week's figures of every commune under `unit` that has none yet (as of `now`,
-    which must be at or after the cut-off). Returns how many snapshots were written: running
-    it twice writes nothing the second time. Another process freezing at the same moment is
-    tolerated (its rows stand, the unique key refuses ours)."""
+    """Store the week's figures of every commune under `unit` that has none yet, for every kind
+    of person (as of `now`, which must be at or after the cut-off). Returns how many communes
+    got snapshots: running it twice writes nothing the second time. Another process freezing
+    at the same moment is tolerated (its rows stand, the unique key refuses ours)."""
     week, cut, day = week_cutoff(session, unit, week, zone_name)
     if now < cut:
         raise ReportError(f"{dom.vn_week(week)} chưa đến giờ chốt số liệu.")
     leaves = _leaf_ids(child_rows(session, unit))
-    frozen = _snapshots(session, leaves, week)
+    written: set[int] = set()
+    for person_kind in PERSON_KINDS:
+        written |= _freeze_kind(session, leaves, week, day, now, person_kind)
+    return len(written)
+
+
+def _freeze_kind(session, leaves, week, day, now, person_kind) -> set[int]:
+    """The snapshots of one kind of the communes without one yet (the communes written)."""
+    frozen = _snapshots(session, leaves, week, person_kind)
     missing = [uid for uid in leaves if uid not in frozen]
     if not missing:
-        return 0
-    live = _live(session, missing, day, now)
+        return set()
+    live = _live(session, missing, day, now, person_kind=person_kind)
     snaps = [
         WeekSnapshot(
             unit_id=uid,
             week=week,
+            person_kind=person_kind,
             reported=fig.reported,
             reported_total_id=entry.id if entry else None,
             in_software=fig.in_software,
@@ -395,8 +332,8 @@ def freeze_week(
             session.add_all(snaps)
             session.flush()
     except IntegrityError:
-        return 0
-    return len(snaps)
+        return set()
+    return {s.unit_id for s in snaps}
 
 
 # --------------------------------------------------------------------------- the tables
@@ -410,19 +347,22 @@ def weekly_report(
     now: datetime,
     zone_name: str = DEFAULT_ZONE,
     live=None,
+    person_kind: str = "child",
 ) -> WeeklyReport:
-    """The weekly table of a unit. A frozen week is read from its snapshots only (as of the
-    freeze); an open week, or a closed one not frozen yet, is counted live as of `now`. Never
-    writes. The restatements are those of the week before (see :func:`restatements`)."""
+    """The weekly table of a unit for one kind of person (children unless asked). A frozen
+    week is read from its snapshots only (as of the freeze); an open week, or a closed one not
+    frozen yet, is counted live as of `now`. Never writes. The restatements are those of the
+    week before (see :func:`restatements`)."""
+    check_kind(person_kind)
     week, cut, day = week_cutoff(session, unit, week, zone_name)
     rows = child_rows(session, unit)
     leaves = _leaf_ids(rows)
     closed = now >= cut
-    snaps = _snapshots(session, leaves, week) if closed else {}
+    snaps = _snapshots(session, leaves, week, person_kind) if closed else {}
     figures = {uid: Figures(s.reported, s.in_software, s.cleaned) for uid, s in snaps.items()}
     unfrozen = [uid for uid in leaves if uid not in snaps]
     if unfrozen:
-        live_rows = _live(session, unfrozen, day, now, live)
+        live_rows = _live(session, unfrozen, day, now, live, person_kind)
         figures.update({uid: fig for uid, (_e, fig) in live_rows.items()})
     frozen = closed and not unfrozen and bool(leaves)
     as_of = max(s.frozen_at for s in snaps.values()) if frozen else now
@@ -439,7 +379,8 @@ def weekly_report(
         frozen=frozen,
         rows=rows,
         total=dom.total(figures[uid] for uid in leaves),
-        restatements=restatements(session, unit, rows, week, as_of, zone_name),
+        restatements=restatements(session, unit, rows, week, as_of, zone_name, person_kind),
+        person_kind=person_kind,
     )
 
 
@@ -450,6 +391,7 @@ def restatements(
     week: str,
     as_of: datetime,
     zone_name: str = DEFAULT_ZONE,
+    person_kind: str = "child",
 ) -> list[Restatement]:
     """What is known at `as_of` that changes the frozen figures of the week before `week`.
 
@@ -460,12 +402,12 @@ def restatements(
     (6)): the week counted it twice. The snapshot itself is never changed."""
     previous = dom.shift_week(week, -1)
     leaf_rows = {r.unit.id: r.unit for r in rows if not r.is_group}
-    snaps = _snapshots(session, list(leaf_rows), previous)
+    snaps = _snapshots(session, list(leaf_rows), previous, person_kind)
     if not snaps:
         return []
     _w, _cut, day = week_cutoff(session, unit, previous, zone_name)  # the rows' province's
-    now_totals = reported_totals(session, list(snaps), day, as_of)
-    dupes = _duplicates_since(session, snaps, as_of)
+    now_totals = reported_totals(session, list(snaps), day, as_of, person_kind)
+    dupes = _duplicates_since(session, snaps, as_of, person_kind)
     out: list[Restatement] = []
     for uid in sorted(snaps, key=lambda u: leaf_rows[u].code):
         snap, name = snaps[uid], leaf_rows[uid].name
@@ -483,7 +425,9 @@ def restatements(
     return out
 
 
-def _duplicates_since(session: Session, snaps: dict, as_of: datetime) -> dict[int, tuple[int, int]]:
+def _duplicates_since(
+    session: Session, snaps: dict, as_of: datetime, person_kind: str = "child"
+) -> dict[int, tuple[int, int]]:
     """Per commune: records marked duplicates after its snapshot and by `as_of` that the
     snapshot counted in (4), and of them in (6)."""
     since = min(s.frozen_at for s in snaps.values())
@@ -502,6 +446,7 @@ def _duplicates_since(session: Session, snaps: dict, as_of: datetime) -> dict[in
             .join(PersonEvent, PersonEvent.person_id == Person.id)
             .where(
                 among_ids,
+                Person.kind == person_kind,
                 Person.software_facts.is_not(None),
                 PersonEvent.field == "status",
                 PersonEvent.new_value == "duplicate",
@@ -523,7 +468,13 @@ def _duplicates_since(session: Session, snaps: dict, as_of: datetime) -> dict[in
 
 
 def monthly_report(
-    session: Session, unit: Unit, month: str, *, now: datetime, zone_name: str = DEFAULT_ZONE
+    session: Session,
+    unit: Unit,
+    month: str,
+    *,
+    now: datetime,
+    zone_name: str = DEFAULT_ZONE,
+    person_kind: str = "child",
 ) -> WeeklyReport:
     """The monthly summary: the table of the month's last frozen reporting week (the weeks
     whose cut-off day is in the month). A month still in progress (the cut-off of its last week
@@ -531,6 +482,7 @@ def monthly_report(
     (``through``: "tính đến ngày …", never labelled with a week still to come); a closed month
     with none frozen reads its last week (counted live as of now until it is frozen).
     ReportError for a month that has not begun."""
+    check_kind(person_kind)
     try:
         month = dom.normal_month(month)
     except PeriodError as exc:
@@ -544,13 +496,18 @@ def monthly_report(
     chosen = weeks[-1]
     for week in reversed(weeks):
         _w, cut, _day = week_cutoff(session, unit, week, zone_name)
-        if now >= cut and leaves and len(_snapshots(session, leaves, week)) == len(leaves):
+        frozen = _snapshots(session, leaves, week, person_kind) if now >= cut else {}
+        if leaves and len(frozen) == len(leaves):
             chosen = week
             break
     else:
         if now < dom.cutoff(chosen, weekday, hour, zone_name):  # the month is in progress
             week = dom.week_of_cutoff(now, weekday, hour, zone_name)
-            report = weekly_report(session, unit, week, now=now, zone_name=zone_name)
+            report = weekly_report(
+                session, unit, week, now=now, zone_name=zone_name, person_kind=person_kind
+            )
             return replace(report, kind="monthly", period=month, through=today)
-    report = weekly_report(session, unit, chosen, now=now, zone_name=zone_name)
+    report = weekly_report(
+        session, unit, chosen, now=now, zone_name=zone_name, person_kind=person_kind
+    )
     return replace(report, kind="monthly", period=month)

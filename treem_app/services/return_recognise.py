@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from ..domain.formatting import vn_number
 from ..files.return_read import COLUMN_LETTERS, FIXED, FIXED_HEADINGS, ReturnedSheet
+from ..files.return_sheet import RELATION_HEADINGS
 from ..files.xlsx_write import safe_text
 from ..models import Batch, BatchRow
 
 MAX_PROBLEMS = 12  # a refusal names this many places, then counts the rest
 
 
-def _expected(row: BatchRow) -> dict[str, str]:
-    snap = row.snapshot
+def _expected(row: BatchRow, kind: str = "child") -> dict[str, str]:
+    """The fixed cells of a row as issued; the "relation" column shows the parents of a child,
+    the allowance category of a beneficiary (``services.batches.document_for``)."""
+    snap = dict(row.snapshot)
+    snap["relation"] = snap.get("allowance_category" if kind == "beneficiary" else "guardians")
     out = {"row_key": row.row_key or "", "position": str(row.position)}
     for attr in FIXED:
         if attr not in out:
@@ -37,7 +41,9 @@ def recognise(batch: Batch, sheet: ReturnedSheet, rows: list[BatchRow]) -> list[
     if sheet.keys != wanted:
         return ["Phần nhận dạng ẩn của tệp đã bị sửa: không thể đối chiếu các dòng."]
     problems: list[str] = []
-    expected = [_expected(r) for r in rows]
+    kind = batch.person_kind or "child"
+    expected = [_expected(r, kind) for r in rows]
+    titles = FIXED_HEADINGS | {"relation": RELATION_HEADINGS.get(kind, "")}
     keys_expected = [e["row_key"] for e in expected]
     keys_found = [r.fixed["row_key"] for r in sheet.rows]
     missing = [k for k in keys_expected if k not in keys_found]
@@ -57,7 +63,7 @@ def recognise(batch: Batch, sheet: ReturnedSheet, rows: list[BatchRow]) -> list[
         return problems
     if len(keys_found) != len(keys_expected):
         problems.append(
-            f"Tệp có {len(keys_found)} dòng trẻ em, danh sách có {len(keys_expected)}: "
+            f"Tệp có {len(keys_found)} dòng, danh sách có {len(keys_expected)}: "
             "có dòng bị nhân đôi."
         )
         return problems
@@ -73,7 +79,7 @@ def recognise(batch: Batch, sheet: ReturnedSheet, rows: list[BatchRow]) -> list[
                 continue
             problems.append(
                 f"Dòng {found.excel_row}, ô {COLUMN_LETTERS[attr]}{found.excel_row} "
-                f"({FIXED_HEADINGS[attr]}): «{found.fixed[attr]}» khác «{want[attr]}» "
+                f"({titles[attr]}): «{found.fixed[attr]}» khác «{want[attr]}» "
                 "trong danh sách đã ký."
             )
     return problems

@@ -42,32 +42,33 @@ class ChangeItem:
     entered_by: User | None
 
 
-def _where(query, unit: Unit, only: str):
+def _where(query, unit: Unit, only: str, kind: str | None = None):
     states = (PENDING,) if only == "not_entered" else (PENDING, ENTERED)
     query = query.where(
         Person.unit_id == unit.id,
         Person.sync_state.in_(states),
         Person.status.not_in(INACTIVE_STATUSES),
     )
+    if kind is not None:  # one kind of person (vocabulary.PERSON_KINDS); None: every kind
+        query = query.where(Person.kind == kind)
     if only == "police":
         query = query.where(Person.id_source == "police")
     return query
 
 
-def change_query(unit: Unit, only: str = "all") -> Select:
-    """The commune's records to type into the software, by hamlet then national key."""
+def change_query(unit: Unit, only: str = "all", kind: str | None = None) -> Select:
+    """The commune's records (of one kind when given) to type into the software, by hamlet
+    then national key."""
     if only not in FILTERS:
         only = "all"
-    return _where(select(Person), unit, only).order_by(
+    return _where(select(Person), unit, only, kind).order_by(
         Person.hamlet, Person.national_key.is_(None), Person.national_key, Person.id
     )
 
 
-def change_counts(session: Session, unit: Unit) -> dict[str, int]:
-    return {
-        only: session.scalar(_where(select(func.count()).select_from(Person), unit, only)) or 0
-        for only in FILTERS
-    }
+def change_counts(session: Session, unit: Unit, kind: str | None = None) -> dict[str, int]:
+    count = select(func.count()).select_from(Person)
+    return {only: session.scalar(_where(count, unit, only, kind)) or 0 for only in FILTERS}
 
 
 # The report columns (SPEC section 1), defined once here and used everywhere:
@@ -75,20 +76,25 @@ def change_counts(session: Session, unit: Unit) -> dict[str, int]:
 #     came with (or was confirmed by) an imported export;
 # (6) "Đã làm sạch": of those, one whose facts in the software are treem's (synced) and clean
 #     in treem (a verified ID number, no open error).
-def in_software():
-    return (Person.software_facts.is_not(None)) & Person.status.not_in(INACTIVE_STATUSES)
+# A report is of one kind of person (``vocabulary.PERSON_KINDS``): `kind` narrows the columns
+# to it (None: every kind, as step 4's own counts read them).
+def in_software(kind: str | None = None):
+    held = (Person.software_facts.is_not(None)) & Person.status.not_in(INACTIVE_STATUSES)
+    return held if kind is None else (Person.kind == kind) & held
 
 
-def cleaned():
-    return in_software() & (Person.sync_state == sync.SYNCED) & (Person.status == "clean")
+def cleaned(kind: str | None = None):
+    return in_software(kind) & (Person.sync_state == sync.SYNCED) & (Person.status == "clean")
 
 
-def progress_counts(session: Session, unit_ids: list[int]) -> dict[str, int]:
-    """Columns (4) and (6) for these units."""
+def progress_counts(
+    session: Session, unit_ids: list[int], kind: str | None = None
+) -> dict[str, int]:
+    """Columns (4) and (6) for these units (of one kind of person when `kind` is given)."""
     base = select(func.count()).select_from(Person).where(Person.unit_id.in_(unit_ids))
     return {
-        "in_software": session.scalar(base.where(in_software())) or 0,
-        "cleaned": session.scalar(base.where(cleaned())) or 0,
+        "in_software": session.scalar(base.where(in_software(kind))) or 0,
+        "cleaned": session.scalar(base.where(cleaned(kind))) or 0,
     }
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
 from ..models import Person
 from ..services import job_runs
@@ -38,6 +39,12 @@ def _only() -> str:
     return only if only in sync.FILTERS else "all"
 
 
+def _kind() -> str | None:
+    """The kind of persons shown (``?kind=child|beneficiary``); None: every kind."""
+    kind = request.values.get("kind") or None
+    return kind if kind in PERSON_KINDS else None
+
+
 def group_by_hamlet(items: list[sync.ChangeItem], previous_hamlet: str | None) -> list[HamletGroup]:
     """The page's items under a heading per hamlet (they come ordered by hamlet)."""
     groups = []
@@ -51,13 +58,13 @@ def group_by_hamlet(items: list[sync.ChangeItem], previous_hamlet: str | None) -
 @permission_required("sync_software")
 def index():
     unit = current_user.unit
-    only = _only()
-    counts = sync.change_counts(db.session, unit)
+    only, kind = _only(), _kind()
+    counts = sync.change_counts(db.session, unit, kind)
     total = counts.get(only, 0)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     offset = (page - 1) * PAGE_SIZE
-    query = sync.change_query(unit, only).options(selectinload(Person.entered_by))
+    query = sync.change_query(unit, only, kind).options(selectinload(Person.entered_by))
     persons = list(db.session.scalars(query.offset(offset).limit(PAGE_SIZE)))
     previous = None
     if offset and persons:
@@ -70,6 +77,8 @@ def index():
         groups=group_by_hamlet(items, previous),
         filters=sync.FILTERS,
         only=only,
+        kind=kind,
+        person_kinds=PERSON_KINDS,
         counts=counts,
         total=total,
         page=page,
@@ -112,8 +121,9 @@ def entered(person_id: int):
 @once
 def sheet():
     """Print the work sheet of the current filter (a background job, like the visit sheets)."""
-    only = _only()
-    run = job_runs.record(db.session, "change_sheet", current_user.unit, current_user, [only])
+    only, kind = _only(), _kind()
+    args = [only] if kind is None else [only, kind]
+    run = job_runs.record(db.session, "change_sheet", current_user.unit, current_user, args)
     db.session.commit()
     start_job(run)
     return redirect(url_for("jobs.show", run_id=run.id))

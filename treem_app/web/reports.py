@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 
 from .. import clock
 from ..domain import reports as dom
+from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
 from ..models import ReportFile, Unit
 from ..models._common import utcnow
@@ -47,6 +48,7 @@ def index():
         cutoff_label=f"{dom.WEEKDAYS[weekday]} {hour:02d}:00",
         vn_week=dom.vn_week,
         vn_month=dom.vn_month,
+        person_kinds=PERSON_KINDS,
     )
 
 
@@ -61,10 +63,12 @@ def build():
     try:
         fmt = request.form.get("format", "")
         kind, period, fmt = report_files.normal_request(kind, period, fmt)
+        person_kind = svc.check_kind(request.form.get("person_kind") or "child")
     except svc.ReportError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("reports.index"))
-    run = job_runs.record(db.session, "report_file", unit, current_user, [kind, period, fmt])
+    args = [kind, period, fmt, person_kind]
+    run = job_runs.record(db.session, "report_file", unit, current_user, args)
     db.session.commit()
     start_job(run)
     return redirect(url_for("jobs.show", run_id=run.id))
