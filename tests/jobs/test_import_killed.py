@@ -6,9 +6,6 @@ event or open finding written twice."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 from rq.job import Job
@@ -20,7 +17,7 @@ from treem_app.queue import INTERRUPTED_MESSAGE, recover_interrupted
 
 from .. import exports
 from ..web.test_imports import upload
-from .test_ingest_killed import ROOT, kill_all
+from .test_ingest_killed import kill_all, start_worker
 
 ROWS = 3000
 WRITING = ("Đang lưu hồ sơ mới", "Đang cập nhật kết quả rà soát")
@@ -85,21 +82,7 @@ def test_a_worker_killed_mid_import_is_recovered_and_the_rerun_applies_once(
     assert clean[0] == ROWS and clean[1] >= ROWS and clean[2] > 0
 
     imp, form, job = start_import(post, exports.export_bytes(tree["a"], rows), "a.xlsx", tree["a"])
-    env = dict(
-        os.environ,
-        DATABASE_URL=test_config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=test_config["REDIS_URL"],
-        SECRET_KEY=test_config["SECRET_KEY"],
-        TREEM_FILES_DIR=test_config["TREEM_FILES_DIR"],
-    )
-    worker = subprocess.Popen(
-        [sys.executable, str(ROOT / "worker.py"), "--burst", "--queues", "imports"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = start_worker(test_config, "imports")
     rq_job = Job.fetch(job.rq_job_id, connection=redis)
     deadline = time.monotonic() + 120
     try:

@@ -62,6 +62,27 @@ def kill_all(pid: int) -> None:
     os.killpg(pid, signal.SIGKILL)
 
 
+def start_worker(test_config: dict, queues: str, **extra_env: str) -> subprocess.Popen:
+    """A real RQ worker process (burst) on the test's database, Redis and files folder, in a
+    process group of its own (for kill_all)."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=test_config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=test_config["REDIS_URL"],
+        SECRET_KEY=test_config["SECRET_KEY"],
+        TREEM_FILES_DIR=test_config["TREEM_FILES_DIR"],
+        **extra_env,
+    )
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "worker.py"), "--burst", "--queues", queues],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def queue_sheet(app, batch, path, user):
     files = Path(app.config["TREEM_FILES_DIR"])
     data = path.read_bytes()
@@ -85,21 +106,7 @@ def test_a_killed_worker_leaves_nothing_half_applied(
     path = fill(sheet, tmp_path / "back.xlsx", answers)
     ret, run = queue_sheet(app, batch, path, officer)
 
-    env = dict(
-        os.environ,
-        DATABASE_URL=test_config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=test_config["REDIS_URL"],
-        SECRET_KEY=test_config["SECRET_KEY"],
-        TREEM_FILES_DIR=test_config["TREEM_FILES_DIR"],
-    )
-    worker = subprocess.Popen(
-        [sys.executable, str(ROOT / "worker.py"), "--burst", "--queues", "imports"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = start_worker(test_config, "imports")
     job = Job.fetch(run.rq_job_id, connection=redis)
     deadline = time.monotonic() + 120
     try:

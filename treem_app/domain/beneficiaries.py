@@ -18,14 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import unicodedata
 from collections.abc import Mapping
 
 from treem_app.domain._reference import read_csv
 from treem_app.domain.dates import out_of_scope
 from treem_app.domain.findings import Finding, Rule, finding
 from treem_app.domain.matching import reimport_weak_keys, weak_merge_keys
-from treem_app.domain.names import normalize_name, normalize_text
+from treem_app.domain.names import fold, normalize_name, normalize_text
 
 CHILD, BENEFICIARY = "child", "beneficiary"
 
@@ -37,17 +36,6 @@ BENEFICIARY_FIELDS: tuple[str, ...] = (
     "current_residence",
     "permanent_residence",
 )
-
-_SPACE = re.compile(r"[^0-9a-z]+")
-
-
-def fold(text: object) -> str:
-    """Lower case, no diacritics ('đ' -> 'd'), punctuation as single spaces."""
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFD", str(text).lower().replace("đ", "d"))
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    return _SPACE.sub(" ", s).strip()
 
 
 @functools.cache

@@ -265,3 +265,16 @@ def names_equal(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
     return normalize_name(a)[0] == normalize_name(b)[0]
+
+
+_FOLD_SPACE = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: object) -> str:
+    """A text for matching headers and category names: lower case, no diacritics ('đ' -> 'd'),
+    punctuation and spaces as single spaces."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFD", str(text).lower().replace("đ", "d"))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return _FOLD_SPACE.sub(" ", s).strip()

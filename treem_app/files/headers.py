@@ -13,7 +13,6 @@ Matching works on a folded form: lower case, no diacritics (đ -> d), punctuatio
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
 
 # FIELDS: the canonical fields, in the order the mapping form lists them.
 from ..domain.findings import FIELDS as FIELDS
+from ..domain.names import fold
 
 # The domain's labels, but as an export's columns are known to officers.
 FIELD_LABELS = {f: DOMAIN_FIELD_LABELS[f] for f in (*FIELDS, *BENEFICIARY_FIELDS)} | {
@@ -49,17 +49,6 @@ REQUIRED = ("full_name", "dob")
 MIN_FIELDS = 3
 # How far down a sheet the header is looked for (title rows, blank rows, notes).
 SCAN_ROWS = 40
-
-_SPACE = re.compile(r"[^0-9a-z]+")
-
-
-def fold(text: object) -> str:
-    """Fold a header for matching: lower case, no diacritics, 'đ' -> 'd', words split by spaces."""
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFD", str(text).lower().replace("đ", "d"))
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    return _SPACE.sub(" ", s).strip()
 
 
 # Whole-header aliases (folded) for the short sub-headers of two-row headers.
