@@ -25,6 +25,19 @@ TEST_PASSWORD = "mat-khau-thu-123"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def pytest_collection_modifyitems(config, items):
+    """TREEM_TEST_DATABASE_ONLY=1 (CI's PostgreSQL run, beside the whole suite on SQLite): only
+    the tests that use the database (the `app` fixture, directly or through another); the
+    others (the domain, file formats, the structure checks) touch no database and already ran."""
+    if os.environ.get("TREEM_TEST_DATABASE_ONLY") != "1":
+        return
+    keep = [item for item in items if "app" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "app" not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 def _redis_url(tmp_path_factory) -> tuple[str, object]:
     url = os.environ.get("TREEM_TEST_REDIS_URL")
     if url:

@@ -108,7 +108,8 @@ def test_officer_ticks_records_with_the_keyboard(make, page, browser, live_serve
 
     page.reload()
     assert page.locator(f"#{ids[0]}").is_checked() and not page.locator(f"#{ids[2]}").is_checked()
-    assert "Chưa nhập vào phần mềm (2)" in page.locator("nav.tabs").inner_text()
+    filters = page.get_by_role("navigation", name="Lọc hồ sơ")
+    assert "Chưa nhập vào phần mềm (2)" in filters.inner_text()
 
     # 200 % zoom: the same page in half the CSS pixels, twice the density.
     zoomed = browser.new_context(

@@ -68,6 +68,7 @@ def test_reporter_enters_a_total_and_builds_a_report_by_keyboard(make, page, scr
     page.goto("/reports")
     page.get_by_label("Đơn vị").focus()
     page.keyboard.press("Tab")  # weekly (checked)
+    page.keyboard.press("Tab")  # children (checked)
     page.keyboard.press("Tab")  # the week
     assert active_id(page, "build-week") == "build-week"
     page.get_by_role("button", name="Lập báo cáo").focus()

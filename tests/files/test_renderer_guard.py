@@ -21,7 +21,7 @@ PARENT = textwrap.dedent(
     from treem_app.files.batch_pdf import renderer_guard
 
     def work(_):
-        print(os.getpid(), flush=True)
+        os.write(1, f"{os.getpid()}\\n".encode())  # one write: the two lines never interleave
         time.sleep(120)
 
     pool = ProcessPoolExecutor(2, mp_context=get_context("fork"), initializer=renderer_guard,

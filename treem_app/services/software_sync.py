@@ -66,6 +66,15 @@ def change_query(unit: Unit, only: str = "all", kind: str | None = None) -> Sele
     )
 
 
+def holds_other_kinds(session: Session, unit: Unit) -> bool:
+    """Whether the unit holds records of a kind other than children (beneficiaries): only then
+    do its pages offer a choice of kind (one index probe)."""
+    found = session.scalar(
+        select(Person.id).where(Person.unit_id == unit.id, Person.kind != "child").limit(1)
+    )
+    return found is not None
+
+
 def change_counts(session: Session, unit: Unit, kind: str | None = None) -> dict[str, int]:
     count = select(func.count()).select_from(Person)
     return {only: session.scalar(_where(count, unit, only, kind)) or 0 for only in FILTERS}

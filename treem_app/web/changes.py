@@ -79,6 +79,7 @@ def index():
         only=only,
         kind=kind,
         person_kinds=PERSON_KINDS,
+        show_kinds=kind is not None or sync.holds_other_kinds(db.session, unit),
         counts=counts,
         total=total,
         page=page,
