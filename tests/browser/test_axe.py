@@ -15,6 +15,7 @@ from treem_app.services import findings
 
 from ..batch_helpers import ready_children
 from .conftest import ARTIFACTS
+from .flows import issue_new_list, upload_sample_export
 from .test_login_flow import sign_in
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-4.14.1.min.js"
@@ -77,21 +78,8 @@ def test_officer_pages_have_no_serious_violation(make, axe_page, run_jobs, tmp_p
     found = sweep(page, "/login")
     sign_in(page, officer.username)
     page.wait_for_url("**/home")
-    page.goto("/batches")
-    page.get_by_role("button", name="Lập danh sách mới").click()
-    page.get_by_role("button", name="Khóa và chuyển công an").click()
-    run_jobs()
-    page.locator("#download-pdf").wait_for(timeout=20000)
-    batch = page.url
-    page.goto("/imports")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Tải tệp mẫu").click()
-    sample = tmp_path / download.value.suggested_filename
-    download.value.save_as(sample)
-    page.get_by_label("Tệp xuất").set_input_files(str(sample))
-    page.get_by_role("button", name="Tải lên và kiểm tra cột").click()
-    page.wait_for_url("**/imports/*")
-    imported = page.url
+    batch = issue_new_list(page, run_jobs)
+    imported = upload_sample_export(page, tmp_path)
 
     page.goto("/home")
     paths = menu_paths(page) + [

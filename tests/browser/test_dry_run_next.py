@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from treem_app.extensions import db
 from treem_app.models import ImportRun, Person
 
+from .flows import upload_sample_export
 from .test_login_flow import sign_in
 
 
@@ -21,15 +22,7 @@ def test_officer_dry_runs_then_applies_from_the_top_of_the_summary(
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, officer.username)
     page.wait_for_url("**/home")
-    page.goto("/imports")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Tải tệp mẫu").click()
-    sample = tmp_path / download.value.suggested_filename
-    download.value.save_as(sample)
-    page.get_by_label("Tệp xuất").set_input_files(str(sample))
-    page.get_by_role("button", name="Tải lên và kiểm tra cột").click()
-    page.wait_for_url("**/imports/*")
-    import_url = page.url
+    import_url = upload_sample_export(page, tmp_path)
     page.get_by_role("button", name="Chạy thử (không thay đổi hồ sơ)").click()
     page.wait_for_url("**/jobs/*")
     run_jobs()  # the page keeps polling on its own

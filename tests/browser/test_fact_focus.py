@@ -6,6 +6,7 @@ from datetime import date
 from treem_app.extensions import db
 from treem_app.services import findings
 
+from .flows import upload_sample_export
 from .focus import active_id
 from .test_login_flow import sign_in
 
@@ -124,14 +125,7 @@ def test_changing_a_mapping_select_keeps_the_focus_on_it(make, page, tmp_path):
     officer = make.user("officer", tree["a"])
     sign_in(page, officer.username)
     page.wait_for_url("**/home")
-    page.goto("/imports")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Tải tệp mẫu").click()
-    sample = tmp_path / download.value.suggested_filename
-    download.value.save_as(sample)
-    page.get_by_label("Tệp xuất").set_input_files(str(sample))
-    page.get_by_role("button", name="Tải lên và kiểm tra cột").click()
-    page.wait_for_url("**/imports/*")
+    upload_sample_export(page, tmp_path)
     select = page.get_by_label("Cột C: Họ và tên trẻ")
     select.focus()
     select_id = select.get_attribute("id")

@@ -3,6 +3,7 @@ summary, a record whose name was fixed automatically, and a handover draft (issu
 
 import re
 
+from .flows import upload_sample_export
 from .test_login_flow import sign_in
 
 CODE = re.compile(r"\b[A-Z]{2,}_[A-Z_]+\b")
@@ -17,14 +18,7 @@ def test_an_officer_reads_labels_not_rule_codes(make, page, run_jobs, screenshot
     officer = make.user("officer", tree["a"], full_name="Nguyễn Thị Thu Hà")
     sign_in(page, officer.username)
     page.wait_for_url("**/home")
-    page.goto("/imports")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Tải tệp mẫu").click()
-    sample = tmp_path / download.value.suggested_filename
-    download.value.save_as(sample)
-    page.get_by_label("Tệp xuất").set_input_files(str(sample))
-    page.get_by_role("button", name="Tải lên và kiểm tra cột").click()
-    page.wait_for_url("**/imports/*")
+    upload_sample_export(page, tmp_path)
     page.get_by_role("button", name="Xác nhận và nhập dữ liệu").click()
     page.wait_for_url("**/jobs/*")
     run_jobs()

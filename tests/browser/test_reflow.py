@@ -8,6 +8,7 @@ from treem_app.extensions import db
 from treem_app.services import findings
 
 from ..batch_helpers import ready_children
+from .flows import issue_new_list, upload_sample_export
 from .test_login_flow import sign_in
 
 WIDTH = 640
@@ -50,22 +51,9 @@ def test_main_pages_fit_a_640_px_window(make, page, screenshot, run_jobs, tmp_pa
     page.wait_for_url("**/home")
 
     # an issued batch (its 64-character hash, its verification URL)
-    page.goto("/batches")
-    page.get_by_role("button", name="Lập danh sách mới").click()
-    page.get_by_role("button", name="Khóa và chuyển công an").click()
-    run_jobs()
-    page.locator("#download-pdf").wait_for(timeout=20000)
-    batch_url = page.url
+    batch_url = issue_new_list(page, run_jobs)
     # an uploaded import (its SHA-256, the mapping table)
-    page.goto("/imports")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Tải tệp mẫu").click()
-    sample = tmp_path / download.value.suggested_filename
-    download.value.save_as(sample)
-    page.get_by_label("Tệp xuất").set_input_files(str(sample))
-    page.get_by_role("button", name="Tải lên và kiểm tra cột").click()
-    page.wait_for_url("**/imports/*")
-    import_url = page.url
+    import_url = upload_sample_export(page, tmp_path)
 
     pages = {
         "home": "/home",

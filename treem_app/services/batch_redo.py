@@ -41,7 +41,6 @@ def render_again(session: Session, batch: Batch, *, user: User | None) -> JobRun
     if not documents_missing(batch):
         raise BatchError("Danh sách đã có đủ tệp PDF và tệp trả kết quả.")
     again = job_runs.record(session, "batch_documents", batch.unit, user, [batch.id])
-    batch.job_run_id = again.id
     batch.job_run = again
     session.flush()
     return again

@@ -123,18 +123,19 @@ def check_row(session: Session, batch: Batch, row: BatchRow, pass_no: int) -> Ou
 
 
 def sharing_rows(
-    session: Session, batch: Batch, row: BatchRow, pass_no: int, numbers: set[str | None]
+    batch: Batch, row: BatchRow, entries: dict[int, ReturnEntry], numbers: set[str | None]
 ) -> list[BatchRow]:
-    """The other rows of the pass keyed with one of `numbers` (as cleaned): their live check
-    changes when this row takes or leaves that number."""
+    """The other rows of the pass (`entries`: its drafts, see :func:`drafts`) keyed with one
+    of `numbers` (as cleaned): their live check changes when `row` takes or leaves that
+    number. `row`'s own entry is left out, so the drafts read before saving it will do."""
     wanted = {n for n, ok in map(clean_number, numbers) if n and ok}
     if not wanted:
         return []
-    ids = [
+    ids = {
         e.row_id
-        for e in drafts(session, batch, pass_no).values()
+        for e in entries.values()
         if e.row_id != row.id and clean_number(e.number)[0] in wanted
-    ]
+    }
     return [r for r in batch.rows if r.id in ids]
 
 

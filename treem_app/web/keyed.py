@@ -116,7 +116,8 @@ def check(batch_id: int, pass_no: int, row_id: int):
     _pass(batch, pass_no)
     row = _row(batch, row_id)
     typed = _typed(row.id)
-    before = keyed.keyed_of(keyed.drafts(db.session, batch, pass_no).get(row.id)).number
+    entries = keyed.drafts(db.session, batch, pass_no)  # before this row is saved
+    before = keyed.keyed_of(entries.get(row.id)).number
     try:
         keyed.save(db.session, batch, row, pass_no, typed, user=current_user)
     except ReturnRefused as exc:
@@ -126,7 +127,7 @@ def check(batch_id: int, pass_no: int, row_id: int):
     # A row that shared (or now shares) the number is told at once, not at the next reload.
     others = [
         (other.id, live_message(keyed.check_row(db.session, batch, other, pass_no)))
-        for other in keyed.sharing_rows(db.session, batch, row, pass_no, {before, typed.number})
+        for other in keyed.sharing_rows(batch, row, entries, {before, typed.number})
     ]
     db.session.commit()
     return render("batches/_keyed_message.html", tone=tone, text=text, others=others)
