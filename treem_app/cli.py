@@ -25,7 +25,7 @@ class UserInputError(click.ClickException):
         click.echo(f"Lỗi / Error: {self.format_message()}", err=True)
 
 
-def _unit(code: str) -> Unit:
+def unit_from_code(code: str) -> Unit:
     """The unit with this code (the console sees every unit), or a UserInputError."""
     from .services.access import unit_by_code
 
@@ -105,7 +105,7 @@ def users_create(
     if not password_stdin:
         raise UserInputError("cần --password-stdin (mật khẩu không được ghi trên dòng lệnh)")
     password = sys.stdin.readline().rstrip("\r\n")
-    unit = _unit(unit_code)
+    unit = unit_from_code(unit_code)
     try:
         user = create_user(db.session, name, password, role=role, unit=unit, full_name=full_name)
     except AccountError as exc:
@@ -212,7 +212,7 @@ def roster_import(
         day = date.fromisoformat(screening_date) if screening_date else clock.today()
     except ValueError as exc:
         raise UserInputError("--screening-date phải có dạng YYYY-MM-DD") from exc
-    unit = _unit(unit_code)
+    unit = unit_from_code(unit_code)
     if unit.children:
         raise UserInputError(
             f"không nhập được vào {unit.name} ({unit_code}): chỉ nhập vào xã/phường"
@@ -290,7 +290,7 @@ def batch_create(unit_code: str, as_json: bool, kind: str) -> None:
 
     from .services.batches import BatchError, create_draft
 
-    unit = _unit(unit_code)
+    unit = unit_from_code(unit_code)
     try:
         limit = current_app.config["TREEM_MAX_BATCH_ROWS"]
         created = create_draft(
@@ -437,7 +437,7 @@ def export_cleaned(unit_code: str, out_file: Path, since: str | None) -> None:
         raise UserInputError("--out phải là tệp .xlsx")
     if out_file.parent.exists() and not out_file.parent.is_dir():
         raise UserInputError(f"{out_file.parent} không phải là thư mục")
-    unit = _unit(unit_code)
+    unit = unit_from_code(unit_code)
     if unit.children:
         raise UserInputError(f"{unit.name} ({unit_code}) không phải xã/phường")
     try:
@@ -500,7 +500,7 @@ def report_weekly(unit_code: str, week: str, out_file: Path, kind: str) -> None:
         week = dom.normal_week(week)
     except dom.PeriodError as exc:
         raise UserInputError(str(exc)) from exc
-    unit = _unit(unit_code)
+    unit = unit_from_code(unit_code)
     now = utcnow()
     if dom.week_bounds(week)[0] > clock.today():
         raise UserInputError(f"{dom.vn_week(week)} chưa bắt đầu")
@@ -531,7 +531,7 @@ def report_monthly(unit_code: str, month: str, out_file: Path, kind: str) -> Non
         month = dom.normal_month(month)
     except dom.PeriodError as exc:
         raise UserInputError(str(exc)) from exc
-    unit = _unit(unit_code)
+    unit = unit_from_code(unit_code)
     if dom.month_bounds(month)[0] > clock.today():
         raise UserInputError(f"{dom.vn_month(month)} chưa bắt đầu")
     now = utcnow()
@@ -556,7 +556,7 @@ def campaign_show(unit_code: str, as_json: bool) -> None:
     from .services.campaigns import campaign_for
     from .services.progress_board import leaf_ids_under
 
-    unit = _unit(unit_code)
+    unit = unit_from_code(unit_code)
     followed = campaign_for(db.session, unit)
     ids = leaf_ids_under(db.session, unit)
     communes = db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.code)).all()

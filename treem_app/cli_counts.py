@@ -8,18 +8,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .cli import UserInputError, main
+from .cli import main, unit_from_code
 from .extensions import db
-from .models import Unit
-
-
-def _unit_of(code: str) -> Unit:
-    from .services.access import unit_by_code
-
-    unit = unit_by_code(db.session, None, code)
-    if unit is None:
-        raise UserInputError(f"không có đơn vị mã {code}")
-    return unit
 
 
 @main.group()
@@ -40,7 +30,9 @@ def counts_rebuild(unit_code: str | None, check: bool) -> None:
     if db.session.connection().dialect.name != "postgresql":
         click.echo("Trên SQLite, số đếm được tính trực tiếp từ hồ sơ; không cần đếm lại.", err=True)
         return
-    unit_ids = list(db.session.scalars(subtree_ids(_unit_of(unit_code)))) if unit_code else None
+    unit_ids = (
+        list(db.session.scalars(subtree_ids(unit_from_code(unit_code)))) if unit_code else None
+    )
     if check:
         wrong = mismatches(db.session.connection(), unit_ids)
         for key, kept, live in wrong[:20]:
