@@ -12,6 +12,7 @@ Each reminder is a few COUNTs over the user's commune or subtree, never a load o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -24,8 +25,8 @@ from ..domain.batch_states import BatchState
 from ..domain.formatting import DEFAULT_ZONE, vn_date, vn_number, zone
 from ..models import Batch, Campaign, ReportFile, Unit, User, WeekSnapshot
 from .access import scoped, subtree_ids
-from .batches import ready_persons_query
 from .campaigns import campaign_for
+from .waiting_work import Waiting, batches, ready_records
 
 HANDED = (BatchState.ISSUED.value, BatchState.PARTLY_RETURNED.value)
 
@@ -52,8 +53,15 @@ def _campaign(session: Session, user: User, today: date) -> Campaign | None:
     return campaign
 
 
-def handover_missing(session: Session, user: User, schedule: dom.Schedule, today: date):
-    """The week's list not handed over yet, on or after the handover day (None otherwise)."""
+def handover_missing(
+    session: Session,
+    user: User,
+    schedule: dom.Schedule,
+    today: date,
+    waiting: Mapping[str, Waiting] | None = None,
+):
+    """The week's list not handed over yet, on or after the handover day (None otherwise).
+    ``waiting``: the home's counts (services.waiting_work), when the caller has them."""
     handover = schedule.handover_day(today)
     if today < handover:
         return None
@@ -65,14 +73,12 @@ def handover_missing(session: Session, user: User, schedule: dom.Schedule, today
     )
     if handed:
         return None
-    ready = session.scalar(
-        ready_persons_query(user.unit).order_by(None).with_only_columns(func.count())
-    )
-    drafts = session.scalar(
-        scoped(user, Batch)
-        .where(Batch.state == BatchState.DRAFT.value)
-        .with_only_columns(func.count(Batch.id))
-    )
+    if waiting is None:
+        waiting = {
+            "ready_records": ready_records(session, user),
+            "batches_draft": batches(session, user, BatchState.DRAFT),
+        }
+    ready, drafts = waiting["ready_records"].count, waiting["batches_draft"].count
     if not ready and not drafts:
         return None
     what = []
@@ -184,10 +190,16 @@ def monthly_missing(session: Session, user: User, schedule: dom.Schedule, today:
 
 
 def reminders(
-    session: Session, user: User, *, now: datetime, today: date, zone_name: str = DEFAULT_ZONE
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    today: date,
+    zone_name: str = DEFAULT_ZONE,
+    waiting: Mapping[str, Waiting] | None = None,
 ) -> list[Reminder]:
     """The user's reminders from the deadlines of the campaign the user's unit follows (none
-    while no phase of it runs)."""
+    while no phase of it runs); ``waiting``: the home's counts, not counted again."""
     if user.role not in ("officer", "reporter"):
         return []
     campaign = _campaign(session, user, today)
@@ -196,7 +208,7 @@ def reminders(
     schedule = campaign.schedule
     if user.role == "officer":
         found = [
-            handover_missing(session, user, schedule, today),
+            handover_missing(session, user, schedule, today, waiting),
             returns_overdue(session, user, schedule, today),
         ]
     else:

@@ -101,10 +101,9 @@ def _item(key: str, waiting: Waiting) -> Item:
     return Item(key, kind.label, waiting.count, url, kind.tone)
 
 
-def waiting_groups(user, with_errors: int | None = None) -> list[tuple[str | None, list[Item]]]:
+def waiting_groups(user, counts: dict) -> list[tuple[str | None, list[Item]]]:
     """The home's "Việc cần làm": (group heading, items), every kind with its count
-    (``with_errors``: the records with errors already counted, see waiting_work)."""
-    counts = waiting_work(db.session, user, clock.today(), with_errors=with_errors)
+    (``counts``: services.waiting_work's)."""
     groups = GROUPS.get(user.role, ((None, tuple(counts)),))
     return [(title, [_item(k, counts[k]) for k in keys]) for title, keys in groups]
 
@@ -128,16 +127,23 @@ def home():
         if user.role in ("police", "officer")
         else []
     )
+    # A reporter's records with errors are the subtree's, counted above.
+    with_errors = counts.with_errors if user.role == "reporter" else None
+    waiting = waiting_work(db.session, user, clock.today(), with_errors=with_errors)
     return render_template(
         f"home/{user.role}.html",
         counts=counts,
         children=children,
         recent_jobs=recent_jobs,
         batches=batches,
-        # A reporter's records with errors are the subtree's, counted above.
-        waiting=waiting_groups(user, counts.with_errors if user.role == "reporter" else None),
+        waiting=waiting_groups(user, waiting),
         reminders=reminders(
-            db.session, user, now=clock.now(), today=clock.today(), zone_name=clock.zone_name()
+            db.session,
+            user,
+            now=clock.now(),
+            today=clock.today(),
+            zone_name=clock.zone_name(),
+            waiting=waiting,
         ),
     )
 
