@@ -52,36 +52,25 @@ def _live(unit_ids: list[int] | None) -> str:
 
 def fold(session: Session) -> int:
     """Move the appended changes into the counts' rows (one row per key); returns how many
-    changes were moved. Readers see the same numbers before and after. On PostgreSQL the
-    changes are deleted and added in one statement (changes of transactions still running are
+    changes were moved. Readers see the same numbers before and after. The changes are
+    deleted and added in one statement (changes of transactions still running are
     not visible and stay for the next fold); a fold already running makes this one do
     nothing. Flushes, never commits."""
     session.flush()
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        if not conn.execute(text(f"SELECT pg_try_advisory_xact_lock({FOLD_LOCK})")).scalar():
-            return 0
-        return conn.execute(
-            text(
-                f"WITH moved AS (DELETE FROM queue_count_changes RETURNING {COLUMNS}), "
-                f"summed AS (INSERT INTO queue_counts AS c ({COLUMNS}) "
-                f"SELECT {KEY}, sum(persons) FROM moved GROUP BY {KEY} "
-                f"ON CONFLICT ({KEY}) DO UPDATE SET persons = c.persons + excluded.persons) "
-                "SELECT count(*) FROM moved"
-            )
-        ).scalar_one()
-    # SQLite: one writer at a time; the insert takes the write lock before the delete.
-    moved = conn.execute(select(func.count()).select_from(queue_count_changes)).scalar_one()
-    if moved:
-        conn.execute(
-            text(
-                f"INSERT INTO queue_counts ({COLUMNS}) "
-                f"SELECT {KEY}, sum(persons) FROM queue_count_changes WHERE true GROUP BY {KEY} "
-                f"ON CONFLICT ({KEY}) DO UPDATE SET persons = persons + excluded.persons"
-            )
+    if conn.dialect.name != "postgresql":
+        return 0  # the counts are kept on PostgreSQL only (migration 0026): nothing to move
+    if not conn.execute(text(f"SELECT pg_try_advisory_xact_lock({FOLD_LOCK})")).scalar():
+        return 0
+    return conn.execute(
+        text(
+            f"WITH moved AS (DELETE FROM queue_count_changes RETURNING {COLUMNS}), "
+            f"summed AS (INSERT INTO queue_counts AS c ({COLUMNS}) "
+            f"SELECT {KEY}, sum(persons) FROM moved GROUP BY {KEY} "
+            f"ON CONFLICT ({KEY}) DO UPDATE SET persons = c.persons + excluded.persons) "
+            "SELECT count(*) FROM moved"
         )
-        conn.execute(queue_count_changes.delete())
-    return moved
+    ).scalar_one()
 
 
 def rebuild(session: Session, unit_ids: list[int] | None = None) -> int:
