@@ -367,7 +367,26 @@ class BoardCache:
         self.store = store
         self._boards: dict[tuple, tuple[float, Board]] = {}
         self._building: dict[tuple, threading.Lock] = {}
+        self._small: dict[tuple, tuple[float, object]] = {}  # see kept()
         self._lock = threading.Lock()
+
+    def kept(self, key: tuple, compute, keep=lambda value: True):
+        """A small value (a province's cut-off, "no failed report runs") kept in this process
+        for the same window as the boards, so that a warm request reads no more than the board
+        itself: computed again after `seconds`, or at once when `keep(value)` says not to keep
+        it (a list of failed runs is read on every request while there is one)."""
+        moment = self.clock()
+        with self._lock:
+            entry = self._small.get(key)
+            if entry is not None and moment - entry[0] < self.seconds:
+                return entry[1]
+        value = compute()
+        if keep(value):
+            with self._lock:
+                if len(self._small) >= 4096:
+                    self._small.clear()
+                self._small[key] = (moment, value)
+        return value
 
     def _fresh(self, key: tuple) -> Board | None:
         entry = self._boards.get(key)
@@ -430,13 +449,20 @@ def board(
                              cache=cache)  # fmt: skip
 
     if boards is None:
-        made = compute()
-    else:
-        # The role too: every role that sees the dashboard sees all of a unit's lists today,
-        # but a board must never reach a role it was not computed for.
-        key = (unit.id, open_week(session, unit, now, zone_name), today, user.role)
-        made = boards.get(key, compute)
-    return replace(made, failed_runs=failed_report_runs(session, user, now))
+        return replace(compute(), failed_runs=failed_report_runs(session, user, now))
+    # The role is in the key too: every role that sees the dashboard sees all of a unit's lists
+    # today, but a board must never reach a role it was not computed for. The cut-off and the
+    # absence of failed runs are kept for the boards' window as well, so a warm request reads
+    # nothing here (an administrator's new cut-off shows within the window).
+    weekday, hour = boards.kept(("cutoff", unit.id), lambda: cutoff_settings(session, unit))
+    made = boards.get((unit.id, dom.week_of_cutoff(now, weekday, hour, zone_name), today,
+                       user.role), compute)  # fmt: skip
+    failed = boards.kept(
+        ("failed", user.unit_id, user.role),
+        lambda: failed_report_runs(session, user, now),
+        keep=lambda runs: not runs,
+    )
+    return replace(made, failed_runs=failed)
 
 
 # --------------------------------------------------------------------------- one page of rows

@@ -97,37 +97,42 @@ def index():
     parent = None
     if unit.id != current_user.unit.id and unit.parent is not None:
         parent = unit.parent
+    board_html, pace_html = _board_html(board, shown, idle_only, kept=boards is not None)
     return render_template(
         "dashboard/index.html",
         board=board,
-        board_html=_board_html(board, shown, idle_only, kept=boards is not None),
+        board_html=board_html,
+        pace_html=pace_html,
         parent=parent,
         failed_days=service.FAILED_DAYS,
-        pace=_campaign_pace(shown, clock.today()),
     )
 
 
 HTML_KEPT = 256  # rendered pages of kept boards, per process
 
 
-def _board_html(board, shown, idle_only: bool, kept: bool) -> str:
-    """The board's totals, page of rows and chart as HTML (dashboard/_board.html): the same for
-    every viewer of the unit, so a kept board's page is rendered once per process (the key
-    holds the board's "as of" time: a board computed again is rendered again)."""
+def _board_html(board, shown, idle_only: bool, kept: bool) -> tuple[str, str]:
+    """The board's totals, page of rows and chart (dashboard/_board.html), and the campaign
+    pace of the page's communes (dashboard/_campaign.html), as HTML: the same for every viewer
+    of the unit in a role, so a kept board's page is rendered once per process, its pace
+    counted with it (the key holds the board's "as of" time: a board computed again is
+    rendered and paced again)."""
 
-    def render() -> str:
-        return render_template(
+    def render() -> tuple[str, str]:
+        board_html = render_template(
             "dashboard/_board.html",
             board=board,
             shown=shown,
             orders=service.ORDERS,
             idle_only=idle_only,
         )
+        pace = _campaign_pace(shown, clock.today())
+        return board_html, render_template("dashboard/_campaign.html", pace=pace)
 
     if not kept:
         return render()
     key = (board.unit.id, board.week, board.as_of, current_user.role, shown.order, shown.number,
-           idle_only)  # fmt: skip
+           idle_only, clock.today())  # fmt: skip
     pages = current_app.extensions.setdefault("treem_board_html", {})
     html = pages.get(key)
     if html is None:
