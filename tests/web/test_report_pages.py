@@ -113,6 +113,30 @@ def test_entering_a_total_keeps_the_history(make, client, login, post):
     assert history.index("3.160") < history.index("3.158")  # newest first
 
 
+def test_the_beneficiaries_count_is_entered_beside_the_childrens(make, client, login, post):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    url = f"/reports/totals/{tree['a'].code}"
+    assert post(url, {"period": "2026-11", "total": "3.158"}).status_code == 302
+    page = client.get(f"{url}?kind=beneficiary").get_data(as_text=True)
+    assert "Tổng số đối tượng bảo trợ xã hội do địa phương báo cáo" in page
+    assert 'aria-current="page" class="active">Đối tượng bảo trợ xã hội' in page
+    assert 'name="kind" value="beneficiary"' in page
+    assert "3.158" not in page.split('id="total-history"', 1)[1]  # the children's count
+    resp = post(url, {"period": "2026-11", "total": "212", "kind": "beneficiary"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("kind=beneficiary")
+    rows = db.session.scalars(select(ReportedTotal).order_by(ReportedTotal.id)).all()
+    assert [(r.person_kind, r.total) for r in rows] == [("child", 3158), ("beneficiary", 212)]
+    children = client.get(url).get_data(as_text=True)
+    assert 'id="current-total">3.158' in children and "212" not in children
+    assert 'id="current-total">212' in client.get(f"{url}?kind=beneficiary").get_data(as_text=True)
+    post("/logout")
+    login(make.user("reporter", tree["district"]))
+    listed = client.get("/reports/totals?kind=beneficiary").get_data(as_text=True)
+    assert "212" in listed and "3.158" not in listed
+    assert f"/reports/totals/{tree['a'].code}?kind=beneficiary" in listed
+
+
 def test_a_bad_total_is_refused_in_vietnamese(make, client, login, post):
     tree = make.tree()
     login(make.user("officer", tree["a"]))

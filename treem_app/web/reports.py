@@ -86,15 +86,40 @@ def download(file_id: int):
     return send_file(path, as_attachment=True, download_name=report_files.download_name(row))
 
 
+def _person_kind() -> str:
+    """The kind of persons counted in column (3) on the totals pages (?kind=, or the form's)."""
+    kind = request.values.get("kind", "child")
+    return kind if kind in PERSON_KINDS else "child"
+
+
+def _kind_arg(kind: str) -> str | None:
+    """The ?kind= of the totals pages' links (none for the children: the default)."""
+    return None if kind == "child" else kind
+
+
+# What column (3) counts, as the totals pages say it ("Tổng số trẻ em", ...).
+COUNTED = {"child": "trẻ em", "beneficiary": "đối tượng bảo trợ xã hội"}
+
+
 @bp.get("/reports/totals")
 @permission_required("enter_totals")
 def totals():
+    kind = _person_kind()
     if _is_commune(current_user.unit):
-        return redirect(url_for("reports.total", code=current_user.unit.code))
+        return redirect(url_for("reports.total", code=current_user.unit.code, kind=_kind_arg(kind)))
     communes = report_files.communes_in_scope(db.session, current_user)
-    in_force = svc.reported_totals(db.session, [u.id for u in communes], clock.today(), utcnow())
+    in_force = svc.reported_totals(
+        db.session, [u.id for u in communes], clock.today(), utcnow(), kind
+    )
     return render_template(
-        "reports/totals.html", communes=communes, in_force=in_force, period_label=_period_label
+        "reports/totals.html",
+        communes=communes,
+        in_force=in_force,
+        period_label=_period_label,
+        kind=kind,
+        kind_arg=_kind_arg(kind),
+        counted=COUNTED,
+        person_kinds=PERSON_KINDS,
     )
 
 
@@ -108,24 +133,24 @@ def total(code: str):
     unit = unit_or_404(current_user, code)
     if not _is_commune(unit):
         abort(404)
+    kind = _person_kind()
     form, error = {"period": clock.today().strftime("%Y-%m")}, None
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in ("period", "total", "note")}
         try:
-            svc.enter_total(
-                db.session, unit, form["period"], form["total"], current_user, form["note"]
-            )
+            svc.enter_total(db.session, unit, form["period"], form["total"], current_user,
+                            form["note"], person_kind=kind)  # fmt: skip
             db.session.commit()
-            flash(f"Đã ghi tổng số trẻ em của {unit.name}.", "success")
-            return redirect(url_for("reports.total", code=unit.code))
+            flash(f"Đã ghi tổng số {COUNTED[kind]} của {unit.name}.", "success")
+            return redirect(url_for("reports.total", code=unit.code, kind=_kind_arg(kind)))
         except svc.ReportError as exc:
             db.session.rollback()
             error = str(exc)
     return render_template(
         "reports/total.html",
         unit=unit,
-        current=svc.reported_total(db.session, unit, clock.today()),
-        history=svc.total_history(db.session, unit),
+        current=svc.reported_total(db.session, unit, clock.today(), person_kind=kind),
+        history=svc.total_history(db.session, unit, kind),
         months=report_files.recent_months(clock.today()),
         weeks=report_files.recent_weeks(
             db.session, unit, now=utcnow(), zone_name=clock.zone_name()
@@ -133,6 +158,10 @@ def total(code: str):
         form=form,
         error=error,
         period_label=_period_label,
+        kind=kind,
+        kind_arg=_kind_arg(kind),
+        counted=COUNTED,
+        person_kinds=PERSON_KINDS,
     ), (422 if error else 200)
 
 
