@@ -6,6 +6,8 @@ into it nor counted as a duplicate of it (screening treats both records as one o
 number, :func:`treem_app.services.findings.load_registry`). The link is found at import by the
 12-digit ID number (any commune: a number belongs to one person nationwide), else by the folded
 name + date of birth + a parent in the same commune (:func:`domain.beneficiaries.link_keys`).
+A number set later on either record (the record page, the police's answer, a resolved conflict)
+links them too: :func:`link_by_number`, called by the one way to change a fact.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..domain.beneficiaries import BENEFICIARY, CHILD, link_keys
 from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Person, PersonEvent
+from ..models._common import utcnow
 
 CHUNK = 900  # ids per IN (...) query: under SQLite's host-parameter limit
 _CHILD_FACTS = (
@@ -125,3 +128,53 @@ def linked_records(session: Session, person: Person) -> list[Person]:
             select(Person).where(Person.linked_person_id == person.id).order_by(Person.id)
         )
     )
+
+
+def link_by_number(
+    session: Session,
+    person: Person,
+    *,
+    source: str,
+    user_id: int | None = None,
+    at: datetime | None = None,
+) -> list[Person]:
+    """After `person`'s ID number was set: link it to the other registry's record of the same
+    number (a beneficiary to the one active child record holding it; a child record to the
+    active beneficiaries holding it that have no link yet), a history event on each beneficiary
+    linked. Returns the beneficiaries linked (re-screened with the change: they share one
+    owner of the number from now on). Nothing for a number that is not 12 digits, a record not
+    stored yet, or an ambiguous match (two child records)."""
+    number = person.id_number
+    if person.id is None or not (isinstance(number, str) and len(number) == 12):
+        return []
+    other = CHILD if person.kind == BENEFICIARY else BENEFICIARY
+    query = select(Person).where(
+        Person.id_number == number,
+        Person.kind == other,
+        Person.id != person.id,
+        Person.status.not_in(INACTIVE_STATUSES),
+    )
+    if person.kind == BENEFICIARY:
+        children = session.scalars(query.limit(2)).all()
+        if len(children) != 1 or person.linked_person_id == children[0].id:
+            return []
+        pairs = [(person, children[0].id)]
+    else:
+        pairs = [(b, person.id) for b in session.scalars(query.order_by(Person.id).limit(20))
+                 if b.linked_person_id is None]  # fmt: skip
+    for beneficiary, child_id in pairs:
+        old = beneficiary.linked_person_id
+        beneficiary.linked_person_id = child_id
+        session.add(
+            PersonEvent(
+                person_id=beneficiary.id,
+                user_id=user_id,
+                at=at or utcnow(),
+                field="linked_person",
+                old_value=f"#{old}" if old else None,
+                new_value=f"#{child_id}",
+                source=source,
+                note="Cùng số định danh: cùng một người trong sổ trẻ em",
+            )
+        )
+    return [b for b, _ in pairs]

@@ -17,6 +17,7 @@ from ..domain.dates import format_date
 from ..domain.vocabulary import INACTIVE_STATUSES, KEPT_STATUSES, SEX_LABELS, VERIFIED_ID_SOURCES
 from ..models import Finding, Person, PersonEvent, Unit, User
 from ..models.person import FACT_FIELDS
+from .beneficiaries import link_by_number
 
 PERSON_COLUMNS = FACT_FIELDS + ("name_key", "dob_precision")
 
@@ -240,6 +241,8 @@ def set_fact(
     else:
         event.person_id = person.id
     session.add(event)
+    if field == "id_number" and person.id_number:
+        link_by_number(session, person, source=source, user_id=user_id, at=at)
     return event
 
 
