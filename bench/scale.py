@@ -7,7 +7,10 @@ Run with ``make bench`` or ``python -P bench/scale.py``. Sizes (environment or o
 takes about 4 minutes to build on the reference machine), ``TREEM_SCALE_PER_COMMUNE`` /
 ``--per-commune`` (persons per commune, default 5,000), ``TREEM_SCALE_REQUESTS`` /
 ``--requests`` (timed requests per page, default 30). ``--build-only --db NAME`` builds one
-database and keeps it (for EXPLAIN by hand); ``--provinces N`` splits it into N provinces.
+database and keeps it (for EXPLAIN by hand); ``--provinces N`` splits it into N provinces of
+the same number of communes, and ``--small-provinces M`` the small one into M (default N): with
+``--small 200000 --persons 600000 --provinces 3 --small-provinces 1`` the measured province
+(the first) holds the same 200,000 persons in both and only the other provinces' data grows.
 
 Untimed (setup), for each size: a PostgreSQL database on 127.0.0.1:5432 created for the run and
 dropped at the end, migrated to the head (``treem db upgrade``), then filled by the database
@@ -182,7 +185,8 @@ def build(url: str, persons: int, per_commune: int, provinces: int = 1) -> dict:
             )
         conn.execute("SET session_replication_role = DEFAULT")
     return {"province": 1, "commune": provinces + 1, "person": max(5, per_commune // 10 * 5),
-            "persons": total, "communes": communes}  # fmt: skip
+            "persons": total, "communes": communes,
+            "province_persons": min(per_province, communes) * per_commune}  # fmt: skip
 
 
 def treem(env: dict, *args: str) -> None:
@@ -213,7 +217,8 @@ def prepare(dbname: str, persons: int, per_commune: int, provinces: int, tmp: Pa
     treem(env, "counts", "rebuild")
     treem(env, "db", "analyze")
     create_users(env, ids)
-    print(f"{dbname}: {ids['persons']:,} persons in {ids['communes']} communes built in "
+    print(f"{dbname}: {ids['persons']:,} persons in {ids['communes']} communes "
+          f"({provinces} province(s), {ids['province_persons']:,} in the measured one) built in "
           f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
     return url, env, ids
 
@@ -360,6 +365,8 @@ def main() -> int:
                         default=_env_int("TREEM_SCALE_PER_COMMUNE", 5_000))  # fmt: skip
     parser.add_argument("--requests", type=int, default=_env_int("TREEM_SCALE_REQUESTS", 30))
     parser.add_argument("--provinces", type=int, default=1)
+    parser.add_argument("--small-provinces", type=int, default=None,
+                        help="provinces of the small database (default: --provinces)")  # fmt: skip
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--db", default="treem_bench_scale")
     args = parser.parse_args()
@@ -371,10 +378,11 @@ def main() -> int:
             print(json.dumps({"built": args.db, **ids}))
             return 0
         sites = {}
+        split = {"small": args.small_provinces or args.provinces, "large": args.provinces}
         try:
             for label, size in (("small", args.small), ("large", args.persons)):
                 _url, env, ids = prepare(f"{args.db}_{label}", size, args.per_commune,
-                                         args.provinces, tmp)  # fmt: skip
+                                         split[label], tmp)  # fmt: skip
                 sites[label] = (env, ids)
             results = measure(sites, args.requests, tmp)
         finally:
@@ -394,6 +402,8 @@ def main() -> int:
         "bench": "scale",
         "persons": large["persons"],
         "small_persons": small["persons"],
+        "provinces": {"small": split["small"], "large": split["large"]},
+        "province_persons": {label: sites[label][1]["province_persons"] for label in sites},
         "per_commune": args.per_commune,
         "requests": args.requests,
         "pages": {n: {"small": {k: small[n][k] for k in ("p50_ms", "p95_ms")},

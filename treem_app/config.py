@@ -84,4 +84,7 @@ def from_environment(instance_path: str) -> dict:
         # hide_parameters: a statement logged or quoted in an error never carries its values
         # (children's names and ID numbers), whatever logging is switched on.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # 0 behind PgBouncer in transaction mode without max_prepared_statements (before 1.21):
+        # psycopg then never prepares statements on the server (treem_app/database.py).
+        "TREEM_PG_PREPARED_STATEMENTS": _bool("TREEM_PG_PREPARED_STATEMENTS", True),
     }
