@@ -27,6 +27,12 @@ BIN = Path(sys.executable).parent
 # the background worker).
 WEB_WORKERS = "4"
 
+# The access log's line: address, time, method, path (%(U)s: without the query string), status,
+# size, duration, browser. Gunicorn's default writes the whole request line (%(r)s) and the
+# referer (%(f)s): the search box's text (children's names, ID numbers) travels in the query
+# string, so neither is logged (issue 19).
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
 
 def web_server_argv(bind: str, workers: str = WEB_WORKERS, access_log: bool = True) -> list[str]:
     """The web server's command line, as `make run` starts it (the benchmarks start the same,
@@ -41,7 +47,7 @@ def web_server_argv(bind: str, workers: str = WEB_WORKERS, access_log: bool = Tr
         "sync",
         "--timeout",
         "120",
-        *(["--access-logfile", "-"] if access_log else []),
+        *(["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT] if access_log else []),
         "--log-level",
         "warning",
         "treem_app:create_app()",

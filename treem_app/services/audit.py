@@ -35,6 +35,17 @@ def log_access(
     )
 
 
+def unit_label(unit) -> str:
+    """How the access log names a unit: its code and its name."""
+    return f"đơn vị {unit.code} {unit.name}"
+
+
+def log_download(session: Session, user: User | None, unit, what: str) -> None:
+    """Record that `user` downloaded a file holding personal data: the personal-data access log
+    answers who, when, which file (`what`) and of which unit."""
+    log_access(session, user, None, "download", f"{what}; {unit_label(unit)}")
+
+
 def log_account(session: Session, admin: User | None, user: User, action: str) -> None:
     """Record that `admin` (None: treem itself, e.g. a sign-in lock) acted on `user`'s account
     (e.g. "password_reset"); never a secret."""

@@ -22,7 +22,7 @@ from ..domain.vocabulary import EXPORT_SOURCES
 from ..files.cleaned_export import read_layout, write_cleaned
 from ..files.upload_checks import UploadError
 from ..models import ImportRun, Person, PersonEvent, Unit, User
-from .audit import log_access
+from .audit import log_access, unit_label
 from .persons import sync_texts
 from .software_sync import change_query
 
@@ -139,11 +139,12 @@ def export_cleaned(
             partial.unlink(missing_ok=True)
     else:
         write_cleaned(out, layout, records)
-    detail = f"xuất dữ liệu đã làm sạch {unit.code}: {len(records)} hồ sơ, mẫu lần nhập {imp.id}"
+    detail = f"xuất dữ liệu đã làm sạch: {len(records)} hồ sơ, mẫu lần nhập {imp.id}"
     if kind != "child":
         detail += f", {kind}"
     if since is not None:
         detail += f", thay đổi từ {since:%d/%m/%Y}"
+    detail += f"; {unit_label(unit)}"
     log_access(session, user, None, "export", detail)
     session.flush()
     return {

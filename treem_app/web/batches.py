@@ -28,7 +28,7 @@ from ..queue import job_view
 from ..services import batch_redo, signed_copies
 from ..services import batches as service
 from ..services.access import may_change, scoped, units_in_scope
-from ..services.audit import log_access
+from ..services.audit import log_download
 from ..services.batch_ingest import outcome_counts
 from ..services.reports import cutoff_settings
 from .decorators import role_required
@@ -292,7 +292,7 @@ def download(batch_id: int, kind: str):
     if not stored or not Path(stored).is_file():
         abort(404)
     name = service.document_names(batch)[0 if kind == "pdf" else 1]
-    log_access(db.session, current_user, None, "download", f"batch {batch.id} {kind}: {name}")
+    log_download(db.session, current_user, batch.unit, f"batch {batch.id} {kind}: {name}")
     db.session.commit()
     return send_file(Path(stored), as_attachment=True, download_name=name)
 

@@ -28,6 +28,7 @@ from ..files.xlsx_read import preview
 from ..models import Conflict, ImportRun, Person, Unit
 from ..models.imports import CONFLICT_KINDS
 from ..services.access import scoped, unit_by_code
+from ..services.audit import log_download
 from ..services.conflicts import (
     DECISION_KINDS,
     DECISIONS,
@@ -226,10 +227,12 @@ def annotated(run_id: int):
     run = get_or_404(current_user, ImportRun, run_id)
     if not run.annotated_path or not Path(run.annotated_path).exists():
         abort(404)
+    stem = Path(run.original_name).stem or "tep"
+    log_download(db.session, current_user, run.unit, f"import {run.id} annotated copy")
+    db.session.commit()
     current_app.logger.info(
         "download: annotated copy of import %s by user %s", run.id, current_user.id
     )
-    stem = Path(run.original_name).stem or "tep"
     return send_file(
         run.annotated_path,
         as_attachment=True,
@@ -248,6 +251,8 @@ def sample():
     buffer = io.BytesIO()
     write_sample_export(unit, rows, buffer, exported_on=clock.today())
     buffer.seek(0)
+    log_download(db.session, current_user, unit, "sample export")
+    db.session.commit()
     current_app.logger.info("download: sample export by user %s", current_user.id)
     return send_file(
         buffer,

@@ -11,7 +11,7 @@ from ..models import ImportRun, JobRun
 from ..queue import enqueue_run, job_view
 from ..services import job_runs
 from ..services.access import get_scoped, scoped
-from ..services.audit import log_access
+from ..services.audit import log_download
 from .decorators import role_required
 from .htmx import render
 from .once import once
@@ -82,7 +82,7 @@ def download(run_id: int):
     if run.status != "finished" or not run.result_file or not Path(run.result_file).is_file():
         abort(404)
     path = Path(run.result_file)
-    log_access(db.session, current_user, None, "download", f"job {run.id}: {path.name}")
+    log_download(db.session, current_user, run.unit, f"job {run.id} {run.kind}: {path.name}")
     db.session.commit()
     names = {
         "visit_sheets": f"phieu-xac-minh-{run.unit.code}-{run.id}.pdf",

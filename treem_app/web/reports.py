@@ -18,7 +18,7 @@ from ..models._common import utcnow
 from ..services import job_runs, report_files
 from ..services import reports as svc
 from ..services.access import units_in_scope
-from ..services.audit import log_access
+from ..services.audit import log_download
 from .batches import settings_page
 from .decorators import permission_required, role_required
 from .jobs import start_job
@@ -81,7 +81,7 @@ def download(file_id: int):
     path = Path(row.stored_path)
     if not path.is_file():
         abort(404)
-    log_access(db.session, current_user, None, "download", f"report {row.id}: {path.name}")
+    log_download(db.session, current_user, row.unit, f"report {row.id}: {path.name}")
     db.session.commit()
     return send_file(path, as_attachment=True, download_name=report_files.download_name(row))
 

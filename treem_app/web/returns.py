@@ -17,7 +17,7 @@ from ..extensions import db
 from ..files.signed_copy import SignedCopyError
 from ..models import Batch, BatchReturn, BatchRow
 from ..services import job_runs, signed_copies
-from ..services.audit import log_access
+from ..services.audit import log_download
 from ..services.batch_ingest import (
     ReturnRefused,
     decide_conflict,
@@ -127,7 +127,7 @@ def annotated(batch_id: int, return_id: int):
     annotate_return(Path(ret.stored_path), buffer, outcomes)
     buffer.seek(0)
     name = f"ket-qua-nhan-{batch.unit.code}-{batch.year}-{batch.seq:02d}-{ret.id}.xlsx"
-    log_access(db.session, current_user, None, "download", f"batch {batch.id} return {ret.id}")
+    log_download(db.session, current_user, batch.unit, f"batch {batch.id} return {ret.id}: {name}")
     db.session.commit()
     return send_file(buffer, as_attachment=True, download_name=name)
 
@@ -205,7 +205,7 @@ def signed_copy(batch_id: int, copy_id: int):
         abort(404)
     copy = copies[index - 1]
     name = signed_copies.download_name(batch, copy, index)
-    log_access(db.session, current_user, None, "download", f"batch {batch.id} signed {copy.id}")
+    log_download(db.session, current_user, batch.unit, f"batch {batch.id} signed {copy.id}: {name}")
     db.session.commit()
     return send_file(
         Path(copy.stored_path),
