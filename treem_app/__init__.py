@@ -27,6 +27,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
+    app.logger.setLevel(app.config["TREEM_LOG_LEVEL"])
+
     from . import database, web
     from .extensions import csrf, db, login_manager, migrate
 

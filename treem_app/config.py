@@ -87,4 +87,7 @@ def from_environment(instance_path: str) -> dict:
         # 0 behind PgBouncer in transaction mode without max_prepared_statements (before 1.21):
         # psycopg then never prepares statements on the server (treem_app/database.py).
         "TREEM_PG_PREPARED_STATEMENTS": _bool("TREEM_PG_PREPARED_STATEMENTS", True),
+        # The app's own lines (uploads and downloads by whom, by ids only: never a name) are
+        # INFO; the web server's and the worker's own logs keep their levels.
+        "TREEM_LOG_LEVEL": os.environ.get("TREEM_LOG_LEVEL", "INFO").upper(),
     }

@@ -88,3 +88,28 @@ def test_every_download_of_personal_data_is_logged_with_its_unit(
     login(admin)
     download(admin, annotated, unit, f"import {imp.id}")
     assert len(seen) == 11
+
+
+def test_uploads_and_downloads_write_an_info_line_with_ids_only(
+    app, make, client, login, post, caplog, tmp_path
+):
+    """The app's own log says who uploaded or downloaded which file of which unit (INFO, the
+    default TREEM_LOG_LEVEL): ids and codes, never a name a child or an uploader wrote."""
+    unit = make.unit()
+    officer = make.user("officer", unit)
+    login(officer)
+    caplog.set_level("INFO", logger="treem_app")
+    sample = client.get("/imports/sample.xlsx").data
+    assert upload(post, sample, "Nguyễn Văn Tên Tệp.xlsx").status_code == 302
+    imp = db.session.scalar(select(ImportRun).order_by(ImportRun.id.desc()))
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("treem_app")]
+    assert f"download: sample export of unit {unit.code} by user {officer.id}" in lines
+    assert f"upload: import {imp.id} of unit {unit.code} by user {officer.id}" in lines
+    assert not any("Tên Tệp" in line for line in lines)
+
+
+def test_the_app_logs_at_info_unless_told_otherwise(app):
+    import logging
+
+    assert app.config["TREEM_LOG_LEVEL"] == "INFO"
+    assert logging.getLogger("treem_app").getEffectiveLevel() == logging.INFO

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import AccessLog, Person, PersonEvent, User
+
+log = logging.getLogger(__name__)  # under "treem_app": TREEM_LOG_LEVEL (INFO) applies
 
 ACCOUNT_ACTIONS = (
     "password_reset",
@@ -44,6 +48,13 @@ def log_download(session: Session, user: User | None, unit, what: str) -> None:
     """Record that `user` downloaded a file holding personal data: the personal-data access log
     answers who, when, which file (`what`) and of which unit."""
     log_access(session, user, None, "download", f"{what}; {unit_label(unit)}")
+    log.info("download: %s of unit %s by user %s", what, unit.code, user.id if user else "-")
+
+
+def log_upload(user: User | None, unit, what: str) -> None:
+    """The info line of a file kept from an upload (ids and codes only, never a file's name:
+    an uploaded name can hold anything)."""
+    log.info("upload: %s of unit %s by user %s", what, unit.code, user.id if user else "-")
 
 
 def log_account(session: Session, admin: User | None, user: User, action: str) -> None:

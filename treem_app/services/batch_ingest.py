@@ -54,6 +54,7 @@ from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..models import Batch, BatchReturn, BatchRow, Person, PersonEvent, User
 from ..models._common import utcnow
 from ..models.person import FIELD_LABELS
+from .audit import log_upload
 from .batches import snapshot_of
 from .findings import rescreen
 from .persons import facts_of, set_fact
@@ -136,6 +137,7 @@ def store_return(
     )
     session.add(ret)
     session.flush()
+    log_upload(user, batch.unit, f"batch {batch.id} returned sheet {ret.id}")
     return ret
 
 

@@ -25,6 +25,7 @@ from ..files.xlsx_read import choose_sheet, data_rows, sheet_has_formulas
 from ..models import ColumnMapping, ImportRun, Unit, User
 from ..models._common import utcnow
 from .access import may_change
+from .audit import log_upload
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def store_upload(
     )
     session.add(run)
     session.flush()
+    log_upload(user, unit, f"import {run.id}")
     return run
 
 

@@ -14,6 +14,7 @@ from ..files.signed_copy import SignedCopyError, check_signed_copy
 from ..files.stored import StorageFull, write_whole
 from ..files.upload_checks import shown_name
 from ..models import Batch, SignedCopy, User
+from .audit import log_upload
 
 # A signed copy exists once the list was handed over; a draft was never signed, a cancelled list
 # no longer counts.
@@ -79,6 +80,7 @@ def store_signed_copy(
     )
     session.add(copy)
     session.flush()
+    log_upload(user, batch.unit, f"batch {batch.id} signed copy {copy.id}")
     return copy, True
 
 

@@ -114,7 +114,6 @@ def upload():
         db.session.rollback()
         return render_template("imports/index.html", **_index_context(error=str(exc))), 422
     db.session.commit()
-    current_app.logger.info("import %s uploaded by user %s", run.id, current_user.id)
     return redirect(url_for("imports.show", run_id=run.id))
 
 
@@ -230,9 +229,6 @@ def annotated(run_id: int):
     stem = Path(run.original_name).stem or "tep"
     log_download(db.session, current_user, run.unit, f"import {run.id} annotated copy")
     db.session.commit()
-    current_app.logger.info(
-        "download: annotated copy of import %s by user %s", run.id, current_user.id
-    )
     return send_file(
         run.annotated_path,
         as_attachment=True,
@@ -253,7 +249,6 @@ def sample():
     buffer.seek(0)
     log_download(db.session, current_user, unit, "sample export")
     db.session.commit()
-    current_app.logger.info("download: sample export by user %s", current_user.id)
     return send_file(
         buffer,
         as_attachment=True,
