@@ -3,7 +3,8 @@
 Speed (issue 6 benchmark): WeasyPrint spends most of its time laying out boxes, on one core.
 So the list is paginated here, before rendering, from the bundled font's own advance widths:
 every page's rows are known in advance, "Trang x/y" is plain text, and slices of a few pages
-are rendered in parallel worker processes and joined; each finished slice reports progress. A
+are rendered in parallel worker processes and joined, each font's subsets merged into one
+(:mod:`.pdf_join`: the joined PDF embeds every font once); each finished slice reports progress. A
 slice that comes back with more pages than planned (a row taller than measured) makes the whole
 document fall back to one ordinary render with the same pagination rules, so the output is
 always complete.
@@ -14,9 +15,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import shutil
-import subprocess
-import tempfile
 import unicodedata
 from base64 import b64encode
 from collections.abc import Callable
@@ -24,10 +22,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing import get_context
-from pathlib import Path
 
 from ..domain.formatting import vn_number
 from .pdf import STATIC_DIR, render_pdf
+from .pdf_join import join_pdfs
 
 FONT_DIR = STATIC_DIR / "fonts"
 MM_PER_PT = 25.4 / 72
@@ -340,26 +338,8 @@ def _render_slice(doc: BatchDocument, pages: list[Page]) -> tuple[bytes, int]:
 
 
 def _join(parts: list[bytes]) -> bytes:
-    """Concatenate PDFs: poppler's pdfunite when installed (about 5x faster), else pypdf."""
-    pdfunite = shutil.which("pdfunite")
-    if pdfunite:
-        with tempfile.TemporaryDirectory(prefix="treem-pdf-") as tmp:
-            names = []
-            for i, data in enumerate(parts):
-                names.append(Path(tmp) / f"part{i}.pdf")
-                names[-1].write_bytes(data)
-            target = Path(tmp) / "joined.pdf"
-            done = subprocess.run([pdfunite, *map(str, names), str(target)], capture_output=True)
-            if done.returncode == 0:
-                return target.read_bytes()
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for data in parts:
-        writer.append(io.BytesIO(data))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """Concatenate the slices, each font embedded once (:mod:`.pdf_join`)."""
+    return join_pdfs(parts)
 
 
 def renderer_memory_mb() -> int:
