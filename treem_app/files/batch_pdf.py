@@ -25,7 +25,7 @@ from multiprocessing import get_context
 
 from ..domain.formatting import vn_number
 from .pdf import STATIC_DIR, render_pdf
-from .pdf_join import join_pdfs
+from .pdf_join import Joiner
 
 FONT_DIR = STATIC_DIR / "fonts"
 MM_PER_PT = 25.4 / 72
@@ -337,11 +337,6 @@ def _render_slice(doc: BatchDocument, pages: list[Page]) -> tuple[bytes, int]:
     return data, len(PdfReader(io.BytesIO(data)).pages)
 
 
-def _join(parts: list[bytes]) -> bytes:
-    """Concatenate the slices, each font embedded once (:mod:`.pdf_join`)."""
-    return join_pdfs(parts)
-
-
 def renderer_memory_mb() -> int:
     """The address-space limit of a forked renderer, in MB (TREEM_RENDER_MEMORY_MB; 0: none).
     A 500-row list renders in slices of a few pages: a slice needs a few hundred MB."""
@@ -387,7 +382,8 @@ def render_batch_pdf(
     """Render the list to PDF bytes.
 
     The pages are split into contiguous slices of a few pages (:func:`_slices`), rendered in
-    parallel forked processes (one worker: one after the other, in this process) and joined;
+    parallel forked processes (one worker: one after the other, in this process) and joined
+    (each font embedded once);
     `side_work` (the return sheet) runs meanwhile in this process. After each slice,
     ``progress(rows done, rows in all, stage)`` tells how far the list is, so a long list's
     progress bar moves while it renders.
@@ -398,10 +394,14 @@ def render_batch_pdf(
     total = len(doc.rows)
     results: list[tuple[bytes, int] | None] = [None] * len(slices)
     done_rows = done_pages = 0
+    # The slices are joined as they come in (in order), while the others still render.
+    joiner = Joiner(len(slices))
 
     def slice_done(i: int, result: tuple[bytes, int]) -> None:
         nonlocal done_rows, done_pages
         results[i] = result
+        if len(slices) > 1 and result[1] == len(slices[i]):
+            joiner.add(i, result[0])
         done_rows += sum(len(page.rows) for page in slices[i])
         done_pages += len(slices[i])
         if progress:
@@ -435,7 +435,7 @@ def render_batch_pdf(
         return rendered[0][0]
     if progress:
         progress(total, total, "Đang ghép các trang")
-    return _join([data for data, _ in rendered])
+    return joiner.finish()
 
 
 def render_flowing(doc: BatchDocument) -> bytes:

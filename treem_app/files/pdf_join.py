@@ -43,26 +43,51 @@ class _Group:
     mergeable: bool = True
 
 
+class Joiner:
+    """Joins parts that may arrive in any order: each is added to the output as soon as the
+    ones before it are in (so the parsing of finished slices overlaps the rendering of the
+    others), and :meth:`finish` merges the fonts and writes the file."""
+
+    def __init__(self, count: int):
+        from pypdf import PdfWriter
+
+        self.writer = PdfWriter()
+        self.waiting: dict[int, bytes] = {}
+        self.next = 0
+        self.count = count
+
+    def add(self, index: int, data: bytes) -> None:
+        self.waiting[index] = data
+        while self.next in self.waiting:
+            self.writer.append(io.BytesIO(self.waiting.pop(self.next)))
+            self.next += 1
+
+    def finish(self) -> bytes:
+        if self.next != self.count:
+            raise ValueError(f"{self.count - self.next} of {self.count} parts missing")
+        writer = self.writer
+        merge_fonts(writer)
+        # Identical objects once: WeasyPrint writes the same resource dictionary for each
+        # drawn form, so the forms become identical once their resources are one, and every
+        # slice has its own colour spaces. A pass costs a few ms for 45 pages; a few passes
+        # halve the file.
+        for _ in range(DEDUPE_PASSES):
+            before = sum(obj is not None for obj in writer._objects)
+            writer.compress_identical_objects()
+            if sum(obj is not None for obj in writer._objects) == before:
+                break
+        _drop_unreachable(writer)  # the subsets no page uses any more, and what only they used
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+
 def join_pdfs(parts: list[bytes]) -> bytes:
     """One PDF of all the pages of `parts`, in order, with each font embedded once."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for data in parts:
-        writer.append(io.BytesIO(data))
-    merge_fonts(writer)
-    # Identical objects once: WeasyPrint writes the same resource dictionary for each drawn
-    # form, so the forms become identical once their resources are one, and every slice has its
-    # own colour spaces. A pass costs a few ms for 45 pages; a few passes halve the file.
-    for _ in range(DEDUPE_PASSES):
-        before = sum(obj is not None for obj in writer._objects)
-        writer.compress_identical_objects()
-        if sum(obj is not None for obj in writer._objects) == before:
-            break
-    _drop_unreachable(writer)  # the subsets no page uses any more, and what only they used
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    joiner = Joiner(len(parts))
+    for i, data in enumerate(parts):
+        joiner.add(i, data)
+    return joiner.finish()
 
 
 def _drop_unreachable(writer) -> None:
@@ -371,12 +396,19 @@ def _merged_program(subsets: list[_Subset]) -> bytes | None:
     from fontTools.ttLib import TTFont, newTable
     from fontTools.ttLib.tables._g_l_y_f import Glyph
 
-    fonts = [TTFont(io.BytesIO(s.program)) for s in subsets]
+    if any(max(s.widths, default=0) > max(s.to_unicode, default=0) for s in subsets):
+        return None
+    # Only the subsets that bring a glyph not met before: the others hold nothing new (a used
+    # glyph's parts come with it from the subset that brought it).
+    needed, met = [], set()
+    for s in subsets:
+        if not met.issuperset(s.to_unicode):
+            needed.append(s)
+            met.update(s.to_unicode)
+    fonts = [TTFont(io.BytesIO(s.program)) for s in needed]
     if any("glyf" not in f or "hmtx" not in f for f in fonts):
         return None
-    limits = [max(s.to_unicode, default=0) for s in subsets]
-    if any(max(s.widths, default=0) > limit for s, limit in zip(subsets, limits, strict=True)):
-        return None
+    limits = [max(s.to_unicode, default=0) for s in needed]
     top = max(limits)
     order = [".notdef"] + [f"glyph{gid:05d}" for gid in range(1, top + 1)]
     glyphs: dict[str, Glyph] = {name: Glyph() for name in order}
