@@ -124,3 +124,30 @@ def test_the_joined_list_looks_like_its_slices(tmp_path):
         a, b = Image.open(mine).convert("L"), Image.open(theirs).convert("L")
         assert ImageChops.difference(a, b).getbbox() is None, (mine.name, theirs.name)
     assert sum(len(p) for p in parts) > joined.stat().st_size  # and it is smaller
+
+
+def test_subsets_that_disagree_are_left_as_they_are(tmp_path):
+    """Two fonts under one name that are not one font (here: a width differs) are not merged:
+    the joined file keeps both, and its text."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, FloatObject
+
+    doc = _document(40)
+    slices = batch_pdf._slices(batch_pdf._prepare(doc), workers=2)
+    parts = [batch_pdf._render_slice(doc, part)[0] for part in slices[:2]]
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(parts[1])))
+    for ref in writer.pages[0]["/Resources"]["/Font"].values():
+        cid_font = ref.get_object()["/DescendantFonts"][0].get_object()
+        widths = cid_font["/W"]
+        run = widths[1]
+        widths[1] = ArrayObject([FloatObject(float(run[0]) + 1), *run[1:]])
+    out = io.BytesIO()
+    writer.write(out)
+    joined = tmp_path / "joined.pdf"
+    joined.write_bytes(join_pdfs([parts[0], out.getvalue()]))
+    names = [name for name, _ in _fonts(joined)]
+    assert len(names) > len(set(names))  # not merged
+    assert _pages(joined) == len(slices[0]) + len(slices[1])
+    assert doc.rows[0].full_name in _text(joined)

@@ -426,7 +426,8 @@ def _merged_program(subsets: list[_Subset]) -> bytes | None:
             if gid in copied:
                 return copied[gid]
             raw = glyf.glyphs[source[gid]]
-            key = raw.data if hasattr(raw, "data") and not _composite(raw) else (id(font), gid)
+            simple = hasattr(raw, "data") and not _composite(raw)
+            key = (raw.data, hmtx.metrics[source[gid]]) if simple else (id(font), gid)
             name = extras.get(key)
             if name is None:
                 name = extras[key] = f"part{len(extras):05d}"
