@@ -6,8 +6,14 @@ per slice. Here the slices are joined with pypdf, and the subsets of one font (s
 WeasyPrint names a font by a hash of its description, so the name is the same in every slice)
 are merged into one font: the glyph outlines of all subsets in one TrueType program, the union
 of the widths (/W) and of the text mapping (/ToUnicode), and every page's font resources point
-to it. WeasyPrint subsets with the glyph ids kept (CIDToGIDMap /Identity), so the page content
-needs no change.
+to it. WeasyPrint's subsets keep the whole font's glyph ids up to the largest one used
+(CIDToGIDMap /Identity), so the page content needs no change; the parts of composite glyphs
+beyond that (Vietnamese accents) are numbered anew in each subset and are copied after them.
+Then identical objects are stored once and whatever no page uses any more is left out.
+
+pypdf has no public call for adding an object or leaving one out, so its writer's `_objects`,
+`_add_object`, `_root_object` and `_info` are used (stable since PyPDF2; the tests would show a
+change).
 
 A font that does not have that shape (not a TrueType CID font with /Identity-H encoding, or two
 subsets that disagree on a glyph or a width) is left as it is: the output stays correct, only
