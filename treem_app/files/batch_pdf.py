@@ -3,7 +3,8 @@
 Speed (issue 6 benchmark): WeasyPrint spends most of its time laying out boxes, on one core.
 So the list is paginated here, before rendering, from the bundled font's own advance widths:
 every page's rows are known in advance, "Trang x/y" is plain text, and slices of a few pages
-are rendered in parallel worker processes and joined; each finished slice reports progress. A
+are rendered in parallel worker processes and joined, each font's subsets merged into one
+(:mod:`.pdf_join`: the joined PDF embeds every font once); each finished slice reports progress. A
 slice that comes back with more pages than planned (a row taller than measured) makes the whole
 document fall back to one ordinary render with the same pagination rules, so the output is
 always complete.
@@ -14,9 +15,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import shutil
-import subprocess
-import tempfile
 import unicodedata
 from base64 import b64encode
 from collections.abc import Callable
@@ -24,10 +22,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing import get_context
-from pathlib import Path
 
 from ..domain.formatting import vn_number
 from .pdf import STATIC_DIR, render_pdf
+from .pdf_join import Joiner
 
 FONT_DIR = STATIC_DIR / "fonts"
 MM_PER_PT = 25.4 / 72
@@ -339,29 +337,6 @@ def _render_slice(doc: BatchDocument, pages: list[Page]) -> tuple[bytes, int]:
     return data, len(PdfReader(io.BytesIO(data)).pages)
 
 
-def _join(parts: list[bytes]) -> bytes:
-    """Concatenate PDFs: poppler's pdfunite when installed (about 5x faster), else pypdf."""
-    pdfunite = shutil.which("pdfunite")
-    if pdfunite:
-        with tempfile.TemporaryDirectory(prefix="treem-pdf-") as tmp:
-            names = []
-            for i, data in enumerate(parts):
-                names.append(Path(tmp) / f"part{i}.pdf")
-                names[-1].write_bytes(data)
-            target = Path(tmp) / "joined.pdf"
-            done = subprocess.run([pdfunite, *map(str, names), str(target)], capture_output=True)
-            if done.returncode == 0:
-                return target.read_bytes()
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for data in parts:
-        writer.append(io.BytesIO(data))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def renderer_memory_mb() -> int:
     """The address-space limit of a forked renderer, in MB (TREEM_RENDER_MEMORY_MB; 0: none).
     A 500-row list renders in slices of a few pages: a slice needs a few hundred MB."""
@@ -407,7 +382,8 @@ def render_batch_pdf(
     """Render the list to PDF bytes.
 
     The pages are split into contiguous slices of a few pages (:func:`_slices`), rendered in
-    parallel forked processes (one worker: one after the other, in this process) and joined;
+    parallel forked processes (one worker: one after the other, in this process) and joined
+    (each font embedded once);
     `side_work` (the return sheet) runs meanwhile in this process. After each slice,
     ``progress(rows done, rows in all, stage)`` tells how far the list is, so a long list's
     progress bar moves while it renders.
@@ -418,10 +394,14 @@ def render_batch_pdf(
     total = len(doc.rows)
     results: list[tuple[bytes, int] | None] = [None] * len(slices)
     done_rows = done_pages = 0
+    # The slices are joined as they come in (in order), while the others still render.
+    joiner = Joiner(len(slices))
 
     def slice_done(i: int, result: tuple[bytes, int]) -> None:
         nonlocal done_rows, done_pages
         results[i] = result
+        if len(slices) > 1 and result[1] == len(slices[i]):
+            joiner.add(i, result[0])
         done_rows += sum(len(page.rows) for page in slices[i])
         done_pages += len(slices[i])
         if progress:
@@ -455,7 +435,7 @@ def render_batch_pdf(
         return rendered[0][0]
     if progress:
         progress(total, total, "Đang ghép các trang")
-    return _join([data for data, _ in rendered])
+    return joiner.finish()
 
 
 def render_flowing(doc: BatchDocument) -> bytes:

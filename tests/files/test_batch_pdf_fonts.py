@@ -1,0 +1,153 @@
+"""The handover list renders in parallel slices, and the joined PDF embeds each font once
+(issue 19: each slice embedded its own subsets, `pdffonts` listed every font once per slice),
+with the same text and the same look as the slices it was joined from."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+from PIL import Image, ImageChops
+
+from treem_app.files import batch_pdf
+from treem_app.files.batch_pdf import BatchDocument, DocRow, render_batch_pdf
+from treem_app.files.pdf_join import join_pdfs
+
+from ..batch_helpers import FAMILIES, GIVEN, MIDDLES
+
+ROWS = 120  # about 11 pages: four slices of three pages
+
+
+def _document(n: int = ROWS) -> BatchDocument:
+    rng = random.Random(19)
+    rows = []
+    for i in range(n):
+        name = f"{rng.choice(FAMILIES)} {rng.choice(MIDDLES)} {rng.choice(GIVEN)}"
+        rows.append(
+            DocRow(
+                position=i + 1,
+                row_key=f"K{i:04d}",
+                full_name=name,
+                dob=f"{1 + i % 28:02d}/{1 + i % 12:02d}/20{12 + i % 12}",
+                sex=rng.choice(["Nam", "Nữ"]),
+                ethnicity=rng.choice(["Kinh", "Ba Na", "Chăm", "Hrê"]),
+                guardians=f"Cha: {rng.choice(FAMILIES)} Văn Ẩn; Mẹ: {rng.choice(FAMILIES)} Thị Ỷ",
+                hamlet=rng.choice(["Thôn Hưng Nghĩa", "Thôn Phổ Đồng", "Tổ dân phố 3"]),
+                id_number=rng.choice(["Chưa có", "052215000123"]),
+                corrected=rng.choice(["", "Họ và tên", "Ngày sinh, Dân tộc"]),
+            )
+        )
+    return BatchDocument(
+        number="07/DS-UBND",
+        unit_name="Xã An Phú",
+        agency="ỦY BAN NHÂN DÂN XÃ AN PHÚ",
+        governing_agency="UBND HUYỆN TUY PHƯỚC",
+        place_date="An Phú, ngày 19 tháng 11 năm 2026",
+        police_name="Công an xã An Phú",
+        preparer="Trần Thị Cán Bộ",
+        verify_url="http://127.0.0.1:8000/v/fonts-once-0123456789",
+        content_hash="ab" * 32,
+        rows=rows,
+    )
+
+
+def _fonts(path: Path) -> list[tuple[str, str]]:
+    """(name, embedded) of each font object `pdffonts` lists."""
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    rows = []
+    for line in out.stdout.splitlines()[2:]:
+        parts = line.split()
+        # name, type words..., encoding, emb, sub, uni, object, generation
+        rows.append((parts[0], parts[-5]))
+    return rows
+
+
+def _text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(out.stdout.split())
+
+
+def _pages(path: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return int(next(ln for ln in out.stdout.splitlines() if ln.startswith("Pages:")).split()[1])
+
+
+def _rasters(path: Path, folder: Path) -> list[Path]:
+    folder.mkdir()
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(folder / "p")], check=True)
+    return sorted(folder.glob("*.png"))
+
+
+def test_a_list_rendered_in_slices_embeds_each_font_once(tmp_path):
+    doc = _document()
+    slices = batch_pdf._slices(batch_pdf._prepare(doc), workers=2)
+    assert len(slices) >= 3  # the list really renders in several slices
+
+    path = tmp_path / "list.pdf"
+    path.write_bytes(render_batch_pdf(doc, workers=2))
+
+    fonts = _fonts(path)
+    names = [name for name, _ in fonts]
+    assert len(names) >= 2, fonts  # regular and bold at least
+    assert len(names) == len(set(names)), fonts  # each font once, not once per slice
+    assert all(embedded == "yes" for _, embedded in fonts), fonts
+    assert all("Treem-Serif" in name for name in names), fonts
+
+    assert _pages(path) == doc.page_count
+    text = _text(path)
+    for row in doc.rows:  # every name, diacritics included, is still text
+        assert row.full_name in text, row.full_name
+    assert "Cha: " in text and "Thị Ỷ" in text and "Tổng số: 120 trẻ em." in text
+    assert f"Trang {doc.page_count}/{doc.page_count}" in text
+
+
+def test_the_joined_list_looks_like_its_slices(tmp_path):
+    """Every glyph of every slice is in the merged fonts: the joined pages rasterise exactly as
+    the slices did on their own."""
+    doc = _document(60)
+    pages = batch_pdf._prepare(doc)
+    slices = batch_pdf._slices(pages, workers=2)
+    assert len(slices) >= 3
+    parts = [batch_pdf._render_slice(doc, part)[0] for part in slices]
+    joined = tmp_path / "joined.pdf"
+    joined.write_bytes(join_pdfs(parts))
+    assert len({name for name, _ in _fonts(joined)}) == len(_fonts(joined))
+
+    expected: list[Path] = []
+    for i, data in enumerate(parts):
+        (tmp_path / f"part{i}.pdf").write_bytes(data)
+        expected += _rasters(tmp_path / f"part{i}.pdf", tmp_path / f"r{i}")
+    got = _rasters(joined, tmp_path / "joined")
+    assert len(got) == len(expected) == len(pages)
+    for mine, theirs in zip(got, expected, strict=True):
+        a, b = Image.open(mine).convert("L"), Image.open(theirs).convert("L")
+        assert ImageChops.difference(a, b).getbbox() is None, (mine.name, theirs.name)
+    assert sum(len(p) for p in parts) > joined.stat().st_size  # and it is smaller
+
+
+def test_subsets_that_disagree_are_left_as_they_are(tmp_path):
+    """Two fonts under one name that are not one font (here: a width differs) are not merged:
+    the joined file keeps both, and its text."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, FloatObject
+
+    doc = _document(40)
+    slices = batch_pdf._slices(batch_pdf._prepare(doc), workers=2)
+    parts = [batch_pdf._render_slice(doc, part)[0] for part in slices[:2]]
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(parts[1])))
+    for ref in writer.pages[0]["/Resources"]["/Font"].values():
+        cid_font = ref.get_object()["/DescendantFonts"][0].get_object()
+        widths = cid_font["/W"]
+        run = widths[1]
+        widths[1] = ArrayObject([FloatObject(float(run[0]) + 1), *run[1:]])
+    out = io.BytesIO()
+    writer.write(out)
+    joined = tmp_path / "joined.pdf"
+    joined.write_bytes(join_pdfs([parts[0], out.getvalue()]))
+    names = [name for name, _ in _fonts(joined)]
+    assert len(names) > len(set(names))  # not merged
+    assert _pages(joined) == len(slices[0]) + len(slices[1])
+    assert doc.rows[0].full_name in _text(joined)
