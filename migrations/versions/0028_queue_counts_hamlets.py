@@ -19,6 +19,7 @@ rows per hamlet; with a hamlet filter the rule and severity rows of that hamlet.
 id) with the unit, status and hamlet included, so a page of a province's queue filtered on a rule
 or a severity, or a later page, walks the persons in order from the rank it starts in (known from
 the kept counts) instead of sorting every match of the scope (services.work_queue).
+``ix_queue_counts_kind`` (PostgreSQL): the queue's counts read one kind's rows from the index.
 
 Revision ID: 0028_queue_counts_hamlets
 Revises: 0027_report_kinds
@@ -163,6 +164,10 @@ def upgrade():
         "CREATE INDEX ix_persons_queue_order ON persons (open_rank, name_key, id) "
         "INCLUDE (unit_id, status, hamlet)"
     )
+    op.execute(
+        "CREATE INDEX ix_queue_counts_kind ON queue_counts (kind, name, severity, hamlet, "
+        "status, open_rank, unit_id) INCLUDE (persons)"
+    )
 
 
 def downgrade():
@@ -177,6 +182,7 @@ def downgrade():
                 batch_op.drop_column("hamlet")
         return
     op.execute("DROP INDEX IF EXISTS ix_persons_queue_order")
+    op.execute("DROP INDEX IF EXISTS ix_queue_counts_kind")
     op.execute("LOCK TABLE persons, findings IN SHARE MODE")
     for statement in _functions(with_hamlet=False):
         op.execute(statement)

@@ -10,7 +10,7 @@ the records (:func:`mismatches`) and builds the queue's counts statement for sev
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, literal_column, null, select, text, union_all
+from sqlalchemy import BigInteger, bindparam, func, literal_column, null, select, text, union_all
 from sqlalchemy.orm import Session
 
 from ..models import QueueCount
@@ -120,8 +120,8 @@ def counts_statement(units, status_conditions, *, rule=False, severity="", hamle
 
     (0) per hamlet and open rank, the persons that pass the rule (bound as "rule") and severity
     filters (all of them without); (1) per rule and severity and (2) per severity, the persons
-    of the hamlet filtered on (bound as "hamlet"; every hamlet without); (3) per open rank, all
-    the persons (the work queue's page reads how many of them it walks past for a match).
+    of the hamlet filtered on (bound as "hamlet"; every hamlet without); (3) the persons table's
+    rows as the planner last counted them (the work queue's page: how far it may walk).
     About a hundred rows per unit and hamlet, plus the changes since the last fold. A person
     has one severity per rule (SPEC section 4): the rule's rows added over severities count
     each person once. ``kept_filter(rule, severity)`` says which filters these rows serve."""
@@ -158,11 +158,12 @@ def counts_statement(units, status_conditions, *, rule=False, severity="", hamle
         .group_by(C.severity)
         .having(persons > 0)
     )
-    ranks = (
-        select(literal_column("3"), null(), null(), C.open_rank, persons)
-        .where(C.kind == HAMLET, *where)
-        .group_by(C.open_rank)
-        .having(persons > 0)
-    )
-    counts = union_all(hamlets, rules, severities, ranks)
+    # The planner's estimate of the persons table's rows (pg_class, no scan).
+    table_rows = (
+        select(literal_column("3"), null(), null(), null(),
+               func.greatest(literal_column("reltuples"), 0).cast(BigInteger))
+        .select_from(text("pg_class"))
+        .where(text("oid = 'persons'::regclass"))
+    )  # fmt: skip
+    counts = union_all(hamlets, rules, severities, table_rows)
     return counts.order_by(*counts.selected_columns[:4])

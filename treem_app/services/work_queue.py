@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from ..domain.findings import SEVERITY as RULE_SEVERITY
 from ..domain.names import name_key
 from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_KINDS, PERSON_STATUSES
 from ..domain.vocabulary import SEVERITY_LABELS as ALL_SEVERITIES
@@ -154,10 +155,10 @@ SEARCH_BY_ID_MAX = 1000
 # reads page * PAGE_SIZE rows at most; page 5 measured no faster than the sort); later pages
 # sort the scope.
 MERGED_PAGES = 3
-# A page of several units with a filter (rule, severity, hamlet) or past the merged pages walks
-# the persons in the queue's order (ix_persons_queue_order) from the open rank it starts in
-# when the kept counts say it reads at most this many index rows (or twice the rows it skips,
-# for a later page); otherwise the statement that sorts the matches (a rare rule: few).
+# A page of several units walks the persons in the queue's order (ix_persons_queue_order) from
+# the open rank it starts in when the kept counts say it reads at most this many index rows (or
+# fewer than the sorting statement's matches); otherwise the merged or the sorting statement (a
+# rare rule: its few matches sorted).
 WALK_MAX = 20_000
 
 # The queue reads the tables with Core: rows, not entities.
@@ -188,9 +189,12 @@ class _Shape:
         search = ""
         if filt.q:
             search = "number" if filt.q.replace(" ", "").isdigit() else "name"
+        severity = filt.severity
+        if filt.rule and severity == "warning" and RULE_SEVERITY.get(filt.rule) == severity:
+            severity = ""  # a warning rule: every person with the rule has an open warning
         return cls(dialect, "one" if len(units) == 1 else "many", user.role == "volunteer",
                    user.role == "police", search, filt.status, bool(filt.hamlet), bool(filt.rule),
-                   filt.severity, bool(filt.imp), bool(filt.kind))  # fmt: skip
+                   severity, bool(filt.imp), bool(filt.kind))  # fmt: skip
 
 
 def _id_list(column, name: str, dialect: str, *, unbounded: bool = False):
@@ -505,7 +509,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     # A person has an open error exactly when their rank is 0 (the rank is kept in step).
     severities = dict.fromkeys(SEVERITY_LABELS, 0)
     matches: dict[int, int] = {}  # the persons the page lists, per open rank
-    ranks: dict[int, int] = {}  # the persons of the scope, per open rank (kept counts only)
+    table_rows = 0  # the persons table's estimated rows (kept counts only)
     for kind, key, severity, rank, n in conn.execute(stmts.counts, params).all():
         if kind == 0:
             counts[key] = counts.get(key, 0) + n
@@ -516,7 +520,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         elif kind == 2:
             severities[severity] = n
         else:
-            ranks[rank] = n
+            table_rows = n
     # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
     total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
@@ -525,8 +529,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     params["upto"] = params["offset"] + PAGE_SIZE  # each unit's share of a merged page
     merged = stmts.merged is not None and page <= MERGED_PAGES
     page_stmt = stmts.merged if merged else stmts.page
-    filtered = shape.rule or shape.severity or shape.hamlet or not merged
-    if stmts.walk is not None and filtered and _plan_walk(params, matches, ranks):
+    if stmts.walk is not None and _plan_walk(params, matches, table_rows):
         page_stmt = stmts.walk
     items: list[QueueRow] = []
     for *facts, _rank, rule, severity, message in conn.execute(page_stmt, params).all():
@@ -538,35 +541,33 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped)
 
 
-def _plan_walk(params: dict, matches: dict[int, int], ranks: dict[int, int]) -> bool:
+def _plan_walk(params: dict, matches: dict[int, int], table_rows: int) -> bool:
     """Whether the page is walked in the queue's order (_Statements.walk), from the kept counts:
-    the persons it lists per open rank (`matches`) and those of the scope (`ranks`). Binds
-    where the walk starts (the rank of the page's first row, and the rows of that rank before
-    it) and ends (the last rank with a match); the walk reads about `ranks[r] / matches[r]`
-    index rows per row it keeps in each rank. False when that is more than WALK_MAX (or twice
-    the rows it skips): a rare rule's few matches are read and sorted instead."""
-    offset, wanted = params["offset"], PAGE_SIZE
+    the persons it lists per open rank (`matches`), and the persons table's rows. Binds where
+    the walk starts (the rank of the page's first row, and the rows of that rank before it) and
+    ends (the last rank with a match). The walk reads at most about `table_rows / matches[r]`
+    index rows per row it keeps in rank r (every other unit's persons are in the index too);
+    the sorting statement reads every match. The walk when it reads fewer, or at most WALK_MAX:
+    a rare rule's few matches are read and sorted instead."""
     listed = sorted(r for r, n in matches.items() if n > 0)
     if not listed:
         return False
-    start, skip = listed[-1], offset
+    start, skip = listed[-1], params["offset"]
     for rank in listed:
         if skip < matches[rank]:
             start = rank
             break
         skip -= matches[rank]
-    cost, need = 0.0, skip + wanted
+    everyone = max(table_rows, sum(matches.values()))
+    cost, need = 0.0, skip + PAGE_SIZE
     for rank in range(start, listed[-1] + 1):
-        found = matches.get(rank, 0)
         if need <= 0:
             break
-        if found == 0:  # a rank without a match in between: walked through
-            cost += ranks.get(rank, 0)
-            continue
+        found = matches.get(rank, 0)
         taken = min(need, found)
-        cost += taken * max(ranks.get(rank, found), found) / found
+        cost += everyone if not found else taken * max(everyone / found, 1)
         need -= taken
-    if cost > max(WALK_MAX, 2 * (skip + wanted)):
+    if cost > max(WALK_MAX, sum(matches.values())):
         return False
     params.update(from_rank=start, to_rank=listed[-1], walk_offset=skip)
     return True
