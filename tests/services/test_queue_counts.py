@@ -143,11 +143,17 @@ def test_the_counts_follow_imports_edits_returns_merges_and_marks(app, make, tmp
         assert province_queue(reporter, status) == summed_over_communes(make, communes, status)
     hamlets, rules, severities = province_queue(reporter, "open")
     assert rules and severities and sum(hamlets.values()) >= 4
-    # With a rule or a severity filter (the rule and severity counts kept, the hamlet counts
-    # from the records).
+    # With a rule or a severity filter, a hamlet filter, or both (all kept rows, split by
+    # hamlet: migration 0028; but a rule with the warning filter, counted from the records).
+    some_rule = next(iter(rules))
     for filters in [{"rule": rule} for rule in rules] + [
         {"severity": "error"},
         {"severity": "warning"},
+        {"rule": some_rule, "severity": "error"},
+        {"rule": some_rule, "severity": "warning"},
+        *({"hamlet": hamlet} for hamlet in hamlets),
+        *({"hamlet": hamlet, "rule": some_rule} for hamlet in hamlets),
+        *({"hamlet": hamlet, "severity": "warning"} for hamlet in hamlets),
     ]:
         for status in ("open", "all", "errors"):
             assert province_queue(reporter, status, **filters) == summed_over_communes(

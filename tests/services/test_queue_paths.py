@@ -100,3 +100,66 @@ def test_the_name_key_has_a_trigram_index_on_postgresql(app, ctx):
         assert "ix_persons_name_key_trgm" in indexes
     else:
         assert "ix_persons_name_key_trgm" not in indexes
+
+
+WALK_FILTERS = [
+    {},
+    {"status": "all"},
+    {"status": "errors"},
+    {"rule": "ID_MISSING"},
+    {"rule": "DOB_PARTIAL"},
+    {"rule": "GUARDIAN_MISSING", "status": "all"},
+    {"rule": "ID_MISSING", "severity": "error"},
+    {"severity": "warning"},
+    {"severity": "error", "status": "all"},
+    {"hamlet": "Thôn Hai"},
+    {"hamlet": "Thôn Hai", "rule": "ID_MISSING", "status": "all"},
+    {"hamlet": "Thôn Một", "severity": "warning"},
+    {"rule": "DOB_PARTIAL", "severity": "warning", "status": "all"},
+]
+
+
+def test_a_walked_page_is_the_sorted_page(scene, monkeypatch):
+    """A province's (several units') page walked in the queue's order from the rank the kept
+    counts say it starts in (PostgreSQL) lists the persons the sorting statement lists, on every
+    page (two rows a page here, so later pages start past a rank), with the same counts."""
+    _officer, reporter, _persons = scene
+    monkeypatch.setattr(work_queue, "PAGE_SIZE", 2)
+    work_queue._statements.cache_clear()
+    planned = work_queue._plan_walk
+    walked = []
+
+    def counting(params, matches, ranks):
+        walked.append(planned(params, matches, ranks))
+        return walked[-1]
+
+    for args in WALK_FILTERS:
+        results = []
+        for plan in (counting, lambda *_args: False):
+            monkeypatch.setattr(work_queue, "_plan_walk", plan)
+            pages = [_result(reporter, {**args, "page": n}) for n in range(1, 7)]
+            results.append(pages)
+        assert results[0] == results[1], args
+        assert results[0][0]["total"] > 0, args
+    work_queue._statements.cache_clear()
+    if db.engine.dialect.name == "postgresql":  # the walk is PostgreSQL's (kept counts)
+        assert walked.count(True) > 20
+    else:
+        assert walked == []
+
+
+@pytest.mark.parametrize("rule", ["DOB_PARTIAL", "ID_MISSING"])
+def test_a_warning_rule_with_the_warning_filter_is_the_rule_alone(scene, monkeypatch, rule):
+    """A warning rule's persons all have an open warning: the queue drops the redundant
+    severity filter (and so reads the kept counts, PostgreSQL); the same page as with it."""
+    officer, reporter, _persons = scene
+    args = {"rule": rule, "severity": "warning", "status": "all"}
+    for user in (officer, reporter):
+        dropped = _result(user, args)
+        monkeypatch.setattr(work_queue, "RULE_SEVERITY", {})
+        work_queue._statements.cache_clear()
+        assert _result(user, args) == dropped
+        monkeypatch.undo()
+        work_queue._statements.cache_clear()
+    if rule == "DOB_PARTIAL":  # the scene's partial dates
+        assert dropped["total"] > 0

@@ -71,6 +71,16 @@ class Person(db.Model):
         Index(
             "ix_persons_unit_kind_rank", "unit_id", "kind", "open_rank", "name_key", "id", "status"
         ),  # fmt: skip
+        # A province's queue filtered on a rule or a severity, and its later pages: the persons
+        # walked in the queue's order from the open rank the page starts in, the unit, status
+        # and hamlet checked from the index (PostgreSQL, migration 0028; services.work_queue).
+        Index(
+            "ix_persons_queue_order",
+            "open_rank",
+            "name_key",
+            "id",
+            postgresql_include=["unit_id", "status", "hamlet"],
+        ).ddl_if(dialect="postgresql"),
         # A child record's linked beneficiary records (the record page), one probe.
         Index(
             "ix_persons_linked_person",

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from ..domain.findings import SEVERITY as RULE_SEVERITY
 from ..domain.names import name_key
 from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_KINDS, PERSON_STATUSES
 from ..domain.vocabulary import SEVERITY_LABELS as ALL_SEVERITIES
@@ -38,6 +39,7 @@ from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
 from .access import get_scoped, handed_to_police, subtree_ids
 from .hamlets import filter_name, unit_hamlet_names
 from .queue_counts import counts_statement as kept_counts_statement
+from .queue_counts import kept_filter
 
 STATUS_FILTERS = {
     "open": "Còn lỗi hoặc cảnh báo",
@@ -153,6 +155,11 @@ SEARCH_BY_ID_MAX = 1000
 # reads page * PAGE_SIZE rows at most; page 5 measured no faster than the sort); later pages
 # sort the scope.
 MERGED_PAGES = 3
+# A page of several units walks the persons in the queue's order (ix_persons_queue_order) from
+# the open rank it starts in when the kept counts say it reads at most this many index rows (or
+# fewer than the sorting statement's matches); otherwise the merged or the sorting statement (a
+# rare rule: its few matches sorted).
+WALK_MAX = 20_000
 
 # The queue reads the tables with Core: rows, not entities.
 P = Person.__table__.c
@@ -182,9 +189,12 @@ class _Shape:
         search = ""
         if filt.q:
             search = "number" if filt.q.replace(" ", "").isdigit() else "name"
+        severity = filt.severity
+        if filt.rule and severity == "warning" and RULE_SEVERITY.get(filt.rule) == severity:
+            severity = ""  # a warning rule: every person with the rule has an open warning
         return cls(dialect, "one" if len(units) == 1 else "many", user.role == "volunteer",
                    user.role == "police", search, filt.status, bool(filt.hamlet), bool(filt.rule),
-                   filt.severity, bool(filt.imp), bool(filt.kind))  # fmt: skip
+                   severity, bool(filt.imp), bool(filt.kind))  # fmt: skip
 
 
 def _id_list(column, name: str, dialect: str, *, unbounded: bool = False):
@@ -253,27 +263,26 @@ def _scope(shape: _Shape) -> list:
     return conditions
 
 
-def _filters(shape: _Shape, *, skip: str = "") -> list:
+def _filters(shape: _Shape, *, skip: str = "", per_person: bool | None = None) -> list:
     """The queue's filters but the search as conditions on persons (`skip` "hamlet" or "rule"
-    leaves that filter out, for the counts beside it)."""
+    leaves that filter out, for the counts beside it; `per_person` probes each person's
+    findings whatever _probes_per_person says)."""
+    if per_person is None:
+        per_person = _probes_per_person(shape)
     conditions = _status_conditions(shape.status, P.status, P.open_rank)
     if shape.kind:
         conditions.append(P.kind == bindparam("kind"))
     if shape.hamlet and skip != "hamlet":
         conditions.append(P.hamlet == bindparam("hamlet"))
     if shape.rule and skip != "rule" and not shape.imported:  # an import's ids are the rule's
-        conditions.append(
-            _open_finding(F.rule == bindparam("rule"), per_person=_probes_per_person(shape))
-        )
+        conditions.append(_open_finding(F.rule == bindparam("rule"), per_person=per_person))
     if shape.severity and skip != "rule":
         if shape.severity == "error":
             conditions.append(P.open_rank == RANK_ERROR)
         else:  # an open warning: the rank says whether one can exist, the findings say which
             conditions.append(P.open_rank < RANK_NONE)
             conditions.append(
-                _open_finding(
-                    F.severity == bindparam("severity"), per_person=_probes_per_person(shape)
-                )
+                _open_finding(F.severity == bindparam("severity"), per_person=per_person)
             )
     return conditions
 
@@ -299,13 +308,15 @@ def _counts_kept(shape: _Shape) -> bool:
     (which those counts leave out), for a user who sees every person of them (a reporter, an
     administrator). The persons-and-findings statement grew with the scope: 479 ms for a
     province of 600,000 persons (issue 15, finding 3). A commune's keeps it (a few ms). The
-    hamlet counts come from them too without a rule or severity filter."""
+    rows are split by hamlet (migration 0028): the hamlet counts under a rule or a severity
+    filter and the rule counts under a hamlet filter are kept rows too, but for a rule with
+    the warning filter (services.queue_counts.kept_filter)."""
     return (
         shape.dialect == "postgresql"  # kept there only (migration 0026)
         and shape.units == "many"
         and not (shape.volunteer or shape.police or shape.imported or shape.search)
-        and not shape.hamlet
         and not shape.kind  # the counts are not split by kind of person
+        and kept_filter(shape.rule, shape.severity)
     )
 
 
@@ -315,6 +326,7 @@ class _Statements:
     counts: CompoundSelect
     page: Select
     merged: Select | None = None  # the page merged from each unit's index (several units)
+    walk: Select | None = None  # the page walked in the queue's order (several units, kept)
 
 
 @cache
@@ -372,20 +384,39 @@ def _statements(shape: _Shape) -> _Statements:
             .offset(bindparam("offset"))
             .subquery()
         )
-    # The numbers beside the filters, in one statement: (0) persons per hamlet for the filters
-    # but the hamlet one; among the persons that pass the filters but the rule and severity
-    # ones, (1) persons per rule (and severity) of their open errors and warnings and (2)
-    # persons per severity. One read of their open findings (only persons with rank below 2 can
-    # have one) for both: the person-by-person probes are most of the cost.
+    walk = None
+    if _counts_kept(shape):
+        # The persons in the queue's order between two open ranks (bound "from_rank" and
+        # "to_rank": where the page starts and the last rank with a match, from the kept
+        # counts), each one's findings probed: an index-only walk that stops at the page's
+        # last row. The page's columns are read for its rows only.
+        ids = (
+            select(P.id)
+            .where(*scope, *_filters(shape, per_person=True),
+                   P.open_rank >= bindparam("from_rank"), P.open_rank <= bindparam("to_rank"))
+            .order_by(*order)
+            .limit(PAGE_SIZE)
+            .offset(bindparam("walk_offset"))
+            .subquery("walked")
+        )  # fmt: skip
+        walk = _with_findings(
+            select(*columns).select_from(ids.join(Person.__table__, P.id == ids.c.id)).subquery()
+        )
+    # The numbers beside the filters, in one statement: (0) persons per hamlet (and open rank)
+    # for the filters but the hamlet one; among the persons that pass the filters but the rule
+    # and severity ones, (1) persons per rule (and severity) of their open errors and warnings
+    # and (2) persons per severity. One read of their open findings (only persons with rank
+    # below 2 can have one) for both: the person-by-person probes are most of the cost.
     hamlets = (
         select(
             literal_column("0").label("kind"),
             P.hamlet.label("key"),
             null().label("severity"),
+            P.open_rank.label("rank"),
             func.count().label("persons"),
         )
         .where(*scope, *_filters(shape, skip="hamlet"))
-        .group_by(P.hamlet)
+        .group_by(P.hamlet, P.open_rank)
     )
     found = (
         select(F.person_id, F.rule, F.severity)
@@ -402,19 +433,21 @@ def _statements(shape: _Shape) -> _Statements:
     persons = func.count(found.c.person_id.distinct())
     counts = union_all(
         hamlets,
-        select(literal_column("1"), found.c.rule, found.c.severity, persons).group_by(
+        select(literal_column("1"), found.c.rule, found.c.severity, null(), persons).group_by(
             found.c.rule, found.c.severity
         ),
-        select(literal_column("2"), null(), found.c.severity, persons).group_by(found.c.severity),
+        select(literal_column("2"), null(), found.c.severity, null(), persons).group_by(
+            found.c.severity
+        ),
     )
-    counts = counts.order_by(*counts.selected_columns[:3])
+    counts = counts.order_by(*counts.selected_columns[:4])
     if _counts_kept(shape):
         counts = kept_counts_statement(
             lambda unit: _id_list(unit, "unit_ids", shape.dialect),
             lambda status, rank: _status_conditions(shape.status, status, rank),
-            hamlets if shape.rule or shape.severity else None,
-        )
-    return _Statements(search, counts, page, merged)
+            rule=shape.rule, severity=shape.severity, hamlet=shape.hamlet,
+        )  # fmt: skip
+    return _Statements(search, counts, page, merged, walk)
 
 
 def _with_findings(rows) -> Select:
@@ -471,17 +504,28 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
         shape = replace(shape, search="ids")
         params["ids"] = found[:SEARCH_BY_ID_MAX]
     stmts = _statements(shape)
+    if _counts_kept(shape):
+        # Planned with this request's values: the counts and the walk depend on them (which
+        # rank, how far, which units); PostgreSQL's generic plan for the prepared statements
+        # (after ten requests) walked the whole index: 2 s instead of 20 ms at 1.5 million.
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     counts: dict[str | None, int] = {}
     rules = []
     # A person has an open error exactly when their rank is 0 (the rank is kept in step).
     severities = dict.fromkeys(SEVERITY_LABELS, 0)
-    for kind, key, severity, n in conn.execute(stmts.counts, params).all():
+    matches: dict[int, int] = {}  # the persons the page lists, per open rank
+    table_rows = 0  # the persons table's estimated rows (kept counts only)
+    for kind, key, severity, rank, n in conn.execute(stmts.counts, params).all():
         if kind == 0:
-            counts[key] = n
+            counts[key] = counts.get(key, 0) + n
+            if not filt.hamlet or key == filt.hamlet:
+                matches[rank] = matches.get(rank, 0) + n
         elif kind == 1:
             rules.append((key, n))
-        else:
+        elif kind == 2:
             severities[severity] = n
+        else:
+            table_rows = n
     # The hamlet counts leave the hamlet filter out: the total is one of them, or their sum.
     total = counts.get(filt.hamlet, 0) if filt.hamlet else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
@@ -490,6 +534,8 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     params["upto"] = params["offset"] + PAGE_SIZE  # each unit's share of a merged page
     merged = stmts.merged is not None and page <= MERGED_PAGES
     page_stmt = stmts.merged if merged else stmts.page
+    if stmts.walk is not None and _plan_walk(params, matches, table_rows):
+        page_stmt = stmts.walk
     items: list[QueueRow] = []
     for *facts, _rank, rule, severity, message in conn.execute(page_stmt, params).all():
         if not items or items[-1].id != facts[0]:
@@ -498,6 +544,38 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
             items[-1].findings.append(QueueFinding(rule, severity, message))
     hamlets = [(h or "", n) for h, n in counts.items()]
     return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped)
+
+
+def _plan_walk(params: dict, matches: dict[int, int], table_rows: int) -> bool:
+    """Whether the page is walked in the queue's order (_Statements.walk), from the kept counts:
+    the persons it lists per open rank (`matches`), and the persons table's rows. Binds where
+    the walk starts (the rank of the page's first row, and the rows of that rank before it) and
+    ends (the last rank with a match). The walk reads at most about `table_rows / matches[r]`
+    index rows per row it keeps in rank r (every other unit's persons are in the index too);
+    the sorting statement reads every match. The walk when it reads fewer, or at most WALK_MAX:
+    a rare rule's few matches are read and sorted instead."""
+    listed = sorted(r for r, n in matches.items() if n > 0)
+    if not listed:
+        return False
+    start, skip = listed[-1], params["offset"]
+    for rank in listed:
+        if skip < matches[rank]:
+            start = rank
+            break
+        skip -= matches[rank]
+    everyone = max(table_rows, sum(matches.values()))
+    cost, need = 0.0, skip + PAGE_SIZE
+    for rank in range(start, listed[-1] + 1):
+        if need <= 0:
+            break
+        found = matches.get(rank, 0)
+        taken = min(need, found)
+        cost += everyone if not found else taken * max(everyone / found, 1)
+        need -= taken
+    if cost > max(WALK_MAX, sum(matches.values())):
+        return False
+    params.update(from_rank=start, to_rank=listed[-1], walk_offset=skip)
+    return True
 
 
 # The ids of a unit and the units below it (services.access.subtree_ids with the path bound).
