@@ -85,3 +85,30 @@ def test_reporter_enters_a_total_and_builds_a_report_by_keyboard(make, page, scr
     screenshot("reports-list-1366")
     page.set_viewport_size({"width": 360, "height": 740})
     screenshot("reports-list-360")
+
+
+def test_the_beneficiaries_count_is_a_tab_away(make, page, screenshot):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    db.session.commit()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, officer.username)
+    page.wait_for_url("**/home")
+    page.goto(page.url.replace("/home", f"/reports/totals/{tree['a'].code}"))
+    tabs = page.get_by_role("navigation", name="Loại đối tượng được đếm")
+    tabs.get_by_role("link", name="Đối tượng bảo trợ xã hội").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**kind=beneficiary")
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .startswith("Tổng số đối tượng bảo trợ xã hội do địa phương báo cáo")
+    )
+    page.get_by_label("Tổng số đối tượng bảo trợ xã hội", exact=True).fill("212")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#current-total:has-text('212')")
+    screenshot("reports-total-beneficiaries-1366")
+    page.set_viewport_size({"width": 360, "height": 740})
+    screenshot("reports-total-beneficiaries-360")
+    rows = db.session.scalars(select(ReportedTotal)).all()
+    assert [(r.person_kind, r.total) for r in rows] == [("beneficiary", 212)]
