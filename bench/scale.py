@@ -30,7 +30,10 @@ warm-up requests, one request at a time, the small and the large database taking
 shared machine's changing load weighs on both alike), the p50 and p95 of their latencies: the
 officer's work queue, a record page, the reporter's home (/dashboard), the province work queue
 (default, a rule filter, the warning filter, a hamlet filter, page 4 under the rule filter) and a
-province name search.
+province name search. Then the mixed run on the large database (``--mixed-seconds``, 20 by
+default; 0 skips it): the server as `make run` starts it, 8 officers' threads alone and then with
+2 province reporters' threads, each half as long: the officers' p50/p95 alone and with the
+reporters (do heavy reporter pages starve officers?).
 The ratio is large p50 / small p50 per page. Target: every ratio within 1.5 and every p95 at the
 large size under 250 ms (the issue's targets at 1.5 M). The last line on stdout is one JSON
 object with ``"bench": "scale"``, ``"persons"``, ``"worst_p95_ms"``, ``"worst_ratio"``, ``"ok"``.
@@ -358,6 +361,94 @@ def measure(sites: dict[str, tuple[dict, dict]], requests: int, tmp: Path) -> di
                 server.kill()
 
 
+MIXED_OFFICERS, MIXED_REPORTERS = 8, 2
+
+
+def mixed(env: dict, ids: dict, seconds: float, tmp: Path) -> dict:
+    """The issue's mixed run on one database: the web server as `make run` starts it (4 sync
+    workers, ``treem_app.run.web_server_argv``), 8 officer threads (their queue, a rule filter,
+    a record page) and 2 province reporter threads (dashboard, province queue, a rule filter,
+    a search) each sending one request after another for `seconds`; the officers' pages first
+    alone for the same time, then with the reporters. Shows whether heavy reporter pages starve
+    the officers: their p95 with the reporters against their p95 alone."""
+    import threading
+
+    from treem_app.run import web_server_argv
+
+    port = free_port()
+    server = subprocess.Popen(
+        web_server_argv(f"127.0.0.1:{port}", access_log=False), env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=open(tmp / "gunicorn-mixed.log", "a"),
+    )  # fmt: skip
+    q = urllib.parse.urlencode
+    officer_paths = ["/records", "/records?" + q({"rule": "DOB_PARTIAL"}),
+                     f"/records/{ids['person']}"]  # fmt: skip
+    reporter_paths = ["/dashboard", "/records", "/records?" + q({"rule": "DUPLICATE_PERSON"}),
+                      "/records?" + q({"q": "nguyen van hung"})]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request(port, "/login")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.3)
+        cookies = {u: login(port, u) for u in ("canbo.xa", "baocao.tinh")}
+
+        def run(with_reporters: bool) -> dict:
+            times: dict[str, list[float]] = {"officer": [], "reporter": []}
+            errors = [0]
+            stop = time.monotonic() + seconds
+            lock = threading.Lock()
+
+            def client(role: str, user: str, paths: list[str], offset: int) -> None:
+                n = offset
+                while time.monotonic() < stop:
+                    path = paths[n % len(paths)]
+                    n += 1
+                    t0 = time.perf_counter()
+                    try:
+                        status, _html, _ = request(port, path, cookies[user])
+                    except OSError:
+                        status = 0
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    with lock:
+                        if status != 200:
+                            errors[0] += 1
+                        times[role].append(elapsed)
+
+            threads = [threading.Thread(target=client, args=("officer", "canbo.xa",
+                                                             officer_paths, i))
+                       for i in range(MIXED_OFFICERS)]  # fmt: skip
+            if with_reporters:
+                threads += [threading.Thread(target=client, args=("reporter", "baocao.tinh",
+                                                                  reporter_paths, i))
+                            for i in range(MIXED_REPORTERS)]  # fmt: skip
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            out = {"errors": errors[0]}
+            for role, values in times.items():
+                if values:
+                    values.sort()
+                    p95 = values[int(0.95 * (len(values) - 1))]
+                    out[role] = {"requests": len(values), "p95_ms": round(p95, 1),
+                                 "p50_ms": round(statistics.median(values), 1)}  # fmt: skip
+            return out
+
+        run(False)  # warm-up: every worker process opens its connections and fills its caches
+        return {"seconds": seconds, "alone": run(False), "with_reporters": run(True)}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def drop(dbname: str) -> None:
     import psycopg
 
@@ -377,6 +468,9 @@ def main() -> int:
                         help="provinces of the small database (default: --provinces)")  # fmt: skip
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--db", default="treem_bench_scale")
+    parser.add_argument("--mixed-seconds", type=float,
+                        default=float(os.environ.get("TREEM_SCALE_MIXED_S") or 20),
+                        help="length of each half of the mixed run (0: none)")  # fmt: skip
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="treem-bench-scale-") as tmpdir:
@@ -393,6 +487,7 @@ def main() -> int:
                                          split[label], tmp)  # fmt: skip
                 sites[label] = (env, ids)
             results = measure(sites, args.requests, tmp)
+            mix = mixed(*sites["large"], args.mixed_seconds, tmp) if args.mixed_seconds else None
         finally:
             for label in ("small", "large"):
                 drop(f"{args.db}_{label}")
@@ -404,6 +499,14 @@ def main() -> int:
         print(f"{n:16} small p50/p95 {small[n]['p50_ms']:7.1f} / {small[n]['p95_ms']:7.1f} ms"
               f"   large {large[n]['p50_ms']:7.1f} / {large[n]['p95_ms']:7.1f} ms"
               f"   ratio {ratios[n]:.2f}")  # fmt: skip
+    if mix:
+        a, w = mix["alone"], mix["with_reporters"]
+        print(f"mixed run, large database, {MIXED_OFFICERS} officers alone / with "
+              f"{MIXED_REPORTERS} reporters, {mix['seconds']:g} s each: officers p50/p95 "
+              f"{a['officer']['p50_ms']:.1f} / {a['officer']['p95_ms']:.1f} ms alone, "
+              f"{w['officer']['p50_ms']:.1f} / {w['officer']['p95_ms']:.1f} ms with them; "
+              f"reporters {w['reporter']['p50_ms']:.1f} / {w['reporter']['p95_ms']:.1f} ms; "
+              f"errors {a['errors'] + w['errors']}")  # fmt: skip
     worst_p95 = max(large[n]["p95_ms"] for n in names)
     worst_ratio = max(ratios.values())
     print(json.dumps({
@@ -417,6 +520,7 @@ def main() -> int:
         "pages": {n: {"small": {k: small[n][k] for k in ("p50_ms", "p95_ms")},
                       "large": {k: large[n][k] for k in ("p50_ms", "p95_ms")},
                       "ratio": ratios[n]} for n in names},
+        "mixed": mix,
         "worst_p95_ms": worst_p95,
         "worst_ratio": worst_ratio,
         "load_average": [round(x, 2) for x in os.getloadavg()],
