@@ -420,10 +420,9 @@ def _statements(shape: _Shape) -> _Statements:
     )
     open_findings = (F.status == "open", F.severity.in_(SEVERITY_LABELS))
     if _probes_per_person(shape):
-        # Each person's open findings probed in ix_findings_person_queue (a LATERAL subquery
-        # with OFFSET 0, which PostgreSQL does not pull up): for a commune it hash-joined every
-        # open finding in the database instead (100,000 rows read, then 300,000 with two more
-        # provinces beside it: issue 15). Bounded by the unit's persons with an open rank.
+        # Each person's open findings probed in ix_findings_person_queue (LATERAL with OFFSET
+        # 0, not pulled up): a commune's hash-joined every open finding in the database (issue
+        # 15: 100,000 read, 300,000 with two more provinces). Bounded by the unit's persons.
         probe = (
             select(F.person_id, F.rule, F.severity)
             .where(F.person_id == P.id, *open_findings)
