@@ -68,6 +68,26 @@ def test_a_rule_probed_per_person_gives_what_the_join_gives(scene, monkeypatch, 
         assert results[0]["total"] > 0 or args.get("hamlet")
 
 
+@pytest.mark.parametrize("args", [{}, {"status": "all"}, {"hamlet": "Thôn Hai"}, *RULE_FILTERS])
+def test_a_communes_counts_probe_each_persons_findings_on_postgresql(scene, monkeypatch, args):
+    """Issue 15: a commune's rule and severity counts probe each person's open findings (a
+    LATERAL subquery, PostgreSQL) instead of joining every open finding in the database; the
+    same counts as the join (SQLite keeps the join: no LATERAL there)."""
+    officer, _reporter, _persons = scene
+    dialect = db.engine.dialect.name
+    shape = work_queue._Shape.of(dialect, officer, [officer.unit_id], work_queue.QueueFilter())
+    compiled = str(work_queue._statements(shape).counts.compile(dialect=db.engine.dialect))
+    assert ("LATERAL" in compiled) == (dialect == "postgresql")
+    results = []
+    for per_person in (False, True):
+        monkeypatch.setattr(work_queue, "_probes_per_person", lambda shape, v=per_person: v)
+        work_queue._statements.cache_clear()
+        results.append(_result(officer, args))
+    work_queue._statements.cache_clear()
+    assert results[0] == results[1]
+    assert results[0]["hamlets"] and (results[0]["rules"] or args.get("status") == "all")
+
+
 def test_a_search_over_the_cap_shows_the_first_matches_and_says_so(scene, monkeypatch):
     """Finding 5: a search matching more than SEARCH_BY_ID_MAX persons runs once and shows
     that many (capped), instead of searching the whole scope again for each statement."""
@@ -94,12 +114,13 @@ def test_the_capped_search_says_so_on_the_page(scene, monkeypatch, login):
     assert 'id="queue-capped"' not in html
 
 
-def test_the_name_key_has_a_trigram_index_on_postgresql(app, ctx):
-    indexes = {i["name"] for i in inspect(db.engine).get_indexes("persons")}
+def test_the_name_key_has_a_trigram_index_led_by_the_unit_on_postgresql(app, ctx):
+    indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("persons")}
+    assert "ix_persons_name_key_trgm" not in indexes  # replaced by the unit's (migration 0029)
     if db.engine.dialect.name == "postgresql":
-        assert "ix_persons_name_key_trgm" in indexes
+        assert indexes["ix_persons_unit_name_trgm"]["column_names"] == ["unit_id", "name_key"]
     else:
-        assert "ix_persons_name_key_trgm" not in indexes
+        assert "ix_persons_unit_name_trgm" not in indexes
 
 
 WALK_FILTERS = [

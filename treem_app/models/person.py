@@ -59,10 +59,12 @@ class Person(db.Model):
             postgresql_where=text("merged_into_id IS NOT NULL"),
             sqlite_where=text("merged_into_id IS NOT NULL"),
         ),
-        # The work queue's name search (a part of the folded name): the name's trigrams, on
-        # PostgreSQL only (pg_trgm, migration 0021); SQLite keeps its LIKE over the unit.
+        # The work queue's name search (a part of the folded name): the unit and the name's
+        # trigrams, on PostgreSQL only (btree_gin and pg_trgm, migration 0029: one commune's
+        # search reads that commune's entries); SQLite keeps its LIKE over the unit.
         Index(
-            "ix_persons_name_key_trgm",
+            "ix_persons_unit_name_trgm",
+            "unit_id",
             "name_key",
             postgresql_using="gin",
             postgresql_ops={"name_key": "gin_trgm_ops"},

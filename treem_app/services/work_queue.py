@@ -149,7 +149,7 @@ RANK_ERROR, RANK_NONE = 0, 2
 # the page then read those persons by id instead of searching the scope again each. A search
 # that matches more shows those (QueuePage.capped): one bounded scan at any number of
 # matches, not a cliff past it (issue 15, finding 5). On PostgreSQL a trigram index on the
-# name key (0021_search_trgm) finds a rare name without reading the scope.
+# unit and name key (0029_search_unit_trgm) finds a rare name without reading the scope.
 SEARCH_BY_ID_MAX = 1000
 # The first pages of a queue over several units are merged from each unit's index (each unit
 # reads page * PAGE_SIZE rows at most; page 5 measured no faster than the sort); later pages
@@ -418,17 +418,28 @@ def _statements(shape: _Shape) -> _Statements:
         .where(*scope, *_filters(shape, skip="hamlet"))
         .group_by(P.hamlet, P.open_rank)
     )
-    found = (
-        select(F.person_id, F.rule, F.severity)
-        .select_from(Person.__table__.join(Finding.__table__, F.person_id == P.id))
-        .where(
-            *scope,
-            *_filters(shape, skip="rule"),
-            P.open_rank < RANK_NONE,
-            F.status == "open",
-            F.severity.in_(SEVERITY_LABELS),
+    open_findings = (F.status == "open", F.severity.in_(SEVERITY_LABELS))
+    if shape.dialect == "postgresql" and _probes_per_person(shape):  # LATERAL: not SQLite
+        # Each person's open findings probed in ix_findings_person_queue (LATERAL with OFFSET
+        # 0, not pulled up): a commune's hash-joined every open finding in the database (issue
+        # 15: 100,000 read, 300,000 with two more provinces). Bounded by the unit's persons.
+        probe = (
+            select(F.person_id, F.rule, F.severity)
+            .where(F.person_id == P.id, *open_findings)
+            .offset(literal_column("0"))
+            .lateral("person_findings")
         )
-        .cte("open_findings")
+        found = select(probe.c.person_id, probe.c.rule, probe.c.severity).select_from(
+            Person.__table__.join(probe, true())
+        )
+    else:
+        found = (
+            select(F.person_id, F.rule, F.severity)
+            .select_from(Person.__table__.join(Finding.__table__, F.person_id == P.id))
+            .where(*open_findings)
+        )
+    found = found.where(*scope, *_filters(shape, skip="rule"), P.open_rank < RANK_NONE).cte(
+        "open_findings"
     )
     persons = func.count(found.c.person_id.distinct())
     counts = union_all(
