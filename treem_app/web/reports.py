@@ -92,8 +92,14 @@ def _person_kind() -> str:
     return kind if kind in PERSON_KINDS else "child"
 
 
+def _kind_context(kind: str) -> dict:
+    """What the totals pages need of the kind: it, its ?kind= (none for the children, the
+    default), its words ("trẻ em", ...) and the tabs' kinds."""
+    return {"kind": kind, "kind_arg": _kind_arg(kind), "counted": COUNTED,
+            "person_kinds": PERSON_KINDS}  # fmt: skip
+
+
 def _kind_arg(kind: str) -> str | None:
-    """The ?kind= of the totals pages' links (none for the children: the default)."""
     return None if kind == "child" else kind
 
 
@@ -116,10 +122,7 @@ def totals():
         communes=communes,
         in_force=in_force,
         period_label=_period_label,
-        kind=kind,
-        kind_arg=_kind_arg(kind),
-        counted=COUNTED,
-        person_kinds=PERSON_KINDS,
+        **_kind_context(kind),
     )
 
 
@@ -158,10 +161,7 @@ def total(code: str):
         form=form,
         error=error,
         period_label=_period_label,
-        kind=kind,
-        kind_arg=_kind_arg(kind),
-        counted=COUNTED,
-        person_kinds=PERSON_KINDS,
+        **_kind_context(kind),
     ), (422 if error else 200)
 
 
