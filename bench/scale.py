@@ -303,13 +303,14 @@ def login(port: int, username: str) -> str:
     return "; ".join(cookies)
 
 
-def start_server(env: dict, tmp: Path) -> tuple[subprocess.Popen, int]:
+def start_server(env: dict, tmp: Path, argv=None) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a free port (2 sync workers, or `argv(bind)`'s command line), once it answers."""
     port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--timeout", "120", "--log-level", "warning", "treem_app:create_app()"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / "gunicorn.log", "a"),
-    )  # fmt: skip
+    command = argv(f"127.0.0.1:{port}") if argv else [
+        str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        "--timeout", "120", "--log-level", "warning", "treem_app:create_app()"]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=open(tmp / "gunicorn.log", "a"))  # fmt: skip
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -320,6 +321,14 @@ def start_server(env: dict, tmp: Path) -> tuple[subprocess.Popen, int]:
                 server.kill()
                 raise RuntimeError("gunicorn did not start") from None
             time.sleep(0.3)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def measure(sites: dict[str, tuple[dict, dict]], requests: int, tmp: Path) -> dict:
@@ -354,11 +363,7 @@ def measure(sites: dict[str, tuple[dict, dict]], requests: int, tmp: Path) -> di
         return out
     finally:
         for server, _port in servers.values():
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
 
 
 MIXED_OFFICERS, MIXED_REPORTERS = 8, 2
@@ -375,26 +380,13 @@ def mixed(env: dict, ids: dict, seconds: float, tmp: Path) -> dict:
 
     from treem_app.run import web_server_argv
 
-    port = free_port()
-    server = subprocess.Popen(
-        web_server_argv(f"127.0.0.1:{port}", access_log=False), env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=open(tmp / "gunicorn-mixed.log", "a"),
-    )  # fmt: skip
+    server, port = start_server(env, tmp, argv=lambda bind: web_server_argv(bind, access_log=False))
     q = urllib.parse.urlencode
     officer_paths = ["/records", "/records?" + q({"rule": "DOB_PARTIAL"}),
                      f"/records/{ids['person']}"]  # fmt: skip
     reporter_paths = ["/dashboard", "/records", "/records?" + q({"rule": "DUPLICATE_PERSON"}),
                       "/records?" + q({"q": "nguyen van hung"})]  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                request(port, "/login")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.3)
         cookies = {u: login(port, u) for u in ("canbo.xa", "baocao.tinh")}
 
         def run(with_reporters: bool) -> dict:
@@ -442,11 +434,7 @@ def mixed(env: dict, ids: dict, seconds: float, tmp: Path) -> dict:
         run(False)  # warm-up: every worker process opens its connections and fills its caches
         return {"seconds": seconds, "alone": run(False), "with_reporters": run(True)}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
 
 def drop(dbname: str) -> None:
