@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from treem_app.extensions import db
 from treem_app.models import Person
 
+from .flows import upload_sample_export
 from .test_login_flow import sign_in
 
 
@@ -16,13 +17,7 @@ def test_officer_imports_the_demo_export_end_to_end(make, page, run_jobs, screen
         "link", name="Nhập dữ liệu"
     ).click()
     page.wait_for_url("**/imports")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Tải tệp mẫu").click()
-    sample = tmp_path / download.value.suggested_filename
-    download.value.save_as(sample)
-    page.get_by_label("Tệp xuất").set_input_files(str(sample))
-    page.get_by_role("button", name="Tải lên và kiểm tra cột").click()
-    page.wait_for_url("**/imports/*")
+    upload_sample_export(page, tmp_path)
     assert page.get_by_role("heading", name="Xác nhận các cột").is_visible()
     assert page.get_by_label("Cột C: Họ và tên trẻ").input_value() == "full_name"
     screenshot("import-mapping")

@@ -62,10 +62,10 @@ def kill_all(pid: int) -> None:
     os.killpg(pid, signal.SIGKILL)
 
 
-def start_worker(test_config: dict, queues: str, **extra_env: str) -> subprocess.Popen:
-    """A real RQ worker process (burst) on the test's database, Redis and files folder, in a
-    process group of its own (for kill_all)."""
-    env = dict(
+def app_env(test_config: dict, **extra_env: str) -> dict:
+    """The environment of a process of the app (a worker, a web server) on the test's
+    database, Redis and files folder."""
+    return dict(
         os.environ,
         DATABASE_URL=test_config["SQLALCHEMY_DATABASE_URI"],
         REDIS_URL=test_config["REDIS_URL"],
@@ -73,6 +73,12 @@ def start_worker(test_config: dict, queues: str, **extra_env: str) -> subprocess
         TREEM_FILES_DIR=test_config["TREEM_FILES_DIR"],
         **extra_env,
     )
+
+
+def start_worker(test_config: dict, queues: str, **extra_env: str) -> subprocess.Popen:
+    """A real RQ worker process (burst) on the test's database, Redis and files folder, in a
+    process group of its own (for kill_all)."""
+    env = app_env(test_config, **extra_env)
     return subprocess.Popen(
         [sys.executable, str(ROOT / "worker.py"), "--burst", "--queues", queues],
         cwd=ROOT,

@@ -15,6 +15,8 @@ import urllib.request
 
 from treem_app.run import ACCESS_LOG_FORMAT, web_server_argv
 
+from ..jobs.test_ingest_killed import app_env
+
 SEARCH = "/records?q=Nguyen+Van+A&id=012345678901"
 REFERER = "http://127.0.0.1/records?q=Tran+Thi+Bich&hamlet=Th%C3%B4n+M%E1%BB%99t"
 SECRETS = ("Nguyen", "Van+A", "Van A", "012345678901", "Tran", "Bich", "q=", "hamlet=", "?")
@@ -45,13 +47,7 @@ def test_the_access_log_has_the_path_but_not_the_search_text(app, test_config, t
     port = free_port()
     argv = web_server_argv(f"127.0.0.1:{port}", workers="1")
     assert argv[argv.index("--access-logformat") + 1] == ACCESS_LOG_FORMAT
-    env = dict(
-        os.environ,
-        DATABASE_URL=test_config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=test_config["REDIS_URL"],
-        SECRET_KEY=test_config["SECRET_KEY"],
-        TREEM_FILES_DIR=test_config["TREEM_FILES_DIR"],
-    )
+    env = app_env(test_config)
     log = tmp_path / "access.log"
     with log.open("wb") as out:
         server = subprocess.Popen(

@@ -111,6 +111,14 @@ def test_postgresql_restarted_under_use_fails_cleanly_and_recovers(cluster, test
     token = CSRF_RE.search(client.get("/home").get_data(as_text=True)).group(1)
     assert client.get("/records").status_code == 200
 
+    def save_hamlet():
+        return client.post(
+            f"/records/{person_id}/facts/hamlet",
+            data={"value": "Thôn Hai", "source": "household_visit", "version": version,
+                  "csrf_token": token},
+            headers=HX,
+        )  # fmt: skip
+
     # Other officers keep using the app while the database goes down and comes back.
     statuses: list[int] = []
     stop = threading.Event()
@@ -135,12 +143,7 @@ def test_postgresql_restarted_under_use_fails_cleanly_and_recovers(cluster, test
         assert down.status_code == 503 and down.headers["Retry-After"] == "30"
         assert "không kết nối được cơ sở dữ liệu" in body and 'lang="vi"' in body
         assert "Traceback" not in body and "OperationalError" not in body
-        save = client.post(
-            f"/records/{person_id}/facts/hamlet",
-            data={"value": "Thôn Hai", "source": "household_visit", "version": version,
-                  "csrf_token": token},
-            headers=HX,
-        )  # fmt: skip
+        save = save_hamlet()
         assert save.status_code == 503
         time.sleep(0.3)
         cluster.start()
@@ -152,12 +155,7 @@ def test_postgresql_restarted_under_use_fails_cleanly_and_recovers(cluster, test
 
     # The same app instance serves again: no restart, the pool replaced its dead connections.
     assert client.get("/records").status_code == 200
-    save = client.post(
-        f"/records/{person_id}/facts/hamlet",
-        data={"value": "Thôn Hai", "source": "household_visit", "version": version,
-              "csrf_token": token},
-        headers=HX,
-    )  # fmt: skip
+    save = save_hamlet()
     assert save.status_code == 200 and "Đã lưu." in save.get_data(as_text=True)
     assert statuses and set(statuses) <= {200, 503}, sorted(set(statuses))
     assert 503 in statuses and statuses[-1] == 200
