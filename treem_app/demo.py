@@ -171,10 +171,11 @@ def _seed_campaign(session: Session, communes: list[Unit], day: date, seed: int)
 
     from .models import Campaign, CampaignPhase, WeekSnapshot
     from .models._common import utcnow
+    from .services.batches import province_of
     from .services.campaign_pace import past_weeks
     from .services.reports import cutoff_settings, live_figures, reported_totals
 
-    root = session.get(Unit, int(communes[0].path.strip("/").split("/")[0]))
+    root = province_of(session, communes[0])
     campaign = Campaign(unit_id=root.id, name=CAMPAIGN_NAME)
     campaign.phases = [
         CampaignPhase(kind=k, starts_on=a, ends_on=b) for k, a, b in campaign_dates(day)

@@ -15,7 +15,8 @@ checked at sign-in is never judged, so accounts made before the policy keep work
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from .names import fold
 
 MIN_LENGTH = 10
 
@@ -39,16 +40,13 @@ COMMON = frozenset(
     """.split()
 )
 
-_SEPARATORS = re.compile(r"[^0-9a-z]")
 _EDGE_DIGITS = re.compile(r"^[0-9]+|[0-9]+$")
 _EDGE_LETTERS = re.compile(r"^[a-z]{1,2}(?=[0-9])|(?<=[0-9])[a-z]{1,2}$")
 
 
 def folded(text: str) -> str:
     """Lower case, without tone marks (đ is d) or anything but letters and digits."""
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return _SEPARATORS.sub("", text)
+    return fold(text).replace(" ", "")
 
 
 def password_problem(password: str, username: str | None = None) -> str | None:

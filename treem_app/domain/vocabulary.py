@@ -15,6 +15,7 @@ __all__ = [
     "KEPT_STATUSES",
     "MARKS",
     "PERSON_KINDS",
+    "PERSON_KIND_NOUNS",
     "PERSON_STATUSES",
     "SEVERITY_LABELS",
     "SEX_LABELS",
@@ -77,6 +78,8 @@ INACTIVE_STATUSES = tuple(MARKS)
 KEPT_STATUSES = (*INACTIVE_STATUSES, "in_batch")
 
 PERSON_KINDS = {"child": "Trẻ em", "beneficiary": "Đối tượng bảo trợ xã hội"}
+# The same within a sentence ("tổng số trẻ em", "báo cáo tiến độ đối tượng bảo trợ xã hội").
+PERSON_KIND_NOUNS = {kind: label.lower() for kind, label in PERSON_KINDS.items()}
 
 # A finding's severity as users read it (info: an automatic fix made at import).
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Đã tự động sửa"}

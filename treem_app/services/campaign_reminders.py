@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from ..domain import campaigns as dom
 from ..domain import reports as report_dom
 from ..domain.batch_states import BatchState
-from ..domain.formatting import DEFAULT_ZONE, vn_date, vn_number, zone
+from ..domain.formatting import DEFAULT_ZONE, vn_date, vn_number
 from ..models import Batch, Campaign, ReportFile, Unit, User, WeekSnapshot
 from .access import scoped, subtree_ids
 from .campaigns import campaign_for
@@ -140,10 +140,9 @@ def weekly_not_frozen(
 ):
     """The week's report not frozen for every commune of the scope after its deadline."""
     day = schedule.report_day(today)
-    deadline = datetime.combine(day, time(schedule.report_hour), zone(zone_name))
-    if now.replace(tzinfo=UTC) < deadline:
-        return None
     week = report_dom.iso_week(day)
+    if now < report_dom.cutoff(week, schedule.report_weekday, schedule.report_hour, zone_name):
+        return None
     communes = session.scalar(select(func.count()).select_from(_communes(user.unit).subquery()))
     frozen = session.scalar(
         select(func.count(WeekSnapshot.id)).where(

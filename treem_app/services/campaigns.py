@@ -20,7 +20,8 @@ from ..domain.permissions import can
 from ..models import Campaign, CampaignPhase, Unit, User
 from .access import may_change, subtree_ids
 from .batches import cadence_for
-from .reports import CHUNK, cutoff_settings
+from .id_sets import among
+from .reports import cutoff_settings
 
 NAME_MAX = 200
 DEFAULT_NAME = "Chiến dịch chuẩn hóa và làm sạch dữ liệu"
@@ -34,14 +35,15 @@ def ancestor_ids(unit: Unit) -> list[int]:
 
 def campaigns_for(session: Session, units: list[Unit]) -> dict[int, Campaign | None]:
     """The campaign each unit follows (its own, else the nearest above), {unit_id: campaign}:
-    one statement per 900 units of the units and all those above them, with the phases."""
+    one statement (per 900 units on SQLite) over the units and all those above them, with the
+    phases."""
     chains = {u.id: ancestor_ids(u) for u in units}
     wanted = sorted({i for chain in chains.values() for i in chain})
     found: dict[int, Campaign] = {}
-    for i in range(0, len(wanted), CHUNK):
+    for among_ids in among(session, Campaign.unit_id, wanted):
         for campaign in session.scalars(
             select(Campaign)
-            .where(Campaign.unit_id.in_(wanted[i : i + CHUNK]))
+            .where(among_ids)
             .options(selectinload(Campaign.phases), selectinload(Campaign.unit))
         ):
             found[campaign.unit_id] = campaign

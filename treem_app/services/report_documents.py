@@ -20,7 +20,7 @@ from ..domain.dates import format_date
 from ..domain.findings import rule_label
 from ..domain.formatting import DEFAULT_ZONE, local_date, vn_datetime
 from ..domain.software_sync import SYNC_STATE_LABELS, SYNCED
-from ..domain.vocabulary import PERSON_STATUSES
+from ..domain.vocabulary import PERSON_KIND_NOUNS, PERSON_STATUSES
 from ..files.report_doc import (
     NOT_CLEANED,
     NOT_UPDATED,
@@ -44,12 +44,11 @@ PLACE_PREFIXES = ("Thị trấn ", "Xã ", "Phường ", "Đặc khu ", "Huyện
                   "Thành phố ", "Tỉnh ")  # fmt: skip
 HEADING = "BÁO CÁO TIẾN ĐỘ CHUẨN HÓA, LÀM SẠCH DỮ LIỆU TRẺ EM"
 SUMMARY = "Tiến độ chuẩn hóa, làm sạch dữ liệu trẻ em thực hiện Đề án 06"
-# Who a report counts, as its words say it (a report is of one kind of person, issue 17).
-NOUNS = {"child": "trẻ em", "beneficiary": "đối tượng bảo trợ xã hội"}
 
 
 def noun_of(report: WeeklyReport) -> str:
-    return NOUNS[report.person_kind]
+    """Who a report counts, as its words say it (a report is of one kind of person, issue 17)."""
+    return PERSON_KIND_NOUNS[report.person_kind]
 
 
 def _worded(text: str, noun: str) -> str:
@@ -160,7 +159,7 @@ def _section(
                 reason=reason.rstrip("; "),
             )
         )
-    return AttachmentSection(_worded(title, NOUNS[person_kind]), rows)
+    return AttachmentSection(_worded(title, PERSON_KIND_NOUNS[person_kind]), rows)
 
 
 def listed_count(session: Session, unit_ids: list[int], person_kind: str = "child") -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import reports as dom
 from ..domain.formatting import DEFAULT_ZONE, local_today
-from ..domain.vocabulary import PERSON_KINDS
+from ..domain.vocabulary import PERSON_KIND_NOUNS
 from ..models import JobRun, ReportFile, Unit, User
 from ..models._common import utcnow
 from . import reports as svc
@@ -42,7 +42,7 @@ def report_title(unit: Unit, kind: str, period: str, person_kind: str = "child")
     """The title of a report ("Báo cáo tiến độ Huyện Một, Tuần 49/2026 (…)"; a report of the
     beneficiaries says so: "Báo cáo tiến độ đối tượng bảo trợ xã hội Huyện Một, …")."""
     when = dom.vn_week(period) if kind == "weekly" else dom.vn_month(period).lower()
-    whose = "" if person_kind == "child" else f"{PERSON_KINDS[person_kind].lower()} "
+    whose = "" if person_kind == "child" else f"{PERSON_KIND_NOUNS[person_kind]} "
     return f"Báo cáo tiến độ {whose}{unit.name}, {when}"
 
 

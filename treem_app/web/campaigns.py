@@ -66,9 +66,9 @@ def _page(unit, *, form=None, rows=None, errors=None, status=200):
     followed = service.campaign_for(db.session, unit)
     own = followed if followed is not None and followed.unit_id == unit.id else None
     editable = service.may_set(current_user, unit)
-    if form is None:
-        form, rows = _typed(followed, service.default_schedule(db.session, unit))
     cadence = service.default_schedule(db.session, unit)
+    if form is None:
+        form, rows = _typed(followed, cadence)
     return render_template(
         "campaigns/index.html",
         unit=unit,

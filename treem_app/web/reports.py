@@ -11,7 +11,7 @@ from sqlalchemy import exists, select
 
 from .. import clock
 from ..domain import reports as dom
-from ..domain.vocabulary import PERSON_KINDS
+from ..domain.vocabulary import PERSON_KIND_NOUNS, PERSON_KINDS
 from ..extensions import db
 from ..models import ReportFile, Unit
 from ..models._common import utcnow
@@ -95,16 +95,12 @@ def _person_kind() -> str:
 def _kind_context(kind: str) -> dict:
     """What the totals pages need of the kind: it, its ?kind= (none for the children, the
     default), its words ("trẻ em", ...) and the tabs' kinds."""
-    return {"kind": kind, "kind_arg": _kind_arg(kind), "counted": COUNTED,
+    return {"kind": kind, "kind_arg": _kind_arg(kind), "counted": PERSON_KIND_NOUNS,
             "person_kinds": PERSON_KINDS}  # fmt: skip
 
 
 def _kind_arg(kind: str) -> str | None:
     return None if kind == "child" else kind
-
-
-# What column (3) counts, as the totals pages say it ("Tổng số trẻ em", ...).
-COUNTED = {"child": "trẻ em", "beneficiary": "đối tượng bảo trợ xã hội"}
 
 
 @bp.get("/reports/totals")
@@ -144,7 +140,7 @@ def total(code: str):
             svc.enter_total(db.session, unit, form["period"], form["total"], current_user,
                             form["note"], person_kind=kind)  # fmt: skip
             db.session.commit()
-            flash(f"Đã ghi tổng số {COUNTED[kind]} của {unit.name}.", "success")
+            flash(f"Đã ghi tổng số {PERSON_KIND_NOUNS[kind]} của {unit.name}.", "success")
             return redirect(url_for("reports.total", code=unit.code, kind=_kind_arg(kind)))
         except svc.ReportError as exc:
             db.session.rollback()
