@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..domain import reports as dom
 from ..domain.permissions import can
 from ..domain.reports import PeriodError
-from ..domain.vocabulary import PERSON_KINDS
+from ..domain.vocabulary import PERSON_KIND_NOUNS, PERSON_KINDS
 from ..models import ReportedTotal, Unit, User
 from ..models._common import utcnow
 from .id_sets import among
@@ -118,20 +118,20 @@ def enter_total(
     enter totals, a unit outside the user's scope, a district or province (its (3) is the sum
     of its communes), an unreadable period or a count that is not a non-negative integer.
     `person_kind`: what was counted, the children (default) or the beneficiaries."""
+    counted = PERSON_KIND_NOUNS[check_kind(person_kind)]
     if not can(user.role, "enter_totals"):
-        raise ReportError("Bạn không có quyền nhập tổng số trẻ em.")
+        raise ReportError(f"Bạn không có quyền nhập tổng số {counted}.")
     if not _in_scope(user, unit):
         raise ReportError("Đơn vị này không thuộc phạm vi của bạn.")
     if session.scalar(select(func.count()).select_from(Unit).where(Unit.parent_id == unit.id)):
         raise ReportError(
-            "Tổng số trẻ em được nhập cho từng xã/phường; số của cấp trên là tổng các xã."
+            f"Tổng số {counted} được nhập cho từng xã/phường; số của cấp trên là tổng các xã."
         )
     try:
         period = dom.normal_period(period)
         value = dom.parse_count(total)
     except PeriodError as exc:
         raise ReportError(str(exc)) from exc
-    check_kind(person_kind)
     note = (note or "").strip() or None
     row = ReportedTotal(
         unit_id=unit.id,
