@@ -17,10 +17,8 @@ latest after the same time limit.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime
-from time import monotonic
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -32,7 +30,7 @@ from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Campaign, Person, Unit, WeekSnapshot
 from .campaigns import campaigns_for
 from .id_sets import among
-from .progress_board import newest_changes
+from .progress_board import ChangeKeyedCache
 from .reports import cutoff_settings
 from .software_sync import cleaned
 
@@ -105,37 +103,17 @@ def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, tupl
     return out
 
 
-class PaceCache:
+class PaceCache(ChangeKeyedCache):
     """The "still to clean" counts kept between dashboard requests (one per process), like
-    ``progress_board.LiveCache``: counted again when the commune's newest record change moved
-    or after `seconds`."""
-
-    def __init__(self, seconds: float = 120.0, clock=monotonic):
-        self.seconds = seconds
-        self.clock = clock
-        self._entries: dict[tuple[int, str], tuple[datetime | None, float, tuple]] = {}
-        self._lock = threading.Lock()
+    ``progress_board.LiveCache``, per commune and kind of person."""
 
     def remaining(self, session: Session, wanted: dict[int, str]) -> dict[int, tuple[int, int]]:
-        stamps = newest_changes(session, list(wanted))
-        moment = self.clock()
-        out: dict[int, tuple[int, int]] = {}
-        stale: dict[int, str] = {}
-        with self._lock:
-            for uid, kind in wanted.items():
-                entry = self._entries.get((uid, kind))
-                if (entry is not None and entry[0] == stamps.get(uid)
-                        and moment - entry[1] < self.seconds):  # fmt: skip
-                    out[uid] = entry[2]
-                else:
-                    stale[uid] = kind
-        if stale:
-            fresh = remaining_counts(session, stale)
-            with self._lock:
-                for uid, kind in stale.items():
-                    self._entries[(uid, kind)] = (stamps.get(uid), moment, fresh[uid])
-            out.update(fresh)
-        return out
+        return self._counted(
+            session,
+            list(wanted),
+            lambda stale: remaining_counts(session, {uid: wanted[uid] for uid in stale}),
+            tag=lambda uid: (uid, wanted[uid]),
+        )
 
 
 def board_pace(

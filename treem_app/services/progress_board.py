@@ -251,41 +251,51 @@ def newest_changes(session: Session, leaf_ids: list[int]) -> dict[int, datetime 
     return out
 
 
-class LiveCache:
-    """Columns (4) and (6) per commune as the dashboard last counted them, kept between requests
-    (one per process). A commune is counted again when its newest record change moved since
-    (:func:`newest_changes`), and at the latest `seconds` after its count: a province's
-    dashboard then counts only the communes that changed, not its million records each time.
-    The time limit bounds the one case the newest change misses: a transaction that stamped a
-    record before another one's change and committed after it was read. The reports and the
-    freezing never use it (they count, ``reports.live_figures``)."""
+class ChangeKeyedCache:
+    """Counts per commune kept between requests (one per process): a commune is counted again
+    when its newest record change moved since (:func:`newest_changes`), and at the latest
+    `seconds` after its count. The time limit bounds the one case the newest change misses: a
+    transaction that stamped a record before another one's change and committed after it was
+    read. :class:`LiveCache` and ``campaign_pace.PaceCache`` keep their counts so."""
 
     def __init__(self, seconds: float = 120.0, clock=monotonic):
         self.seconds = seconds
         self.clock = clock
-        self._entries: dict[int, tuple[datetime | None, float, tuple[int, int]]] = {}
+        self._entries: dict[object, tuple[datetime | None, float, object]] = {}
         self._lock = threading.Lock()
 
-    def figures(self, session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+    def _counted(self, session: Session, unit_ids: list[int], count, tag=lambda uid: uid) -> dict:
+        """{unit id: value}: the kept value of each commune whose entry (``tag(uid)``) is still
+        good, and ``count(stale unit ids)`` ({unit id: value}) for the others, kept."""
         stamps = newest_changes(session, unit_ids)  # read before counting: never newer
         moment = self.clock()
-        out: dict[int, tuple[int, int]] = {}
+        out: dict = {}
         stale: list[int] = []
         with self._lock:
             for uid in unit_ids:
-                entry = self._entries.get(uid)
+                entry = self._entries.get(tag(uid))
                 if (entry is not None and entry[0] == stamps.get(uid)
                         and moment - entry[1] < self.seconds):  # fmt: skip
                     out[uid] = entry[2]
                 else:
                     stale.append(uid)
         if stale:
-            fresh = live_figures(session, stale)
+            fresh = count(stale)
             with self._lock:
                 for uid in stale:
-                    self._entries[uid] = (stamps.get(uid), moment, fresh[uid])
+                    self._entries[tag(uid)] = (stamps.get(uid), moment, fresh[uid])
             out.update(fresh)
         return out
+
+
+class LiveCache(ChangeKeyedCache):
+    """Columns (4) and (6) per commune as the dashboard last counted them (see
+    :class:`ChangeKeyedCache`): a province's dashboard then counts only the communes that
+    changed, not its million records each time. The reports and the freezing never use it
+    (they count, ``reports.live_figures``)."""
+
+    def figures(self, session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+        return self._counted(session, unit_ids, lambda stale: live_figures(session, stale))
 
 
 # --------------------------------------------------------------------------- the board
