@@ -2,7 +2,7 @@
 records still to clean, the weekly pace needed against the last four weeks' pace, and the
 flags (``domain.campaigns.pace`` judges; this module counts).
 
-Counts, for the communes shown only (every statement grouped, per 900 communes):
+Counts, for the communes shown only (every statement grouped over them, ``id_sets.among``):
 - *still to clean*: the commune's active records of the phase's kind (``persons.kind``) that
   are not in column (6) (``software_sync.cleaned``);
 - *the last four weeks*: column (6) of the phase's kind as frozen in ``week_snapshots`` (kept
@@ -17,10 +17,8 @@ latest after the same time limit.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime
-from time import monotonic
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -31,8 +29,9 @@ from ..domain.formatting import DEFAULT_ZONE
 from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Campaign, Person, Unit, WeekSnapshot
 from .campaigns import campaigns_for
-from .progress_board import newest_changes
-from .reports import CHUNK, cutoff_settings
+from .id_sets import among
+from .progress_board import ChangeKeyedCache
+from .reports import cutoff_settings
 from .software_sync import cleaned
 
 PAST_WEEKS = 4
@@ -51,11 +50,6 @@ class CommunePace:
         return self.campaign is not None and self.campaign.unit_id != self.unit.id
 
 
-def _chunks(ids: list[int]):
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
 def past_weeks(now: datetime, weekday: int, hour: int, zone_name: str) -> list[tuple[str, date]]:
     """The last PAST_WEEKS closed reporting weeks before the open one, oldest first, with
     their cut-off days."""
@@ -68,14 +62,13 @@ def frozen_cleaned(session: Session, wanted: dict[int, str], weeks: list[str]) -
     """Column (6) of the kind asked for ({unit_id: kind}) as frozen, {unit_id: {week: cleaned}}
     (a week missing: not frozen)."""
     out: dict[int, dict[str, int]] = {}
-    for chunk in _chunks(list(wanted)):
-        cols = (WeekSnapshot.unit_id, WeekSnapshot.person_kind, WeekSnapshot.week,
-                WeekSnapshot.cleaned)  # fmt: skip
+    kinds = sorted(set(wanted.values()))
+    cols = (WeekSnapshot.unit_id, WeekSnapshot.person_kind, WeekSnapshot.week,
+            WeekSnapshot.cleaned)  # fmt: skip
+    for among_ids in among(session, WeekSnapshot.unit_id, list(wanted)):
         for uid, kind, week, n in session.execute(
             select(*cols).where(
-                WeekSnapshot.unit_id.in_(chunk),
-                WeekSnapshot.person_kind.in_(sorted({wanted[u] for u in chunk})),
-                WeekSnapshot.week.in_(weeks),
+                among_ids, WeekSnapshot.person_kind.in_(kinds), WeekSnapshot.week.in_(weeks)
             )
         ):
             if wanted[uid] == kind:
@@ -85,11 +78,11 @@ def frozen_cleaned(session: Session, wanted: dict[int, str], weeks: list[str]) -
 
 def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, tuple[int, int]]:
     """Per commune, (its active records of the kind asked for ({unit_id: kind}) that are not
-    clean in column (6)'s sense, its column (6) of that kind): one grouped statement per 900
-    communes."""
+    clean in column (6)'s sense, its column (6) of that kind): grouped over the communes
+    (``id_sets.among``)."""
     out = {uid: (0, 0) for uid in wanted}
-    ids = list(wanted)
-    for chunk in _chunks(ids):
+    kinds = sorted(set(wanted.values()))
+    for among_ids in among(session, Person.unit_id, list(wanted)):
         stmt = (
             select(
                 Person.unit_id,
@@ -98,8 +91,8 @@ def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, tupl
                 func.sum(case((cleaned(), 1), else_=0)),  # Person.kind is grouped on
             )
             .where(
-                Person.unit_id.in_(chunk),
-                Person.kind.in_(sorted({wanted[u] for u in chunk})),
+                among_ids,
+                Person.kind.in_(kinds),
                 Person.status.not_in(INACTIVE_STATUSES),
             )
             .group_by(Person.unit_id, Person.kind)
@@ -110,37 +103,17 @@ def remaining_counts(session: Session, wanted: dict[int, str]) -> dict[int, tupl
     return out
 
 
-class PaceCache:
+class PaceCache(ChangeKeyedCache):
     """The "still to clean" counts kept between dashboard requests (one per process), like
-    ``progress_board.LiveCache``: counted again when the commune's newest record change moved
-    or after `seconds`."""
-
-    def __init__(self, seconds: float = 120.0, clock=monotonic):
-        self.seconds = seconds
-        self.clock = clock
-        self._entries: dict[tuple[int, str], tuple[datetime | None, float, tuple]] = {}
-        self._lock = threading.Lock()
+    ``progress_board.LiveCache``, per commune and kind of person."""
 
     def remaining(self, session: Session, wanted: dict[int, str]) -> dict[int, tuple[int, int]]:
-        stamps = newest_changes(session, list(wanted))
-        moment = self.clock()
-        out: dict[int, tuple[int, int]] = {}
-        stale: dict[int, str] = {}
-        with self._lock:
-            for uid, kind in wanted.items():
-                entry = self._entries.get((uid, kind))
-                if (entry is not None and entry[0] == stamps.get(uid)
-                        and moment - entry[1] < self.seconds):  # fmt: skip
-                    out[uid] = entry[2]
-                else:
-                    stale[uid] = kind
-        if stale:
-            fresh = remaining_counts(session, stale)
-            with self._lock:
-                for uid, kind in stale.items():
-                    self._entries[(uid, kind)] = (stamps.get(uid), moment, fresh[uid])
-            out.update(fresh)
-        return out
+        return self._counted(
+            session,
+            list(wanted),
+            lambda stale: remaining_counts(session, {uid: wanted[uid] for uid in stale}),
+            tag=lambda uid: (uid, wanted[uid]),
+        )
 
 
 def board_pace(

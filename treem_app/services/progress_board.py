@@ -251,41 +251,51 @@ def newest_changes(session: Session, leaf_ids: list[int]) -> dict[int, datetime 
     return out
 
 
-class LiveCache:
-    """Columns (4) and (6) per commune as the dashboard last counted them, kept between requests
-    (one per process). A commune is counted again when its newest record change moved since
-    (:func:`newest_changes`), and at the latest `seconds` after its count: a province's
-    dashboard then counts only the communes that changed, not its million records each time.
-    The time limit bounds the one case the newest change misses: a transaction that stamped a
-    record before another one's change and committed after it was read. The reports and the
-    freezing never use it (they count, ``reports.live_figures``)."""
+class ChangeKeyedCache:
+    """Counts per commune kept between requests (one per process): a commune is counted again
+    when its newest record change moved since (:func:`newest_changes`), and at the latest
+    `seconds` after its count. The time limit bounds the one case the newest change misses: a
+    transaction that stamped a record before another one's change and committed after it was
+    read. :class:`LiveCache` and ``campaign_pace.PaceCache`` keep their counts so."""
 
     def __init__(self, seconds: float = 120.0, clock=monotonic):
         self.seconds = seconds
         self.clock = clock
-        self._entries: dict[int, tuple[datetime | None, float, tuple[int, int]]] = {}
+        self._entries: dict[object, tuple[datetime | None, float, object]] = {}
         self._lock = threading.Lock()
 
-    def figures(self, session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+    def _counted(self, session: Session, unit_ids: list[int], count, tag=lambda uid: uid) -> dict:
+        """{unit id: value}: the kept value of each commune whose entry (``tag(uid)``) is still
+        good, and ``count(stale unit ids)`` ({unit id: value}) for the others, kept."""
         stamps = newest_changes(session, unit_ids)  # read before counting: never newer
         moment = self.clock()
-        out: dict[int, tuple[int, int]] = {}
+        out: dict = {}
         stale: list[int] = []
         with self._lock:
             for uid in unit_ids:
-                entry = self._entries.get(uid)
+                entry = self._entries.get(tag(uid))
                 if (entry is not None and entry[0] == stamps.get(uid)
                         and moment - entry[1] < self.seconds):  # fmt: skip
                     out[uid] = entry[2]
                 else:
                     stale.append(uid)
         if stale:
-            fresh = live_figures(session, stale)
+            fresh = count(stale)
             with self._lock:
                 for uid in stale:
-                    self._entries[uid] = (stamps.get(uid), moment, fresh[uid])
+                    self._entries[tag(uid)] = (stamps.get(uid), moment, fresh[uid])
             out.update(fresh)
         return out
+
+
+class LiveCache(ChangeKeyedCache):
+    """Columns (4) and (6) per commune as the dashboard last counted them (see
+    :class:`ChangeKeyedCache`): a province's dashboard then counts only the communes that
+    changed, not its million records each time. The reports and the freezing never use it
+    (they count, ``reports.live_figures``)."""
+
+    def figures(self, session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+        return self._counted(session, unit_ids, lambda stale: live_figures(session, stale))
 
 
 # --------------------------------------------------------------------------- the board
@@ -305,9 +315,20 @@ def _row(r: ReportRow, waiting, overdue, idle) -> BoardRow:
     )
 
 
-def open_week(session: Session, unit: Unit, now: datetime, zone_name: str = DEFAULT_ZONE) -> str:
-    """The reporting week the dashboard shows at `now` (the unit's province's cut-off)."""
-    weekday, hour = cutoff_settings(session, unit)
+def open_week(
+    session: Session,
+    unit: Unit,
+    now: datetime,
+    zone_name: str = DEFAULT_ZONE,
+    boards: BoardCache | None = None,
+) -> str:
+    """The reporting week the dashboard shows at `now` (the unit's province's cut-off; kept for
+    the boards' window when `boards` is given, so that a warm request does not read it)."""
+    weekday, hour = (
+        boards.kept(("cutoff", unit.id), lambda: cutoff_settings(session, unit))
+        if boards is not None
+        else cutoff_settings(session, unit)
+    )
     return dom.week_of_cutoff(now, weekday, hour, zone_name)
 
 
@@ -320,14 +341,16 @@ def compute_board(
     today: date,
     zone_name: str = DEFAULT_ZONE,
     cache: LiveCache | None = None,
+    week: str | None = None,
 ) -> Board:
     """The dashboard of `unit` (in the user's scope: the caller checks) as of `now`: the open
     reporting week's live figures per child unit (the weekly table's rows), the records waiting
     for the police, the overdue lists, the idle communes, the past weeks' clean rate. The
     figures do not depend on who asks (a role that sees the dashboard sees every list of the
     unit), so the result can be kept per (unit, week, day): see :class:`BoardCache`. The
-    failed runs, which do, are left empty (:func:`board` adds them)."""
-    week = open_week(session, unit, now, zone_name)
+    failed runs, which do, are left empty (:func:`board` adds them). `week`: the open week
+    when the caller has it (:func:`open_week`)."""
+    week = week or open_week(session, unit, now, zone_name)
     live = cache.figures if cache is not None else None
     report = weekly_report(session, unit, week, now=now, zone_name=zone_name, live=live)
     leaves = [r.unit.id for r in report.leaf_rows]
@@ -444,19 +467,19 @@ def board(
     """The dashboard of `unit` for this user: the kept board when `boards` has a fresh one
     (else computed, and kept), with the user's own failed report runs."""
 
+    # The cut-off and the absence of failed runs are kept for the boards' window as well, so a
+    # warm request reads nothing here (an administrator's new cut-off shows within the window).
+    week = open_week(session, unit, now, zone_name, boards)
+
     def compute() -> Board:
         return compute_board(session, user, unit, now=now, today=today, zone_name=zone_name,
-                             cache=cache)  # fmt: skip
+                             cache=cache, week=week)  # fmt: skip
 
     if boards is None:
         return replace(compute(), failed_runs=failed_report_runs(session, user, now))
     # The role is in the key too: every role that sees the dashboard sees all of a unit's lists
-    # today, but a board must never reach a role it was not computed for. The cut-off and the
-    # absence of failed runs are kept for the boards' window as well, so a warm request reads
-    # nothing here (an administrator's new cut-off shows within the window).
-    weekday, hour = boards.kept(("cutoff", unit.id), lambda: cutoff_settings(session, unit))
-    made = boards.get((unit.id, dom.week_of_cutoff(now, weekday, hour, zone_name), today,
-                       user.role), compute)  # fmt: skip
+    # today, but a board must never reach a role it was not computed for.
+    made = boards.get((unit.id, week, today, user.role), compute)
     failed = boards.kept(
         ("failed", user.unit_id, user.role),
         lambda: failed_report_runs(session, user, now),
