@@ -197,10 +197,10 @@ def kept(web_app, monkeypatch, tmp_path):
     """The dashboard's caches on (as in production), in a folder of this test's own."""
     monkeypatch.setitem(web_app.config, "TREEM_DASHBOARD_CACHE_S", 120)
     monkeypatch.setattr(web_app, "instance_path", str(tmp_path))
-    for name in ("treem_live_cache", "treem_board_cache", "treem_board_html"):
+    for name in ("treem_dashboard", "treem_board_html"):
         web_app.extensions.pop(name, None)
     yield tmp_path
-    for name in ("treem_live_cache", "treem_board_cache", "treem_board_html"):
+    for name in ("treem_dashboard", "treem_board_html"):
         web_app.extensions.pop(name, None)
 
 

@@ -5,9 +5,7 @@ report run is still read on every request while there is one."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -16,25 +14,7 @@ from treem_app.extensions import db
 from treem_app.models import JobRun
 
 from ..campaign_helpers import add_campaign
-from .test_dashboard_pages import build_big
-
-KEPT = ("treem_board_cache", "treem_live_cache", "treem_pace_cache", "treem_board_html")
-
-
-def _forget(web_app) -> None:
-    for name in KEPT:
-        web_app.extensions.pop(name, None)
-    shutil.rmtree(Path(web_app.instance_path) / "dashboard", ignore_errors=True)
-
-
-@pytest.fixture
-def kept_boards(web_app):
-    """The web app with its boards kept for 120 s, starting and ending with none kept."""
-    _forget(web_app)
-    web_app.config["TREEM_DASHBOARD_CACHE_S"] = 120
-    yield web_app
-    web_app.config["TREEM_DASHBOARD_CACHE_S"] = 0
-    _forget(web_app)
+from .test_dashboard_pages import build_big, kept  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -55,7 +35,8 @@ def statements(web_app):
     event.remove(engine, "before_cursor_execute", before)
 
 
-def test_a_warm_dashboard_reads_only_the_session(app, make, kept_boards, statements, client, login):
+@pytest.mark.usefixtures("kept")
+def test_a_warm_dashboard_reads_only_the_session(app, make, statements, client, login):
     big = build_big(make)
     today = date.today()
     running = ("child", date(today.year - 1, 1, 1), date(today.year + 1, 12, 31))
@@ -71,8 +52,9 @@ def test_a_warm_dashboard_reads_only_the_session(app, make, kept_boards, stateme
     assert "user_sessions" in statements[0]
 
 
+@pytest.mark.usefixtures("kept")
 def test_a_failed_report_run_is_read_on_every_request(
-    app, make, kept_boards, statements, client, login
+    app, web_app, make, statements, client, login
 ):
     big = build_big(make)
     login(big["reporter"])
@@ -81,7 +63,7 @@ def test_a_failed_report_run_is_read_on_every_request(
                           message="Không ghi được tệp báo cáo."))  # fmt: skip
     db.session.commit()
     # "No failed runs" is kept for the window: a run that fails meanwhile shows after it...
-    kept_boards.extensions["treem_board_cache"]._small.clear()  # ...which this test skips
+    web_app.extensions["treem_dashboard"]["boards"]._small.clear()  # ...which this test skips
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'id="failed-reports"' in html and "Không ghi được tệp báo cáo." in html
     statements.clear()

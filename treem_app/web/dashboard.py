@@ -35,26 +35,21 @@ def _unit():
     return unit_or_404(current_user, code) if code else current_user.unit
 
 
-def _caches() -> tuple[service.LiveCache | None, service.BoardCache | None]:
-    """The process's kept counts, and the boards the web server's processes share through the
-    instance folder (none when TREEM_DASHBOARD_CACHE_S is 0)."""
-    seconds = current_app.config.get("TREEM_DASHBOARD_CACHE_S", 0)
-    if not seconds:
-        return None, None
-    kept = current_app.extensions
-    if "treem_board_cache" not in kept:
-        store = FolderStore(Path(current_app.instance_path) / "dashboard")
-        kept["treem_board_cache"] = service.BoardCache(seconds, store=store)
-    live = kept.setdefault("treem_live_cache", service.LiveCache(seconds))
-    return live, kept["treem_board_cache"]
-
-
-def _pace_cache() -> campaign_pace.PaceCache | None:
-    """The process's kept "still to clean" counts (None when TREEM_DASHBOARD_CACHE_S is 0)."""
+def _kept(name: str):
+    """The process's kept `name` ("live": the communes' (4)/(6), "boards": the boards the web
+    server's processes share through the instance folder, "pace": the communes' "still to
+    clean"), made on first use; None when TREEM_DASHBOARD_CACHE_S is 0."""
     seconds = current_app.config.get("TREEM_DASHBOARD_CACHE_S", 0)
     if not seconds:
         return None
-    return current_app.extensions.setdefault("treem_pace_cache", campaign_pace.PaceCache(seconds))
+    kept = current_app.extensions.setdefault("treem_dashboard", {})
+    if name not in kept:
+        if name == "boards":
+            store = FolderStore(Path(current_app.instance_path) / "dashboard")
+            kept[name] = service.BoardCache(seconds, store=store)
+        else:
+            kept[name] = (service.LiveCache if name == "live" else campaign_pace.PaceCache)(seconds)
+    return kept[name]
 
 
 def _campaign_pace(shown, today):
@@ -71,7 +66,7 @@ def _campaign_pace(shown, today):
         now=clock.now(),
         today=today,
         zone_name=clock.zone_name(),
-        cache=_pace_cache(),
+        cache=_kept("pace"),
     )
 
 
@@ -79,7 +74,7 @@ def _campaign_pace(shown, today):
 @permission_required("view_reports")
 def index():
     unit = _unit()
-    live, boards = _caches()
+    live, boards = _kept("live"), _kept("boards")
     board = service.board(
         db.session,
         current_user,
