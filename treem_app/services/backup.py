@@ -232,9 +232,7 @@ def read_manifest(folder: Path) -> dict:
     for entry in entries:
         target = (base / str(entry.get("path"))).resolve()
         if not target.is_relative_to(base):
-            raise BackupError(
-                f"Tệp {MANIFEST} bị hỏng hoặc không phải của treem. Không khôi phục gì."
-            )
+            raise BackupError(BROKEN_MANIFEST)
         if _differs(target, entry):
             problems.append(str(entry.get("path")))
     if problems:
