@@ -289,11 +289,7 @@ def main() -> int:
                     t.join(timeout=max(1.0, until - time.monotonic() + 60))
                 measured_s = time.monotonic() - started
             finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                support.stop_server(server)
                 log.close()
             crashes = [ln for ln in (tmp / "gunicorn.log").read_text().splitlines()
                        if "Traceback" in ln or "WORKER TIMEOUT" in ln]  # fmt: skip
