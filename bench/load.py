@@ -213,6 +213,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> int:
+    from treem_app.run import web_server_argv
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--persons", type=int, default=200_000)
     parser.add_argument("--communes", type=int, default=40)
@@ -250,12 +252,10 @@ def main() -> int:
                 os.environ.update(saved)
             port = support.free_port()
             log = open(tmp / "gunicorn.log", "w")  # closed below
-            server = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
-                 str(args.workers), "--worker-class", "sync", "--timeout", "120",
-                 "--log-level", "warning", "treem_app:create_app()"],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
-            )  # fmt: skip
+            # The command line `make run` starts, without its access log.
+            argv = web_server_argv(f"127.0.0.1:{port}", str(args.workers), access_log=False)
+            server = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                      stderr=log)  # fmt: skip
             try:
                 support.wait_for(port, server)
                 base = f"http://127.0.0.1:{port}"
@@ -289,11 +289,7 @@ def main() -> int:
                     t.join(timeout=max(1.0, until - time.monotonic() + 60))
                 measured_s = time.monotonic() - started
             finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                support.stop_server(server)
                 log.close()
             crashes = [ln for ln in (tmp / "gunicorn.log").read_text().splitlines()
                        if "Traceback" in ln or "WORKER TIMEOUT" in ln]  # fmt: skip

@@ -228,6 +228,15 @@ def wait_for(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise RuntimeError("gunicorn did not answer in time")
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    """Ask gunicorn to stop; kill it if it has not within 20 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def login(base: str, username: str) -> str:
     """Sign in through the real form; return the Cookie header value."""
     jar = http.cookiejar.CookieJar()
@@ -393,11 +402,7 @@ def run_backend(name: str, url: str, data: dict, args, tmp: Path) -> dict:
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     line = next(ln for ln in out.splitlines() if ln.startswith("WRKJSON "))
     w = json.loads(line.removeprefix("WRKJSON "))
     res = {

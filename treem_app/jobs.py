@@ -148,6 +148,7 @@ def prune_login_throttles() -> int:
     return pruned
 
 
+@with_app_context
 def fold_queue_counts() -> int:
     """Scheduled: move the work queue's appended count changes into its counts (issue 15)."""
     from .services.queue_counts import fold

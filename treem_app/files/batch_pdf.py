@@ -392,16 +392,21 @@ def render_batch_pdf(
     workers = default_workers() if workers is None else workers
     slices = _slices(pages, workers)
     total = len(doc.rows)
-    results: list[tuple[bytes, int] | None] = [None] * len(slices)
+    rendered_pages = [0] * len(slices)  # as the renderer paginated each slice
+    whole = b""  # the PDF of a list rendered in one slice
     done_rows = done_pages = 0
-    # The slices are joined as they come in (in order), while the others still render.
+    # The slices are joined as they come in (in order), while the others still render: the
+    # joiner keeps their bytes, nothing else does.
     joiner = Joiner(len(slices))
 
     def slice_done(i: int, result: tuple[bytes, int]) -> None:
-        nonlocal done_rows, done_pages
-        results[i] = result
-        if len(slices) > 1 and result[1] == len(slices[i]):
-            joiner.add(i, result[0])
+        nonlocal done_rows, done_pages, whole
+        data, count = result
+        rendered_pages[i] = count
+        if len(slices) == 1:
+            whole = data
+        elif count == len(slices[i]):
+            joiner.add(i, data)
         done_rows += sum(len(page.rows) for page in slices[i])
         done_pages += len(slices[i])
         if progress:
@@ -424,15 +429,14 @@ def render_batch_pdf(
                 side_work()
             for future in as_completed(futures):
                 slice_done(futures[future], future.result())
-    rendered = [r for r in results if r is not None]
-    if any(n != len(part) for (_, n), part in zip(rendered, slices, strict=True)):
+    if any(n != len(part) for n, part in zip(rendered_pages, slices, strict=True)):
         # A row was taller than measured: the planned numbering is off, so render the whole
         # list as one flowing table numbered by the layout engine itself.
         if progress:
             progress(0, total, "Đang dựng lại danh sách PDF")
         return render_flowing(doc)
-    if len(rendered) == 1:
-        return rendered[0][0]
+    if len(slices) == 1:
+        return whole
     if progress:
         progress(total, total, "Đang ghép các trang")
     return joiner.finish()

@@ -22,7 +22,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import func, inspect, literal, select, text, update
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
@@ -232,9 +232,7 @@ def read_manifest(folder: Path) -> dict:
     for entry in entries:
         target = (base / str(entry.get("path"))).resolve()
         if not target.is_relative_to(base):
-            raise BackupError(
-                f"Tệp {MANIFEST} bị hỏng hoặc không phải của treem. Không khôi phục gì."
-            )
+            raise BackupError(BROKEN_MANIFEST)
         if _differs(target, entry):
             problems.append(str(entry.get("path")))
     if problems:
@@ -351,14 +349,12 @@ def _move_paths(engine: Engine, old: str, new: str) -> None:
     """Point the stored paths of a backup made elsewhere at this install's files folder."""
     old_prefix = old.rstrip("/") + "/"
     new_prefix = new.rstrip("/") + "/"
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # one UPDATE a column, not one a row
         for model, name in PATH_COLUMNS:
             column = getattr(model.__table__.c, name)
-            pk = model.__table__.c.id
-            rows = conn.execute(select(pk, column).where(column.like(old_prefix + "%"))).all()
-            for row_id, value in rows:
-                conn.execute(
-                    update(model.__table__)
-                    .where(pk == row_id)
-                    .values({name: new_prefix + value[len(old_prefix) :]})
-                )
+            rest = func.substr(column, len(old_prefix) + 1)
+            conn.execute(
+                update(model.__table__)
+                .where(column.startswith(old_prefix, autoescape=True))
+                .values({name: literal(new_prefix).concat(rest)})
+            )
