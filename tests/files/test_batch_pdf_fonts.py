@@ -151,3 +151,24 @@ def test_subsets_that_disagree_are_left_as_they_are(tmp_path):
     assert len(names) > len(set(names))  # not merged
     assert _pages(joined) == len(slices[0]) + len(slices[1])
     assert doc.rows[0].full_name in _text(joined)
+
+
+def test_a_slice_taller_than_planned_renders_the_whole_list_in_one_flow(tmp_path, monkeypatch):
+    """The measuring errs on the large side, so no real row overflows its planned page; here it
+    is made to err the other way (every row planned at 4 mm): the slices come back with more
+    pages than planned, and the list is rendered again as one flowing table, numbered by the
+    layout engine, with every row and the end block."""
+    doc = _document(200)
+    monkeypatch.setattr(batch_pdf, "row_height_mm", lambda row: 4.0)
+    planned = len(batch_pdf._slices(batch_pdf._prepare(doc), workers=2))
+    assert planned >= 2  # still rendered in slices first
+    stages = []
+    data = render_batch_pdf(doc, workers=2, progress=lambda _d, _t, stage: stages.append(stage))
+    assert "Đang dựng lại danh sách PDF" in stages  # the fallback ran
+    path = tmp_path / "flow.pdf"
+    path.write_bytes(data)
+    text = _text(path)
+    for row in doc.rows:
+        assert row.full_name in text, row.full_name
+    assert "Tổng số: 200 trẻ em." in text
+    assert _pages(path) > doc.page_count  # the rows took more pages than were planned
