@@ -14,7 +14,7 @@ from treem_app.extensions import db
 from treem_app.models import JobRun
 
 from ..campaign_helpers import add_campaign
-from .test_dashboard_pages import build_big, kept  # noqa: F401 (a fixture)
+from .test_dashboard_pages import build_big, kept  # noqa: F401 - the fixture
 
 
 @pytest.fixture
