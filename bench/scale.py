@@ -3,14 +3,17 @@ database with communes of the same size: their p50/p95 and the ratio large / sma
 
 Run with ``make bench`` or ``python -P bench/scale.py``. Sizes (environment or options):
 ``TREEM_SCALE_SMALL`` / ``--small`` (persons in the small database, default 200,000),
-``TREEM_SCALE_PERSONS`` / ``--persons`` (the large one, default 600,000; the issue's 1,500,000
-takes about 4 minutes to build on the reference machine), ``TREEM_SCALE_PER_COMMUNE`` /
-``--per-commune`` (persons per commune, default 5,000), ``TREEM_SCALE_REQUESTS`` /
-``--requests`` (timed requests per page, default 30). ``--build-only --db NAME`` builds one
-database and keeps it (for EXPLAIN by hand); ``--provinces N`` splits it into N provinces of
-the same number of communes, and ``--small-provinces M`` the small one into M (default N): with
-``--small 200000 --persons 600000 --provinces 3 --small-provinces 1`` the measured province
-(the first) holds the same 200,000 persons in both and only the other provinces' data grows.
+``TREEM_SCALE_PERSONS`` / ``--persons`` (the large one, default the issue's 1,500,000: about 5
+minutes to build on the reference machine), ``TREEM_SCALE_PER_COMMUNE`` / ``--per-commune``
+(persons per commune, default 12,500: the issue's 120 communes at 1.5 million, 16 at 200,000),
+``TREEM_SCALE_REQUESTS`` / ``--requests`` (timed requests per page, default 30).
+``--build-only --db NAME`` builds one database and keeps it (for EXPLAIN by hand); ``--keep``
+keeps both databases (``NAME_small``, ``NAME_large``) and a later ``--keep`` run of the same
+sizes uses them again, migrated to this checkout's head; ``--provinces N`` splits it into N
+provinces of the same number of communes, and ``--small-provinces M`` the small one into M
+(default N): with ``--small 200000 --persons 600000 --provinces 3 --small-provinces 1`` the
+measured province (the first) holds the same 200,000 persons in both and only the other
+provinces' data grows.
 
 Untimed (setup), for each size: a PostgreSQL database on 127.0.0.1:5432 created for the run and
 dropped at the end, migrated to the head (``treem db upgrade``), then filled by the database
@@ -188,8 +191,15 @@ def build(url: str, persons: int, per_commune: int, provinces: int = 1) -> dict:
                 f"(SELECT max(id) FROM {table}))"
             )
         conn.execute("SET session_replication_role = DEFAULT")
+    return _ids(persons, per_commune, provinces)
+
+
+def _ids(persons: int, per_commune: int, provinces: int) -> dict:
+    """The ids the pages need in a database :func:`build` filled with these sizes."""
+    communes = max(1, persons // per_commune)
+    per_province = -(-communes // provinces)
     return {"province": 1, "commune": provinces + 1, "person": max(5, per_commune // 10 * 5),
-            "persons": total, "communes": communes,
+            "persons": communes * per_commune, "communes": communes,
             "province_persons": min(per_province, communes) * per_commune}  # fmt: skip
 
 
@@ -201,20 +211,33 @@ def treem(env: dict, *args: str) -> None:
         raise RuntimeError(f"treem {' '.join(args)} failed")
 
 
-def prepare(dbname: str, persons: int, per_commune: int, provinces: int, tmp: Path) -> tuple:
-    """A fresh database of this size, migrated, filled, counted and analysed; its env."""
+def prepare(dbname: str, persons: int, per_commune: int, provinces: int, tmp: Path,
+            keep: bool = False) -> tuple:  # fmt: skip
+    """A fresh database of this size, migrated, filled, counted and analysed; its env. With
+    ``keep``, a database of this name that a run with ``--keep`` left, of these sizes, is
+    migrated and used again (its users' passwords set anew)."""
     import psycopg
 
-    with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {dbname}")
     url = f"{PG_SERVER}/{dbname}"
+    with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as conn:
+        kept = (
+            keep
+            and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+        )
+        if not kept:
+            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {dbname}")
+    if kept:
+        ids = _ids(persons, per_commune, provinces)
+        with psycopg.connect(url) as conn:
+            found = conn.execute("SELECT count(*), count(DISTINCT unit_id) FROM persons").fetchone()
+            users = conn.execute("SELECT count(*) FROM users").fetchone()[0]
+        if tuple(found) == (ids["persons"], ids["communes"]) and users == 2:
+            return _reuse(dbname, url, ids, tmp)
+        return prepare(dbname, persons, per_commune, provinces, tmp)
     instance = tmp / f"instance-{dbname}"
     instance.mkdir(exist_ok=True)
-    env = dict(os.environ, DATABASE_URL=url, TREEM_INSTANCE=str(instance),
-               SECRET_KEY=secrets.token_hex(32), TREEM_SECURE_COOKIES="0",
-               REDIS_URL=os.environ.get("TREEM_BENCH_REDIS", "redis://127.0.0.1:6379/14"),
-               PYTHONPATH=str(ROOT))  # fmt: skip
+    env = _env(url, instance)
     t0 = time.perf_counter()
     treem(env, "db", "upgrade")
     ids = build(url, persons, per_commune, provinces)
@@ -224,6 +247,28 @@ def prepare(dbname: str, persons: int, per_commune: int, provinces: int, tmp: Pa
     print(f"{dbname}: {ids['persons']:,} persons in {ids['communes']} communes "
           f"({provinces} province(s), {ids['province_persons']:,} in the measured one) built in "
           f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
+    return url, env, ids
+
+
+def _env(url: str, instance: Path) -> dict:
+    return dict(os.environ, DATABASE_URL=url, TREEM_INSTANCE=str(instance),
+                SECRET_KEY=secrets.token_hex(32), TREEM_SECURE_COOKIES="0",
+                REDIS_URL=os.environ.get("TREEM_BENCH_REDIS", "redis://127.0.0.1:6379/14"),
+                PYTHONPATH=str(ROOT))  # fmt: skip
+
+
+def _reuse(dbname: str, url: str, ids: dict, tmp: Path) -> tuple:
+    """A kept database migrated to this checkout's head, the counts folded, passwords anew."""
+    import psycopg
+    from werkzeug.security import generate_password_hash
+
+    instance = tmp / f"instance-{dbname}"
+    instance.mkdir(exist_ok=True)
+    env = _env(url, instance)
+    treem(env, "db", "upgrade")
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE users SET password_hash = %s", (generate_password_hash(PASSWORD),))
+    print(f"{dbname}: {ids['persons']:,} persons in {ids['communes']} communes (kept)")
     return url, env, ids
 
 
@@ -255,20 +300,28 @@ def create_users(env: dict, ids: dict) -> None:
 def pages(ids: dict) -> list[tuple[str, str, str]]:
     """(name, user, path) of each measured page."""
     q = urllib.parse.urlencode
+    commune = "30001"  # build's code of the first commune (ids["commune"])
     return [
+        ("officer_home", "canbo.xa", "/"),
         ("officer_queue", "canbo.xa", "/records"),
+        ("officer_rule", "canbo.xa", "/records?" + q({"rule": "DUPLICATE_PERSON"})),
+        ("officer_hamlet", "canbo.xa", "/records?" + q({"hamlet": "Thôn 3"})),
+        ("officer_search", "canbo.xa", "/records?" + q({"q": "Nguyễn Văn Hùng"})),
         ("record_page", "canbo.xa", f"/records/{ids['person']}"),
         ("province_home", "baocao.tinh", "/dashboard"),
         ("province_queue", "baocao.tinh", "/records"),
         ("province_rule", "baocao.tinh", "/records?" + q({"rule": "DUPLICATE_PERSON"})),
         ("province_severity", "baocao.tinh", "/records?" + q({"severity": "warning"})),
-        ("province_hamlet", "baocao.tinh", "/records?" + q({"hamlet": "Thôn 3"})),
+        # A hamlet is a commune's: the page offers hamlets once a commune is chosen.
+        ("province_commune", "baocao.tinh", "/records?" + q({"unit": commune})),
+        ("province_hamlet", "baocao.tinh", "/records?" + q({"unit": commune, "hamlet": "Thôn 3"})),
         (
             "province_page_4",
             "baocao.tinh",
             "/records?" + q({"rule": "DUPLICATE_PERSON", "page": 4}),
         ),
         ("province_search", "baocao.tinh", "/records?" + q({"q": "nguyen van hung"})),
+        ("province_search_vn", "baocao.tinh", "/records?" + q({"q": "Nguyễn Văn Hùng"})),
     ]
 
 
@@ -446,15 +499,18 @@ def drop(dbname: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--persons", type=int, default=_env_int("TREEM_SCALE_PERSONS", 600_000))
+    parser.add_argument("--persons", type=int,
+                        default=_env_int("TREEM_SCALE_PERSONS", 1_500_000))  # fmt: skip
     parser.add_argument("--small", type=int, default=_env_int("TREEM_SCALE_SMALL", 200_000))
     parser.add_argument("--per-commune", type=int,
-                        default=_env_int("TREEM_SCALE_PER_COMMUNE", 5_000))  # fmt: skip
+                        default=_env_int("TREEM_SCALE_PER_COMMUNE", 12_500))  # fmt: skip
     parser.add_argument("--requests", type=int, default=_env_int("TREEM_SCALE_REQUESTS", 30))
     parser.add_argument("--provinces", type=int, default=1)
     parser.add_argument("--small-provinces", type=int, default=None,
                         help="provinces of the small database (default: --provinces)")  # fmt: skip
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the databases, and use those a --keep run left")  # fmt: skip
     parser.add_argument("--db", default="treem_bench_scale")
     parser.add_argument("--mixed-seconds", type=float,
                         default=float(os.environ.get("TREEM_SCALE_MIXED_S") or 20),
@@ -472,12 +528,12 @@ def main() -> int:
         try:
             for label, size in (("small", args.small), ("large", args.persons)):
                 _url, env, ids = prepare(f"{args.db}_{label}", size, args.per_commune,
-                                         split[label], tmp)  # fmt: skip
+                                         split[label], tmp, args.keep)  # fmt: skip
                 sites[label] = (env, ids)
             results = measure(sites, args.requests, tmp)
             mix = mixed(*sites["large"], args.mixed_seconds, tmp) if args.mixed_seconds else None
         finally:
-            for label in ("small", "large"):
+            for label in ("small", "large") if not args.keep else ():
                 drop(f"{args.db}_{label}")
     small, large = results["small"], results["large"]
     small["persons"], large["persons"] = sites["small"][1]["persons"], sites["large"][1]["persons"]

@@ -171,6 +171,15 @@ document.addEventListener("change", function (event) {
   }
 });
 
+// [data-clears="id"]: choosing another value empties that field first (a commune's hamlet when
+// another commune is chosen). In the capture phase, before htmx sends the form on "change".
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  var id = field.getAttribute && field.getAttribute("data-clears");
+  var other = id && document.getElementById(id);
+  if (other) other.value = "";
+}, true);
+
 // File fields in Vietnamese (file_input in templates/_macros/forms.html): the browser's own button
 // reads "Choose File / No file chosen" in its language, so the real input is hidden (still
 // focusable) behind a label, and this names the chosen file beside it.

@@ -529,6 +529,8 @@ def test_queue_numbers_and_rows_match_a_count_by_hand(make, commune, args):
             db.session.expire(p, ["findings"])
         page = work_queue.queue_page(db.session, user, filt)
         hamlets, rules, severities, items = _queue_in_python(scope, filt)
+        if len(units) > 1 and not filt.hamlet:  # several communes: no hamlets (issue 15)
+            hamlets = {}
         assert dict(page.hamlets) == hamlets
         assert dict(page.rules) == rules
         assert page.severities == severities

@@ -9,6 +9,9 @@ from ..extensions import db
 
 # What a row counts (QueueCount.kind).
 HAMLET, RULE, SEVERITY = 0, 1, 2
+# Added to a kind: the roll-up rows of a unit, every unit below it added up, without the
+# hamlet (migration 0030; services.queue_counts).
+ROLLUP = 10
 
 
 class QueueCount(db.Model):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Unit, User
 from .access import may_change
+from .queue_counts import rebuild_rollups
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent")
 
@@ -100,6 +101,7 @@ def rebuild_paths(session: Session) -> None:
     """Recompute every unit's materialised path; raises UnitImportError on a cycle."""
     units = list(session.scalars(select(Unit)))
     by_id = {u.id: u for u in units}
+    moved = False
     for unit in units:
         chain, seen, node = [], set(), unit
         while node is not None:
@@ -110,8 +112,11 @@ def rebuild_paths(session: Session) -> None:
             node = by_id.get(node.parent_id) if node.parent_id else None
         path = "/" + "/".join(str(i) for i in reversed(chain)) + "/"
         if unit.path != path:
+            moved = moved or bool(unit.path)  # a new unit ("") holds no one yet
             unit.path = path
     session.flush()
+    if moved:  # the kept counts of the units above a moved unit are added up again
+        rebuild_rollups(session)
 
 
 def add_unit(

@@ -8,10 +8,8 @@ filter shape, values bound.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, replace
 from functools import cache
-from typing import NamedTuple
 
 from sqlalchemy import (
     CompoundSelect,
@@ -33,113 +31,22 @@ from sqlalchemy.orm import Session
 
 from ..domain.findings import SEVERITY as RULE_SEVERITY
 from ..domain.names import name_key
-from ..domain.vocabulary import INACTIVE_STATUSES, PERSON_KINDS, PERSON_STATUSES
-from ..domain.vocabulary import SEVERITY_LABELS as ALL_SEVERITIES
+from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
 from .access import get_scoped, handed_to_police, subtree_ids
 from .hamlets import filter_name, unit_hamlet_names
 from .queue_counts import counts_statement as kept_counts_statement
-from .queue_counts import kept_filter
+from .queue_counts import kept_filter, plan_walk, rollup_statement
+from .queue_types import (  # noqa: F401 - STATUS_FILTERS: the views' and tests' name
+    SEVERITY_LABELS,
+    STATUS_FILTERS,
+    QueueFilter,
+    QueueFinding,
+    QueuePage,
+    QueueRow,
+)
 
-STATUS_FILTERS = {
-    "open": "Còn lỗi hoặc cảnh báo",
-    "errors": "Còn lỗi",
-    "ready": "Sẵn sàng chuyển công an",
-    "clean": "Đã làm sạch",
-    "all": "Tất cả hồ sơ đang quản lý",
-    "marked": "Đã đánh dấu (chuyển đi, đã mất, trùng, ngoài độ tuổi)",
-}
-# The severities a queue filters on (info findings are history, never open work).
-SEVERITY_LABELS = {k: ALL_SEVERITIES[k] for k in ("error", "warning")}
 PAGE_SIZE = 50
-
-
-@dataclass
-class QueueFilter:
-    q: str = ""
-    hamlet: str = ""
-    rule: str = ""
-    severity: str = ""
-    status: str = "open"
-    page: int = 1
-    # An applied import (?import=N): only the persons its rows became; with a rule, those its
-    # rows raised that rule on (what the import's summary counted), open or since resolved.
-    imp: int = 0
-    kind: str = ""  # children or beneficiaries (domain.vocabulary.PERSON_KINDS); "": both
-
-    @classmethod
-    def from_args(cls, args) -> QueueFilter:
-        status = args.get("status", "open")
-        severity = args.get("severity", "")
-        return cls(
-            q=args.get("q", "").strip()[:100],
-            hamlet=args.get("hamlet", "").strip(),
-            rule=args.get("rule", "").strip().upper(),
-            severity=severity if severity in SEVERITY_LABELS else "",
-            status=status if status in STATUS_FILTERS else "open",
-            page=max(1, args.get("page", 1, type=int) or 1),
-            imp=max(0, args.get("import", 0, type=int) or 0),
-            kind=kind if (kind := args.get("kind", "")) in PERSON_KINDS else "",
-        )
-
-    def args(self, **changes) -> dict:
-        """Query-string arguments for a link, without the defaults (bookmarkable URLs)."""
-        values = {
-            "q": self.q,
-            "hamlet": self.hamlet,
-            "rule": self.rule,
-            "severity": self.severity,
-            "status": self.status,
-            "page": self.page,
-            "import": self.imp,
-            "kind": self.kind,
-        }
-        values.update(changes)
-        defaults = {"status": "open", "page": 1}
-        return {k: v for k, v in values.items() if v and defaults.get(k) != v}
-
-
-@dataclass(slots=True)
-class QueueRow:
-    """One line of the work queue: the facts it shows and the person's open errors and warnings
-    (QueueFinding, oldest first). Plain rows, not Person entities: the page only reads them."""
-
-    id: int
-    full_name: str | None
-    name_key: str | None
-    dob: date | None
-    dob_precision: str | None
-    sex: str | None
-    id_number: str | None
-    hamlet: str | None
-    status: str
-    kind: str = "child"
-    findings: list[QueueFinding] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return PERSON_STATUSES.get(self.status, self.status)
-
-
-class QueueFinding(NamedTuple):
-    rule: str
-    severity: str
-    message: str
-
-
-@dataclass
-class QueuePage:
-    items: list[QueueRow]
-    total: int
-    page: int
-    pages: int
-    hamlets: list[tuple[str, int]]
-    rules: list[tuple[str, int]]
-    severities: dict[str, int]
-    imported: ImportRun | None = None  # the import filtered on, when the user may see it
-    # A search that matched more persons than SEARCH_BY_ID_MAX: the page and its numbers are
-    # those of the first SEARCH_BY_ID_MAX matches found (the page says so); 0 otherwise.
-    capped: int = 0
 
 
 # persons.open_rank (kept in step with the findings by every write, see
@@ -338,7 +245,7 @@ def _statements(shape: _Shape) -> _Statements:
         search = select(P.id).where(*scope).limit(SEARCH_BY_ID_MAX + 1)
     # The page (LIMIT/OFFSET in a subquery) with each person's open errors and warnings joined.
     columns = (P.id, P.full_name, P.name_key, P.dob, P.dob_precision, P.sex, P.id_number,
-               P.hamlet, P.status, P.kind, P.open_rank)  # fmt: skip
+               P.hamlet, P.status, P.kind, P.unit_id, P.open_rank)  # fmt: skip
     order = (P.open_rank, P.name_key, P.id)
     rows = (
         select(*columns)
@@ -453,11 +360,18 @@ def _statements(shape: _Shape) -> _Statements:
     )
     counts = counts.order_by(*counts.selected_columns[:4])
     if _counts_kept(shape):
-        counts = kept_counts_statement(
-            lambda unit: _id_list(unit, "unit_ids", shape.dialect),
-            lambda status, rank: _status_conditions(shape.status, status, rank),
-            rule=shape.rule, severity=shape.severity, hamlet=shape.hamlet,
-        )  # fmt: skip
+
+        def units(unit):
+            return _id_list(unit, "unit_ids", shape.dialect)
+
+        def statuses(status, rank):
+            return _status_conditions(shape.status, status, rank)
+
+        if shape.hamlet:  # the hamlets' rows (a hamlet of several communes)
+            counts = kept_counts_statement(units, statuses, rule=shape.rule,
+                                           severity=shape.severity, hamlet=True)  # fmt: skip
+        else:  # the unit's own roll-up rows, whatever its size (migration 0030)
+            counts = rollup_statement(units, statuses, rule=shape.rule, severity=shape.severity)
     return _Statements(search, counts, page, merged, walk)
 
 
@@ -492,12 +406,18 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     session.flush()
     conn = session.connection()
     dialect = conn.dialect.name
-    units = conn.scalars(_UNIT_IDS, {"path": _like_pattern(user.unit.path, prefix=True)}).all()
+    scope = conn.execute(_UNITS, {"path": _like_pattern(user.unit.path, prefix=True)}).all()
+    root, depth = user.unit, user.unit.path.count("/")
+    chosen = next((u for u in scope if filt.unit and u.code == filt.unit), None)
+    if chosen is None:
+        filt.unit = ""  # not a unit of the user's: the whole scope
+    units = [u.id for u in scope if u.path.startswith((chosen or root).path)]
     if filt.hamlet:  # any spelling of a listed hamlet (or of one merged into it) filters on it
         filt.hamlet = filter_name(session, units, filt.hamlet)
     shape = _Shape.of(dialect, user, units, filt)
     params = {"unit_id": units[0], "unit_ids": units, "user_id": user.id, "hamlet": filt.hamlet,
-              "rule": filt.rule, "severity": filt.severity, "kind": filt.kind}  # fmt: skip
+              "rule": filt.rule, "severity": filt.severity, "kind": filt.kind,
+              "root": (chosen or root).id}  # fmt: skip
     imported = None
     capped = 0
     if filt.imp:
@@ -553,45 +473,29 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
             items.append(QueueRow(*facts))
         if rule is not None:
             items[-1].findings.append(QueueFinding(rule, severity, message))
-    hamlets = [(h or "", n) for h, n in counts.items()]
-    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped)
+    # A page of several units lists their persons, not their hamlets (a "Thôn Một" in each
+    # commune): the hamlets of one unit, or the one filtered on.
+    hamlets = [(h or "", n) for h, n in counts.items()] if len(units) == 1 or filt.hamlet else []
+    named = {str(u.id): name_key(u.name) for u in scope}
+    listed = [(u.code, u.name, u.path.count("/") - depth)
+              for u in sorted(scope, key=lambda u: [named.get(i, "") for i in u.path.split("/")])
+              if u.id != root.id]  # fmt: skip
+    names = {u.id: u.name for u in scope if u.id in units} if len(units) > 1 else {}
+    return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped,
+                     listed, names)  # fmt: skip
 
 
 def _plan_walk(params: dict, matches: dict[int, int], table_rows: int) -> bool:
-    """Whether the page is walked in the queue's order (_Statements.walk), from the kept counts:
-    the persons it lists per open rank (`matches`), and the persons table's rows. Binds where
-    the walk starts (the rank of the page's first row, and the rows of that rank before it) and
-    ends (the last rank with a match). The walk reads at most about `table_rows / matches[r]`
-    index rows per row it keeps in rank r (every other unit's persons are in the index too);
-    the sorting statement reads every match. The walk when it reads fewer, or at most WALK_MAX:
-    a rare rule's few matches are read and sorted instead."""
-    listed = sorted(r for r, n in matches.items() if n > 0)
-    if not listed:
-        return False
-    start, skip = listed[-1], params["offset"]
-    for rank in listed:
-        if skip < matches[rank]:
-            start = rank
-            break
-        skip -= matches[rank]
-    everyone = max(table_rows, sum(matches.values()))
-    cost, need = 0.0, skip + PAGE_SIZE
-    for rank in range(start, listed[-1] + 1):
-        if need <= 0:
-            break
-        found = matches.get(rank, 0)
-        taken = min(need, found)
-        cost += everyone if not found else taken * max(everyone / found, 1)
-        need -= taken
-    if cost > max(WALK_MAX, sum(matches.values())):
-        return False
-    params.update(from_rank=start, to_rank=listed[-1], walk_offset=skip)
-    return True
+    """Whether the page is walked in the queue's order (services.queue_counts.plan_walk)."""
+    return plan_walk(params, matches, table_rows, PAGE_SIZE, WALK_MAX)
 
 
-# The ids of a unit and the units below it (services.access.subtree_ids with the path bound).
-_UNIT_IDS = select(Unit.__table__.c.id).where(
-    Unit.__table__.c.path.like(bindparam("path"), escape="/")
+# A unit and the units below it in tree order (services.access.subtree_ids, the path bound).
+_U = Unit.__table__.c
+_UNITS = (
+    select(_U.id, _U.code, _U.name, _U.path)
+    .where(_U.path.like(bindparam("path"), escape="/"))
+    .order_by(_U.path)
 )
 
 
