@@ -265,3 +265,27 @@ def test_records_gone_from_the_export_are_counted_as_differences_to_decide(
     assert 'href="/imports/conflicts" id="see-differences"' in summary
     differences = client.get("/imports/conflicts").get_data(as_text=True)
     assert "Trần Thị Bích" in differences and "Không còn trong tệp xuất" in differences
+
+
+def test_the_summary_says_how_many_rows_after_the_table_were_skipped(
+    make, client, login, post, run_jobs
+):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    rows = [
+        exports.row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+        exports.row(2, "Trần Thị Bích", "07/08/2016", sex="Nữ"),
+        ["Tổng cộng: 2020 trẻ"],
+        ["", "Người lập biểu", "", "", "", "", "Chủ tịch UBND xã"],
+    ]
+    upload(post, exports.simple_xlsx(exports.HEADER, rows))
+    run = db.session.scalar(select(ImportRun))
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    run_jobs()
+    summary = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Đã bỏ qua 2 dòng không phải hồ sơ (dòng tổng cộng, chữ ký" in summary
+    assert sorted(db.session.scalars(select(Person.full_name))) == [
+        "Nguyễn Văn An",
+        "Trần Thị Bích",
+    ]
