@@ -64,4 +64,6 @@ def test_officer_issues_a_batch_and_the_qr_code_opens_its_verification_page(
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert batch.content_hash in facts.inner_text().replace("\n", "")
-    screenshot("batch-verification-page-phone")
+    phone = screenshot("batch-verification-page-phone")
+    with Image.open(phone) as picture:  # the full-page picture is no wider than the phone
+        assert picture.size[0] == 360

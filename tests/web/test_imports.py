@@ -231,3 +231,61 @@ def test_officer_uploads_a_beneficiary_list_choosing_its_kind(make, client, logi
     resp = upload(post, data, "x.xlsx", person_kind="adult")
     assert resp.status_code == 422
     assert "Hãy chọn loại danh sách" in resp.get_data(as_text=True)
+
+
+def test_records_gone_from_the_export_are_counted_as_differences_to_decide(
+    make, client, login, post, run_jobs
+):
+    """A newer export without a child: the summary counts it among the differences waiting for
+    a decision (it was '0 điểm khác biệt' beside '1 hồ sơ … không còn trong tệp này') and links
+    to the differences page, where it waits."""
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    login(officer)
+    rows = [
+        exports.row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+        exports.row(2, "Trần Thị Bích", "07/08/2016", sex="Nữ"),
+    ]
+
+    def apply(rows) -> str:
+        upload(post, exports.simple_xlsx(exports.HEADER, rows))
+        run = db.session.scalar(select(ImportRun).order_by(ImportRun.id.desc()))
+        form = {f"col-{i}": f for i, f in run.mapping.items()}
+        resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+        run_jobs()
+        return client.get(resp.headers["Location"]).get_data(as_text=True)
+
+    first = apply(rows)
+    assert 'id="see-differences"' not in first
+    summary = apply(rows[:1])
+    assert "1 hồ sơ đã có từ tệp xuất trước nhưng không còn trong tệp này" in summary
+    assert "0 cập nhật, 1 không đổi, 1 điểm khác biệt cần quyết định." in summary
+    tile = summary.split("Khác biệt cần quyết định")[0].rsplit('<div class="n">', 1)[1]
+    assert tile.startswith("1<")
+    assert 'href="/imports/conflicts" id="see-differences"' in summary
+    differences = client.get("/imports/conflicts").get_data(as_text=True)
+    assert "Trần Thị Bích" in differences and "Không còn trong tệp xuất" in differences
+
+
+def test_the_summary_says_how_many_rows_after_the_table_were_skipped(
+    make, client, login, post, run_jobs
+):
+    tree = make.tree()
+    login(make.user("officer", tree["a"]))
+    rows = [
+        exports.row(1, "Nguyễn Văn An", "05/03/2015", idn="052215000123"),
+        exports.row(2, "Trần Thị Bích", "07/08/2016", sex="Nữ"),
+        ["Tổng cộng: 2020 trẻ"],
+        ["", "Người lập biểu", "", "", "", "", "Chủ tịch UBND xã"],
+    ]
+    upload(post, exports.simple_xlsx(exports.HEADER, rows))
+    run = db.session.scalar(select(ImportRun))
+    form = {f"col-{i}": f for i, f in run.mapping.items()}
+    resp = post(f"/imports/{run.id}/start", {**form, "mode": "apply"})
+    run_jobs()
+    summary = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Đã bỏ qua 2 dòng không phải hồ sơ (dòng tổng cộng, chữ ký" in summary
+    assert sorted(db.session.scalars(select(Person.full_name))) == [
+        "Nguyễn Văn An",
+        "Trần Thị Bích",
+    ]

@@ -322,14 +322,16 @@ def import_message(summary: dict) -> str:
     """One Vietnamese sentence summing an import up (numbers with Vietnamese separators)."""
 
     n = vn_number
+    # The records no longer in the export wait for a decision too (the differences page).
+    waiting = summary["conflicts"] + summary.get("disappeared", 0)
     if summary.get("dry_run"):
         head = f"Chạy thử: đã đọc {n(summary['rows'])} dòng; chưa thay đổi hồ sơ nào."
         return (
             f"{head} Nếu nhập: {n(summary['created'])} hồ sơ mới, {n(summary['updated'])} "
-            f"hồ sơ cập nhật, {n(summary['conflicts'])} điểm khác biệt cần quyết định."
+            f"hồ sơ cập nhật, {n(waiting)} điểm khác biệt cần quyết định."
         )
     return (
         f"Đã nhập {n(summary['rows'])} dòng: {n(summary['created'])} hồ sơ mới, "
         f"{n(summary['updated'])} cập nhật, {n(summary['unchanged'])} không đổi, "
-        f"{n(summary['conflicts'])} điểm khác biệt cần quyết định."
+        f"{n(waiting)} điểm khác biệt cần quyết định."
     )
