@@ -113,3 +113,36 @@ def test_police_of_another_commune_get_404(app, make, client, login, post, tmp_p
     assert client.get(f"/batches/{batch.id}/returns/1").status_code == 404
     db.session.expire_all()
     assert children[0].id_number is None
+
+
+def test_closing_a_partly_returned_batch_says_what_happens_to_the_open_rows(
+    app, make, client, login, post, tmp_path
+):
+    """Rows without an answer (or with an undecided conflict): the close button says they go
+    back to the work queue for next week's list, and closing does that."""
+    from datetime import date
+
+    from treem_app.cli import main
+    from treem_app.services import batches as service
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    batch, children, sheet = issued_batch(app, make, tree["a"], 3, tmp_path)
+    a, b, c = children
+    path = fill(sheet, tmp_path / "back.xlsx", {1: (right_id(a), "Đã xác thực", None)})
+    result = app.test_cli_runner().invoke(main, ["batch", "ingest", str(batch.id), str(path)])
+    assert result.exit_code == 0, result.stderr
+    login(officer)
+    page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert "2 trẻ chưa có kết quả hoặc chưa được quyết định" in page
+    assert "trở lại danh sách cần xử lý và được chuyển công an trong tuần sau" in page
+    assert "Hoàn tất, trả các hồ sơ còn lại về danh sách tuần sau" in page
+    done = post(f"/batches/{batch.id}/close", follow_redirects=True).get_data(as_text=True)
+    assert "Đã hoàn tất danh sách." in done
+    db.session.expire_all()
+    assert db.session.get(Batch, batch.id).state == "closed"
+    assert (a.status, b.status, c.status) == ("clean", "ready", "ready")
+    # Next week's list takes the two children still without a verified number.
+    draft = service.create_draft(db.session, tree["a"], user=officer, today=date.today())
+    db.session.commit()
+    assert {r.person_id for r in draft.rows} == {b.id, c.id}
