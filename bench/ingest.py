@@ -313,19 +313,26 @@ def run_database(kind: str, rows: int, persons: int, profile: bool) -> dict:
                     c.execute(text("ANALYZE"))
             from treem_app.models import Unit
 
-            user = create_user(db.session, "canbo.bench", "mat-khau-bench-123", role="officer",
-                               unit=db.session.get(Unit, unit_ids[0]),
-                               full_name="Cán Bộ Thử Nghiệm")  # fmt: skip
+            # One officer per commune: a batch is issued (and its job recorded) by its own
+            # commune's officer only.
+            user_ids = []
+            for i in range(RUNS):
+                user = create_user(db.session, f"canbo.bench{i}", "mat-khau-bench-123",
+                                   role="officer", unit=db.session.get(Unit, unit_ids[i]),
+                                   full_name="Cán Bộ Thử Nghiệm")  # fmt: skip
+                db.session.flush()
+                user_ids.append(user.id)
             db.session.commit()
-            user_id = user.id
             batches = [
-                prepare_batch(db.session, app, unit_ids[i], user_id, rows, numbers, held, tmpdir, i)
+                prepare_batch(
+                    db.session, app, unit_ids[i], user_ids[i], rows, numbers, held, tmpdir, i
+                )  # fmt: skip
                 for i in range(RUNS)
             ]
             setup_s = time.perf_counter() - t_setup
             runs = []
             profiler = None
-            for batch_id, ret_id, expected in batches:
+            for (batch_id, ret_id, expected), user_id in zip(batches, user_ids, strict=True):
                 db.session.remove()  # a fresh session, as the job has
                 session = db.session
                 batch, ret = session.get(Batch, batch_id), session.get(BatchReturn, ret_id)

@@ -40,9 +40,19 @@ def test_police_upload_the_sheet_and_the_officer_decides_the_conflict(
     assert "Tải lên kết quả của công an" in page
     resp = upload(post, batch.id, path)
     assert resp.status_code == 302 and "/returns/" in resp.headers["Location"]
+    waiting = client.get(resp.headers["Location"], headers={"HX-Request": "true"})
+    assert 'hx-trigger="load delay:1s"' in waiting.get_data(as_text=True)
     run_jobs()
+    # The results the page polls for come with the conflict to decide and the batch's new
+    # state (the page was loaded while the job waited: neither was there yet).
+    swapped = client.get(resp.headers["Location"], headers={"HX-Request": "true"})
+    swapped = swapped.get_data(as_text=True)
+    assert "<html" not in swapped and "hx-trigger" not in swapped
+    assert "Trạng thái danh sách: <strong>Công an trả một phần</strong>" in swapped
+    assert "Cần cán bộ quyết định (1)" in swapped and "Dùng số công an ghi" not in swapped
     result = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "1 đã xác thực, 1 bị trả lại, 1 cần cán bộ quyết định" in result
+    assert result.count('id="return-conflicts"') == 1
     assert "Công an trả lời: không khớp thông tin" in result and "Sai ngày sinh" in result
     assert "POLICE_MISMATCH" not in result  # labels, never codes
     ret = db.session.scalar(select(BatchReturn))
