@@ -156,3 +156,29 @@ def test_closing_a_partly_returned_batch_says_what_happens_to_the_open_rows(
     draft = service.create_draft(db.session, tree["a"], user=officer, today=date.today())
     db.session.commit()
     assert {r.person_id for r in draft.rows} == {b.id, c.id}
+
+
+def test_a_record_changed_after_issue_shows_both_sides_of_the_conflict(
+    app, make, client, login, tmp_path
+):
+    """The police verified facts no longer current: the officer sees, per changed fact, what
+    the police were shown and what the record holds now, before deciding."""
+    from treem_app.cli import main
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    batch, children, sheet = issued_batch(app, make, tree["a"], 2, tmp_path)
+    a, _b = children
+    shown = a.full_name
+    a.full_name = "Tên Đã Sửa Sau"
+    db.session.commit()
+    path = fill(sheet, tmp_path / "back.xlsx", {1: (right_id(a), "Đã xác thực", None)})
+    result = app.test_cli_runner().invoke(main, ["batch", "ingest", str(batch.id), str(path)])
+    assert result.exit_code == 0, result.stderr
+    login(officer)
+    ret = db.session.scalar(select(BatchReturn))
+    for url in (f"/batches/{batch.id}", f"/batches/{batch.id}/returns/{ret.id}"):
+        page = client.get(url).get_data(as_text=True)
+        card = page.split('id="return-conflicts"')[1].split("</section>")[0]
+        assert "Hồ sơ đã được sửa sau khi chuyển công an" in card
+        assert f"công an xác thực: «{shown}» · hồ sơ hiện nay: «Tên Đã Sửa Sau»" in card

@@ -53,12 +53,10 @@ from ..files.stored import StorageFull, keep_by_digest
 from ..files.upload_checks import UploadError, check_upload, shown_name
 from ..models import Batch, BatchReturn, BatchRow, Person, PersonEvent, User
 from ..models._common import utcnow
-from ..models.person import FIELD_LABELS
 from .audit import log_upload
-from .batches import snapshot_of
 from .findings import rescreen
 from .persons import facts_of, set_fact
-from .return_recognise import recognise, refusal
+from .return_recognise import recognise, refusal, since_issue
 
 Progress = Callable[[int, int, str], None]
 # A row's answer, written whole: the rows' UPDATEs then have one shape, sent as one executemany.
@@ -148,20 +146,13 @@ def _record_now(row: BatchRow) -> RecordNow:
     """What a row's answer is judged against: the record as it is now, and what changed since
     the list was issued."""
     person = row.person
-    snap = row.snapshot
-    now = snapshot_of(person, ())
-    changed = tuple(
-        k
-        for k in ("full_name", "dob", "sex", "ethnicity", "guardians", "id_number")
-        if (now.get(k) or "") != (snap.get(k) or "")
-    )
     return RecordNow(
         person_id=person.id,
         sex=person.sex,
         birth_year=person.dob.year if person.dob else None,
         id_number=person.id_number,
         id_verified=bool(person.id_number) and person.id_source in VERIFIED_ID_SOURCES,
-        changed_fields=tuple(FIELD_LABELS.get(k, k) for k in changed),
+        changed_fields=tuple(label for label, _then, _now in since_issue(row)),
     )
 
 
