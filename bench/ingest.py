@@ -6,8 +6,9 @@ functions the timed part spends its time in, on stderr). Each database is measur
 process of its own, from the same synthetic data, so neither run warms the other's caches.
 
 Untimed (setup): a fresh database (a SQLite file in a temporary folder; on 127.0.0.1:5432 a
-PostgreSQL database created for the run and dropped at the end) migrated to the head; the demo's
-Tỉnh Gia Lai and its seven communes plus synthetic communes up to 100; 200,000 synthetic children
+PostgreSQL database created for the run and dropped at the end, named by ``TREEM_BENCH_PG_DB``,
+default treem_bench_ingest) migrated to the head; the demo's Tỉnh Gia Lai and its seven communes
+plus synthetic communes up to 100; 200,000 synthetic children
 bulk-inserted with plain Core ``executemany`` (facts in order, 93 % with an ID number from the
 export, the others "ready" with their ID_MISSING finding; no history rows); then, in each of two
 communes, 2,000 more children without a number, their findings rebuilt by the app
@@ -31,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import os
 import random
 import subprocess
 import sys
@@ -51,7 +53,8 @@ WITH_ID_IN_BATCH_COMMUNE = 400
 TARGET_S = 2.0
 GOAL_S = 1.0
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_DB = "treem_bench_ingest"
+# A database of one's own when several runs share the server: TREEM_BENCH_PG_DB=NAME.
+PG_DB = os.environ.get("TREEM_BENCH_PG_DB", "treem_bench_ingest")
 PUBLIC_URL = "http://127.0.0.1:8000"
 HAMLETS = ["Thôn An Hòa", "Thôn Phú Mỹ", "Thôn Vinh Thạnh", "Thôn Hưng Nghĩa", "Tổ 3"]
 ETHNICITIES = ["01"] * 22 + ["10", "13", "17"]  # Kinh; Gia-rai, Ba-na, Chăm
@@ -310,19 +313,26 @@ def run_database(kind: str, rows: int, persons: int, profile: bool) -> dict:
                     c.execute(text("ANALYZE"))
             from treem_app.models import Unit
 
-            user = create_user(db.session, "canbo.bench", "mat-khau-bench-123", role="officer",
-                               unit=db.session.get(Unit, unit_ids[0]),
-                               full_name="Cán Bộ Thử Nghiệm")  # fmt: skip
+            # One officer per commune: a batch is issued (and its job recorded) by its own
+            # commune's officer only.
+            user_ids = []
+            for i in range(RUNS):
+                user = create_user(db.session, f"canbo.bench{i}", "mat-khau-bench-123",
+                                   role="officer", unit=db.session.get(Unit, unit_ids[i]),
+                                   full_name="Cán Bộ Thử Nghiệm")  # fmt: skip
+                db.session.flush()
+                user_ids.append(user.id)
             db.session.commit()
-            user_id = user.id
             batches = [
-                prepare_batch(db.session, app, unit_ids[i], user_id, rows, numbers, held, tmpdir, i)
+                prepare_batch(
+                    db.session, app, unit_ids[i], user_ids[i], rows, numbers, held, tmpdir, i
+                )  # fmt: skip
                 for i in range(RUNS)
             ]
             setup_s = time.perf_counter() - t_setup
             runs = []
             profiler = None
-            for batch_id, ret_id, expected in batches:
+            for (batch_id, ret_id, expected), user_id in zip(batches, user_ids, strict=True):
                 db.session.remove()  # a fresh session, as the job has
                 session = db.session
                 batch, ret = session.get(Batch, batch_id), session.get(BatchReturn, ret_id)

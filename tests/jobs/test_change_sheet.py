@@ -6,7 +6,7 @@ import subprocess
 from sqlalchemy import select
 
 from treem_app.extensions import db
-from treem_app.models import AccessLog, JobRun
+from treem_app.models import AccessLog, JobRun, Person
 
 from ..changes_helpers import on_change_list
 from .test_visit_sheets import pdf_text
@@ -92,3 +92,40 @@ def test_change_sheet_pdf_job(make, client, login, post, run_jobs, tmp_path):
     ).first()
     assert run.status == "finished" and run.result["children"] == 1
     assert run.result["only"] == "police"
+
+
+def test_the_signature_never_stands_alone_on_the_last_page(app, make, tmp_path):
+    """Records that fill the first page to its foot: the signature block takes the last
+    record (and its hamlet's heading) with it to the next page instead of standing alone."""
+    from treem_app.services import review
+    from treem_app.services.change_sheets import render_change_sheet
+
+    from ..exports import DAY
+    from ..services.test_cleaned_export import clean_rows, correct, import_export
+
+    unit = make.unit("Xã Phú Thử", code="C0101")
+    import_export(app, unit, clean_rows(14))
+    officer = make.user("officer", unit, full_name="Nguyễn Thị Thu Hà")
+    people = db.session.scalars(
+        select(Person).where(Person.unit_id == unit.id).order_by(Person.national_key)
+    ).all()
+    correct(people[0], "id_number", "052215009876", source="police")
+    correct(people[1], "mother_name", "Lê Thị Dung", source="household_visit")
+    correct(people[2], "full_name", "Nguyễn Thị Ngọc Ánh Dương", name_key="x",
+            source="birth_certificate")  # fmt: skip
+    correct(people[3], "father_name", "Nguyễn Văn Cả", source="officer")
+    correct(people[4], "hamlet", "Thôn Vinh Thạnh", source="household_visit")
+    review.add_child(
+        db.session, unit, {"full_name": "Hà Thị Mới", "dob": "07/08/2019", "sex": "Nữ",
+                           "ethnicity": "Tày", "mother_name": "Hà Thị Mẹ", "hamlet": "Thôn An Hòa"},
+        user=officer, source="household_visit", note=None, today=DAY, confirmed=True,
+    )  # fmt: skip
+    db.session.commit()
+    pdf = tmp_path / "sheet.pdf"
+    assert render_change_sheet(db.session, unit, "all", pdf, today=DAY)["children"] == 6
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
+    last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "NGƯỜI CẬP NHẬT" in last and "Tổng số" in last
+    assert "Mã: TE" in last, last  # at least one record on the signature's page

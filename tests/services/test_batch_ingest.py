@@ -165,12 +165,21 @@ def _delete_row(ws):
     ws.delete_rows(FIRST_ROW + 1)
 
 
+def _add_row(ws):
+    """A fourth child written under the list's three, in the same shape."""
+    last = FIRST_ROW + 2
+    for col in "ABCDEFGHIJ":
+        ws[f"{col}{last + 1}"] = ws[f"{col}{last}"].value
+    ws[f"A{last + 1}"], ws[f"B{last + 1}"], ws[f"C{last + 1}"] = "ZZ99", 4, "Trẻ Thêm Vào"
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
         (_edit_name, f"ô C{FIRST_ROW} (Họ và tên)"),
         (_swap_rows, "thứ tự các dòng"),
         (_delete_row, "Thiếu 1 dòng"),
+        (_add_row, f"Dòng {FIRST_ROW + 3} không có trong danh sách (mã dòng «ZZ99»)"),
     ],
 )
 def test_a_tampered_sheet_is_refused_naming_the_place(app, make, tmp_path, edit, expected):

@@ -2,6 +2,7 @@
 took some corrections, missed others and changed one (issue 13)."""
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -9,6 +10,7 @@ from treem_app.domain.software_sync import ENTERED, PENDING, SYNCED
 from treem_app.extensions import db
 from treem_app.models import Conflict, Finding, Person, PersonEvent
 from treem_app.services import review
+from treem_app.services.roster_import import finish_import
 from treem_app.services.software_sync import (
     SyncError,
     change_counts,
@@ -130,7 +132,7 @@ def test_ticking_records_an_event_and_a_later_change_undoes_the_tick(app, make):
         raise AssertionError("a synced record was ticked")
 
 
-def test_the_next_export_confirms_misses_and_changes(app, make):
+def test_the_next_export_confirms_misses_and_changes(app, make, client, login):
     unit = make.unit()
     officer = make.user("officer", unit)
     rows, p = first_export(app, unit)
@@ -151,9 +153,20 @@ def test_the_next_export_confirms_misses_and_changes(app, make):
         row(4, NAMES[3], "12/02/2020", father="Phạm Văn Tú"),
         row(5, NAMES[4], "09/09/2019", sex="Nữ", father="Võ Văn Tài"),
     ]
-    _run, outcome = newer_export(app, unit, second)
+    run, outcome = newer_export(app, unit, second)
     db.session.commit()
     assert outcome.summary["software"] == {"confirmed": 2, "not_taken": 1, "changed": 1}
+    # The import's summary page shows the three counts, with the way to each list to act on.
+    finish_import(db.session, run, outcome, apply=True)  # what the job does at its end
+    db.session.commit()
+    login(officer)
+    page = client.get(f"/imports/{run.id}").get_data(as_text=True)
+    section = " ".join(re.sub(r"<[^>]+>", " ", page.split('id="software-reconcile"')[1]
+                              .split("</div>")[0]).split())  # fmt: skip
+    assert "2 hồ sơ: phần mềm đã nhận đúng thông tin đã làm sạch" in section
+    assert "1 hồ sơ đã đánh dấu nhập nhưng phần mềm chưa được cập nhật: nhập lại" in section
+    assert "1 hồ sơ phần mềm ghi một giá trị khác: xem và quyết định" in section
+    assert 'href="/changes?only=not_entered"' in page and 'href="/imports/conflicts"' in page
     db.session.expire_all()
     assert (an.sync_state, huy.sync_state) == (SYNCED, SYNCED)
     assert bich.sync_state == PENDING and bich.sync_missed == "dob"

@@ -8,6 +8,11 @@ from ..files.return_read import COLUMN_LETTERS, FIXED, FIXED_HEADINGS, ReturnedS
 from ..files.return_sheet import RELATION_HEADINGS
 from ..files.xlsx_write import safe_text
 from ..models import Batch, BatchRow
+from ..models.person import FIELD_LABELS
+from .batches import snapshot_of
+
+# The facts of a row the police verify, compared with the record when their answer comes back.
+VERIFIED_FACTS = ("full_name", "dob", "sex", "ethnicity", "guardians", "id_number")
 
 MAX_PROBLEMS = 12  # a refusal names this many places, then counts the rest
 
@@ -92,3 +97,14 @@ def refusal(problems: list[str]) -> str:
     if more > 0:
         text += f" … và {vn_number(more)} chỗ khác."
     return text
+
+
+def since_issue(row: BatchRow) -> list[tuple[str, str, str]]:
+    """The facts of a row's record changed in treem after the list was issued, as (label, as
+    the police were shown it, as it is now): the two sides of a RECORD_CHANGED conflict."""
+    then, now = row.snapshot, snapshot_of(row.person, ())
+    return [
+        (FIELD_LABELS.get(k, k), then.get(k) or "", now.get(k) or "")
+        for k in VERIFIED_FACTS
+        if (now.get(k) or "") != (then.get(k) or "")
+    ]

@@ -31,6 +31,7 @@ from ..services.access import may_change, scoped, units_in_scope
 from ..services.audit import log_download
 from ..services.batch_ingest import outcome_counts
 from ..services.reports import cutoff_settings
+from ..services.return_recognise import since_issue
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
@@ -142,6 +143,7 @@ def _show_context(batch: Batch) -> dict:
         "signed_copies": signed_copies.copies_of(db.session, batch),
         "signed_kind_labels": signed_copies.KIND_LABELS,
         "reason_labels": REASON_LABELS,
+        "since_issue": since_issue,
         "outcome_labels": OUTCOME_LABELS,
     }
     if batch.state == "draft" and current_user.role == "officer":
