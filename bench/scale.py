@@ -302,7 +302,7 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
     q = urllib.parse.urlencode
     commune = "30001"  # build's code of the first commune (ids["commune"])
     return [
-        ("officer_home", "canbo.xa", "/"),
+        ("officer_home", "canbo.xa", "/home"),
         ("officer_queue", "canbo.xa", "/records"),
         ("officer_rule", "canbo.xa", "/records?" + q({"rule": "DUPLICATE_PERSON"})),
         ("officer_hamlet", "canbo.xa", "/records?" + q({"hamlet": "Thôn 3"})),

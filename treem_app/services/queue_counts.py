@@ -323,3 +323,45 @@ def plan_walk(
         return False
     params.update(from_rank=start, to_rank=listed[-1], walk_offset=skip)
     return True
+
+
+def rolled_counts(
+    conn, roots: list[int], paths: dict[int, str], inactive: tuple[str, ...]
+) -> dict[int, list[int]]:
+    """[persons, with an open error, open errors and warnings] of the active persons below each
+    of ``roots`` (each unit's own roll-up rows, plus the changes not yet folded of the units of
+    ``paths``: id → materialised path, every unit below the roots). An open error or warning is
+    one rule on one person (a rule found on two fields counts once). About thirty rows a root,
+    whatever its size (the home pages, services.dashboard)."""
+    counts = {root: [0, 0, 0] for root in roots}
+    wanted = set(roots)
+
+    def add(root: int, kind: int, status: str, rank: int, n: int) -> None:
+        if status in inactive:
+            return
+        row = counts[root]
+        if kind == HAMLET:
+            row[0] += n
+            row[1] += n if rank == 0 else 0
+        else:
+            row[2] += n
+
+    kept = conn.execute(
+        select(QueueCount.unit_id, QueueCount.kind, QueueCount.status, QueueCount.open_rank,
+               func.sum(QueueCount.persons))
+        .where(QueueCount.unit_id.in_(roots),
+               QueueCount.kind.in_((ROLLUP + HAMLET, ROLLUP + RULE)))
+        .group_by(QueueCount.unit_id, QueueCount.kind, QueueCount.status, QueueCount.open_rank)
+    )  # fmt: skip
+    for unit, kind, status, rank, n in kept:
+        add(unit, kind - ROLLUP, status, rank, n)
+    pending = conn.execute(
+        select(CH.unit_id, CH.kind, CH.status, CH.open_rank, func.sum(CH.persons))
+        .where(CH.unit_id.in_(list(paths)), CH.kind.in_((HAMLET, RULE)))
+        .group_by(CH.unit_id, CH.kind, CH.status, CH.open_rank)
+    )
+    for unit, kind, status, rank, n in pending:
+        for up in (int(i) for i in paths[unit].strip("/").split("/")):
+            if up in wanted:
+                add(up, kind, status, rank, n)
+    return counts
