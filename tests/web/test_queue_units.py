@@ -2,13 +2,17 @@
 district or commune, the hamlets are a commune's and offered once one is chosen, and each row
 says whose record it is."""
 
+import os
 import re
 from datetime import date
 
+import pytest
+
 from treem_app.extensions import db
-from treem_app.services import findings
+from treem_app.services import findings, work_queue
 
 TODAY = date(2026, 11, 22)
+ON_POSTGRESQL = (os.environ.get("TREEM_TEST_DATABASE_URL") or "").startswith("postgresql")
 
 
 def _scene(make):
@@ -64,7 +68,7 @@ def test_a_province_chooses_a_commune_and_then_its_hamlets(make, client, login):
     for code in ("C9999", "NOPE"):
         html = client.get(f"/records?unit={code}").get_data(as_text=True)
         assert "4 hồ sơ" in html and "Đỗ Văn Ngoài" not in html
-        assert 'selected>' not in re.search(r'<select id="unit".*?</select>', html, re.S).group(0)
+        assert "selected>" not in re.search(r'<select id="unit".*?</select>', html, re.S).group(0)
 
 
 def test_a_communes_officer_has_hamlets_and_no_unit_filter(make, client, login):
@@ -74,3 +78,31 @@ def test_a_communes_officer_has_hamlets_and_no_unit_filter(make, client, login):
     assert 'id="unit"' not in html and '<th scope="col">Đơn vị</th>' not in html
     assert _options(html, "hamlet") == ["", "Thôn Hai", "Thôn Một"]
     assert "Trần Văn An" in html and "Phạm Văn Cường" not in html
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the kept counts are PostgreSQL's")
+def test_an_error_rule_with_the_warning_filter_finds_its_first_matches(
+    make, client, login, monkeypatch
+):
+    """Over several units no kept row counts an error rule with the warning filter: its first
+    matches are found as a search's are, the page says when there are more, and the numbers
+    beside the rules stay those of the whole province."""
+    tree = make.tree()
+    people = [
+        make.person(unit, full_name=name, name_key=key, id_number=None, dob_precision="year")
+        for unit, name, key in (
+            (tree["a"], "Trần Văn An", "tran van an"),
+            (tree["c"], "Võ Thị Dung", "vo thi dung"),
+        )
+    ] + [make.person(tree["b"], full_name="Lê Văn Cư", name_key="le van cu", id_number=None)]
+    findings.rescreen(db.session, people, TODAY)
+    db.session.commit()
+    login(make.user("reporter", tree["province"]))
+    args = "/records?rule=ID_MISSING&severity=warning"
+    html = client.get(args).get_data(as_text=True)
+    assert "2 hồ sơ" in html and "Lê Văn Cư" not in html and 'id="queue-capped"' not in html
+    assert re.search(r'<option value="ID_MISSING" selected>[^<]*\(3\)', html)
+    monkeypatch.setattr(work_queue, "SEARCH_BY_ID_MAX", 1)
+    html = client.get(args).get_data(as_text=True)
+    assert "Có hơn 1 hồ sơ khớp với bộ lọc" in html and "hãy chọn một xã" in html
+    assert "1 hồ sơ" in html and re.search(r'<option value="ID_MISSING" selected>[^<]*\(3\)', html)
