@@ -309,6 +309,7 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("officer_search", "canbo.xa", "/records?" + q({"q": "Nguyễn Văn Hùng"})),
         ("record_page", "canbo.xa", f"/records/{ids['person']}"),
         ("province_home", "baocao.tinh", "/dashboard"),
+        ("province_start", "baocao.tinh", "/home"),
         ("province_queue", "baocao.tinh", "/records"),
         ("province_rule", "baocao.tinh", "/records?" + q({"rule": "DUPLICATE_PERSON"})),
         ("province_severity", "baocao.tinh", "/records?" + q({"severity": "warning"})),
