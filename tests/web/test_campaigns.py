@@ -54,6 +54,11 @@ def test_a_province_reporter_sets_the_plan_and_communes_follow_it(make, login, p
     assert followed.id == campaign.id
     page = client.get("/campaigns?unit=C0001").get_data(as_text=True)
     assert "theo kế hoạch của Tỉnh Thử Nghiệm" in page
+    # Another unit's plan is chosen by name among the units in scope, not by a typed code.
+    chooser = re.search(r'<select id="unit-code" name="unit">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="([^"]+)"', chooser) == ["P01", "D01", "C0001", "C0002",
+                                                                "D02", "C0003"]  # fmt: skip
+    assert '<option value="C0001" selected>\u2003\u2003Xã An Phú</option>' in chooser
     assert "04/06/2026" in page and "31/07/2026" in page
     assert "Chuyển danh sách cho công an thứ năm hằng tuần" in page
 

@@ -14,6 +14,7 @@ from ..domain.reports import WEEKDAYS
 from ..domain.vocabulary import PERSON_KINDS
 from ..extensions import db
 from ..services import campaigns as service
+from ..services.access import units_in_scope
 from .decorators import permission_required
 from .scope import unit_or_404
 
@@ -82,6 +83,7 @@ def _page(unit, *, form=None, rows=None, errors=None, status=200):
         kinds=PERSON_KINDS,
         province_cadence=cadence,
         below=service.campaigns_below(db.session, current_user.unit),
+        scope_units=db.session.scalars(units_in_scope(current_user)).all(),
         today=clock.today(),
     ), status
 
