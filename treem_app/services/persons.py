@@ -267,10 +267,12 @@ def write_changed(session: Session, persons: Iterable[Person]) -> int:
     mapper = inspect(Person)
     table = Person.__table__
     shapes: dict[tuple[str, ...], list[tuple[Person, dict, int]]] = {}
+    seen: set[int] = set()
     for person in persons:
         state = inspect(person)
-        if not state.persistent or not state.committed_state:
+        if not state.persistent or not state.committed_state or id(person) in seen:
             continue
+        seen.add(id(person))
         changed = {}
         for key in state.committed_state:
             if key not in mapper.column_attrs:
