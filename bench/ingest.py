@@ -2,8 +2,9 @@
 against a registry of 200,000 persons, on SQLite and on PostgreSQL.
 
 Run with ``make bench`` or ``python bench/ingest.py [ROWS] [PERSONS]`` (``--profile`` prints the
-functions the timed part spends its time in, on stderr). Each database is measured in a child
-process of its own, from the same synthetic data, so neither run warms the other's caches.
+functions the timed part spends its time in and the statements it sends, on stderr: a statement
+sent once a row shows as a count near ROWS). Each database is measured in a child process of its
+own, from the same synthetic data, so neither run warms the other's caches.
 
 Untimed (setup): a fresh database (a SQLite file in a temporary folder; on 127.0.0.1:5432 a
 PostgreSQL database created for the run and dropped at the end, named by ``TREEM_BENCH_PG_DB``,
