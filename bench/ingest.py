@@ -2,8 +2,9 @@
 against a registry of 200,000 persons, on SQLite and on PostgreSQL.
 
 Run with ``make bench`` or ``python bench/ingest.py [ROWS] [PERSONS]`` (``--profile`` prints the
-functions the timed part spends its time in, on stderr). Each database is measured in a child
-process of its own, from the same synthetic data, so neither run warms the other's caches.
+functions the timed part spends its time in and the statements it sends, on stderr: a statement
+sent once a row shows as a count near ROWS). Each database is measured in a child process of its
+own, from the same synthetic data, so neither run warms the other's caches.
 
 Untimed (setup): a fresh database (a SQLite file in a temporary folder; on 127.0.0.1:5432 a
 PostgreSQL database created for the run and dropped at the end, named by ``TREEM_BENCH_PG_DB``,
@@ -270,6 +271,36 @@ def prepare_batch(session, app, unit_id: int, user_id: int, rows: int, numbers, 
     return batch.id, ret.id, expected
 
 
+class StatementCount:
+    """The statements sent while the profiled run goes (``--profile``), by their first words:
+    a statement sent once per row shows as a count near the number of rows."""
+
+    def __init__(self, engine):
+        from collections import Counter
+
+        from sqlalchemy import event
+
+        self.engine, self.calls, self.rows = engine, Counter(), Counter()
+        self.listen = lambda *args: self.count(*args)
+        event.listen(engine, "before_cursor_execute", self.listen)
+
+    def count(self, conn, cursor, statement, parameters, context, executemany):
+        key = " ".join(statement.split())[:90]
+        self.calls[key] += 1
+        self.rows[key] += len(parameters) if executemany else 1
+
+    def stop(self):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self.listen)
+
+    def print(self, out):
+        total = sum(self.calls.values())
+        print(f"\n{total} statements sent (sent, rows: first words):", file=out)
+        for key, n in self.calls.most_common(25):
+            print(f"{n:6d} {self.rows[key]:6d}  {key}", file=out)
+
+
 def run_database(kind: str, rows: int, persons: int, profile: bool) -> dict:
     """Set up one database, time the ingestion of two fresh batches; returns the results."""
     import logging
@@ -340,6 +371,7 @@ def run_database(kind: str, rows: int, persons: int, profile: bool) -> dict:
                 if profile and profiler is None:
                     import cProfile
 
+                    statements = StatementCount(db.engine)
                     profiler = cProfile.Profile()
                     profiler.enable()
                 gc.collect()  # the setup's garbage is not the ingestion's
@@ -350,6 +382,7 @@ def run_database(kind: str, rows: int, persons: int, profile: bool) -> dict:
                 seconds = time.perf_counter() - t0
                 if profiler is not None and len(runs) == 0:
                     profiler.disable()
+                    statements.stop()
                 got = {k: summary[k] for k in ("verified", "rejected", "conflicts")}
                 assert got == expected, (got, expected)
                 assert summary["empty"] == summary["unchanged"] == 0, summary
@@ -363,6 +396,7 @@ def run_database(kind: str, rows: int, persons: int, profile: bool) -> dict:
         stats = pstats.Stats(profiler, stream=sys.stderr)
         stats.sort_stats("cumulative").print_stats(40)
         stats.sort_stats("tottime").print_stats(25)
+        statements.print(sys.stderr)
     return {"database": kind, "setup_s": setup_s, "runs": runs, "persons": n_persons}
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from treem_app.cli import main
 from treem_app.domain.idnumber import make_id
 from treem_app.extensions import db
 from treem_app.models import PersonEvent
@@ -81,3 +82,43 @@ def test_two_children_holding_the_number_link_nothing(make):
     db.session.commit()
     assert beneficiary.linked_person_id is None and not _link_events(beneficiary)
     assert "ID_DUPLICATE" in open_rules(beneficiary)
+
+
+def test_a_number_of_the_police_held_by_a_beneficiary_links_when_the_officer_accepts_it(
+    app, make, tmp_path
+):
+    """A whole sheet's numbers are looked up at once (not one query a row, issue 12's bench):
+    a number a beneficiary of another commune holds is a conflict, nothing linked; the other
+    rows are verified and link nothing; the officer accepting the number links the two."""
+    from treem_app.models import BatchRow
+    from treem_app.services.batch_ingest import decide_conflict
+
+    from ..returns import fill, issued_batch, right_id
+
+    tree = make.tree()
+    batch, children, sheet = issued_batch(app, make, tree["a"], 3, tmp_path)
+    numbers = [right_id(c, 500 + i) for i, c in enumerate(children)]
+    beneficiary = make.person(tree["b"], kind="beneficiary", full_name="Nguyễn Thị Hoa",
+                              name_key="nguyen thi hoa", dob=dt.date(1950, 1, 2),
+                              id_number=numbers[1], id_source="export")  # fmt: skip
+    other = make_id("052", "M", 1948, 777)
+    bystander = make.person(tree["b"], kind="beneficiary", full_name="Phan Văn Tư",
+                            name_key="phan van tu", dob=dt.date(1948, 5, 6), id_number=other,
+                            id_source="export")  # fmt: skip
+    db.session.commit()
+    answers = {i + 1: (n, "Đã xác thực", None) for i, n in enumerate(numbers)}
+    result = app.test_cli_runner().invoke(
+        main, ["batch", "ingest", str(batch.id), str(fill(sheet, tmp_path / "b.xlsx", answers))]
+    )
+    assert result.exit_code == 0, result.stderr
+    db.session.expire_all()
+    assert [c.id_number for c in children] == [numbers[0], None, numbers[2]]
+    assert not _link_events(beneficiary) and not _link_events(bystander)
+    row = db.session.scalar(select(BatchRow).where(BatchRow.person_id == children[1].id))
+    assert row.outcome == "conflict"
+    decide_conflict(db.session, row, True, user=None, today=DAY)
+    db.session.commit()
+    assert children[1].id_number == numbers[1]
+    assert beneficiary.linked_person_id == children[1].id and len(_link_events(beneficiary)) == 1
+    assert bystander.linked_person_id is None and not _link_events(bystander)
+    assert "ID_DUPLICATE" not in open_rules(beneficiary) | open_rules(children[1])

@@ -9,6 +9,7 @@ typed into the ID column of a re-saved sheet arrives as an int or a float).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -90,7 +91,25 @@ def names_its_sheets(data: bytes) -> bool:
 
 def read_return_sheet(path: Path) -> ReturnedSheet:
     """Read a returned sheet; ReturnSheetError when it is not one treem wrote (or cannot be
-    read at all: every reader error becomes that one Vietnamese message)."""
+    read at all: every reader error becomes that one Vietnamese message).
+
+    python-calamine reads it (a tenth of openpyxl's time for a 2,000-row sheet) when every cell
+    is one openpyxl reads the same way: text, or a whole number (an int); a sheet with anything
+    else (a date, a fraction, a true/false, an error cell, which calamine reads as empty) is
+    read by openpyxl, as before."""
+    try:
+        fast = _read_plain(Path(path))
+    except ReturnSheetError:
+        raise
+    except BaseException as exc:  # any surprise of the fast reader: openpyxl reads it
+        # (a Rust panic inside calamine arrives as pyo3's PanicException, a BaseException)
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        fast = None
+    return fast if fast is not None else _read_openpyxl(Path(path))
+
+
+def _read_openpyxl(path: Path) -> ReturnedSheet:
     from openpyxl import load_workbook
 
     try:
@@ -98,7 +117,12 @@ def read_return_sheet(path: Path) -> ReturnedSheet:
     except _READ_ERRORS as exc:
         raise ReturnSheetError(UNREADABLE) from exc
     try:
-        return _read(wb)
+        return _read(
+            wb.sheetnames,
+            lambda name, min_row, max_col: wb[name].iter_rows(
+                min_row=min_row, max_col=max_col, values_only=True
+            ),
+        )
     except ReturnSheetError:
         raise
     except _READ_ERRORS as exc:  # ParseError is a SyntaxError
@@ -107,11 +131,64 @@ def read_return_sheet(path: Path) -> ReturnedSheet:
         wb.close()
 
 
-def _read(wb) -> ReturnedSheet:
-    if META_SHEET not in wb.sheetnames or SHEET not in wb.sheetnames:
+class _NotPlain(Exception):
+    """A cell the fast reader does not read as openpyxl would."""
+
+
+# An error cell (#N/A, #REF!...): openpyxl reads its text, calamine an empty cell.
+_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\b[^>]*?\bt\s*=\s*["']e["']""")
+
+
+def _has_error_cells(path: Path) -> bool:
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                tail = b""
+                with zf.open(name) as part:
+                    while chunk := part.read(1 << 20):
+                        if _ERROR_CELL.search(tail + chunk):
+                            return True
+                        tail = chunk[-256:]
+    return False
+
+
+def _plain(value: object) -> object:
+    """A cell as openpyxl gives it: None when empty, a whole number as an int; _NotPlain for
+    any other kind of value."""
+    if isinstance(value, str):
+        return value if value != "" else None
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    raise _NotPlain
+
+
+def _read_plain(path: Path) -> ReturnedSheet | None:
+    """The sheet read by python-calamine; None when a cell needs openpyxl."""
+    from python_calamine import CalamineWorkbook
+
+    if _has_error_cells(path):
+        return None
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        names = wb.sheet_names
+
+        def rows_of(name: str, min_row: int, max_col: int | None):
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for row in rows[min_row - 1 :]:
+                yield tuple(_plain(v) for v in (row[:max_col] if max_col else row))
+
+        return _read(names, rows_of)
+    except _NotPlain:
+        return None
+    finally:
+        wb.close()
+
+
+def _read(sheetnames: list[str], rows_of) -> ReturnedSheet:
+    if META_SHEET not in sheetnames or SHEET not in sheetnames:
         raise ReturnSheetError(NOT_A_RETURN_SHEET)
     sheet = ReturnedSheet(None, None, None)
-    meta = list(wb[META_SHEET].iter_rows(values_only=True))
+    meta = list(rows_of(META_SHEET, 1, None))
     info = {str(r[0]): r[1] for r in meta[:7] if r and r[0] is not None and len(r) > 1}
     try:
         sheet.batch_id = int(info.get("batch_id"))
@@ -129,11 +206,7 @@ def _read(wb) -> ReturnedSheet:
             raise ReturnSheetError(
                 "Phần nhận dạng của tệp đã bị sửa: không đọc được danh sách mã dòng."
             ) from exc
-    ws = wb[SHEET]
-    for excel_row, values in enumerate(
-        ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True),
-        start=FIRST_ROW,
-    ):
+    for excel_row, values in enumerate(rows_of(SHEET, FIRST_ROW, len(COLUMNS)), start=FIRST_ROW):
         values = tuple(values) + (None,) * (len(COLUMNS) - len(values))
         if all(v is None or str(v).strip() == "" for v in values):
             continue

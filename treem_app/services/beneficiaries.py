@@ -12,7 +12,8 @@ links them too: :func:`link_by_number`, called by the one way to change a fact.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
@@ -130,6 +131,38 @@ def linked_records(session: Session, person: Person) -> list[Person]:
     )
 
 
+# session.info key: the kinds of the active records holding each of a set of numbers, read at once
+# (:func:`holders_read_ahead`); link_by_number asks the database only about a number held by a
+# record of the other registry.
+_AHEAD = "treem.link_by_number.kinds"
+
+
+@contextmanager
+def holders_read_ahead(session: Session, numbers: Iterable[str | None]) -> Iterator[None]:
+    """While a set of records gets these numbers (the police's answers to a whole list), read
+    once which kinds of active records hold each of them, instead of one look-up per record in
+    :func:`link_by_number` (for most numbers: nobody of the other registry). Valid while no
+    record of the other registry changes its number or status (a list is of one kind) and
+    nothing is flushed that it would see: use it with ``session.no_autoflush``."""
+    wanted = sorted({n for n in numbers if isinstance(n, str) and len(n) == 12})
+    kinds: dict[str, set[str]] = {n: set() for n in wanted}
+    for i in range(0, len(wanted), CHUNK):
+        for number, kind in session.execute(
+            select(Person.id_number, Person.kind)
+            .where(
+                Person.id_number.in_(wanted[i : i + CHUNK]),
+                Person.status.not_in(INACTIVE_STATUSES),
+            )
+            .distinct()
+        ):
+            kinds[number].add(kind)
+    session.info[_AHEAD] = kinds
+    try:
+        yield
+    finally:
+        session.info.pop(_AHEAD, None)
+
+
 def link_by_number(
     session: Session,
     person: Person,
@@ -148,6 +181,9 @@ def link_by_number(
     if person.id is None or not (isinstance(number, str) and len(number) == 12):
         return []
     other = CHILD if person.kind == BENEFICIARY else BENEFICIARY
+    ahead = session.info.get(_AHEAD)
+    if ahead is not None and number in ahead and other not in ahead[number]:
+        return []  # read ahead: no active record of the other registry holds it
     query = select(Person).where(
         Person.id_number == number,
         Person.kind == other,

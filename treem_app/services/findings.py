@@ -24,7 +24,7 @@ from ..models import Finding, NotDuplicate, Person, Unit
 from ..models._common import utcnow
 from ..models.person import FIELD_LABELS
 from .access import subtree_ids
-from .persons import facts_of, open_rank_of, workflow_status
+from .persons import facts_of, open_rank_of, workflow_status, write_changed
 
 Progress = Callable[[int, int, str], None]
 
@@ -362,6 +362,7 @@ def rescreen(
             by_rule[str(f.rule)] = by_rule.get(str(f.rule), 0) + 1
         if progress and (n % 500 == 0 or n == total):
             progress(n, total, "Đang cập nhật kết quả rà soát")
+    write_changed(session, active)  # one statement for many persons, not one a person
     session.flush()
     for person in active:
         session.expire(person, ["findings"])

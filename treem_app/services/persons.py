@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from sqlalchemy import bindparam, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import ClauseElement
 
 from ..domain import software_sync as sync
 from ..domain.dates import format_date
 from ..domain.vocabulary import INACTIVE_STATUSES, KEPT_STATUSES, SEX_LABELS, VERIFIED_ID_SOURCES
 from ..models import Finding, Person, PersonEvent, Unit, User
+from ..models._common import utcnow
 from ..models.person import FACT_FIELDS
 from .beneficiaries import link_by_number
 
@@ -249,3 +254,68 @@ def set_fact(
 def released_numbers(events: Iterable[PersonEvent | None]) -> list[str]:
     """The ID numbers these events took off a person (their other holders need a re-screen)."""
     return [e.old_value for e in events if e is not None and e.field == "id_number" and e.old_value]
+
+
+def write_changed(session: Session, persons: Iterable[Person]) -> int:
+    """Write the changed columns of many stored persons now, one UPDATE statement sent for all
+    the persons changed in the same columns (an executemany), instead of the flush's one
+    statement a person (the ORM sends a versioned UPDATE one by one). The same statement as
+    the flush's: the changed columns, ``updated_at``, the version counter moved on and checked
+    (StaleDataError when a record changed meanwhile, as the flush raises). The persons are then
+    as if flushed; what this leaves (a person changed through a relationship, a value that is
+    an SQL expression) the next flush writes as usual. Returns the persons written."""
+    mapper = inspect(Person)
+    table = Person.__table__
+    shapes: dict[tuple[str, ...], list[tuple[Person, dict, int]]] = {}
+    seen: set[int] = set()
+    for person in persons:
+        state = inspect(person)
+        if not state.persistent or not state.committed_state or id(person) in seen:
+            continue
+        seen.add(id(person))
+        changed = {}
+        for key in state.committed_state:
+            if key not in mapper.column_attrs:
+                continue
+            added = state.attrs[key].history.added
+            if added:
+                changed[key] = added[0]
+        if not changed:
+            continue
+        if (
+            "version" in changed
+            or "id" in changed
+            or any(
+                isinstance(v, ClauseElement) or hasattr(v, "__clause_element__")
+                for v in changed.values()
+            )
+        ):
+            continue  # the flush's own business
+        changed.setdefault("updated_at", utcnow())
+        shapes.setdefault(tuple(sorted(changed)), []).append((person, changed, person.version))
+    written = 0
+    conn = session.connection()
+    for keys, group in shapes.items():
+        columns = {mapper.column_attrs[k].columns[0].name: k for k in keys}
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("w_id"), table.c.version == bindparam("w_version"))
+            .values({c: bindparam(f"w_{k}") for c, k in columns.items()})
+            .values(version=bindparam("w_next"))
+        )
+        params = [
+            {"w_id": p.id, "w_version": v, "w_next": v + 1} | {f"w_{k}": changed[k] for k in keys}
+            for p, changed, v in group
+        ]
+        matched = conn.execute(stmt, params).rowcount
+        if matched != len(params):
+            raise StaleDataError(
+                f"UPDATE statement on table 'persons' expected to update {len(params)} row(s); "
+                f"{matched} were matched."
+            )
+        for person, changed, version in group:
+            for key, value in changed.items():
+                set_committed_value(person, key, value)
+            set_committed_value(person, "version", version + 1)
+        written += len(group)
+    return written

@@ -51,8 +51,9 @@ def recognise(batch: Batch, sheet: ReturnedSheet, rows: list[BatchRow]) -> list[
     titles = FIXED_HEADINGS | {"relation": RELATION_HEADINGS.get(kind, "")}
     keys_expected = [e["row_key"] for e in expected]
     keys_found = [r.fixed["row_key"] for r in sheet.rows]
-    missing = [k for k in keys_expected if k not in keys_found]
-    added = [r for r in sheet.rows if r.fixed["row_key"] not in keys_expected]
+    found, listed = set(keys_found), set(keys_expected)  # not a scan of a list for each row
+    missing = [k for k in keys_expected if k not in found]
+    added = [r for r in sheet.rows if r.fixed["row_key"] not in listed]
     if missing:
         problems.append(
             f"Thiếu {len(missing)} dòng của danh sách (mã dòng {', '.join(missing[:8])}"
