@@ -31,6 +31,15 @@ def upgrade():
         return
     op.execute("LOCK TABLE queue_counts, queue_count_changes IN EXCLUSIVE MODE")
     op.execute("DELETE FROM queue_counts WHERE kind >= 10")  # none, unless made by a newer app
+    # The changes are appended and deleted by the fold every minute and read by every page of a
+    # district or province: vacuumed after every 10,000 dead rows, not after 20 % of a table
+    # that is mostly empty (a fold of 160,000 changes left 1,429 dead pages read three times a
+    # request: 12 ms).
+    op.execute(
+        "ALTER TABLE queue_count_changes SET (autovacuum_vacuum_scale_factor = 0, "
+        "autovacuum_vacuum_threshold = 10000, autovacuum_analyze_scale_factor = 0, "
+        "autovacuum_analyze_threshold = 10000)"
+    )
     op.execute(
         f"INSERT INTO queue_counts ({COLUMNS}) "
         "SELECT a.id, m.kind + 10, CASE WHEN m.kind = 0 THEN '' ELSE m.name END, m.severity, "
@@ -45,3 +54,8 @@ def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DELETE FROM queue_counts WHERE kind >= 10")
+    op.execute(
+        "ALTER TABLE queue_count_changes RESET (autovacuum_vacuum_scale_factor, "
+        "autovacuum_vacuum_threshold, autovacuum_analyze_scale_factor, "
+        "autovacuum_analyze_threshold)"
+    )
