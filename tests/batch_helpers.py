@@ -54,3 +54,22 @@ def pdf_text(data: bytes, tmp_path: Path, name: str = "list.pdf") -> str:
 def pdf_pages(path: Path) -> int:
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
     return int(next(ln for ln in info.stdout.splitlines() if ln.startswith("Pages:")).split()[1])
+
+
+def issued_on_the_web(make, login, post, *, children: int = 3):
+    """A commune's officer signed in, `children` ready children, a list made and issued through
+    the pages (its documents job queued, not run); returns (tree, officer, batch)."""
+    from sqlalchemy import select
+
+    from treem_app.extensions import db
+    from treem_app.models import Batch
+
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    ready_children(make, tree["a"], children)
+    login(officer)
+    post("/batches")
+    batch = db.session.scalar(select(Batch))
+    post(f"/batches/{batch.id}/issue")
+    db.session.refresh(batch)
+    return tree, officer, batch

@@ -9,7 +9,7 @@ from treem_app.extensions import db
 from treem_app.models import AccessLog, Batch
 from treem_app.services import batches as service
 
-from ..batch_helpers import ready_children
+from ..batch_helpers import issued_on_the_web, ready_children
 
 
 def test_officer_drafts_edits_and_issues(make, client, login, post, redis):
@@ -188,14 +188,7 @@ def test_documents_missing_after_a_crash_are_made_again(make, client, login, pos
     from treem_app.models import JobRun
     from treem_app.queue import INTERRUPTED_MESSAGE, mark_interrupted
 
-    tree = make.tree()
-    officer = make.user("officer", tree["a"])
-    ready_children(make, tree["a"], 3)
-    login(officer)
-    post("/batches")
-    batch = db.session.scalar(select(Batch))
-    post(f"/batches/{batch.id}/issue")
-    db.session.refresh(batch)
+    _tree, _officer, batch = issued_on_the_web(make, login, post)
     first = batch.job_run
     first.status = "running"  # its worker took it, then died (what recovery finds)
     db.session.commit()

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from treem_app.extensions import db
-from treem_app.models import Batch, Finding, JobRun
+from treem_app.models import Finding, JobRun
 
-from ..batch_helpers import pdf_text, ready_children
+from ..batch_helpers import issued_on_the_web, pdf_text
 from ..campaign_helpers import fixed_now  # noqa: F401 - the fixture, used by name
 
 LATE = datetime(2026, 12, 3, 23, 30)  # stored UTC: 06:30 on Friday 04/12/2026 in Việt Nam
@@ -34,13 +34,7 @@ def test_a_list_issued_at_2330_utc_carries_the_local_day_everywhere(
     late,
     tmp_path,
 ):
-    tree = make.tree()
-    officer = make.user("officer", tree["a"])
-    ready_children(make, tree["a"], 3)
-    login(officer)
-    post("/batches")
-    batch = db.session.scalar(select(Batch))
-    post(f"/batches/{batch.id}/issue")
+    _tree, _officer, batch = issued_on_the_web(make, login, post)
     run_jobs()
     db.session.refresh(batch)
     assert batch.issued_on == LOCAL_DAY
