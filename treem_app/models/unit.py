@@ -13,6 +13,11 @@ LEVEL_LABELS = {
 }
 
 
+def path_ids(path: str | None) -> list[int]:
+    """The unit ids on a materialised path, the top first ("/1/7/42/": 1, 7, 42)."""
+    return [int(part) for part in (path or "").strip("/").split("/") if part]
+
+
 class Unit(db.Model):
     """An administrative unit in a tree whose levels are data (province → district → commune...).
 

@@ -53,6 +53,7 @@ from ..models import (
 )
 from ..models._common import utcnow
 from ..models.person import FACT_FIELDS, FIELD_LABELS
+from ..models.unit import path_ids
 from . import job_runs
 from .access import may_change, scoped
 
@@ -100,7 +101,7 @@ class Cadence:
 
 def province_of(session: Session, unit: Unit) -> Unit:
     """The root of the unit's tree (the province), read from the materialised path."""
-    root_id = int(unit.path.strip("/").split("/")[0]) if unit.path else unit.id
+    root_id = path_ids(unit.path)[0] if unit.path else unit.id
     return session.get(Unit, root_id) or unit
 
 

@@ -18,6 +18,7 @@ from ..domain import campaigns as dom
 from ..domain.campaigns import CampaignError
 from ..domain.permissions import can
 from ..models import Campaign, CampaignPhase, Unit, User
+from ..models.unit import path_ids
 from .access import may_change, subtree_ids
 from .batches import cadence_for
 from .id_sets import among
@@ -29,8 +30,7 @@ DEFAULT_NAME = "Chiến dịch chuẩn hóa và làm sạch dữ liệu"
 
 def ancestor_ids(unit: Unit) -> list[int]:
     """The unit's own id and those above it, nearest first (from the materialised path)."""
-    ids = [int(part) for part in (unit.path or "").strip("/").split("/") if part]
-    return list(reversed(ids)) or [unit.id]
+    return list(reversed(path_ids(unit.path))) or [unit.id]
 
 
 def campaigns_for(session: Session, units: list[Unit]) -> dict[int, Campaign | None]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Finding, JobRun, Person, Unit
+from ..models.unit import path_ids
 from .access import subtree_ids
 from .queue_counts import rolled_counts
 
@@ -90,13 +91,20 @@ def _counts_by_unit(
         found = select(pairs.c.unit_id, func.count()).group_by(pairs.c.unit_id)
     for unit_id, findings in session.execute(found):
         counts[unit_id][2] = findings
-    for unit_id, jobs in session.execute(
-        select(JobRun.unit_id, func.count())
-        .where(JobRun.unit_id.in_(unit_ids), JobRun.status.in_(("queued", "running")))
-        .group_by(JobRun.unit_id)
-    ):
+    for unit_id, jobs in _running_jobs(session, unit_ids).items():
         counts[unit_id][3] = jobs
     return counts
+
+
+def _running_jobs(session: Session, unit_ids: list[int]) -> dict[int, int]:
+    """Queued or running background jobs per unit id."""
+    return dict(
+        session.execute(
+            select(JobRun.unit_id, func.count())
+            .where(JobRun.unit_id.in_(unit_ids), JobRun.status.in_(("queued", "running")))
+            .group_by(JobRun.unit_id)
+        ).all()
+    )
 
 
 def _add(target: UnitCounts, row: list[int]) -> None:
@@ -138,14 +146,8 @@ def _kept_counts(
         session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(subtree_ids(unit)))).all()
     )
     roots = [unit.id, *(child.id for child in children)]
-    rolled = rolled_counts(session.connection(), roots, paths, INACTIVE_STATUSES)
-    jobs = dict(
-        session.execute(
-            select(JobRun.unit_id, func.count())
-            .where(JobRun.unit_id.in_(list(paths)), JobRun.status.in_(("queued", "running")))
-            .group_by(JobRun.unit_id)
-        ).all()
-    )
+    rolled = rolled_counts(session.connection(), roots, paths)
+    jobs = _running_jobs(session, list(paths))
     made = []
     for counted in (unit, *children):
         running = sum(n for uid, n in jobs.items() if paths[uid].startswith(counted.path))
@@ -178,7 +180,7 @@ def unit_and_child_counts(session: Session, unit: Unit) -> tuple[UnitCounts, lis
     }
     for unit_id, row in _counts_by_unit(session, unit).items():
         _add(total, row)
-        segments = paths[unit_id].strip("/").split("/")
+        segments = path_ids(paths[unit_id])
         if len(segments) > depth:
-            _add(rows[int(segments[depth])], row)
+            _add(rows[segments[depth]], row)
     return total, list(rows.values())

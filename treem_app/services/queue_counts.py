@@ -31,8 +31,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import QueueCount
 from ..models.counts import HAMLET, ROLLUP, RULE, SEVERITY, queue_count_changes
+from ..models.unit import path_ids
 
 COLUMNS = "unit_id, kind, name, severity, hamlet, status, open_rank, persons"
 KEY = "unit_id, kind, name, severity, hamlet, status, open_rank"
@@ -163,7 +165,7 @@ def mismatches(conn, unit_ids: list[int] | None = None) -> list[tuple[tuple, int
     checked = set(chosen)
     for unit, path in paths.items():  # a unit left out leaves out the roll-ups above it
         if unit not in chosen:
-            checked.difference_update(int(i) for i in path.strip("/").split("/"))
+            checked.difference_update(path_ids(path))
     stored: dict[tuple, int] = {}
     rows = select(QueueCount.__table__).where(QueueCount.kind < ROLLUP)
     pending = select(queue_count_changes)
@@ -200,7 +202,7 @@ def _rolled(key, paths: dict[int, str], checked: set[int]) -> list[tuple]:
     name = "" if kind == HAMLET else name
     return [
         (up, kind + ROLLUP, name, severity, "", status, rank)
-        for up in (int(i) for i in path.strip("/").split("/"))
+        for up in path_ids(path)
         if up in checked
     ]
 
@@ -327,9 +329,7 @@ def plan_walk(
     return True
 
 
-def rolled_counts(
-    conn, roots: list[int], paths: dict[int, str], inactive: tuple[str, ...]
-) -> dict[int, list[int]]:
+def rolled_counts(conn, roots: list[int], paths: dict[int, str]) -> dict[int, list[int]]:
     """[persons, with an open error, open errors and warnings] of the active persons below each
     of ``roots`` (each unit's own roll-up rows, plus the changes not yet folded of the units of
     ``paths``: id → materialised path, every unit below the roots). An open error or warning is
@@ -339,7 +339,7 @@ def rolled_counts(
     wanted = set(roots)
 
     def add(root: int, kind: int, status: str, rank: int, n: int) -> None:
-        if status in inactive:
+        if status in INACTIVE_STATUSES:
             return
         row = counts[root]
         if kind == HAMLET:
@@ -363,7 +363,7 @@ def rolled_counts(
         .group_by(CH.unit_id, CH.kind, CH.status, CH.open_rank)
     )
     for unit, kind, status, rank, n in pending:
-        for up in (int(i) for i in paths[unit].strip("/").split("/")):
+        for up in path_ids(paths[unit]):
             if up in wanted:
                 add(up, kind, status, rank, n)
     return counts
