@@ -52,18 +52,24 @@ RULE_FILTERS = [
 ]
 
 
+def _probed_and_joined(monkeypatch, user, args) -> list[dict]:
+    """The page with each person's findings probed and with them joined (_probes_per_person)."""
+    results = []
+    for per_person in (False, True):
+        monkeypatch.setattr(work_queue, "_probes_per_person", lambda shape, v=per_person: v)
+        work_queue._statements.cache_clear()
+        results.append(_result(user, args))
+    work_queue._statements.cache_clear()
+    return results
+
+
 @pytest.mark.parametrize("args", RULE_FILTERS)
 def test_a_rule_probed_per_person_gives_what_the_join_gives(scene, monkeypatch, args):
     """Finding 6: the rule (or warning) filter as a probe per person (OFFSET 0, PostgreSQL's
     path for a commune) and as the plain EXISTS the planner may join: the same page."""
     officer, reporter, _persons = scene
     for user in (officer, reporter):
-        results = []
-        for per_person in (False, True):
-            monkeypatch.setattr(work_queue, "_probes_per_person", lambda shape, v=per_person: v)
-            work_queue._statements.cache_clear()
-            results.append(_result(user, args))
-        work_queue._statements.cache_clear()
+        results = _probed_and_joined(monkeypatch, user, args)
         assert results[0] == results[1]
         assert results[0]["total"] > 0 or args.get("hamlet")
 
@@ -78,12 +84,7 @@ def test_a_communes_counts_probe_each_persons_findings_on_postgresql(scene, monk
     shape = work_queue._Shape.of(dialect, officer, [officer.unit_id], work_queue.QueueFilter())
     compiled = str(work_queue._statements(shape).counts.compile(dialect=db.engine.dialect))
     assert ("LATERAL" in compiled) == (dialect == "postgresql")
-    results = []
-    for per_person in (False, True):
-        monkeypatch.setattr(work_queue, "_probes_per_person", lambda shape, v=per_person: v)
-        work_queue._statements.cache_clear()
-        results.append(_result(officer, args))
-    work_queue._statements.cache_clear()
+    results = _probed_and_joined(monkeypatch, officer, args)
     assert results[0] == results[1]
     assert results[0]["hamlets"] and (results[0]["rules"] or args.get("status") == "all")
 
