@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import random
 import resource
 import shutil
 import subprocess
@@ -38,64 +37,18 @@ sys.path.insert(0, str(ROOT))
 
 from treem_app.files.batch_pdf import (  # noqa: E402
     BatchDocument,
-    DocRow,
     default_workers,
     document_html,
     render_batch_pdf,
 )
 from treem_app.files.pdf import STATIC_DIR  # noqa: E402
 from treem_app.files.return_sheet import write_return_sheet  # noqa: E402
+from treem_app.synthetic import batch_document  # noqa: E402
 
 REPEAT = 3
 SIZES = (500, 5000)
 SAMPLE_SECONDS = 0.02
-FAMILIES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
-MIDDLES = ["Văn", "Thị", "Ngọc", "Minh", "Quốc", "Thanh", "Hoàng", "Thùy", "Bảo", "Gia"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Khánh", "Linh", "Mỹ", "Nhật", "Phúc"]
-GIVEN += ["Quỳnh", "Sơn", "Tâm", "Uyên", "Vy", "Yến", "Ánh", "Đức", "Hưng"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _name(rng: random.Random) -> str:
-    given = rng.sample(GIVEN, rng.choice([1, 1, 2]))
-    return " ".join([rng.choice(FAMILIES), rng.choice(MIDDLES), *given])
-
-
-def make_document(n: int, seed: int = 2026) -> BatchDocument:
-    """A synthetic locked batch of `n` children (as the job builds it from BatchRows)."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        if rng.random() < 0.9:
-            guardians = f"Cha: {_name(rng)}; Mẹ: {_name(rng)}"
-        else:
-            guardians = f"Người giám hộ: {_name(rng)}"
-        rows.append(
-            DocRow(
-                position=i + 1,
-                row_key="".join(rng.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(5)),
-                full_name=_name(rng),
-                dob=f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2011, 2025)}",
-                sex=rng.choice(["Nam", "Nữ"]),
-                ethnicity=rng.choice(["Kinh", "Kinh", "Kinh", "Ba Na", "Chăm", "Hrê"]),
-                guardians=guardians,
-                hamlet=rng.choice(["Thôn Hưng Nghĩa", "Thôn Phổ Đồng", "Tổ dân phố 3"]),
-                id_number=rng.choice(["Chưa có", "05221500012", "052215000123"]),
-                corrected=rng.choice(["", "", "Họ và tên", "Ngày sinh, Dân tộc", "Họ tên cha"]),
-            )
-        )
-    return BatchDocument(
-        number="03/DS-UBND",
-        unit_name="Xã Phước Hưng",
-        agency="ỦY BAN NHÂN DÂN XÃ PHƯỚC HƯNG",
-        governing_agency="UBND HUYỆN TUY PHƯỚC",
-        place_date="Phước Hưng, ngày 19 tháng 11 năm 2026",
-        police_name="Công an xã Phước Hưng",
-        preparer="Trần Thị Cán Bộ",
-        verify_url="http://127.0.0.1:8000/v/bench-token-0123456789abcdefghijk",
-        content_hash="0f" * 32,
-        rows=rows,
-    )
 
 
 def time_treem(n: int, out: Path) -> tuple[float, int]:
@@ -104,7 +57,7 @@ def time_treem(n: int, out: Path) -> tuple[float, int]:
 
     best, pages = float("inf"), 0
     for _ in range(REPEAT):
-        doc = make_document(n)
+        doc = batch_document(n)
         t0 = time.perf_counter()
         data = _job(doc, out)
         (out / "treem.pdf").write_bytes(data)
@@ -117,7 +70,7 @@ def time_chromium(n: int, out: Path) -> tuple[float, int]:
     """Best-of-N seconds for Chromium to print the same HTML (fonts from the same files)."""
     from pypdf import PdfReader
 
-    html = document_html(make_document(n))
+    html = document_html(batch_document(n))
     page = out / "list.html"
     # Chromium reads the HTML from disk: point the relative font URLs at the bundled fonts.
     page.write_text(html.replace('url("fonts/', f'url("{STATIC_DIR.as_uri()}/fonts/'))
@@ -201,7 +154,7 @@ def measure(n: int) -> dict:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    doc = make_document(n)
+    doc = batch_document(n)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         data = _job(doc, Path(tmp))

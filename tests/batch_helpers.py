@@ -8,11 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from treem_app.domain.names import name_key
-
-FAMILIES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
-MIDDLES = ["Văn", "Thị", "Ngọc", "Minh", "Quốc", "Thanh", "Hoàng", "Thùy", "Bảo", "Gia"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Khánh", "Linh", "Mỹ", "Nhật", "Phúc"]
-GIVEN += ["Quỳnh", "Sơn", "Tâm", "Uyên", "Vy", "Yến", "Ánh", "Đức", "Hưng", "Ửng", "Ỷ Lan"]
+from treem_app.synthetic import LIST_FAMILIES, LIST_GIVEN, LIST_MIDDLES
 
 
 def ready_children(make, unit, n: int, *, seed: int = 7, hamlets=("Thôn Hưng Nghĩa",)) -> list:
@@ -21,9 +17,9 @@ def ready_children(make, unit, n: int, *, seed: int = 7, hamlets=("Thôn Hưng N
     seen: set[str] = set()
     out = []
     while len(out) < n:
-        name = f"{rng.choice(FAMILIES)} {rng.choice(MIDDLES)} {rng.choice(GIVEN)}"
+        name = f"{rng.choice(LIST_FAMILIES)} {rng.choice(LIST_MIDDLES)} {rng.choice(LIST_GIVEN)}"
         if len(seen) > 300:
-            name += f" {rng.choice(GIVEN)}"
+            name += f" {rng.choice(LIST_GIVEN)}"
         if name in seen:
             continue
         seen.add(name)
@@ -34,7 +30,7 @@ def ready_children(make, unit, n: int, *, seed: int = 7, hamlets=("Thôn Hưng N
                 name_key=name_key(name),
                 dob=date(2012 + rng.randrange(12), 1 + rng.randrange(12), 1 + rng.randrange(28)),
                 sex=rng.choice("MF"),
-                mother_name=f"{rng.choice(FAMILIES)} Thị {rng.choice(GIVEN)}",
+                mother_name=f"{rng.choice(LIST_FAMILIES)} Thị {rng.choice(LIST_GIVEN)}",
                 hamlet=rng.choice(hamlets),
                 id_number=None,
                 status="ready",

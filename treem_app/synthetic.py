@@ -4,7 +4,8 @@ Only synthetic people: names are drawn from common name parts, ID numbers are bu
 :func:`treem_app.domain.idnumber.make_id` from random serials, so no real person's name is ever
 paired with a real number. ``defect_rate`` of the rows carry one realistic defect each (missing or
 malformed ID, legacy-encoded name, partial or impossible date, duplicates, ...), which is what
-the demo, the tests and ``bench/screen.py`` screen.
+the demo, the tests and ``bench/screen.py`` screen. :func:`batch_document` is a handover list
+(``files.batch_pdf``) of synthetic children, for ``bench/pdf.py`` and the PDF tests.
 """
 
 from __future__ import annotations
@@ -360,3 +361,57 @@ def _apply_defect(
         row["id_number"] = new_id(sex, old.year)
     elif defect == "duplicate_id" and rows:
         row["id_number"] = rng.choice(rows[-50:])["id_number"]
+
+
+# --------------------------------------------------------------------------- a handover list
+
+# Name parts of the handover lists (tests/batch_helpers.py too), rare diacritics included.
+LIST_FAMILIES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+LIST_MIDDLES = ["Văn", "Thị", "Ngọc", "Minh", "Quốc", "Thanh", "Hoàng", "Thùy", "Bảo", "Gia"]
+LIST_GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Khánh", "Linh", "Mỹ", "Nhật", "Phúc"]
+LIST_GIVEN += ["Quỳnh", "Sơn", "Tâm", "Uyên", "Vy", "Yến", "Ánh", "Đức", "Hưng", "Ửng", "Ỷ Lan"]
+
+
+def batch_document(n: int, seed: int = 2026):
+    """A locked handover list (``files.batch_pdf.BatchDocument``) of `n` synthetic children, as
+    the documents job builds it from a batch's rows (seeded)."""
+    from .files.batch_pdf import BatchDocument, DocRow
+
+    rng = random.Random(seed)
+
+    def name() -> str:
+        given = rng.sample(LIST_GIVEN, rng.choice([1, 1, 2]))
+        return " ".join([rng.choice(LIST_FAMILIES), rng.choice(LIST_MIDDLES), *given])
+
+    rows = []
+    for i in range(n):
+        if rng.random() < 0.9:
+            guardians = f"Cha: {name()}; Mẹ: {name()}"
+        else:
+            guardians = f"Người giám hộ: {name()}"
+        rows.append(
+            DocRow(
+                position=i + 1,
+                row_key="".join(rng.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(5)),
+                full_name=name(),
+                dob=f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2011, 2025)}",
+                sex=rng.choice(["Nam", "Nữ"]),
+                ethnicity=rng.choice(["Kinh", "Kinh", "Kinh", "Ba Na", "Chăm", "Hrê"]),
+                guardians=guardians,
+                hamlet=rng.choice(["Thôn Hưng Nghĩa", "Thôn Phổ Đồng", "Tổ dân phố 3"]),
+                id_number=rng.choice(["Chưa có", "05221500012", "052215000123"]),
+                corrected=rng.choice(["", "", "Họ và tên", "Ngày sinh, Dân tộc", "Họ tên cha"]),
+            )
+        )
+    return BatchDocument(
+        number="03/DS-UBND",
+        unit_name="Xã Phước Hưng",
+        agency="ỦY BAN NHÂN DÂN XÃ PHƯỚC HƯNG",
+        governing_agency="UBND HUYỆN TUY PHƯỚC",
+        place_date="Phước Hưng, ngày 19 tháng 11 năm 2026",
+        police_name="Công an xã Phước Hưng",
+        preparer="Trần Thị Cán Bộ",
+        verify_url="http://127.0.0.1:8000/v/bench-token-0123456789abcdefghijk",
+        content_hash="0f" * 32,
+        rows=rows,
+    )

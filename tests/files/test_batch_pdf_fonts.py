@@ -4,52 +4,24 @@ with the same text and the same look as the slices it was joined from."""
 
 from __future__ import annotations
 
-import random
 import subprocess
 from pathlib import Path
 
 from PIL import Image, ImageChops
 
 from treem_app.files import batch_pdf
-from treem_app.files.batch_pdf import BatchDocument, DocRow, render_batch_pdf
+from treem_app.files.batch_pdf import BatchDocument, render_batch_pdf
 from treem_app.files.pdf_join import join_pdfs
+from treem_app.synthetic import batch_document
 
-from ..batch_helpers import FAMILIES, GIVEN, MIDDLES
+from ..batch_helpers import pdf_pages
 
-ROWS = 120  # about 11 pages: four slices of three pages
+ROWS = 120  # about 12 pages: four slices of three pages
 
 
 def _document(n: int = ROWS) -> BatchDocument:
-    rng = random.Random(19)
-    rows = []
-    for i in range(n):
-        name = f"{rng.choice(FAMILIES)} {rng.choice(MIDDLES)} {rng.choice(GIVEN)}"
-        rows.append(
-            DocRow(
-                position=i + 1,
-                row_key=f"K{i:04d}",
-                full_name=name,
-                dob=f"{1 + i % 28:02d}/{1 + i % 12:02d}/20{12 + i % 12}",
-                sex=rng.choice(["Nam", "Nữ"]),
-                ethnicity=rng.choice(["Kinh", "Ba Na", "Chăm", "Hrê"]),
-                guardians=f"Cha: {rng.choice(FAMILIES)} Văn Ẩn; Mẹ: {rng.choice(FAMILIES)} Thị Ỷ",
-                hamlet=rng.choice(["Thôn Hưng Nghĩa", "Thôn Phổ Đồng", "Tổ dân phố 3"]),
-                id_number=rng.choice(["Chưa có", "052215000123"]),
-                corrected=rng.choice(["", "Họ và tên", "Ngày sinh, Dân tộc"]),
-            )
-        )
-    return BatchDocument(
-        number="07/DS-UBND",
-        unit_name="Xã An Phú",
-        agency="ỦY BAN NHÂN DÂN XÃ AN PHÚ",
-        governing_agency="UBND HUYỆN TUY PHƯỚC",
-        place_date="An Phú, ngày 19 tháng 11 năm 2026",
-        police_name="Công an xã An Phú",
-        preparer="Trần Thị Cán Bộ",
-        verify_url="http://127.0.0.1:8000/v/fonts-once-0123456789",
-        content_hash="ab" * 32,
-        rows=rows,
-    )
+    """The synthetic list (seed 19: its guardians include a "… Thị Ỷ Lan")."""
+    return batch_document(n, seed=19)
 
 
 def _fonts(path: Path) -> list[tuple[str, str]]:
@@ -66,11 +38,6 @@ def _fonts(path: Path) -> list[tuple[str, str]]:
 def _text(path: Path) -> str:
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
     return " ".join(out.stdout.split())
-
-
-def _pages(path: Path) -> int:
-    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
-    return int(next(ln for ln in out.stdout.splitlines() if ln.startswith("Pages:")).split()[1])
 
 
 def _rasters(path: Path, folder: Path) -> list[Path]:
@@ -94,7 +61,7 @@ def test_a_list_rendered_in_slices_embeds_each_font_once(tmp_path):
     assert all(embedded == "yes" for _, embedded in fonts), fonts
     assert all("Treem-Serif" in name for name in names), fonts
 
-    assert _pages(path) == doc.page_count
+    assert pdf_pages(path) == doc.page_count
     text = _text(path)
     for row in doc.rows:  # every name, diacritics included, is still text
         assert row.full_name in text, row.full_name
@@ -149,7 +116,7 @@ def test_subsets_that_disagree_are_left_as_they_are(tmp_path):
     joined.write_bytes(join_pdfs([parts[0], out.getvalue()]))
     names = [name for name, _ in _fonts(joined)]
     assert len(names) > len(set(names))  # not merged
-    assert _pages(joined) == len(slices[0]) + len(slices[1])
+    assert pdf_pages(joined) == len(slices[0]) + len(slices[1])
     assert doc.rows[0].full_name in _text(joined)
 
 
@@ -171,4 +138,4 @@ def test_a_slice_taller_than_planned_renders_the_whole_list_in_one_flow(tmp_path
     for row in doc.rows:
         assert row.full_name in text, row.full_name
     assert "Tổng số: 200 trẻ em." in text
-    assert _pages(path) > doc.page_count  # the rows took more pages than were planned
+    assert pdf_pages(path) > doc.page_count  # the rows took more pages than were planned

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from treem_app.extensions import db
 from treem_app.models import AccessLog, JobRun, Person
 
+from ..batch_helpers import pdf_pages
 from ..changes_helpers import on_change_list
 from .test_visit_sheets import pdf_text
 
@@ -97,11 +98,10 @@ def test_change_sheet_pdf_job(make, client, login, post, run_jobs, tmp_path):
 def test_the_signature_never_stands_alone_on_the_last_page(app, make, tmp_path):
     """Records that fill the first page to its foot: the signature block takes the last
     record (and its hamlet's heading) with it to the next page instead of standing alone."""
-    from treem_app.services import review
     from treem_app.services.change_sheets import render_change_sheet
 
     from ..exports import DAY
-    from ..services.test_cleaned_export import clean_rows, correct, import_export
+    from ..services.test_cleaned_export import add_new_child, clean_rows, correct, import_export
 
     unit = make.unit("Xã Phú Thử", code="C0101")
     import_export(app, unit, clean_rows(14))
@@ -115,16 +115,10 @@ def test_the_signature_never_stands_alone_on_the_last_page(app, make, tmp_path):
             source="birth_certificate")  # fmt: skip
     correct(people[3], "father_name", "Nguyễn Văn Cả", source="officer")
     correct(people[4], "hamlet", "Thôn Vinh Thạnh", source="household_visit")
-    review.add_child(
-        db.session, unit, {"full_name": "Hà Thị Mới", "dob": "07/08/2019", "sex": "Nữ",
-                           "ethnicity": "Tày", "mother_name": "Hà Thị Mẹ", "hamlet": "Thôn An Hòa"},
-        user=officer, source="household_visit", note=None, today=DAY, confirmed=True,
-    )  # fmt: skip
-    db.session.commit()
+    add_new_child(unit, officer)
     pdf = tmp_path / "sheet.pdf"
     assert render_change_sheet(db.session, unit, "all", pdf, today=DAY)["children"] == 6
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
+    pages = pdf_pages(pdf)
     last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-"],
                           capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert "NGƯỜI CẬP NHẬT" in last and "Tổng số" in last

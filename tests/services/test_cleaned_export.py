@@ -43,6 +43,17 @@ def correct(person, field, value, *, source="household_visit", at=None, **derive
     db.session.commit()
 
 
+def add_new_child(unit, officer) -> Person:
+    """A child the officer added in treem ("Hà Thị Mới", not yet in the software), committed."""
+    new = review.add_child(
+        db.session, unit, {"full_name": "Hà Thị Mới", "dob": "07/08/2019", "sex": "Nữ",
+                           "ethnicity": "Tày", "mother_name": "Hà Thị Mẹ", "hamlet": "Thôn An Hòa"},
+        user=officer, source="household_visit", note=None, today=DAY, confirmed=True,
+    )  # fmt: skip
+    db.session.commit()
+    return new
+
+
 def clean_rows(n=6):
     """Children the screening reads without fixing anything (the software's values stand)."""
     rows = exports.child_rows(n, defect_rate=0.0)
@@ -81,12 +92,7 @@ def test_the_change_list_in_the_layout_of_the_last_import(app, make, commune, tm
     correct(second, "father_name", "-Trần Văn Cả")
     correct(second, "mother_name", "+Lê Thị Dung")
     correct(second, "guardian_name", "@Phạm Văn Em")
-    new = review.add_child(
-        db.session, unit, {"full_name": "Hà Thị Mới", "dob": "07/08/2019", "sex": "Nữ",
-                           "ethnicity": "Tày", "mother_name": "Hà Thị Mẹ", "hamlet": "Thôn An Hòa"},
-        user=officer, source="household_visit", note=None, today=DAY, confirmed=True,
-    )  # fmt: skip
-    db.session.commit()
+    new = add_new_child(unit, officer)
     out = tmp_path / "sach.xlsx"
     summary = export_cleaned(db.session, unit, out, user=officer)
     db.session.commit()
