@@ -1,3 +1,5 @@
+import warnings
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -22,7 +24,12 @@ def test_migrations_built_every_table(app, ctx):
 
 def test_models_and_migrations_agree(app, ctx):
     """A model change without its migration fails here (on SQLite and on PostgreSQL)."""
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, warnings.catch_warnings():
+        # The name search's expression indexes are PostgreSQL's only (ddl_if): Alembic's SQLite
+        # comparison warns that it cannot reflect them before include_object leaves them out.
+        warnings.filterwarnings(
+            "ignore", "autogenerate skipping .* index 'ix_persons_unit_name_w", UserWarning
+        )
         opts = {"include_object": include_object_for(conn.dialect.name)}
         diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
     assert diff == []

@@ -115,13 +115,14 @@ def test_the_capped_search_says_so_on_the_page(scene, monkeypatch, login):
     assert 'id="queue-capped"' not in html
 
 
-def test_the_name_key_has_a_trigram_index_led_by_the_unit_on_postgresql(app, ctx):
+def test_the_name_is_searched_by_btree_word_starts_not_trigrams(app, ctx):
     indexes = {i["name"]: i for i in inspect(db.engine).get_indexes("persons")}
-    assert "ix_persons_name_key_trgm" not in indexes  # replaced by the unit's (migration 0029)
-    if db.engine.dialect.name == "postgresql":
-        assert indexes["ix_persons_unit_name_trgm"]["column_names"] == ["unit_id", "name_key"]
+    assert not {"ix_persons_name_key_trgm", "ix_persons_unit_name_trgm"} & set(indexes)
+    words = {name for name in indexes if name.startswith("ix_persons_unit_name_w")}
+    if db.engine.dialect.name == "postgresql":  # migration 0031
+        assert words == {f"ix_persons_unit_name_w{w}" for w in range(2, 6)}
     else:
-        assert "ix_persons_unit_name_trgm" not in indexes
+        assert not words
 
 
 WALK_FILTERS = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, event, text
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, event, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.findings import FIELD_LABELS as DOMAIN_FIELD_LABELS
@@ -25,6 +25,32 @@ FIELD_LABELS = {
 }
 
 
+# A name search matches the start of one of the name's first NAME_WORD_STARTS words on
+# PostgreSQL (services.work_queue; the indexes of migration 0031).
+NAME_WORD_STARTS = 5
+
+
+def name_from(word: int, table: str = "") -> str:
+    """The SQL of the folded name from its `word`-th word on (NULL when it has fewer): the
+    expression of the index ix_persons_unit_name_w<word>, spelt the same in the queries
+    (`table` qualifies the column)."""
+    column = f"{table}.name_key" if table else "name_key"
+    return f"treem_name_from({column}, {word})"
+
+
+def _name_word_indexes() -> list[Index]:
+    return [
+        Index(
+            f"ix_persons_unit_name_w{word}",
+            "unit_id",
+            literal_column(name_from(word)).label(f"name_from_{word}"),
+            postgresql_ops={f"name_from_{word}": "text_pattern_ops"},
+            postgresql_where=text(f"{name_from(word)} IS NOT NULL"),
+        ).ddl_if(dialect="postgresql")
+        for word in range(2, NAME_WORD_STARTS + 1)
+    ]
+
+
 class Person(db.Model):
     """A child (or, later, a social-protection beneficiary) and their current facts."""
 
@@ -34,7 +60,12 @@ class Person(db.Model):
         # alone, status filtered on the way; the counts per hamlet.
         Index("ix_persons_unit_rank", "unit_id", "open_rank", "name_key", "id", "status"),
         Index("ix_persons_unit_hamlet", "unit_id", "status", "hamlet", "open_rank"),
-        Index("ix_persons_unit_name_key", "unit_id", "name_key"),
+        Index(
+            "ix_persons_unit_name_key",
+            "unit_id",
+            "name_key",
+            postgresql_ops={"name_key": "text_pattern_ops"},
+        ),
         # Step 4's change list: a commune's records to type into the national software.
         Index("ix_persons_unit_sync", "unit_id", "sync_state", "hamlet", "national_key", "id"),
         # Reports (columns (4) and (6), services/software_sync.py): the records the software
@@ -59,16 +90,12 @@ class Person(db.Model):
             postgresql_where=text("merged_into_id IS NOT NULL"),
             sqlite_where=text("merged_into_id IS NOT NULL"),
         ),
-        # The work queue's name search (a part of the folded name): the unit and the name's
-        # trigrams, on PostgreSQL only (btree_gin and pg_trgm, migration 0029: one commune's
-        # search reads that commune's entries); SQLite keeps its LIKE over the unit.
-        Index(
-            "ix_persons_unit_name_trgm",
-            "unit_id",
-            "name_key",
-            postgresql_using="gin",
-            postgresql_ops={"name_key": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        # The work queue's name search, from the start of any word of the folded name: the
+        # name's own range (text_pattern_ops: a LIKE prefix is a range under any collation)
+        # and, on PostgreSQL, its tails from the 2nd to the 5th word (migration 0031, function
+        # treem_name_from), each led by the unit: a province descends once per commune and
+        # reads its matches. SQLite keeps its LIKE over the unit's names.
+        *_name_word_indexes(),
         # The work queue filtered by kind (children / beneficiaries): its page from this index.
         Index(
             "ix_persons_unit_kind_rank", "unit_id", "kind", "open_rank", "name_key", "id", "status"

@@ -1,0 +1,125 @@
+"""The work queue's name search matches the start of a word of the name (issue 15), the same on
+SQLite and PostgreSQL, for a commune (one unit) and for a district (several units: on
+PostgreSQL each word start read from its own index up to the cap)."""
+
+import pytest
+from sqlalchemy import event, text
+
+from treem_app.domain.names import name_key
+from treem_app.extensions import db
+from treem_app.services import work_queue
+
+IN_A = [
+    "Nguyễn Văn Hùng",
+    "Trần Thị Hưng",
+    "Phạm Hùng",
+    "Đỗ Thị Nhung",
+    "Lê Trung Dũng",
+    "Tôn Nữ Thị Mai Anh",
+    "Hoàng Văn Hùng Anh",
+    "Hà Thị A_h",
+]
+IN_B = ["Nguyễn Văn Hùng", "Vũ Thị Mai Anh"]
+
+
+@pytest.fixture
+def people(make):
+    tree = make.tree()
+    officer = make.user("officer", tree["a"])
+    reporter = make.user("reporter", tree["district"])
+    for unit, names in ((tree["a"], IN_A), (tree["b"], IN_B)):
+        for name in names:
+            make.person(unit, full_name=name, name_key=name_key(name), id_number=None)
+    return officer, reporter
+
+
+def _found(user, q: str) -> list[str]:
+    page = work_queue.queue_page(db.session, user, work_queue.QueueFilter(q=q, status="all"))
+    return sorted(row.full_name for row in page.items)
+
+
+@pytest.mark.parametrize(
+    "q, names",
+    [
+        ("hung", ["Hoàng Văn Hùng Anh", "Nguyễn Văn Hùng", "Phạm Hùng", "Trần Thị Hưng"]),
+        ("Hùng", ["Hoàng Văn Hùng Anh", "Nguyễn Văn Hùng", "Phạm Hùng", "Trần Thị Hưng"]),
+        ("van hung", ["Hoàng Văn Hùng Anh", "Nguyễn Văn Hùng"]),
+        ("  VĂN   HÙNG ", ["Hoàng Văn Hùng Anh", "Nguyễn Văn Hùng"]),
+        ("nguyen van hung", ["Nguyễn Văn Hùng"]),
+        ("Nguyễn Văn Hùng", ["Nguyễn Văn Hùng"]),
+        ("anh", ["Hoàng Văn Hùng Anh", "Tôn Nữ Thị Mai Anh"]),  # the 5th word, the 4th
+        ("mai a", ["Tôn Nữ Thị Mai Anh"]),
+        ("ton nu thi mai anh", ["Tôn Nữ Thị Mai Anh"]),
+        ("n", ["Nguyễn Văn Hùng", "Tôn Nữ Thị Mai Anh", "Đỗ Thị Nhung"]),
+        ("a_h", ["Hà Thị A_h"]),  # LIKE's wildcards are the text typed
+        ("ung", []),  # the middle of a word
+        ("nguyen hung", []),  # words that do not follow each other
+        ("%", []),
+        ("hung anh x", []),
+    ],
+)
+def test_a_name_is_found_from_the_start_of_any_of_its_words(people, q, names):
+    officer, _reporter = people
+    assert _found(officer, q) == names
+
+
+def test_a_district_finds_the_name_in_each_of_its_communes(people):
+    officer, reporter = people
+    assert _found(officer, "nguyen van hung") == ["Nguyễn Văn Hùng"]
+    assert _found(reporter, "nguyen van hung") == ["Nguyễn Văn Hùng", "Nguyễn Văn Hùng"]
+    assert _found(reporter, "mai anh") == ["Tôn Nữ Thị Mai Anh", "Vũ Thị Mai Anh"]
+    assert _found(reporter, "ung") == []
+    # A person found at two word starts ("hung" and "hung anh" both start words of
+    # "Hoàng Văn Hùng Anh"; "a" starts two of "Hà Thị A_h"'s) is listed once.
+    assert _found(reporter, "a") == ["Hoàng Văn Hùng Anh", "Hà Thị A_h", "Tôn Nữ Thị Mai Anh",
+                                     "Vũ Thị Mai Anh"]  # fmt: skip
+
+
+def test_a_districts_capped_search_counts_each_person_once(people, monkeypatch):
+    _officer, reporter = people
+    monkeypatch.setattr(work_queue, "SEARCH_BY_ID_MAX", 3)
+    page = work_queue.queue_page(db.session, reporter, work_queue.QueueFilter(q="a", status="all"))
+    assert page.capped == 3 and page.total == 3
+    assert len({row.id for row in page.items}) == 3
+
+
+def test_the_word_starts_are_read_from_their_indexes_on_postgresql(people):
+    """Each word start of a district's search is a range of its own btree index led by the unit
+    (migration 0031): the expressions and the operator class the queries spell must be the
+    indexes' own, or PostgreSQL reads every name in scope. The tables here are tiny, so
+    sequential scans are ruled out to see which indexes can serve the statement."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite searches the unit's names")
+    _officer, reporter = people
+    seen: list[tuple[str, dict]] = []
+
+    def before(conn, cursor, statement, params, context, executemany):
+        if "name_below" in statement:
+            seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert _found(reporter, "van hung")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    (statement, params), = seen  # fmt: skip
+    conn = db.session.connection()
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
+    db.session.rollback()
+    for index in ["ix_persons_unit_name_key"] + [f"ix_persons_unit_name_w{w}" for w in range(2, 6)]:
+        assert f" {index} " in plan
+    assert "Filter" not in plan  # no LIKE, no regular expression left to run on each match
+    functions = db.session.execute(
+        text("SELECT provolatile FROM pg_proc WHERE proname = 'treem_name_from'")
+    ).scalars()
+    assert list(functions) == ["i"]  # immutable, as an index expression must be
+
+
+def test_the_search_box_says_how_names_are_found(people, login):
+    officer, _reporter = people
+    client = login(officer)
+    html = client.get("/records?q=van+hung&status=all").get_data(as_text=True)
+    assert 'aria-describedby="q-hint"' in html
+    assert "Tên được tìm từ đầu một chữ bất kỳ" in html
+    assert html.count("Nguyễn Văn Hùng") >= 1 and "Phạm Hùng" not in html
