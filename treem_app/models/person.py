@@ -96,6 +96,15 @@ class Person(db.Model):
         # treem_name_from), each led by the unit: a province descends once per commune and
         # reads its matches. SQLite keeps its LIKE over the unit's names.
         *_name_word_indexes(),
+        # The work queue's ID number search (the first digits): a range of the unit's numbers
+        # (migration 0031; ix_persons_id_number, in the default operator class, serves the
+        # lookups of a whole number but not a LIKE prefix under every collation).
+        Index(
+            "ix_persons_unit_id_number",
+            "unit_id",
+            "id_number",
+            postgresql_ops={"id_number": "text_pattern_ops"},
+        ),
         # The work queue filtered by kind (children / beneficiaries): its page from this index.
         Index(
             "ix_persons_unit_kind_rank", "unit_id", "kind", "open_rank", "name_key", "id", "status"

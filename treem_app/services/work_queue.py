@@ -297,15 +297,17 @@ def _statements(shape: _Shape) -> _Statements:
     columns = (P.id, P.full_name, P.name_key, P.dob, P.dob_precision, P.sex, P.id_number,
                P.hamlet, P.status, P.kind, P.unit_id, P.open_rank)  # fmt: skip
     order = (P.open_rank, P.name_key, P.id)
-    rows = (
-        select(*columns)
-        .where(*scope, *_filters(shape))
-        .order_by(*order)
-        .limit(PAGE_SIZE)
-        .offset(bindparam("offset"))
-        .subquery()
-    )
-    page = _with_findings(rows)
+    if shape.search == "ids":
+        # The persons found (at most SEARCH_BY_ID_MAX) read by id, then sorted (OFFSET 0: a
+        # fence). Unfenced, PostgreSQL walked the queue's index in order looking for them, as
+        # if they were spread evenly through it: 48,000 index rows for an ID number prefix at
+        # 200,000 persons (29 ms instead of 2), the whole index when they are at its end.
+        found = select(*columns).where(*scope, *_filters(shape)).offset(literal_column("0"))
+        found = found.subquery("found")
+        rows = select(found).order_by(found.c.open_rank, found.c.name_key, found.c.id)
+    else:
+        rows = select(*columns).where(*scope, *_filters(shape)).order_by(*order)
+    page = _with_findings(rows.limit(PAGE_SIZE).offset(bindparam("offset")).subquery())
     merged = None
     if (
         shape.dialect == "postgresql"
