@@ -32,11 +32,12 @@ province signed in through the real form; each page requested ``--requests`` tim
 warm-up requests, one request at a time, the small and the large database taking turns (so a
 shared machine's changing load weighs on both alike), the p50 and p95 of their latencies: the
 officer's work queue, a record page, the reporter's home (/dashboard), the province work queue
-(default, a rule filter, the warning filter, a hamlet filter, page 4 under the rule filter) and a
-province name search. Then the mixed run on the large database (``--mixed-seconds``, 20 by
-default; 0 skips it): the server as `make run` starts it, 8 officers' threads alone and then with
-2 province reporters' threads, each half as long: the officers' p50/p95 alone and with the
-reporters (do heavy reporter pages starve officers?).
+(default, a rule filter, the warning filter, a hamlet filter, page 4 under the rule filter), a
+province name search and a whole ID number searched by the officer and by the province. Then
+the mixed run on the large database (``--mixed-seconds``, 20 by default; 0 skips it): the
+server as `make run` starts it, 8 officers' threads alone and then with 2 province reporters'
+threads, each half as long: the officers' p50/p95 alone and with the reporters (do heavy
+reporter pages starve officers?).
 The ratio is large p50 / small p50 per page. Target: every ratio within 1.5 and every p95 at the
 large size under 250 ms (the issue's targets at 1.5 M). The last line on stdout is one JSON
 object with ``"bench": "scale"``, ``"persons"``, ``"worst_p95_ms"``, ``"worst_ratio"``, ``"ok"``.
@@ -301,12 +302,14 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
     """(name, user, path) of each measured page."""
     q = urllib.parse.urlencode
     commune = "30001"  # build's code of the first commune (ids["commune"])
+    number = "052" + str(1001 * 104729 % 10**9).zfill(9)  # build's ID number of person 1,001
     return [
         ("officer_home", "canbo.xa", "/home"),
         ("officer_queue", "canbo.xa", "/records"),
         ("officer_rule", "canbo.xa", "/records?" + q({"rule": "DUPLICATE_PERSON"})),
         ("officer_hamlet", "canbo.xa", "/records?" + q({"hamlet": "Thôn 3"})),
         ("officer_search", "canbo.xa", "/records?" + q({"q": "Nguyễn Văn Hùng"})),
+        ("officer_number", "canbo.xa", "/records?" + q({"q": number})),
         ("record_page", "canbo.xa", f"/records/{ids['person']}"),
         ("province_home", "baocao.tinh", "/dashboard"),
         ("province_start", "baocao.tinh", "/home"),
@@ -323,6 +326,7 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ),
         ("province_search", "baocao.tinh", "/records?" + q({"q": "nguyen van hung"})),
         ("province_search_vn", "baocao.tinh", "/records?" + q({"q": "Nguyễn Văn Hùng"})),
+        ("province_number", "baocao.tinh", "/records?" + q({"q": number})),
     ]
 
 

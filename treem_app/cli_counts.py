@@ -47,14 +47,18 @@ def counts_rebuild(unit_code: str | None, check: bool) -> None:
 
 
 def analyze_database() -> list[str]:
-    """Refresh the planner's statistics (ANALYZE on PostgreSQL, ANALYZE and PRAGMA optimize on
-    SQLite): after a large import or a restore, before autovacuum gets to it."""
+    """Refresh the planner's statistics (VACUUM ANALYZE on PostgreSQL, ANALYZE and PRAGMA
+    optimize on SQLite): after a large import or a restore, before autovacuum gets to it. On
+    PostgreSQL the VACUUM also marks the loaded pages all-visible, which the index-only scans
+    of the queue's counts and searches need to stay off the table (a province's search probed
+    938 table rows for 469 persons' findings after a load; none once vacuumed); it takes
+    about 2 s for 1.5 million persons, and blocks no reader or writer."""
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
         db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
-            auto.exec_driver_sql("ANALYZE")
-        return ["ANALYZE"]
+            auto.exec_driver_sql("VACUUM (ANALYZE)")
+        return ["VACUUM", "ANALYZE"]
     conn.exec_driver_sql("ANALYZE")
     conn.exec_driver_sql("PRAGMA optimize")
     db.session.commit()
@@ -68,7 +72,7 @@ def _register_db_analyze() -> None:
     @db_group.command("analyze")
     @with_appcontext
     def db_analyze() -> None:
-        """Refresh the database's statistics after a large import (ANALYZE)."""
+        """Refresh the database's statistics after a large import (VACUUM ANALYZE)."""
         import time
 
         t0 = time.perf_counter()
