@@ -12,7 +12,7 @@ from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Finding, JobRun, Person, Unit
 from ..models.unit import path_ids
 from .access import subtree_ids
-from .queue_counts import rolled_counts
+from .queue_counts import ids_in, rolled_counts
 
 
 @dataclass
@@ -101,7 +101,10 @@ def _running_jobs(session: Session, unit_ids: list[int]) -> dict[int, int]:
     return dict(
         session.execute(
             select(JobRun.unit_id, func.count())
-            .where(JobRun.unit_id.in_(unit_ids), JobRun.status.in_(("queued", "running")))
+            .where(
+                ids_in(JobRun.unit_id, unit_ids, session.connection().dialect.name),
+                JobRun.status.in_(("queued", "running")),
+            )
             .group_by(JobRun.unit_id)
         ).all()
     )

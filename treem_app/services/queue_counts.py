@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Integer,
+    any_,
     bindparam,
     case,
     func,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..domain.vocabulary import INACTIVE_STATUSES
@@ -329,6 +332,14 @@ def plan_walk(
     return True
 
 
+def ids_in(column, ids: list[int], dialect: str):
+    """`column` among `ids`: one array parameter on PostgreSQL (one statement text whatever
+    the length, where an expanding IN renders and sends a parameter per id), IN on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def rolled_counts(conn, roots: list[int], paths: dict[int, str]) -> dict[int, list[int]]:
     """[persons, with an open error, open errors and warnings] of the active persons below each
     of ``roots`` (each unit's own roll-up rows, plus the changes not yet folded of the units of
@@ -351,7 +362,7 @@ def rolled_counts(conn, roots: list[int], paths: dict[int, str]) -> dict[int, li
     kept = conn.execute(
         select(QueueCount.unit_id, QueueCount.kind, QueueCount.status, QueueCount.open_rank,
                func.sum(QueueCount.persons))
-        .where(QueueCount.unit_id.in_(roots),
+        .where(ids_in(QueueCount.unit_id, roots, conn.dialect.name),
                QueueCount.kind.in_((ROLLUP + HAMLET, ROLLUP + RULE)))
         .group_by(QueueCount.unit_id, QueueCount.kind, QueueCount.status, QueueCount.open_rank)
     )  # fmt: skip
@@ -359,7 +370,7 @@ def rolled_counts(conn, roots: list[int], paths: dict[int, str]) -> dict[int, li
         add(unit, kind - ROLLUP, status, rank, n)
     pending = conn.execute(
         select(CH.unit_id, CH.kind, CH.status, CH.open_rank, func.sum(CH.persons))
-        .where(CH.unit_id.in_(list(paths)), CH.kind.in_((HAMLET, RULE)))
+        .where(ids_in(CH.unit_id, list(paths), conn.dialect.name), CH.kind.in_((HAMLET, RULE)))
         .group_by(CH.unit_id, CH.kind, CH.status, CH.open_rank)
     )
     for unit, kind, status, rank, n in pending:
