@@ -339,6 +339,8 @@ def _statements(shape: _Shape) -> _Statements:
         walk = _with_findings(
             select(*columns).select_from(ids.join(Person.__table__, P.id == ids.c.id)).subquery()
         )
+    # A search's persons are read once, in a CTE that applies the scope (_read_once).
+    counted = [] if shape.search == "ids" else scope
     # The numbers beside the filters, in one statement: (0) persons per hamlet (and open rank)
     # for the filters but the hamlet one; among the persons that pass the filters but the rule
     # and severity ones, (1) persons per rule (and severity) of their open errors and warnings
@@ -352,7 +354,7 @@ def _statements(shape: _Shape) -> _Statements:
             P.open_rank.label("rank"),
             func.count().label("persons"),
         )
-        .where(*scope, *_filters(shape, skip="hamlet"))
+        .where(*counted, *_filters(shape, skip="hamlet"))
         .group_by(P.hamlet, P.open_rank)
     )
     open_findings = (F.status == "open", F.severity.in_(SEVERITY_LABELS))
@@ -375,7 +377,7 @@ def _statements(shape: _Shape) -> _Statements:
             .select_from(Person.__table__.join(Finding.__table__, F.person_id == P.id))
             .where(*open_findings)
         )
-    found = found.where(*scope, *_filters(shape, skip="rule"), P.open_rank < RANK_NONE).cte(
+    found = found.where(*counted, *_filters(shape, skip="rule"), P.open_rank < RANK_NONE).cte(
         "open_findings"
     )
     persons = func.count(found.c.person_id.distinct())
@@ -404,7 +406,7 @@ def _statements(shape: _Shape) -> _Statements:
     if shape.search == "ids":
         # (4) the page's persons (their place in it, their id): the page then reads those.
         place = func.row_number().over(order_by=order)
-        ids = select(place.label("place"), P.id).where(*scope, *_filters(shape)).order_by(*order)
+        ids = select(place.label("place"), P.id).where(*counted, *_filters(shape)).order_by(*order)
         ids = ids.limit(PAGE_SIZE).offset(bindparam("offset")).subquery("listed")
         parts.append(select(literal_column("4"), null(), null(), ids.c.place, ids.c.id))
         chosen = select(*columns).where(_id_list(P.id, "listed", shape.dialect)).subquery()
