@@ -406,21 +406,23 @@ def measure(sites: dict[str, tuple[dict, dict]], requests: int, tmp: Path) -> di
         names = [name for name, _user, _path in pages(next(iter(sites.values()))[1])]
         for i, name in enumerate(names):
             times: dict[str, list[float]] = {label: [] for label in sites}
+            listed: dict[str, int | None] = {}
             for n in range(3 + requests):
                 for label, (_env, ids) in sites.items():
                     _name, user, path = pages(ids)[i]
                     t0 = time.perf_counter()
-                    status, _html, _ = request(servers[label][1], path, cookies[label][user])
+                    status, html, _ = request(servers[label][1], path, cookies[label][user])
                     elapsed = (time.perf_counter() - t0) * 1000
                     if status != 200:
                         raise RuntimeError(f"{label} {path} answered {status}")
                     if n >= 3:
                         times[label].append(elapsed)
+                    listed[label] = records_listed(html)
             for label, values in times.items():
                 values.sort()
                 p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
                 out[label][name] = {"p50_ms": round(statistics.median(values), 1),
-                                    "p95_ms": round(p95, 1)}  # fmt: skip
+                                    "p95_ms": round(p95, 1), "records": listed[label]}  # fmt: skip
         return out
     finally:
         for server, _port in servers.values():
@@ -428,6 +430,13 @@ def measure(sites: dict[str, tuple[dict, dict]], requests: int, tmp: Path) -> di
 
 
 MIXED_OFFICERS, MIXED_REPORTERS = 8, 2
+COUNT_RE = re.compile(r'id="queue-count"[^>]*>([\d.]+) hồ sơ')
+
+
+def records_listed(html: str) -> int | None:
+    """The number of records a work queue page says it lists (a search's matches), if any."""
+    found = COUNT_RE.search(html)
+    return int(found.group(1).replace(".", "")) if found else None
 
 
 def mixed(env: dict, ids: dict, seconds: float, tmp: Path) -> dict:
@@ -548,9 +557,13 @@ def main() -> int:
     names = [name for name, _u, _p in pages({"person": 0})]
     ratios = {n: round(large[n]["p50_ms"] / max(small[n]["p50_ms"], 0.1), 2) for n in names}
     for n in names:
+        records = ""
+        counted = (small[n]["records"], large[n]["records"])
+        if None not in counted and counted[0] != counted[1]:  # the page lists more when large
+            records = f"   records {small[n]['records']:,} / {large[n]['records']:,}"
         print(f"{n:16} small p50/p95 {small[n]['p50_ms']:7.1f} / {small[n]['p95_ms']:7.1f} ms"
               f"   large {large[n]['p50_ms']:7.1f} / {large[n]['p95_ms']:7.1f} ms"
-              f"   ratio {ratios[n]:.2f}")  # fmt: skip
+              f"   ratio {ratios[n]:.2f}{records}")  # fmt: skip
     if mix:
         a, w = mix["alone"], mix["with_reporters"]
         print(f"mixed run, large database, {MIXED_OFFICERS} officers alone / with "
@@ -569,8 +582,8 @@ def main() -> int:
         "province_persons": {label: sites[label][1]["province_persons"] for label in sites},
         "per_commune": args.per_commune,
         "requests": args.requests,
-        "pages": {n: {"small": {k: small[n][k] for k in ("p50_ms", "p95_ms")},
-                      "large": {k: large[n][k] for k in ("p50_ms", "p95_ms")},
+        "pages": {n: {"small": {k: small[n][k] for k in ("p50_ms", "p95_ms", "records")},
+                      "large": {k: large[n][k] for k in ("p50_ms", "p95_ms", "records")},
                       "ratio": ratios[n]} for n in names},
         "mixed": mix,
         "worst_p95_ms": worst_p95,
