@@ -151,12 +151,11 @@ def write_cleaned(
         for c in numbered:
             ws.cell(r, c + 1, n)
         for c, field_name in columns:
-            text = export_text(field_name, record.get(field_name))
-            if text is None:
-                continue
             cell = ws.cell(r, c + 1)
-            _put(cell, text)
-            cell.number_format = _TEXT
+            cell.number_format = _TEXT  # an empty cell too: a number typed there stays text
+            text = export_text(field_name, record.get(field_name))
+            if text is not None:
+                _put(cell, text)
     for c in range(width):
         width_of = layout.widths.get(c) or _width(layout, c)
         ws.column_dimensions[get_column_letter(c + 1)].width = width_of
