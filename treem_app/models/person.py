@@ -26,7 +26,7 @@ FIELD_LABELS = {
 
 
 # A name search matches the start of one of the name's first NAME_WORD_STARTS words on
-# PostgreSQL (services.work_queue; the indexes of migration 0031).
+# PostgreSQL (services.queue_search; the indexes of migration 0031).
 NAME_WORD_STARTS = 5
 
 

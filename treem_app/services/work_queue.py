@@ -60,7 +60,7 @@ RANK_ERROR, RANK_NONE = 0, 2
 # the page then read those persons by id instead of searching the scope again each. A search
 # that matches more shows those (QueuePage.capped): one bounded scan at any number of
 # matches, not a cliff past it (issue 15, finding 5). A name is searched from the start of
-# one of its words: on PostgreSQL btree ranges led by the unit (0031_name_word_search) read
+# one of its words: on PostgreSQL btree ranges led by the unit (0031_search_ranges) read
 # the matches alone, one descent per unit.
 SEARCH_BY_ID_MAX = 1000
 # The first pages of a queue over several units are merged from each unit's index (each unit
@@ -462,8 +462,8 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     open findings of its persons) and the rule and severity counts (the open findings of the
     persons that pass the other filters). The search box takes an ID number prefix (digits) or
     the start of a word of the name ("hung", "van hung"), with or without accents (name keys
-    are folded). NULL names sort as the
-    database sorts them (first on SQLite, last on PostgreSQL).
+    are folded). NULL names sort as the database sorts them (first on SQLite, last on
+    PostgreSQL).
     """
     session.flush()
     conn = session.connection()
