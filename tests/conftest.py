@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from treem_app import create_app
 from treem_app.extensions import db
+from treem_app.models import user as user_model
 from treem_app.queue import QUEUES
 
 from .factories import Factories
@@ -117,6 +118,13 @@ def web_app(app, test_config):
     yield web
     with web.app_context():
         db.engine.dispose()
+
+
+# The suite's accounts are hashed with a cheap work factor: scrypt's 0.1 s a hash, and as much
+# a sign-in, took minutes of every run (one test made 230 accounts: 30 s). The production
+# method is checked in tests/web/test_auth.py.
+PRODUCTION_HASH_METHOD = user_model.HASH_METHOD
+user_model.HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 @pytest.fixture(autouse=True)

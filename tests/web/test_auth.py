@@ -163,6 +163,19 @@ def test_password_is_hashed(make):
     user = make.user("officer")
     assert TEST_PASSWORD not in user.password_hash
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    # The app hashes with scrypt; the suite, for speed, with a cheap pbkdf2 (conftest).
+    from tests.conftest import PRODUCTION_HASH_METHOD
+
+    assert PRODUCTION_HASH_METHOD == "scrypt"
+    user.password_hash = None
+    from treem_app.models import user as user_model
+
+    saved, user_model.HASH_METHOD = user_model.HASH_METHOD, PRODUCTION_HASH_METHOD
+    try:
+        user.set_password(TEST_PASSWORD)
+    finally:
+        user_model.HASH_METHOD = saved
+    assert user.password_hash.startswith("scrypt:32768:") and user.check_password(TEST_PASSWORD)
 
 
 def test_an_htmx_save_after_the_session_ended_keeps_the_page_and_says_so(make, client, login):

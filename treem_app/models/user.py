@@ -21,6 +21,12 @@ ROLE_LABELS = {
 }
 
 
+# How passwords are hashed (werkzeug's scrypt, 0.1 s a hash: the cost of a guess). The test
+# suite lowers the work factor for its thousands of throwaway accounts (tests/conftest.py);
+# checking a password reads the method from the stored hash.
+HASH_METHOD = "scrypt"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -42,7 +48,7 @@ class User(UserMixin, db.Model):
     unit: Mapped[Unit] = relationship()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
