@@ -102,7 +102,7 @@ def _running_jobs(session: Session, unit_ids: list[int]) -> dict[int, int]:
         session.execute(
             select(JobRun.unit_id, func.count())
             .where(
-                ids_in(JobRun.unit_id, unit_ids, session.connection().dialect.name),
+                ids_in(JobRun.unit_id, session.connection().dialect.name, unit_ids),
                 JobRun.status.in_(("queued", "running")),
             )
             .group_by(JobRun.unit_id)

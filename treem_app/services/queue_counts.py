@@ -332,12 +332,15 @@ def plan_walk(
     return True
 
 
-def ids_in(column, ids: list[int], dialect: str):
-    """`column` among `ids`: one array parameter on PostgreSQL (one statement text whatever
-    the length, where an expanding IN renders and sends a parameter per id), IN on SQLite."""
+def ids_in(column, dialect: str, ids: list[int] | None = None, *, name: str | None = None):
+    """`column` among ids bound as one parameter: the list `ids`, or the one bound later as
+    `name` (a statement built once). An array on PostgreSQL (one statement text, and so one
+    prepared statement, whatever the length, where an expanding IN renders and sends a
+    parameter per id), an expanding IN on SQLite."""
+    value = {} if ids is None else {"value": list(ids)}
     if dialect == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Integer)))
-    return column.in_(ids)
+        return column == any_(bindparam(name, type_=ARRAY(Integer), **value))
+    return column.in_(bindparam(name, expanding=True, **value))
 
 
 def rolled_counts(conn, roots: list[int], paths: dict[int, str]) -> dict[int, list[int]]:
@@ -362,7 +365,7 @@ def rolled_counts(conn, roots: list[int], paths: dict[int, str]) -> dict[int, li
     kept = conn.execute(
         select(QueueCount.unit_id, QueueCount.kind, QueueCount.status, QueueCount.open_rank,
                func.sum(QueueCount.persons))
-        .where(ids_in(QueueCount.unit_id, roots, conn.dialect.name),
+        .where(ids_in(QueueCount.unit_id, conn.dialect.name, roots),
                QueueCount.kind.in_((ROLLUP + HAMLET, ROLLUP + RULE)))
         .group_by(QueueCount.unit_id, QueueCount.kind, QueueCount.status, QueueCount.open_rank)
     )  # fmt: skip
@@ -370,7 +373,7 @@ def rolled_counts(conn, roots: list[int], paths: dict[int, str]) -> dict[int, li
         add(unit, kind - ROLLUP, status, rank, n)
     pending = conn.execute(
         select(CH.unit_id, CH.kind, CH.status, CH.open_rank, func.sum(CH.persons))
-        .where(ids_in(CH.unit_id, list(paths), conn.dialect.name), CH.kind.in_((HAMLET, RULE)))
+        .where(ids_in(CH.unit_id, conn.dialect.name, list(paths)), CH.kind.in_((HAMLET, RULE)))
         .group_by(CH.unit_id, CH.kind, CH.status, CH.open_rank)
     )
     for unit, kind, status, rank, n in pending:

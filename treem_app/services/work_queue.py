@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
-    any_,
     bindparam,
     func,
     literal,
@@ -36,10 +35,11 @@ from ..domain.findings import SEVERITY as RULE_SEVERITY
 from ..domain.names import name_key
 from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
+from ..models.unit import path_ids
 from .access import get_scoped, handed_to_police, subtree_ids
 from .hamlets import filter_name, unit_hamlet_names
 from .queue_counts import counts_statement as kept_counts_statement
-from .queue_counts import kept_filter, plan_walk, rollup_statement
+from .queue_counts import ids_in, kept_filter, plan_walk, rollup_statement
 from .queue_search import is_number, like_pattern, number_start, search_params, word_starts
 from .queue_types import (  # noqa: F401 - STATUS_FILTERS: the views' and tests' name
     SEVERITY_LABELS,
@@ -118,16 +118,13 @@ class _Shape:
 
 
 def _id_list(column, name: str, dialect: str, *, unbounded: bool = False):
-    """`column` in a list of ids bound as one parameter: an array on PostgreSQL (one statement
-    text, and so one prepared statement, whatever the length), an expanding IN on SQLite, or,
-    for a list that may pass SQLite's parameter limit (an import's persons: tens of thousands),
-    a JSON array read with json_each (bind the list through :func:`_unbounded_ids`)."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(Integer)))
-    if unbounded:
+    """`column` in a list of ids bound later as `name` (queue_counts.ids_in), or, for a list
+    that may pass SQLite's parameter limit (an import's persons: tens of thousands), there a
+    JSON array read with json_each (bind the list through :func:`_unbounded_ids`)."""
+    if unbounded and dialect != "postgresql":
         each = func.json_each(bindparam(name)).table_valued("value")
         return column.in_(select(each.c.value))
-    return column.in_(bindparam(name, expanding=True))
+    return ids_in(column, dialect, name=name)
 
 
 def _unbounded_ids(ids: list[int], dialect: str) -> object:
@@ -513,7 +510,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     severities = dict.fromkeys(SEVERITY_LABELS, 0)
     matches: dict[int, int] = {}  # the persons the page lists, per open rank
     table_rows = 0  # the persons table's estimated rows (kept counts only)
-    listed: list[int] = []
+    page_ids: list[int] = []  # a search's page, listed by its counts (the page asked for)
     params["offset"] = (filt.page - 1) * PAGE_SIZE
     for kind, key, severity, rank, n in conn.execute(stmts.counts, params).all():
         if kind == 0:
@@ -526,8 +523,8 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
             severities[severity] = n
         elif kind == 3:
             table_rows = n
-        else:  # the page's persons, for the page asked for (a search's)
-            listed.append(n)
+        else:
+            page_ids.append(n)
     if side is not None:
         found_counts = conn.execute(side, params).all()
         rules = [(key, n) for kind, key, _severity, _rank, n in found_counts if kind == 1]
@@ -543,7 +540,7 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     if stmts.walk is not None and _plan_walk(params, matches, table_rows):
         page_stmt = stmts.walk
     if stmts.listed is not None and page == filt.page:  # the counts listed the page's persons
-        page_stmt, params["listed"] = stmts.listed, listed
+        page_stmt, params["listed"] = stmts.listed, page_ids
     items: list[QueueRow] = []
     for *facts, _rank, rule, severity, message in conn.execute(page_stmt, params).all():
         if not items or items[-1].id != facts[0]:
@@ -553,9 +550,9 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     # A page of several units lists their persons, not their hamlets (a "Thôn Một" in each
     # commune): the hamlets of one unit, or the one filtered on.
     hamlets = [(h or "", n) for h, n in counts.items()] if len(units) == 1 or filt.hamlet else []
-    named = {str(u.id): name_key(u.name) for u in scope}
+    named = {u.id: name_key(u.name) for u in scope}
     listed = [(u.code, u.name, u.path.count("/") - depth)
-              for u in sorted(scope, key=lambda u: [named.get(i, "") for i in u.path.split("/")])
+              for u in sorted(scope, key=lambda u: [named.get(i, "") for i in path_ids(u.path)])
               if u.id != root.id]  # fmt: skip
     names = {u.id: u.name for u in scope if u.id in units} if len(units) > 1 else {}
     return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped,
