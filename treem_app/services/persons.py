@@ -20,7 +20,6 @@ from ..domain import software_sync as sync
 from ..domain.dates import format_date
 from ..domain.vocabulary import INACTIVE_STATUSES, KEPT_STATUSES, SEX_LABELS, VERIFIED_ID_SOURCES
 from ..models import Finding, Person, PersonEvent, Unit, User
-from ..models._common import utcnow
 from ..models.person import FACT_FIELDS
 from .beneficiaries import link_by_number
 
@@ -256,12 +255,22 @@ def released_numbers(events: Iterable[PersonEvent | None]) -> list[str]:
     return [e.old_value for e in events if e is not None and e.field == "id_number" and e.old_value]
 
 
+def _on_update(mapper) -> list[tuple[str, object]]:
+    """(attribute, its column's ``onupdate``) of each column the flush sets on every UPDATE."""
+    return [
+        (mapper.get_property_by_column(column).key, column.onupdate)
+        for column in mapper.local_table.c
+        if column.onupdate is not None
+    ]
+
+
 def write_changed(session: Session, persons: Iterable[Person]) -> int:
     """Write the changed columns of many stored persons now, one UPDATE statement sent for all
     the persons changed in the same columns (an executemany), instead of the flush's one
     statement a person (the ORM sends a versioned UPDATE one by one). The same statement as
-    the flush's: the changed columns, ``updated_at``, the version counter moved on and checked
-    (StaleDataError when a record changed meanwhile, as the flush raises). The persons are then
+    the flush's: the changed columns, the columns set on every update (``updated_at``), the
+    version counter moved on and checked (StaleDataError when a record changed meanwhile, as
+    the flush raises); no mapper event runs (Person has none). The persons are then
     as if flushed; what this leaves (a person changed through a relationship, a value that is
     an SQL expression) the next flush writes as usual. Returns the persons written."""
     mapper = inspect(Person)
@@ -291,7 +300,8 @@ def write_changed(session: Session, persons: Iterable[Person]) -> int:
             )
         ):
             continue  # the flush's own business
-        changed.setdefault("updated_at", utcnow())
+        for key, default in _on_update(mapper):  # updated_at, as the flush sets it
+            changed.setdefault(key, default.arg(None) if default.is_callable else default.arg)
         shapes.setdefault(tuple(sorted(changed)), []).append((person, changed, person.version))
     written = 0
     conn = session.connection()
