@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.beneficiaries import BENEFICIARY, BENEFICIARY_FIELDS
@@ -392,3 +392,16 @@ def rebuild_findings(
         progress(0, len(persons), "Đang đọc hồ sơ")
     registry = load_registry(session, persons)
     return rescreen(session, persons, screening_date, registry, whole_units=True, progress=progress)
+
+
+def has_open_finding(*conditions, per_person: bool = False):
+    """Whether the person (of the enclosing statement) has an open finding matching
+    `conditions`. `per_person` keeps it a probe of that person's findings in their index:
+    OFFSET 0 keeps PostgreSQL from turning the EXISTS into a semi-join (it does not pull up a
+    subquery with an OFFSET), which read the rule's open findings in the whole database."""
+    probe = select(literal(1)).where(
+        Finding.person_id == Person.id, Finding.status == "open", *conditions
+    )
+    if per_person:
+        probe = probe.offset(literal_column("0"))
+    return probe.exists()

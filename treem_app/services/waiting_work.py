@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, literal, literal_column, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.batch_states import RETURNABLE_STATES, BatchState
@@ -20,6 +20,7 @@ from ..models import Batch, BatchRow, Conflict, Finding, ImportRun, JobRun, Pers
 from ..models._common import utcnow
 from .access import scoped
 from .batches import ready_persons_query
+from .findings import has_open_finding
 
 # A batch handed to the police and not fully answered yet.
 AWAITING_POLICE = (BatchState.ISSUED, BatchState.PARTLY_RETURNED)
@@ -68,18 +69,8 @@ def probable_duplicates(session: Session, user: User) -> Waiting:
     """Active persons in scope flagged as probably the same child as another (an open
     DUPLICATE_PERSON finding; the duplicates page shows them in pairs)."""
     # Each person of the scope who may have an open warning (rank below 2) probed in the
-    # findings' index (OFFSET 0 keeps it a probe): a join read the rule's open findings in
-    # the whole database (issue 15).
-    flagged = (
-        select(literal(1))
-        .where(
-            Finding.person_id == Person.id,
-            Finding.status == "open",
-            Finding.rule == str(Rule.DUPLICATE_PERSON),
-        )
-        .offset(literal_column("0"))
-        .exists()
-    )
+    # findings' index: a join read the rule's open findings in the whole database (issue 15).
+    flagged = has_open_finding(Finding.rule == str(Rule.DUPLICATE_PERSON), per_person=True)
     stmt = _active_persons(user).where(Person.open_rank < 2, flagged)
     return _count(session, stmt, Person.id)
 

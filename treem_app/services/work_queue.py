@@ -18,7 +18,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    literal,
     literal_column,
     null,
     or_,
@@ -37,6 +36,7 @@ from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
 from ..models.unit import path_ids
 from .access import get_scoped, handed_to_police, subtree_ids
+from .findings import has_open_finding
 from .hamlets import filter_name, unit_hamlet_names
 from .queue_counts import counts_statement as kept_counts_statement
 from .queue_counts import ids_in, kept_filter, plan_walk, rollup_statement
@@ -132,17 +132,6 @@ def _unbounded_ids(ids: list[int], dialect: str) -> object:
     return ids if dialect == "postgresql" else json.dumps(ids)
 
 
-def _open_finding(*conditions, per_person: bool = False):
-    """Whether the person has an open finding matching `conditions`. `per_person` keeps it a
-    probe of each person's findings (PostgreSQL, see _probes_per_person)."""
-    probe = select(literal(1)).where(F.person_id == P.id, F.status == "open", *conditions)
-    if per_person:
-        # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a semi-join (it does not
-        # pull up a subquery with an OFFSET): it stays a lookup per person in the index.
-        probe = probe.offset(literal_column("0"))
-    return probe.exists()
-
-
 def _probes_per_person(shape: _Shape) -> bool:
     """Whether a rule or severity filter probes each person's findings rather than joining the
     open findings of that rule. For a commune (or the few persons a search found) PostgreSQL
@@ -192,14 +181,14 @@ def _filters(shape: _Shape, *, skip: str = "", per_person: bool | None = None) -
     if shape.hamlet and skip != "hamlet":
         conditions.append(P.hamlet == bindparam("hamlet"))
     if shape.rule and skip != "rule" and not shape.imported:  # an import's ids are the rule's
-        conditions.append(_open_finding(F.rule == bindparam("rule"), per_person=per_person))
+        conditions.append(has_open_finding(F.rule == bindparam("rule"), per_person=per_person))
     if shape.severity and skip != "rule":
         if shape.severity == "error":
             conditions.append(P.open_rank == RANK_ERROR)
         else:  # an open warning: the rank says whether one can exist, the findings say which
             conditions.append(P.open_rank < RANK_NONE)
             conditions.append(
-                _open_finding(F.severity == bindparam("severity"), per_person=per_person)
+                has_open_finding(F.severity == bindparam("severity"), per_person=per_person)
             )
     return conditions
 
