@@ -18,6 +18,15 @@ def path_ids(path: str | None) -> list[int]:
     return [int(part) for part in (path or "").strip("/").split("/") if part]
 
 
+def in_tree_order(units: list) -> list:
+    """Units (anything with ``id``, ``name`` and ``path``) each after its parent, the units of
+    one parent by name, accents folded (a picker's order: indent each by its depth)."""
+    from ..domain.names import name_key
+
+    named = {u.id: name_key(u.name) for u in units}
+    return sorted(units, key=lambda u: [named.get(i, "") for i in path_ids(u.path)])
+
+
 class Unit(db.Model):
     """An administrative unit in a tree whose levels are data (province → district → commune...).
 

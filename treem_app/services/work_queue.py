@@ -31,10 +31,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from ..domain.findings import SEVERITY as RULE_SEVERITY
-from ..domain.names import name_key
 from ..domain.vocabulary import INACTIVE_STATUSES
 from ..models import Finding, ImportRun, Person, Unit, User, VolunteerHamlet
-from ..models.unit import path_ids
+from ..models.unit import in_tree_order
 from .access import get_scoped, handed_to_police, subtree_ids
 from .findings import has_open_finding
 from .hamlets import filter_name, unit_hamlet_names
@@ -539,10 +538,8 @@ def queue_page(session: Session, user: User, filt: QueueFilter) -> QueuePage:
     # A page of several units lists their persons, not their hamlets (a "Thôn Một" in each
     # commune): the hamlets of one unit, or the one filtered on.
     hamlets = [(h or "", n) for h, n in counts.items()] if len(units) == 1 or filt.hamlet else []
-    named = {u.id: name_key(u.name) for u in scope}
     listed = [(u.code, u.name, u.path.count("/") - depth)
-              for u in sorted(scope, key=lambda u: [named.get(i, "") for i in path_ids(u.path)])
-              if u.id != root.id]  # fmt: skip
+              for u in in_tree_order(scope) if u.id != root.id]  # fmt: skip
     names = {u.id: u.name for u in scope if u.id in units} if len(units) > 1 else {}
     return QueuePage(items, total, page, pages, hamlets, rules, severities, imported, capped,
                      listed, names)  # fmt: skip
