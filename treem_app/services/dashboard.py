@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, True_, case, func, literal_column, select, true
+from sqlalchemy import ColumnElement, True_, case, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from ..domain.vocabulary import INACTIVE_STATUSES
@@ -29,14 +29,11 @@ class UnitCounts:
 
 
 def _counts_by_unit(
-    session: Session,
-    unit: Unit,
-    hamlets: Select | None = None,
-    where: ColumnElement[bool] | None = None,
+    session: Session, unit: Unit, where: ColumnElement[bool] | None = None
 ) -> dict[int, list[int]]:
-    """[persons, with errors, open findings, running jobs] per unit id of the subtree
-    (only the persons of ``hamlets`` when given: a volunteer's; only those meeting ``where``
-    when given: the user's restriction, services.access.person_rule).
+    """[persons, with errors, open findings, running jobs] per unit id of the subtree (only the
+    persons meeting ``where`` when given: the user's restriction, services.access.person_rule:
+    a volunteer's hamlets, the police's lists).
 
     Three grouped queries whatever the size of the tree (a province has about 100 communes),
     each bounded by the subtree: its unit ids are read first, so the database walks the persons'
@@ -46,8 +43,6 @@ def _counts_by_unit(
     """
     unit_ids = list(session.scalars(subtree_ids(unit)))
     in_tree = Person.unit_id.in_(unit_ids)
-    if hamlets is not None:
-        in_tree = in_tree & Person.hamlet.in_(hamlets)
     if where is not None:
         in_tree = in_tree & where
     active = Person.status.not_in(INACTIVE_STATUSES)
@@ -118,18 +113,14 @@ def _add(target: UnitCounts, row: list[int]) -> None:
 
 
 def unit_counts(
-    session: Session,
-    unit: Unit,
-    hamlets: Select | None = None,
-    *,
-    where: ColumnElement[bool] | None = None,
+    session: Session, unit: Unit, *, where: ColumnElement[bool] | None = None
 ) -> UnitCounts:
-    """Counts for `unit` and everything below it (only ``hamlets``' persons when given, only
-    the persons meeting ``where`` when given)."""
-    if hamlets is None and (where is None or isinstance(where, True_)) and _kept(session):
+    """Counts for `unit` and everything below it (only the persons meeting ``where`` when
+    given; ``true()``, services.access.person_rule's "no restriction", reads the kept rows)."""
+    if (where is None or isinstance(where, True_)) and _kept(session):
         return _kept_counts(session, unit, [])[0]
     total = UnitCounts(unit)
-    for row in _counts_by_unit(session, unit, hamlets, where).values():
+    for row in _counts_by_unit(session, unit, where).values():
         _add(total, row)
     return total
 
