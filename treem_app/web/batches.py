@@ -51,7 +51,12 @@ def batch_globals():
             return 0
         return service.overdue_count(db.session, current_user, clock.today())
 
-    return {"overdue_batches": overdue_batches, "is_overdue": service.is_overdue}
+    # since_issue: what a "record changed" conflict shows (the shared _conflicts.html partial).
+    return {
+        "overdue_batches": overdue_batches,
+        "is_overdue": service.is_overdue,
+        "since_issue": since_issue,
+    }
 
 
 @bp.get("/batches")
@@ -143,7 +148,6 @@ def _show_context(batch: Batch) -> dict:
         "signed_copies": signed_copies.copies_of(db.session, batch),
         "signed_kind_labels": signed_copies.KIND_LABELS,
         "reason_labels": REASON_LABELS,
-        "since_issue": since_issue,
         "outcome_labels": OUTCOME_LABELS,
     }
     if batch.state == "draft" and current_user.role == "officer":

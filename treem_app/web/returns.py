@@ -25,7 +25,6 @@ from ..services.batch_ingest import (
     store_return,
     unchanged_message,
 )
-from ..services.return_recognise import since_issue
 from .decorators import role_required
 from .htmx import render
 from .jobs import start_job
@@ -108,7 +107,6 @@ def show(batch_id: int, return_id: int):
         people={r.person_id: r.person for r in batch.rows},
         outcome_labels=OUTCOME_LABELS,
         reason_labels=REASON_LABELS,
-        since_issue=since_issue,
     )
 
 
