@@ -318,12 +318,17 @@ def annotate(run: ImportRun, outcome: ImportOutcome, files_dir: str | Path) -> P
     return path
 
 
+def differences_waiting(summary: dict) -> int:
+    """The differences an import left for a decision: its conflicts and the records no longer
+    in the export (both wait on the differences page; older summaries have no "disappeared")."""
+    return summary["conflicts"] + (summary.get("disappeared") or 0)
+
+
 def import_message(summary: dict) -> str:
     """One Vietnamese sentence summing an import up (numbers with Vietnamese separators)."""
 
     n = vn_number
-    # The records no longer in the export wait for a decision too (the differences page).
-    waiting = summary["conflicts"] + summary.get("disappeared", 0)
+    waiting = differences_waiting(summary)
     if summary.get("dry_run"):
         head = f"Chạy thử: đã đọc {n(summary['rows'])} dòng; chưa thay đổi hồ sơ nào."
         return (

@@ -24,6 +24,7 @@ from ..extensions import db, login_manager
 from ..models import User
 from ..models.person import FIELD_LABELS
 from ..services import user_sessions
+from ..services.roster_import import differences_waiting
 from . import (
     admin,
     auth,
@@ -134,6 +135,7 @@ def init_app(app: Flask) -> None:
         sex_labels=SEX_LABELS,
     )
     app.jinja_env.globals["once_token"] = once_token
+    app.jinja_env.globals["differences_waiting"] = differences_waiting
     app.jinja_env.tests["id_number"] = looks_like_id
     app.jinja_env.filters["vn_number"] = vn_number
     app.jinja_env.filters["vn_date"] = vn_date
