@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .return_sheet import COLUMNS, FIRST_ROW, META_SHEET, SHEET
+from .xlsx_read import sheet_matches
 
 FIXED = tuple(attr for _, _, attr in COLUMNS if attr is not None)
 FIXED_HEADINGS = {attr: heading for heading, _, attr in COLUMNS if attr is not None}
@@ -76,7 +77,6 @@ def names_its_sheets(data: bytes) -> bool:
     that is no return sheet is refused before anything is kept."""
     import html
     import io
-    import re
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -140,16 +140,7 @@ _ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\b[^>]*?\bt\s*=\s*["']e["']""")
 
 
 def _has_error_cells(path: Path) -> bool:
-    with zipfile.ZipFile(path) as zf:
-        for name in zf.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                tail = b""
-                with zf.open(name) as part:
-                    while chunk := part.read(1 << 20):
-                        if _ERROR_CELL.search(tail + chunk):
-                            return True
-                        tail = chunk[-256:]
-    return False
+    return any(sheet_matches(path, s, _ERROR_CELL.search, overlap=256) for s in (SHEET, META_SHEET))
 
 
 def _plain(value: object) -> object:

@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -274,10 +275,20 @@ _ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
 def sheet_has_formulas(path: Path, sheet: str) -> bool:
-    """True when the named worksheet of an .xlsx holds formula cells (``<f>`` elements).
+    """True when the named worksheet of an .xlsx holds formula cells (``<f>`` elements)."""
+    return sheet_matches(path, sheet, _has_formula, overlap=8)
 
-    Scanned as a byte stream: nothing is evaluated and the XML is never built in memory.
-    """
+
+def _has_formula(data: bytes) -> bool:
+    return b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data
+
+
+def sheet_matches(
+    path: Path, sheet: str, found: Callable[[bytes], object], *, overlap: int
+) -> bool:
+    """True when `found` is true of the named worksheet's XML (False when there is no such
+    sheet). Scanned as a byte stream, a megabyte at a time with the last `overlap` bytes of
+    the one before: nothing is evaluated and the XML is never built in memory."""
     with zipfile.ZipFile(path) as zf:
         part = _sheet_part(zf, sheet)
         if part is None:
@@ -286,9 +297,9 @@ def sheet_has_formulas(path: Path, sheet: str) -> bool:
         with zf.open(part) as fh:
             while chunk := fh.read(1 << 20):
                 data = tail + chunk
-                if b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data:
+                if found(data):
                     return True
-                tail = data[-8:]
+                tail = data[-overlap:]
     return False
 
 
